@@ -1,0 +1,149 @@
+"""Who works in the operation: agencies, their offices, and the people who log in."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Province(models.Model):
+    """An Afghan province, keyed by its OCHA P-code (AF01 Kabul ... AF34 Nimroz)."""
+
+    pcode = models.CharField(_("P-code"), max_length=4, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    name_local = models.CharField(_("name in Dari"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["pcode"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        constraints = [models.CheckConstraint(condition=models.Q(pcode__regex=r"^AF[0-9]{2}$"), name="province_pcode_format")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pcode})"
+
+
+class District(models.Model):
+    """A district, keyed by its P-code: the province's code plus two digits (AF0617 Achin)."""
+
+    pcode = models.CharField(_("P-code"), max_length=6, primary_key=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
+    name = models.CharField(_("name"), max_length=64)
+
+    class Meta:
+        ordering = ["pcode"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        constraints = [models.CheckConstraint(condition=models.Q(pcode__regex=r"^AF[0-9]{4}$"), name="district_pcode_format")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pcode})"
+
+
+class Country(models.Model):
+    """A country, keyed by its ISO 3166 alpha-2 code."""
+
+    code = models.CharField(_("ISO code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_common_departure = models.BooleanField(
+        _("common country of departure"), default=False, help_text=_("Listed first on the registration form.")
+    )
+
+    class Meta:
+        ordering = ["-is_common_departure", "name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        UN_AGENCY = "un_agency", _("UN agency")
+        GOVERNMENT = "government", _("Government")
+        NGO = "ngo", _("NGO partner")
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    receives_routed_households = models.BooleanField(
+        _("receives routed households"), default=False, help_text=_("UNHCR and IOM: the agencies routing can send a household to.")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Office(models.Model):
+    class Kind(models.TextChoices):
+        BORDER_CROSSING = "border_crossing", _("Border crossing point")
+        ENCASHMENT_CENTRE = "encashment_centre", _("Encashment centre")
+        TRANSIT_CENTRE = "transit_centre", _("Transit centre")
+        PROVINCIAL_OFFICE = "provincial_office", _("Provincial office")
+        AIRPORT = "airport", _("Airport")
+
+    code = models.CharField(
+        _("code"), max_length=3, unique=True, help_text=_("Three capital letters; starts every registration number (TKM-2026-000123).")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="offices")
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offices",
+        help_text=_("The agency running it; empty for a shared place such as a border crossing."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        constraints = [models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z]{3}$"), name="office_code_format")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in. Belongs to one agency (and optionally one office) with one role."""
+
+    class Role(models.TextChoices):
+        FIELD_OFFICER = "field_officer", _("Field officer")
+        CASE_WORKER = "case_worker", _("Case worker")
+        MANAGER = "manager", _("Manager")
+        COORDINATOR = "coordinator", _("Coordinator")
+        ADMIN = "admin", _("Administrator")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.FIELD_OFFICER)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Everyone but an administrator works for an agency.
+            models.CheckConstraint(
+                condition=models.Q(role="admin") | models.Q(agency__isnull=False), name="user_agency_unless_admin"
+            ),
+        ]
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_superuser or self.role == self.Role.ADMIN

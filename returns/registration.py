@@ -1,0 +1,217 @@
+"""What a registration is, and what makes one valid.
+
+The registration page, the API and the bulk import all build a ``HouseholdRegistration`` and hand
+it to ``returns.services.household_register``, which checks it here. Errors are keyed by a path
+(``arrival_date``, ``members.1.date_of_birth``, ``members.0.documents.0.expiry_date``) so each
+entry point can show every message beside the field it concerns.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from returns.reference import ReferenceData
+
+MAX_AGE = 120
+MAX_MEMBERS = 60
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ]{6,18}$")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+NUMBERED_CLASSES = {"refugee_card", "repatriation_form", "citizen_card"}
+
+
+@dataclass
+class DocumentRegistration:
+    document_type: str
+    issuing_country: str
+    number: str = ""
+    expiry_date: datetime.date | None = None
+    expired_confirmed: bool = False
+
+
+@dataclass
+class MemberRegistration:
+    given_name: str
+    fathers_name: str
+    sex: str
+    relationship: str
+    family_name: str = ""
+    given_name_local: str = ""
+    fathers_name_local: str = ""
+    family_name_local: str = ""
+    date_of_birth: datetime.date | None = None
+    estimated_age: int | None = None
+    documents: list[DocumentRegistration] = field(default_factory=list)
+    specific_needs: list[str] = field(default_factory=list)
+
+    def age_on(self, day: datetime.date) -> int | None:
+        if self.date_of_birth is None:
+            return self.estimated_age
+        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - before_birthday
+
+
+@dataclass
+class HouseholdRegistration:
+    arrival_date: datetime.date
+    office: str
+    country_of_departure: str
+    return_type: str
+    destination_province: str
+    destination_district: str = ""
+    phone: str = ""
+    members: list[MemberRegistration] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RegistrationProblem:
+    code: str
+    message: str
+
+
+class RegistrationInvalid(Exception):
+    """Raised with every problem found, keyed by field path; nothing has been saved."""
+
+    def __init__(self, problems: dict[str, list[RegistrationProblem]]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+class _Problems(dict):
+    def add(self, path: str, code: str, message: str) -> None:
+        self.setdefault(path, []).append(RegistrationProblem(code, message))
+
+
+def registration_problems(
+    registration: HouseholdRegistration, *, reference: ReferenceData, today: datetime.date
+) -> dict[str, list[RegistrationProblem]]:
+    """Every problem with the registration, in words a field officer can act on."""
+    problems = _Problems()
+    arrival = registration.arrival_date
+    if arrival > today:
+        problems.add(
+            "arrival_date",
+            "arrival_in_future",
+            _("The arrival date %(arrival)s is in the future. Enter the day the household crossed.")
+            % {"arrival": arrival.isoformat()},
+        )
+    if registration.office not in reference.offices:
+        problems.add("office", "unknown_office", _("Choose the crossing point or office where you are registering."))
+    if registration.country_of_departure not in reference.countries:
+        problems.add(
+            "country_of_departure", "unknown_country", _("Choose the country the household left (for example Iran or Pakistan).")
+        )
+    if registration.return_type not in reference.return_types:
+        problems.add("return_type", "unknown_return_type", _("Choose how the household returned."))
+    province = reference.provinces.get(registration.destination_province)
+    if province is None:
+        problems.add(
+            "destination_province",
+            "unknown_province",
+            _("Unknown province “%(code)s”. Choose one of the 34 provinces.") % {"code": registration.destination_province},
+        )
+    if registration.destination_district:
+        district = reference.districts.get(registration.destination_district)
+        if district is None:
+            problems.add("destination_district", "unknown_district", _("Unknown district. Choose a district from the list or leave it empty."))
+        elif province is not None and district.province_id != province.pcode:
+            problems.add(
+                "destination_district",
+                "district_outside_province",
+                _("%(district)s is not in %(province)s. Choose a district of the destination province.")
+                % {"district": district.name, "province": province.name},
+            )
+    if registration.phone and not PHONE_PATTERN.match(registration.phone):
+        problems.add("phone", "invalid_phone", _("Enter the phone number with digits only, for example +93 70 123 4567."))
+
+    members = registration.members
+    if not members:
+        problems.add("members", "no_members", _("Add at least one member: the head of household."))
+    elif len(members) > MAX_MEMBERS:
+        problems.add("members", "too_many_members", _("A household has at most %(max)d members.") % {"max": MAX_MEMBERS})
+    heads = [index for index, member in enumerate(members) if member.relationship == "head"]
+    if members and not heads:
+        problems.add("members", "no_head", _("Mark one member as the head of household."))
+    elif len(heads) > 1:
+        problems.add(
+            "members",
+            "several_heads",
+            _("Only one member can be the head of household; rows %(rows)s are all marked as head.")
+            % {"rows": ", ".join(str(index + 1) for index in heads)},
+        )
+    for index, member in enumerate(members):
+        _member_problems(problems, f"members.{index}", member, arrival=arrival, reference=reference)
+    return dict(problems)
+
+
+def _member_problems(problems: _Problems, path: str, member: MemberRegistration, *, arrival, reference) -> None:
+    from returns.models import Member
+
+    if not member.given_name.strip():
+        problems.add(f"{path}.given_name", "required", _("Enter the given name."))
+    if not member.fathers_name.strip():
+        problems.add(f"{path}.fathers_name", "required", _("Enter the father's name."))
+    for name_field in ("given_name_local", "fathers_name_local", "family_name_local"):
+        if LATIN_LETTER.search(getattr(member, name_field)):
+            problems.add(f"{path}.{name_field}", "not_local_script", _("Write this name in Dari or Pashto script."))
+    if member.sex not in Member.Sex.values:
+        problems.add(f"{path}.sex", "invalid_choice", _("Choose female or male."))
+    if member.relationship not in Member.Relationship.values:
+        problems.add(f"{path}.relationship", "invalid_choice", _("Choose the relationship to the head of household."))
+
+    if member.date_of_birth is None and member.estimated_age is None:
+        problems.add(f"{path}.date_of_birth", "birth_or_age_required", _("Enter a date of birth or an estimated age."))
+    if member.date_of_birth is not None:
+        if member.date_of_birth > arrival:
+            problems.add(
+                f"{path}.date_of_birth",
+                "born_after_arrival",
+                _("The date of birth %(birth)s is after the arrival date %(arrival)s.")
+                % {"birth": member.date_of_birth.isoformat(), "arrival": arrival.isoformat()},
+            )
+        elif (member.age_on(arrival) or 0) > MAX_AGE:
+            problems.add(
+                f"{path}.date_of_birth",
+                "age_over_limit",
+                _("This date of birth makes the person older than %(max)d. Check the year.") % {"max": MAX_AGE},
+            )
+    if member.estimated_age is not None and not 0 <= member.estimated_age <= MAX_AGE:
+        problems.add(
+            f"{path}.estimated_age", "age_over_limit", _("Enter an age between 0 and %(max)d years.") % {"max": MAX_AGE}
+        )
+
+    for code in member.specific_needs:
+        if code not in reference.specific_needs:
+            problems.add(f"{path}.specific_needs", "unknown_need", _("Unknown specific-needs code “%(code)s”.") % {"code": code})
+    for doc_index, document in enumerate(member.documents):
+        _document_problems(problems, f"{path}.documents.{doc_index}", document, arrival=arrival, reference=reference)
+
+
+def _document_problems(problems: _Problems, path: str, document: DocumentRegistration, *, arrival, reference) -> None:
+    document_type = reference.document_types.get(document.document_type)
+    if document_type is None:
+        problems.add(f"{path}.document_type", "unknown_document_type", _("Choose the type of document."))
+    if document.issuing_country not in reference.countries:
+        problems.add(f"{path}.issuing_country", "unknown_country", _("Choose the country that issued the document."))
+    if document_type is None:
+        return
+    if document_type.routing_class in NUMBERED_CLASSES and not document.number.strip():
+        problems.add(
+            f"{path}.number", "number_required", _("Enter the number printed on the %(type)s.") % {"type": document_type.name}
+        )
+    if (
+        document_type.routing_class == "refugee_card"
+        and document.expiry_date is not None
+        and document.expiry_date < arrival
+        and not document.expired_confirmed
+    ):
+        problems.add(
+            f"{path}.expiry_date",
+            "refugee_card_expired",
+            _(
+                "This %(type)s expired on %(expiry)s, before the arrival on %(arrival)s. Check the date on the card; "
+                "if it is right, confirm the card is expired: the household will go to IOM, flagged for UNHCR verification."
+            )
+            % {"type": document_type.name, "expiry": document.expiry_date.isoformat(), "arrival": arrival.isoformat()},
+        )

@@ -1,0 +1,146 @@
+"""Every change to the registry goes through one of these functions."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, User
+from returns.models import Category, Household, HouseholdEvent, Member, MemberDocument
+from returns.reference import reference_data
+from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
+from returns.routing import routing_decide
+
+REGISTERING_ROLES = {User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER, User.Role.ADMIN}
+REGISTRATION_NUMBER_SEQUENCE = "returns_household_number_seq"
+
+
+def user_can_register(user: User) -> bool:
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.role in REGISTERING_ROLES)
+
+
+def user_can_reroute(user: User) -> bool:
+    return user.is_authenticated and user.is_active and (user.sees_everything or user.role == User.Role.MANAGER)
+
+
+def household_register(*, registered_by: User, registration: HouseholdRegistration) -> Household:
+    """Validate, route and save an arriving household with its members, documents and needs.
+
+    Raises ``RegistrationInvalid`` with every problem found (nothing is saved), or
+    ``PermissionDenied`` when the user may not register households.
+    """
+    if not user_can_register(registered_by):
+        raise PermissionDenied(_("Your role cannot register households."))
+    reference = reference_data()
+    problems = registration_problems(registration, reference=reference, today=timezone.localdate())
+    if problems:
+        raise RegistrationInvalid(problems)
+    decision = routing_decide(registration, reference=reference)
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [REGISTRATION_NUMBER_SEQUENCE])
+            (serial,) = cursor.fetchone()
+        office = reference.offices[registration.office]
+        household = Household.objects.create(
+            registration_number=f"{office.code}-{timezone.now().year}-{serial:06d}",
+            arrival_date=registration.arrival_date,
+            office=office,
+            country_of_departure_id=registration.country_of_departure,
+            return_type_id=registration.return_type,
+            destination_province_id=registration.destination_province,
+            destination_district_id=registration.destination_district or None,
+            phone=registration.phone.strip(),
+            registered_by=registered_by,
+            routed_agency=decision.agency,
+            category=decision.category,
+            routing_rule=decision.rule,
+            routing_version=decision.version,
+            routing_reason=decision.reason,
+            flags=decision.flags,
+            member_count=len(registration.members),
+        )
+        members = Member.objects.bulk_create(
+            [
+                Member(
+                    household=household,
+                    given_name=member.given_name.strip(),
+                    fathers_name=member.fathers_name.strip(),
+                    family_name=member.family_name.strip(),
+                    given_name_local=member.given_name_local.strip(),
+                    fathers_name_local=member.fathers_name_local.strip(),
+                    family_name_local=member.family_name_local.strip(),
+                    sex=member.sex,
+                    date_of_birth=member.date_of_birth,
+                    estimated_age=member.estimated_age,
+                    relationship=member.relationship,
+                )
+                for member in registration.members
+            ]
+        )
+        documents = [
+            MemberDocument(
+                member=member,
+                document_type_id=document.document_type,
+                number=document.number.strip(),
+                issuing_country_id=document.issuing_country,
+                expiry_date=document.expiry_date,
+            )
+            for member, member_registration in zip(members, registration.members, strict=True)
+            for document in member_registration.documents
+        ]
+        if documents:
+            MemberDocument.objects.bulk_create(documents)
+        needs = [
+            Member.specific_needs.through(member_id=member.pk, needcode_id=reference.specific_needs[code].pk)
+            for member, member_registration in zip(members, registration.members, strict=True)
+            for code in dict.fromkeys(member_registration.specific_needs)
+        ]
+        if needs:
+            Member.specific_needs.through.objects.bulk_create(needs)
+        HouseholdEvent.objects.create(
+            household=household, kind=HouseholdEvent.Kind.REGISTERED, actor=registered_by, to_agency=decision.agency,
+            note=decision.reason,
+        )
+    return household
+
+
+def household_reroute(
+    *, household: Household, rerouted_by: User, agency: Agency, category: str, justification: str
+) -> Household:
+    """Send a household to another agency, with a written justification kept in its history."""
+    if not user_can_reroute(rerouted_by):
+        raise PermissionDenied(_("Only a manager can re-route a household."))
+    justification = justification.strip()
+    problems: dict[str, list[RegistrationProblem]] = {}
+    if len(justification) < 10:
+        problems["justification"] = [
+            RegistrationProblem("justification_required", _("Explain in a sentence why the household is re-routed."))
+        ]
+    if category not in Category.values:
+        problems["category"] = [RegistrationProblem("invalid_choice", _("Choose registered refugee or undocumented returnee."))]
+    if not agency.receives_routed_households:
+        problems["agency"] = [RegistrationProblem("invalid_agency", _("Households can only be routed to UNHCR or IOM."))]
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().get(pk=household.pk)
+        if locked.routed_agency_id == agency.pk:
+            problems["agency"] = [
+                RegistrationProblem("same_agency", _("The household is already routed to %(agency)s.") % {"agency": agency.code})
+            ]
+        if problems:
+            raise RegistrationInvalid(problems)
+        previous_agency_id = locked.routed_agency_id
+        locked.routed_agency = agency
+        locked.category = category
+        if Household.Flag.REROUTED not in locked.flags:
+            locked.flags = [*locked.flags, Household.Flag.REROUTED.value]
+        locked.save(update_fields=["routed_agency", "category", "flags", "updated_at"])
+        HouseholdEvent.objects.create(
+            household=locked,
+            kind=HouseholdEvent.Kind.REROUTED,
+            actor=rerouted_by,
+            from_agency_id=previous_agency_id,
+            to_agency=agency,
+            note=justification,
+        )
+    return locked
