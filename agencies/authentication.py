@@ -8,8 +8,8 @@ class StaffTokenAuthentication(TokenAuthentication):
     """DRF's token authentication, loading the user's agency and office in the same query."""
 
     def authenticate_credentials(self, key):
-        from rest_framework import exceptions
         from django.utils.translation import gettext_lazy as _
+        from rest_framework import exceptions
 
         try:
             token = Token.objects.select_related("user__agency", "user__office").get(key=key)

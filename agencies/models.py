@@ -18,7 +18,9 @@ class Province(models.Model):
         ordering = ["pcode"]
         verbose_name = _("province")
         verbose_name_plural = _("provinces")
-        constraints = [models.CheckConstraint(condition=models.Q(pcode__regex=r"^AF[0-9]{2}$"), name="province_pcode_format")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pcode__regex=r"^AF[0-9]{2}$"), name="province_pcode_format")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.pcode})"
@@ -35,7 +37,9 @@ class District(models.Model):
         ordering = ["pcode"]
         verbose_name = _("district")
         verbose_name_plural = _("districts")
-        constraints = [models.CheckConstraint(condition=models.Q(pcode__regex=r"^AF[0-9]{4}$"), name="district_pcode_format")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pcode__regex=r"^AF[0-9]{4}$"), name="district_pcode_format")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.pcode})"
@@ -69,7 +73,9 @@ class Agency(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     receives_routed_households = models.BooleanField(
-        _("receives routed households"), default=False, help_text=_("UNHCR and IOM: the agencies routing can send a household to.")
+        _("receives routed households"),
+        default=False,
+        help_text=_("UNHCR and IOM: the agencies routing can send a household to."),
     )
 
     class Meta:
@@ -90,7 +96,10 @@ class Office(models.Model):
         AIRPORT = "airport", _("Airport")
 
     code = models.CharField(
-        _("code"), max_length=3, unique=True, help_text=_("Three capital letters; starts every registration number (TKM-2026-000123).")
+        _("code"),
+        max_length=3,
+        unique=True,
+        help_text=_("Three capital letters; starts every registration number (TKM-2026-000123)."),
     )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)

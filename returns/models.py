@@ -20,7 +20,9 @@ from agencies.models import Agency, Country, District, Office, Province
 class ReturnType(models.Model):
     code = models.SlugField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
-    is_forced = models.BooleanField(_("forced return"), default=False, help_text=_("Deportations and other forced returns."))
+    is_forced = models.BooleanField(
+        _("forced return"), default=False, help_text=_("Deportations and other forced returns.")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -46,7 +48,11 @@ class DocumentType(models.Model):
         _("class for routing"), max_length=24, choices=RoutingClass.choices, help_text=_("What the routing rules see.")
     )
     issuing_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, help_text=_("The usual issuer, suggested on the form.")
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The usual issuer, suggested on the form."),
     )
     has_expiry = models.BooleanField(_("has an expiry date"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -130,12 +136,16 @@ class RoutingRule(models.Model):
     code = models.SlugField(_("code"), max_length=48)
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     decides = models.BooleanField(
-        _("decides"), default=True, help_text=_("A deciding rule ends the evaluation; otherwise it only adds its flags.")
+        _("decides"),
+        default=True,
+        help_text=_("A deciding rule ends the evaluation; otherwise it only adds its flags."),
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
     flags = ArrayField(models.SlugField(max_length=48), default=list, blank=True)
-    explanation = models.TextField(_("explanation"), help_text=_("Shown to the officer as the reason for the decision."))
+    explanation = models.TextField(
+        _("explanation"), help_text=_("Shown to the officer as the reason for the decision.")
+    )
 
     class Meta:
         ordering = ["rule_set", "order"]
@@ -208,18 +218,31 @@ class Household(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     registration_number = models.CharField(_("registration number"), max_length=20, unique=True, editable=False)
     arrival_date = models.DateField(_("arrival date"))
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="households", verbose_name=_("crossing point or office"))
-    country_of_departure = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of departure"))
-    return_type = models.ForeignKey(ReturnType, on_delete=models.PROTECT, related_name="+", verbose_name=_("return type"))
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="households", verbose_name=_("crossing point or office")
+    )
+    country_of_departure = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of departure")
+    )
+    return_type = models.ForeignKey(
+        ReturnType, on_delete=models.PROTECT, related_name="+", verbose_name=_("return type")
+    )
     destination_province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province of destination")
     )
     destination_district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district of destination")
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district of destination"),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    routed_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="households", verbose_name=_("agency"))
+    routed_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="households", verbose_name=_("agency")
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     routing_rule = models.ForeignKey(RoutingRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     routing_version = models.PositiveIntegerField(_("routing rule set version"), null=True, blank=True)
@@ -296,7 +319,9 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         constraints = [
-            models.UniqueConstraint(fields=["household"], condition=Q(relationship="head"), name="member_one_head_per_household"),
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(relationship="head"), name="member_one_head_per_household"
+            ),
             models.CheckConstraint(
                 condition=Q(date_of_birth__isnull=False) | Q(estimated_age__isnull=False), name="member_birth_or_age"
             ),
@@ -316,7 +341,9 @@ class MemberDocument(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="documents")
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
     number = models.CharField(_("number"), max_length=40, blank=True)
-    issuing_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuing country"))
+    issuing_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuing country")
+    )
     expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
 
     class Meta:

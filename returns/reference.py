@@ -37,7 +37,11 @@ def _load() -> ReferenceData:
     from returns.models import DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
 
     rule_set = RoutingRuleSet.objects.filter(status=RoutingRuleSet.Status.ACTIVE).first()
-    rules = tuple(RoutingRule.objects.filter(rule_set=rule_set).select_related("agency").order_by("order")) if rule_set else ()
+    rules = (
+        tuple(RoutingRule.objects.filter(rule_set=rule_set).select_related("agency").order_by("order"))
+        if rule_set
+        else ()
+    )
     return ReferenceData(
         agencies={agency.code: agency for agency in Agency.objects.all()},
         offices={office.code: office for office in Office.objects.filter(is_active=True)},
@@ -76,6 +80,17 @@ def connect_invalidation() -> None:
     from agencies.models import Agency, Country, District, Office, Province
     from returns.models import DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
 
-    for model in (Agency, Office, Country, Province, District, ReturnType, DocumentType, NeedCode, RoutingRule, RoutingRuleSet):
+    for model in (
+        Agency,
+        Office,
+        Country,
+        Province,
+        District,
+        ReturnType,
+        DocumentType,
+        NeedCode,
+        RoutingRule,
+        RoutingRuleSet,
+    ):
         post_save.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-save-{model.__name__}")
         post_delete.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-delete-{model.__name__}")

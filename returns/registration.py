@@ -100,7 +100,9 @@ def registration_problems(
         problems.add("office", "unknown_office", _("Choose the crossing point or office where you are registering."))
     if registration.country_of_departure not in reference.countries:
         problems.add(
-            "country_of_departure", "unknown_country", _("Choose the country the household left (for example Iran or Pakistan).")
+            "country_of_departure",
+            "unknown_country",
+            _("Choose the country the household left (for example Iran or Pakistan)."),
         )
     if registration.return_type not in reference.return_types:
         problems.add("return_type", "unknown_return_type", _("Choose how the household returned."))
@@ -109,12 +111,17 @@ def registration_problems(
         problems.add(
             "destination_province",
             "unknown_province",
-            _("Unknown province “%(code)s”. Choose one of the 34 provinces.") % {"code": registration.destination_province},
+            _("Unknown province “%(code)s”. Choose one of the 34 provinces.")
+            % {"code": registration.destination_province},
         )
     if registration.destination_district:
         district = reference.districts.get(registration.destination_district)
         if district is None:
-            problems.add("destination_district", "unknown_district", _("Unknown district. Choose a district from the list or leave it empty."))
+            problems.add(
+                "destination_district",
+                "unknown_district",
+                _("Unknown district. Choose a district from the list or leave it empty."),
+            )
         elif province is not None and district.province_id != province.pcode:
             problems.add(
                 "destination_district",
@@ -123,13 +130,17 @@ def registration_problems(
                 % {"district": district.name, "province": province.name},
             )
     if registration.phone and not PHONE_PATTERN.match(registration.phone):
-        problems.add("phone", "invalid_phone", _("Enter the phone number with digits only, for example +93 70 123 4567."))
+        problems.add(
+            "phone", "invalid_phone", _("Enter the phone number with digits only, for example +93 70 123 4567.")
+        )
 
     members = registration.members
     if not members:
         problems.add("members", "no_members", _("Add at least one member: the head of household."))
     elif len(members) > MAX_MEMBERS:
-        problems.add("members", "too_many_members", _("A household has at most %(max)d members.") % {"max": MAX_MEMBERS})
+        problems.add(
+            "members", "too_many_members", _("A household has at most %(max)d members.") % {"max": MAX_MEMBERS}
+        )
     heads = [index for index, member in enumerate(members) if member.relationship == "head"]
     if members and not heads:
         problems.add("members", "no_head", _("Mark one member as the head of household."))
@@ -183,7 +194,9 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
 
     for code in member.specific_needs:
         if code not in reference.specific_needs:
-            problems.add(f"{path}.specific_needs", "unknown_need", _("Unknown specific-needs code “%(code)s”.") % {"code": code})
+            problems.add(
+                f"{path}.specific_needs", "unknown_need", _("Unknown specific-needs code “%(code)s”.") % {"code": code}
+            )
     for doc_index, document in enumerate(member.documents):
         _document_problems(problems, f"{path}.documents.{doc_index}", document, arrival=arrival, reference=reference)
 
@@ -198,7 +211,9 @@ def _document_problems(problems: _Problems, path: str, document: DocumentRegistr
         return
     if document_type.routing_class in NUMBERED_CLASSES and not document.number.strip():
         problems.add(
-            f"{path}.number", "number_required", _("Enter the number printed on the %(type)s.") % {"type": document_type.name}
+            f"{path}.number",
+            "number_required",
+            _("Enter the number printed on the %(type)s.") % {"type": document_type.name},
         )
     if (
         document_type.routing_class == "refugee_card"
@@ -211,7 +226,8 @@ def _document_problems(problems: _Problems, path: str, document: DocumentRegistr
             "refugee_card_expired",
             _(
                 "This %(type)s expired on %(expiry)s, before the arrival on %(arrival)s. Check the date on the card; "
-                "if it is right, confirm the card is expired: the household will go to IOM, flagged for UNHCR verification."
+                "if it is right, confirm the card is expired: the household will go to IOM, "
+                "flagged for UNHCR verification."
             )
             % {"type": document_type.name, "expiry": document.expiry_date.isoformat(), "arrival": arrival.isoformat()},
         )

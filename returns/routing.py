@@ -51,7 +51,9 @@ def conditions_errors(conditions) -> list[str]:
     errors = []
     for fact, accepted in conditions.items():
         if fact not in FACTS:
-            errors.append(_("Unknown fact “%(fact)s”. Known facts: %(facts)s.") % {"fact": fact, "facts": ", ".join(FACTS)})
+            errors.append(
+                _("Unknown fact “%(fact)s”. Known facts: %(facts)s.") % {"fact": fact, "facts": ", ".join(FACTS)}
+            )
             continue
         if not isinstance(accepted, list) or not accepted:
             errors.append(_("“%(fact)s” needs a non-empty list of accepted values.") % {"fact": fact})

@@ -99,7 +99,10 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
         if needs:
             Member.specific_needs.through.objects.bulk_create(needs)
         HouseholdEvent.objects.create(
-            household=household, kind=HouseholdEvent.Kind.REGISTERED, actor=registered_by, to_agency=decision.agency,
+            household=household,
+            kind=HouseholdEvent.Kind.REGISTERED,
+            actor=registered_by,
+            to_agency=decision.agency,
             note=decision.reason,
         )
     return household
@@ -118,14 +121,20 @@ def household_reroute(
             RegistrationProblem("justification_required", _("Explain in a sentence why the household is re-routed."))
         ]
     if category not in Category.values:
-        problems["category"] = [RegistrationProblem("invalid_choice", _("Choose registered refugee or undocumented returnee."))]
+        problems["category"] = [
+            RegistrationProblem("invalid_choice", _("Choose registered refugee or undocumented returnee."))
+        ]
     if not agency.receives_routed_households:
-        problems["agency"] = [RegistrationProblem("invalid_agency", _("Households can only be routed to UNHCR or IOM."))]
+        problems["agency"] = [
+            RegistrationProblem("invalid_agency", _("Households can only be routed to UNHCR or IOM."))
+        ]
     with transaction.atomic():
         locked = Household.objects.select_for_update().get(pk=household.pk)
         if locked.routed_agency_id == agency.pk:
             problems["agency"] = [
-                RegistrationProblem("same_agency", _("The household is already routed to %(agency)s.") % {"agency": agency.code})
+                RegistrationProblem(
+                    "same_agency", _("The household is already routed to %(agency)s.") % {"agency": agency.code}
+                )
             ]
         if problems:
             raise RegistrationInvalid(problems)

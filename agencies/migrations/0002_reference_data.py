@@ -6,15 +6,40 @@ Everything here is editable in the admin afterwards; the full district list is l
 from django.db import migrations
 
 PROVINCES = [
-    ("AF01", "Kabul", "کابل"), ("AF02", "Kapisa", "کاپیسا"), ("AF03", "Parwan", "پروان"), ("AF04", "Wardak", "وردک"),
-    ("AF05", "Logar", "لوگر"), ("AF06", "Nangarhar", "ننگرهار"), ("AF07", "Laghman", "لغمان"), ("AF08", "Panjsher", "پنجشیر"),
-    ("AF09", "Baghlan", "بغلان"), ("AF10", "Bamyan", "بامیان"), ("AF11", "Ghazni", "غزنی"), ("AF12", "Paktya", "پکتیا"),
-    ("AF13", "Kunar", "کنر"), ("AF14", "Nuristan", "نورستان"), ("AF15", "Badakhshan", "بدخشان"), ("AF16", "Takhar", "تخار"),
-    ("AF17", "Kunduz", "کندز"), ("AF18", "Balkh", "بلخ"), ("AF19", "Samangan", "سمنگان"), ("AF20", "Sar-e-Pul", "سرپل"),
-    ("AF21", "Ghor", "غور"), ("AF22", "Daykundi", "دایکندی"), ("AF23", "Uruzgan", "ارزگان"), ("AF24", "Zabul", "زابل"),
-    ("AF25", "Paktika", "پکتیکا"), ("AF26", "Khost", "خوست"), ("AF27", "Jawzjan", "جوزجان"), ("AF28", "Faryab", "فاریاب"),
-    ("AF29", "Badghis", "بادغیس"), ("AF30", "Herat", "هرات"), ("AF31", "Farah", "فراه"), ("AF32", "Helmand", "هلمند"),
-    ("AF33", "Kandahar", "کندهار"), ("AF34", "Nimroz", "نیمروز"),
+    ("AF01", "Kabul", "کابل"),
+    ("AF02", "Kapisa", "کاپیسا"),
+    ("AF03", "Parwan", "پروان"),
+    ("AF04", "Wardak", "وردک"),
+    ("AF05", "Logar", "لوگر"),
+    ("AF06", "Nangarhar", "ننگرهار"),
+    ("AF07", "Laghman", "لغمان"),
+    ("AF08", "Panjsher", "پنجشیر"),
+    ("AF09", "Baghlan", "بغلان"),
+    ("AF10", "Bamyan", "بامیان"),
+    ("AF11", "Ghazni", "غزنی"),
+    ("AF12", "Paktya", "پکتیا"),
+    ("AF13", "Kunar", "کنر"),
+    ("AF14", "Nuristan", "نورستان"),
+    ("AF15", "Badakhshan", "بدخشان"),
+    ("AF16", "Takhar", "تخار"),
+    ("AF17", "Kunduz", "کندز"),
+    ("AF18", "Balkh", "بلخ"),
+    ("AF19", "Samangan", "سمنگان"),
+    ("AF20", "Sar-e-Pul", "سرپل"),
+    ("AF21", "Ghor", "غور"),
+    ("AF22", "Daykundi", "دایکندی"),
+    ("AF23", "Uruzgan", "ارزگان"),
+    ("AF24", "Zabul", "زابل"),
+    ("AF25", "Paktika", "پکتیکا"),
+    ("AF26", "Khost", "خوست"),
+    ("AF27", "Jawzjan", "جوزجان"),
+    ("AF28", "Faryab", "فاریاب"),
+    ("AF29", "Badghis", "بادغیس"),
+    ("AF30", "Herat", "هرات"),
+    ("AF31", "Farah", "فراه"),
+    ("AF32", "Helmand", "هلمند"),
+    ("AF33", "Kandahar", "کندهار"),
+    ("AF34", "Nimroz", "نیمروز"),
 ]
 
 # The provincial-capital districts of the main return provinces, and Achin (DOMAIN.md's example).
@@ -63,7 +88,9 @@ def load(apps, schema_editor):
     Agency = apps.get_model("agencies", "Agency")
     Office = apps.get_model("agencies", "Office")
     Province.objects.bulk_create([Province(pcode=code, name=name, name_local=local) for code, name, local in PROVINCES])
-    District.objects.bulk_create([District(pcode=code, province_id=province, name=name) for code, province, name in DISTRICTS])
+    District.objects.bulk_create(
+        [District(pcode=code, province_id=province, name=name) for code, province, name in DISTRICTS]
+    )
     Country.objects.bulk_create(
         [
             Country(

@@ -140,14 +140,18 @@ def load(apps, schema_editor):
     )
     DocumentType.objects.bulk_create(
         [
-            DocumentType(code=code, name=name, routing_class=routing_class, issuing_country_id=issuer, has_expiry=expiry, order=i)
+            DocumentType(
+                code=code, name=name, routing_class=routing_class, issuing_country_id=issuer, has_expiry=expiry, order=i
+            )
             for i, (code, name, routing_class, issuer, expiry) in enumerate(DOCUMENT_TYPES)
         ]
     )
     groups = {}
     for code, name, parent in UNHCR_NEEDS:
         groups[code] = NeedCode.objects.create(code=code, name=name, scheme="unhcr_snc", parent=groups.get(parent))
-    NeedCode.objects.bulk_create([NeedCode(code=code, name=name, scheme="iom_vulnerability") for code, name in IOM_VULNERABILITIES])
+    NeedCode.objects.bulk_create(
+        [NeedCode(code=code, name=name, scheme="iom_vulnerability") for code, name in IOM_VULNERABILITIES]
+    )
 
     agencies = {agency.code: agency for agency in Agency.objects.all()}
     from django.utils import timezone
@@ -158,8 +162,15 @@ def load(apps, schema_editor):
     RoutingRule.objects.bulk_create(
         [
             RoutingRule(
-                rule_set=rule_set, order=order, code=code, conditions=conditions, decides=decides,
-                agency=agencies.get(agency), category=category, flags=flags, explanation=explanation,
+                rule_set=rule_set,
+                order=order,
+                code=code,
+                conditions=conditions,
+                decides=decides,
+                agency=agencies.get(agency),
+                category=category,
+                flags=flags,
+                explanation=explanation,
             )
             for order, code, conditions, decides, agency, category, flags, explanation in RULES
         ]

@@ -1,0 +1,55 @@
+# The index of every command a developer needs. `make help` lists them.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_HOUSEHOLDS ?= 2000
+export DJANGO_SETTINGS_MODULE ?= config.settings
+
+.PHONY: help install run serve migrate demo test lint format migrations-check unit browser bench db-stop clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install pinned dependencies
+
+run: install ## Set everything up and serve the app with demo data on http://127.0.0.1:8000
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --if-empty --households $(DEMO_HOUSEHOLDS)
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+migrate: install ## Apply migrations
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+
+demo: install ## Reload the demo data (DEMO_HOUSEHOLDS=200000 for about a million people)
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --households $(DEMO_HOUSEHOLDS)
+
+test: install lint migrations-check ## Lint, check migrations, run the whole suite
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest
+
+lint: install ## ruff lint and format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install ## Format the code with ruff
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+migrations-check: install ## Fail if a model change has no migration
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py makemigrations --check --dry-run
+
+bench: install ## Benchmarks (not part of make test); figures go to bench-results/
+	$(PY) -m bench
+
+db-stop: install ## Stop the embedded PostgreSQL server
+	$(PY) -m config.embedded_db stop
+
+clean: ## Remove the virtualenv, the embedded database and caches
+	-$(PY) -m config.embedded_db stop
+	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""factory_boy factories and registration builders shared by the suite."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from agencies.models import Agency, Office, User
+from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
+
+DEMO_PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    role = User.Role.FIELD_OFFICER
+    agency = factory.LazyFunction(lambda: Agency.objects.get(code="IOM"))
+    office = factory.LazyFunction(lambda: Office.objects.get(code="TKM"))
+    password = factory.PostGenerationMethodCall("set_password", DEMO_PASSWORD)
+
+    @factory.post_generation
+    def saved(user, create, extracted, **kwargs):
+        if create:
+            user.save()
+
+
+def member(
+    *,
+    relationship="head",
+    given_name="Ahmad",
+    fathers_name="Mohammad",
+    sex="male",
+    age=None,
+    date_of_birth=None,
+    documents=(),
+    specific_needs=(),
+    **extra,
+) -> MemberRegistration:
+    if age is None and date_of_birth is None:
+        age = 35
+    return MemberRegistration(
+        given_name=given_name,
+        fathers_name=fathers_name,
+        sex=sex,
+        relationship=relationship,
+        estimated_age=age,
+        date_of_birth=date_of_birth,
+        documents=list(documents),
+        specific_needs=list(specific_needs),
+        **extra,
+    )
+
+
+def por_card(*, number="PK-123456", expiry_date=None, expired_confirmed=False) -> DocumentRegistration:
+    return DocumentRegistration(
+        document_type="por_card",
+        issuing_country="PK",
+        number=number,
+        expiry_date=expiry_date,
+        expired_confirmed=expired_confirmed,
+    )
+
+
+def amayesh_card(*, number="IR-98765", expiry_date=None, expired_confirmed=False) -> DocumentRegistration:
+    return DocumentRegistration(
+        document_type="amayesh_card",
+        issuing_country="IR",
+        number=number,
+        expiry_date=expiry_date,
+        expired_confirmed=expired_confirmed,
+    )
+
+
+def vrf(*, number="VRF-2026-001") -> DocumentRegistration:
+    return DocumentRegistration(document_type="vrf", issuing_country="PK", number=number)
+
+
+def acc(*, number="ACC-555") -> DocumentRegistration:
+    return DocumentRegistration(document_type="acc", issuing_country="PK", number=number)
+
+
+def household(
+    *,
+    members=None,
+    arrival_date=None,
+    office="TKM",
+    country_of_departure="PK",
+    return_type="voluntary_repatriation",
+    destination_province="AF06",
+    destination_district="",
+    phone="",
+) -> HouseholdRegistration:
+    return HouseholdRegistration(
+        arrival_date=arrival_date or timezone.localdate() - datetime.timedelta(days=1),
+        office=office,
+        country_of_departure=country_of_departure,
+        return_type=return_type,
+        destination_province=destination_province,
+        destination_district=destination_district,
+        phone=phone,
+        members=list(members) if members is not None else [member()],
+    )
