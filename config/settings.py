@@ -175,7 +175,7 @@ MAILERS = {
     "default": {
         "BACKEND": os.environ.get(
             "DJANGO_EMAIL_BACKEND",
-            "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+            f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
         ),
         "OPTIONS": {"host": os.environ.get("DJANGO_EMAIL_HOST", "localhost")},
     }

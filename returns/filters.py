@@ -1,0 +1,64 @@
+"""The household filters, shared by the list page and the API."""
+
+import django_filters
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Office, Province, User
+from returns.models import Category, Household, ReturnType
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    class Scope(models.TextChoices):
+        OFFICE = "office", _("My office")
+        AGENCY = "agency", _("My agency")
+
+    q = django_filters.CharFilter(label=_("Name or registration number"), method="filter_text")
+    agency = django_filters.ModelChoiceFilter(
+        field_name="routed_agency",
+        to_field_name="code",
+        queryset=Agency.objects.filter(receives_routed_households=True),
+        label=_("Agency"),
+    )
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
+    office = django_filters.ModelChoiceFilter(
+        to_field_name="code", queryset=Office.objects.all(), label=_("Crossing point or office")
+    )
+    return_type = django_filters.ModelChoiceFilter(queryset=ReturnType.objects.all(), label=_("Return type"))
+    province = django_filters.ModelChoiceFilter(
+        field_name="destination_province", queryset=Province.objects.all(), label=_("Province of destination")
+    )
+    arrival_from = django_filters.DateFilter(field_name="arrival_date", lookup_expr="gte", label=_("Arrived from"))
+    arrival_to = django_filters.DateFilter(field_name="arrival_date", lookup_expr="lte", label=_("Arrived until"))
+    scope = django_filters.ChoiceFilter(
+        choices=Scope.choices, method="filter_scope", empty_label=None, label=_("Show households of")
+    )
+
+    class Meta:
+        model = Household
+        fields = ["q", "agency", "category", "office", "return_type", "province", "arrival_from", "arrival_to", "scope"]
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        # A field officer sees their own office's households unless they widen to the agency.
+        if "scope" not in self.data and self._office_scoped_by_default():
+            queryset = queryset.filter(Q(office_id=self.user.office_id) | Q(registered_by_id=self.user.pk))
+        return queryset
+
+    def _office_scoped_by_default(self) -> bool:
+        user = self.user
+        return user is not None and user.role == User.Role.FIELD_OFFICER and user.office_id is not None
+
+    def filter_scope(self, queryset, name, value):
+        if value == self.Scope.OFFICE and self.user is not None and self.user.office_id is not None:
+            return queryset.filter(Q(office_id=self.user.office_id) | Q(registered_by_id=self.user.pk))
+        return queryset
+
+    def filter_text(self, queryset, name, value):
+        return queryset.search(value)
