@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +124,14 @@ class Office(models.Model):
         return self.name
 
 
+class StaffUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser administers the whole system: without this, ``createsuperuser`` breaks the
+        # ``user_agency_unless_admin`` constraint (the default role needs an agency).
+        extra_fields.setdefault("role", User.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who logs in. Belongs to one agency (and optionally one office) with one role."""
 
@@ -138,6 +146,8 @@ class User(AbstractUser):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.FIELD_OFFICER)
+
+    objects = StaffUserManager()
 
     class Meta:
         verbose_name = _("user")

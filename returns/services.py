@@ -43,7 +43,7 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
             (serial,) = cursor.fetchone()
         office = reference.offices[registration.office]
         household = Household.objects.create(
-            registration_number=f"{office.code}-{timezone.now().year}-{serial:06d}",
+            registration_number=f"{office.code}-{timezone.localdate().year}-{serial:06d}",
             arrival_date=registration.arrival_date,
             office=office,
             country_of_departure_id=registration.country_of_departure,
@@ -129,7 +129,8 @@ def household_reroute(
             RegistrationProblem("invalid_agency", _("Households can only be routed to UNHCR or IOM."))
         ]
     with transaction.atomic():
-        locked = Household.objects.select_for_update().get(pk=household.pk)
+        # Through the gate: a manager re-routes only what their agency may see.
+        locked = Household.objects.visible_to(rerouted_by).select_for_update().get(pk=household.pk)
         if locked.routed_agency_id == agency.pk:
             problems["agency"] = [
                 RegistrationProblem(

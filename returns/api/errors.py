@@ -1,0 +1,122 @@
+"""Error responses of the API, one shape for all (documented on ``ValidationErrorSerializer``).
+
+Every error body has a stable ``code`` and a ``detail`` for people. A 400 adds every problem
+twice: ``errors``, a flat list of ``{"path", "code", "message"}``, and ``fields``, the same
+messages nested the way DRF nests them. Malformed input (DRF's own validation) and refused
+registrations (``household_register``'s ``RegistrationInvalid``) both come out this way.
+"""
+
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import ngettext
+from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler
+
+from returns.registration import RegistrationProblem
+
+# Lists of objects: a message about the list itself, or about one whole item, is a
+# "non_field_errors" message at that level, as DRF places it.
+OBJECT_LISTS = {"members", "documents"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    code: str
+    message: str
+
+
+class RegistrationRejected(exceptions.ValidationError):
+    """``household_register`` refused the registration; carries its problems keyed by path."""
+
+    def __init__(self, problems: dict[str, list[RegistrationProblem]]):
+        self.problems = [
+            Problem(path, problem.code, str(problem.message)) for path, found in problems.items() for problem in found
+        ]
+        super().__init__({path: [problem.message for problem in found] for path, found in problems.items()})
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with every error body reshaped to ``{"code", "detail"[, "errors", "fields"]}``."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if response.status_code == status.HTTP_400_BAD_REQUEST:
+        problems = exc.problems if isinstance(exc, RegistrationRejected) else problems_from_detail(exc.detail)
+        response.data = validation_error_body(problems, code=exc.default_code)
+    else:
+        messages = problems_from_detail(exc.detail)
+        response.data = {
+            "code": messages[0].code if len(messages) == 1 else exc.default_code,
+            "detail": " ".join(problem.message for problem in messages),
+        }
+    return response
+
+
+def validation_error_body(problems: list[Problem], *, code: str = "invalid") -> dict:
+    return {
+        "code": code,
+        "detail": ngettext("%(count)d problem found.", "%(count)d problems found.", len(problems))
+        % {"count": len(problems)},
+        "errors": [asdict(problem) for problem in problems],
+        "fields": nested_messages(problems),
+    }
+
+
+def problems_from_detail(detail, path: str = "") -> list[Problem]:
+    """Flatten DRF's nested ``ValidationError.detail`` to problems with dotted paths and codes."""
+    non_field_key = api_settings.NON_FIELD_ERRORS_KEY
+    if isinstance(detail, dict):
+        found = []
+        for key, value in detail.items():
+            key = str(key)
+            found += problems_from_detail(value, path if key in (non_field_key, "__all__") else _join(path, key))
+        return found
+    if isinstance(detail, list):
+        if any(isinstance(item, dict | list) for item in detail):
+            # A list serializer's errors: one entry per item, empty for valid items.
+            found = []
+            for index, item in enumerate(detail):
+                found += problems_from_detail(item, _join(path, str(index)))
+            return found
+        return [Problem(path, getattr(item, "code", None) or "invalid", str(item)) for item in detail]
+    return [Problem(path, getattr(detail, "code", None) or "invalid", str(detail))]
+
+
+def nested_messages(problems: list[Problem]) -> dict:
+    """The messages nested by path: ``members.1.date_of_birth`` -> ``{"members": {"1": {"date_of_birth": [...]}}}``."""
+    non_field_key = api_settings.NON_FIELD_ERRORS_KEY
+    tree: dict = {}
+    for problem in problems:
+        keys = problem.path.split(".") if problem.path else []
+        if _is_object(keys):
+            keys.append(non_field_key)
+        node = tree
+        for key in keys[:-1]:
+            child = node.setdefault(key, {})
+            if isinstance(child, list):  # a field with messages of its own and about its parts
+                child = node[key] = {non_field_key: child}
+            node = child
+        leaf = node.setdefault(keys[-1], [])
+        if isinstance(leaf, dict):
+            leaf = leaf.setdefault(non_field_key, [])
+        leaf.append(problem.message)
+    return tree
+
+
+def _is_object(keys: list[str]) -> bool:
+    """The request itself, a list of objects, or one item of such a list."""
+    if not keys or keys[-1] in OBJECT_LISTS:
+        return True
+    return len(keys) > 1 and keys[-1].isdigit() and keys[-2] in OBJECT_LISTS
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

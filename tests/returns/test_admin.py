@@ -1,0 +1,471 @@
+"""The admin: every page opens, history stays read-only, rule-set versions go through the services."""
+
+import json
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.models import Agency, User
+from returns.models import Household, HouseholdEvent, RoutingRule, RoutingRuleSet
+from returns.services import household_register
+from tests.factories import UserFactory, household, member, por_card
+
+PROJECT_APPS = {"agencies", "returns"}
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def messages_of(response) -> list[str]:
+    """The messages shown on the page an action redirected to (post with ``follow=True``)."""
+    return [str(message) for message in response.context["messages"]]
+
+
+def redirected(response) -> bool:
+    return [status for _url, status in response.redirect_chain] == [302]
+
+
+@pytest.fixture
+def admin_registered_households(unhcr_officer, iom_officer):
+    return [
+        household_register(
+            registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card()])])
+        ),
+        household_register(
+            registered_by=iom_officer,
+            registration=household(
+                members=[
+                    member(specific_needs=["SM-CI"]),
+                    member(relationship="spouse", given_name="Fatima", sex="female"),
+                ]
+            ),
+        ),
+    ]
+
+
+def test_createsuperuser_makes_an_administrator(django_user_model):
+    superuser = django_user_model.objects.create_superuser("root.t", "root@example.org", "a-long-password-1")
+
+    assert (superuser.role, superuser.agency, superuser.is_superuser, superuser.is_staff) == ("admin", None, True, True)
+
+
+def test_createsuperuser_command_works_without_an_agency(django_user_model):
+    call_command("createsuperuser", interactive=False, username="ops.t", email="ops@example.org", verbosity=0)
+
+    assert django_user_model.objects.get(username="ops.t").role == "admin"
+
+
+def test_every_project_model_is_registered():
+    registered = {model._meta.label for model in admin.site._registry if model._meta.app_label in PROJECT_APPS}
+
+    assert registered == {
+        "agencies.Province",
+        "agencies.District",
+        "agencies.Country",
+        "agencies.Agency",
+        "agencies.Office",
+        "agencies.User",
+        "returns.ReturnType",
+        "returns.DocumentType",
+        "returns.NeedCode",
+        "returns.RoutingRuleSet",
+        "returns.Household",
+        "returns.HouseholdEvent",
+    }
+
+
+@pytest.mark.parametrize(
+    "model",
+    [model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS],
+    ids=lambda model: model._meta.label,
+)
+def test_changelist_and_first_change_page_open_for_a_superuser(model, admin_client, admin_registered_households):
+    changelist = admin_client.get(admin_url(model, "changelist"))
+    searched = admin_client.get(admin_url(model, "changelist"), {"q": "a"})
+    first = model._default_manager.order_by("pk").first()
+    change = admin_client.get(admin_url(model, "change", first.pk))
+
+    assert changelist.status_code == 200
+    assert searched.status_code == 200
+    assert change.status_code == 200
+
+
+@pytest.mark.parametrize("model", [RoutingRuleSet, User], ids=["rule_set", "user"])
+def test_add_page_opens(model, admin_client):
+    assert admin_client.get(admin_url(model, "add")).status_code == 200
+
+
+def test_household_search_finds_a_registration_number_or_a_member_name(admin_client, admin_registered_households):
+    unhcr_household, iom_household = admin_registered_households
+
+    def found(text):
+        response = admin_client.get(admin_url(Household, "changelist"), {"q": text})
+        return [row.pk for row in response.context["cl"].result_list]
+
+    assert found(unhcr_household.registration_number.lower()) == [unhcr_household.pk]
+    assert found("fatima") == [iom_household.pk]
+    assert found("nobody") == []
+
+
+def test_household_pages_need_a_fixed_number_of_queries(admin_client, admin_registered_households, iom_officer):
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    small = admin_registered_households[0]
+    changelist_before = queries(admin_url(Household, "changelist"))
+    events_before = queries(admin_url(HouseholdEvent, "changelist"))
+    change_small = queries(admin_url(Household, "change", small.pk))
+    large = household_register(
+        registered_by=iom_officer,
+        registration=household(
+            members=[
+                member(documents=[por_card()], specific_needs=["DS"]),
+                *[
+                    member(relationship="son", given_name=f"Son {index}", documents=[por_card(number=f"PK-{index}")])
+                    for index in range(5)
+                ],
+            ]
+        ),
+    )
+    for _more in range(3):
+        household_register(registered_by=iom_officer, registration=household())
+
+    assert queries(admin_url(Household, "changelist")) == changelist_before
+    assert queries(admin_url(HouseholdEvent, "changelist")) == events_before
+    assert queries(admin_url(Household, "change", large.pk)) == change_small
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry is read-only
+# ---------------------------------------------------------------------------------------------
+
+
+def test_household_cannot_be_added_changed_or_deleted_in_the_admin(admin_client, admin_registered_households):
+    registered = admin_registered_households[0]
+    before = (registered.routed_agency_id, registered.category, registered.phone)
+
+    add = admin_client.get(admin_url(Household, "add"))
+    change_page = admin_client.get(admin_url(Household, "change", registered.pk))
+    post = admin_client.post(admin_url(Household, "change", registered.pk), {"phone": "+93 70 000 0000"})
+    delete = admin_client.post(admin_url(Household, "delete", registered.pk), {"post": "yes"})
+
+    assert add.status_code == 403
+    assert change_page.status_code == 200
+    assert change_page.context["has_change_permission"] is False
+    assert 'name="_save"' not in change_page.content.decode()
+    assert post.status_code == 403
+    assert delete.status_code == 403
+    registered.refresh_from_db()
+    assert (registered.routed_agency_id, registered.category, registered.phone) == before
+
+
+def test_household_change_page_shows_members_and_documents_read_only(admin_client, admin_registered_households):
+    content = admin_client.get(admin_url(Household, "change", admin_registered_households[0].pk)).content.decode()
+
+    assert "PoR card (Proof of Registration) PK-123456" in content
+    assert 'name="members-0-given_name"' not in content
+
+
+def test_household_event_is_append_only(admin_client, admin_registered_households):
+    event = HouseholdEvent.objects.order_by("pk").first()
+
+    assert admin_client.get(admin_url(HouseholdEvent, "add")).status_code == 403
+    assert admin_client.post(admin_url(HouseholdEvent, "change", event.pk), {"note": "edited"}).status_code == 403
+    assert admin_client.post(admin_url(HouseholdEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    event.refresh_from_db()
+    assert event.note != "edited"
+    assert HouseholdEvent.objects.count() == 2
+
+
+def test_staff_of_an_agency_see_only_their_households_in_the_admin(client, iom, admin_registered_households):
+    staff = UserFactory(username="iom.staff.t", agency=iom, role=User.Role.MANAGER, office=None, is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_household", "view_householdevent"]))
+    client.force_login(staff)
+
+    households = client.get(admin_url(Household, "changelist")).context["cl"].result_list
+    events = client.get(admin_url(HouseholdEvent, "changelist")).context["cl"].result_list
+    unhcr_household = admin_registered_households[0]
+
+    assert [row.pk for row in households] == [admin_registered_households[1].pk]
+    assert {event.household_id for event in events} == {admin_registered_households[1].pk}
+    assert client.get(admin_url(Household, "change", unhcr_household.pk)).status_code == 302  # not found: redirected
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing rule sets: versions
+# ---------------------------------------------------------------------------------------------
+
+
+def rule_set_post_data(rule_set: RoutingRuleSet, **changes_by_code) -> dict:
+    """The change form of a draft, as the browser posts it, with some rules' fields replaced."""
+    rules = list(rule_set.rules.order_by("order"))
+    data = {
+        "notes": rule_set.notes,
+        "rules-TOTAL_FORMS": str(len(rules)),
+        "rules-INITIAL_FORMS": str(len(rules)),
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for index, rule in enumerate(rules):
+        fields = {
+            "id": rule.pk,
+            "rule_set": rule_set.pk,
+            "order": rule.order,
+            "code": rule.code,
+            "conditions": json.dumps(rule.conditions),
+            "agency": rule.agency_id or "",
+            "category": rule.category,
+            "flags": ",".join(rule.flags),
+            "explanation": rule.explanation,
+        }
+        if rule.decides:
+            fields["decides"] = "on"
+        for name, value in changes_by_code.get(rule.code, {}).items():
+            if name == "decides" and not value:
+                fields.pop("decides", None)
+            else:
+                fields[name] = value
+        data.update({f"rules-{index}-{name}": value for name, value in fields.items()})
+    return data
+
+
+def test_active_rule_set_is_read_only(admin_client):
+    active = RoutingRuleSet.objects.get(version=1)
+    before = list(active.rules.order_by("order").values_list("code", "explanation"))
+
+    page = admin_client.get(admin_url(RoutingRuleSet, "change", active.pk))
+    post = admin_client.post(
+        admin_url(RoutingRuleSet, "change", active.pk),
+        rule_set_post_data(active, undocumented={"explanation": "Changed under existing decisions."}),
+    )
+    delete = admin_client.post(admin_url(RoutingRuleSet, "delete", active.pk), {"post": "yes"})
+
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    assert 'name="rules-0-code"' not in page.content.decode()
+    assert post.status_code == 403
+    assert delete.status_code == 403
+    assert list(active.rules.order_by("order").values_list("code", "explanation")) == before
+
+
+def test_rule_sets_cannot_be_bulk_deleted(admin_client):
+    response = admin_client.get(admin_url(RoutingRuleSet, "changelist"))
+
+    actions = [name for name, _label in response.context["action_form"].fields["action"].choices]
+    assert actions == ["", "copy_as_new_draft", "activate"]
+
+
+def test_copy_action_makes_a_new_draft(admin_client):
+    active = RoutingRuleSet.objects.get(version=1)
+
+    response = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"),
+        {"action": "copy_as_new_draft", "_selected_action": [active.pk]},
+        follow=True,
+    )
+
+    draft = RoutingRuleSet.objects.get(version=2)
+    assert redirected(response)
+    assert draft.status == "draft"
+    assert draft.rules.count() == 6
+    assert messages_of(response) == ["Copied v1 as draft v2. Edit its rules, then activate it."]
+
+
+def test_a_draft_is_edited_then_activated(admin_client, admin_user):
+    from returns.rule_sets import rule_set_copy
+
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+
+    edit = admin_client.post(
+        admin_url(RoutingRuleSet, "change", draft.pk),
+        rule_set_post_data(draft, undocumented={"explanation": "No refugee document: IOM assists."}),
+        follow=True,
+    )
+    activate = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "activate", "_selected_action": [draft.pk]}, follow=True
+    )
+
+    assert redirected(edit)
+    assert (
+        RoutingRule.objects.get(rule_set=draft, code="undocumented").explanation == "No refugee document: IOM assists."
+    )
+    assert messages_of(activate) == ["v2 is now the active rule set; new registrations are routed by it."]
+    assert list(RoutingRuleSet.objects.order_by("version").values_list("version", "status")) == [
+        (1, "retired"),
+        (2, "active"),
+    ]
+
+
+def test_a_draft_rule_with_bad_conditions_is_refused_by_the_form(admin_client, admin_user):
+    from returns.rule_sets import rule_set_copy
+
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+
+    response = admin_client.post(
+        admin_url(RoutingRuleSet, "change", draft.pk),
+        rule_set_post_data(draft, mixed_status={"conditions": '{"coverage": ["some"]}'}),
+    )
+
+    assert response.status_code == 200
+    assert "Unknown fact “coverage”" in response.content.decode()
+    assert RoutingRule.objects.get(rule_set=draft, code="mixed_status").conditions == {
+        "refugee_document_coverage": ["some"]
+    }
+
+
+def test_activate_action_explains_why_a_draft_is_refused(admin_client, admin_user):
+    from returns.rule_sets import rule_set_copy
+
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+    draft.rules.filter(code="undocumented").delete()
+
+    response = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "activate", "_selected_action": [draft.pk]}, follow=True
+    )
+
+    assert messages_of(response) == [
+        "v2 was not activated: The last rule (50 “citizen_card_holder”) must decide and have no conditions, "
+        "so that every household is routed."
+    ]
+    assert RoutingRuleSet.objects.get(version=1).status == "active"
+    assert RoutingRuleSet.objects.get(version=2).status == "draft"
+
+
+def test_activate_action_needs_exactly_one_draft(admin_client, admin_user):
+    from returns.rule_sets import rule_set_copy
+
+    first = RoutingRuleSet.objects.get(version=1)
+    draft = rule_set_copy(rule_set=first, copied_by=admin_user)
+
+    both = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"),
+        {"action": "activate", "_selected_action": [first.pk, draft.pk]},
+        follow=True,
+    )
+    assert messages_of(both) == ["Select exactly one draft to activate."]
+    active = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "activate", "_selected_action": [first.pk]}, follow=True
+    )
+
+    assert messages_of(active) == [
+        "v1 was not activated: Only a draft can be activated; v1 is active. Copy it as a new draft version instead."
+    ]
+    assert RoutingRuleSet.objects.get(status="active") == first
+
+
+def test_a_new_rule_set_added_in_the_admin_is_a_draft_with_the_next_version(admin_client):
+    data = {
+        "notes": "Written from scratch.",
+        "rules-TOTAL_FORMS": "1",
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        "rules-0-order": "10",
+        "rules-0-code": "everyone_to_iom",
+        "rules-0-conditions": "{}",
+        "rules-0-decides": "on",
+        "rules-0-agency": str(Agency.objects.get(code="IOM").pk),
+        "rules-0-category": "undocumented",
+        "rules-0-flags": "",
+        "rules-0-explanation": "Everyone to IOM.",
+    }
+
+    response = admin_client.post(admin_url(RoutingRuleSet, "add"), data)
+
+    created = RoutingRuleSet.objects.get(version=2)
+    assert response.status_code == 302
+    assert (created.status, created.notes, created.rules.count()) == ("draft", "Written from scratch.", 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------------------------
+
+
+def test_adding_a_user_without_agency_explains_the_rule(admin_client):
+    response = admin_client.post(
+        admin_url(User, "add"),
+        {"username": "new.officer", "usable_password": "false", "role": "field_officer", "agency": "", "office": ""},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["agency"] == [
+        "Choose the agency this person works for; only administrators have none."
+    ]
+    assert not User.objects.filter(username="new.officer").exists()
+
+
+def test_adding_a_user_with_agency_office_and_role(admin_client, iom, torkham):
+    response = admin_client.post(
+        admin_url(User, "add"),
+        {
+            "username": "new.officer",
+            "usable_password": "false",
+            "role": "case_worker",
+            "agency": str(iom.pk),
+            "office": str(torkham.pk),
+        },
+    )
+
+    created = User.objects.get(username="new.officer")
+    assert response.status_code == 302
+    assert (created.agency, created.office, created.role) == (iom, torkham, "case_worker")
+
+
+def test_actions_on_the_rule_set_page_copy_the_active_version_and_activate_the_draft(admin_client):
+    active = RoutingRuleSet.objects.get(version=1)
+
+    page = admin_client.get(admin_url(RoutingRuleSet, "change", active.pk))
+    copy = admin_client.post(
+        admin_url(RoutingRuleSet, "change", active.pk),
+        {"CHANGE_FORM-action": "copy_as_new_draft", "_selected_action": [active.pk]},
+        follow=True,
+    )
+    assert messages_of(copy) == ["Copied v1 as draft v2. Edit its rules, then activate it."]
+    draft = RoutingRuleSet.objects.get(version=2)
+    activate = admin_client.post(
+        admin_url(RoutingRuleSet, "change", draft.pk),
+        {"CHANGE_FORM-action": "activate", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+
+    assert 'value="copy_as_new_draft"' in page.content.decode()
+    assert redirected(copy)
+    assert redirected(activate)
+    assert messages_of(activate) == ["v2 is now the active rule set; new registrations are routed by it."]
+    assert list(RoutingRuleSet.objects.order_by("version").values_list("version", "status")) == [
+        (1, "retired"),
+        (2, "active"),
+    ]
+
+
+def test_a_deciding_rule_without_agency_is_explained_once(admin_client, admin_user):
+    from returns.rule_sets import rule_set_copy
+
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+
+    response = admin_client.post(
+        admin_url(RoutingRuleSet, "change", draft.pk), rule_set_post_data(draft, undocumented={"agency": ""})
+    )
+
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert [form.non_field_errors() for form in formset.forms if form.errors] == [
+        ["A deciding rule needs an agency and a category."]
+    ]
+    assert RoutingRule.objects.get(rule_set=draft, code="undocumented").agency.code == "IOM"
+
+
+def test_the_rule_set_page_lists_the_facts_conditions_can_test(admin_client):
+    content = admin_client.get(admin_url(RoutingRuleSet, "change", RoutingRuleSet.objects.get().pk)).content.decode()
+
+    assert "<code>refugee_document_coverage</code>" in content
+    assert "Values: all, some, none." in content
