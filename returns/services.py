@@ -91,10 +91,14 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
         ]
         if documents:
             MemberDocument.objects.bulk_create(documents)
+        needs_by_member = [
+            [reference.specific_needs[code] for code in dict.fromkeys(member_registration.specific_needs)]
+            for member_registration in registration.members
+        ]
         needs = [
-            Member.specific_needs.through(member_id=member.pk, needcode_id=reference.specific_needs[code].pk)
-            for member, member_registration in zip(members, registration.members, strict=True)
-            for code in dict.fromkeys(member_registration.specific_needs)
+            Member.specific_needs.through(member_id=member.pk, needcode_id=need.pk)
+            for member, member_needs in zip(members, needs_by_member, strict=True)
+            for need in member_needs
         ]
         if needs:
             Member.specific_needs.through.objects.bulk_create(needs)
@@ -105,7 +109,28 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
             to_agency=decision.agency,
             note=decision.reason,
         )
+    _attach_written_rows(household, members, documents, needs_by_member)
     return household
+
+
+def _attach_written_rows(household, members, documents, needs_by_member) -> None:
+    """Hand back what was just written, as if prefetched, so callers need not read it again."""
+    documents_by_member: dict[int, list] = {member.pk: [] for member in members}
+    for document in documents:
+        documents_by_member[document.member_id].append(document)
+    for member, member_needs in zip(members, needs_by_member, strict=True):
+        member._prefetched_objects_cache = {
+            "documents": _evaluated(member.documents.all(), documents_by_member[member.pk]),
+            "specific_needs": _evaluated(member.specific_needs.all(), member_needs),
+        }
+    household._prefetched_objects_cache = {"members": _evaluated(household.members.all(), members)}
+
+
+def _evaluated(queryset, rows):
+    # What prefetch_related stores: the related queryset with its rows already in its cache.
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset
 
 
 def household_reroute(

@@ -4,7 +4,6 @@ Views are thin: parse with a serializer, call ``household_register`` or a select
 from the visibility gate), shape the answer. Errors come out in one shape (``returns.api.errors``).
 """
 
-from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -118,8 +117,7 @@ class HouseholdListCreateView(ApiView):
             household = household_register(registered_by=request.user, registration=serializer.validated_data)
         except RegistrationInvalid as invalid:
             raise RegistrationRejected(invalid.problems) from None
-        # The service's household already holds its office, agency and rule: load only what it wrote below it.
-        prefetch_related_objects([household], "members__documents", "members__specific_needs")
+        # The service hands back the household with its members, documents and needs attached.
         return Response(
             HouseholdSerializer(household).data,
             status=status.HTTP_201_CREATED,

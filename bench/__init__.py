@@ -1,0 +1,10 @@
+"""Benchmarks (``make bench``), not tests: loading a million demo people, and registering over HTTP.
+
+Run ``python -m bench``. Figures are printed and written to ``bench-results/``. Environment:
+
+- ``BENCH_PEOPLE`` people to load (default 1,000,000; about 5.4 per household);
+- ``BENCH_DATABASE_URL`` the benchmark database, dropped and re-created on each run
+  (default ``postgres://postgres@127.0.0.1:5432/returns_bench``); ``BENCH_KEEP_DB=1`` keeps it;
+- ``BENCH_CLIENTS`` (8), ``BENCH_WARMUP`` (3 s), ``BENCH_DURATION`` (20 s) for the HTTP load;
+- ``BENCH_WORKERS``, ``BENCH_WORKER_CLASS``, ``BENCH_THREADS`` for gunicorn.
+"""

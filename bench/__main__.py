@@ -1,0 +1,194 @@
+"""``python -m bench``: load a million demo people, then register households over HTTP under load."""
+
+import datetime
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from bench.database import DEFAULT_URL, bench_env, database_drop, database_recreate, demo_load, manage
+from bench.load import LoadResult, http_post_requests, load_run
+from bench.server import gunicorn
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE_PER_HOUSEHOLD = 5.35  # what the demo caseload averages (DOMAIN.md: about 5.4)
+TARGET_PER_SECOND = 200
+TARGET_P95_MS = 100
+TARGET_RATIO = 0.5
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def bench_token() -> str:
+    """A field officer's API token (IOM, Torkham), as a registering client would hold."""
+    from rest_framework.authtoken.models import Token
+
+    from agencies.models import Agency, Office, User
+
+    user, _created = User.objects.update_or_create(
+        username="bench.officer",
+        defaults={
+            "agency": Agency.objects.get(code="IOM"),
+            "office": Office.objects.get(code="TKM"),
+            "role": User.Role.FIELD_OFFICER,
+            "is_active": True,
+        },
+    )
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key
+
+
+def api_route_exists() -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve("/api/v1/households/")
+    except Resolver404:
+        return False
+    return True
+
+
+def main() -> int:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    people = env_int("BENCH_PEOPLE", 1_000_000)
+    clients = env_int("BENCH_CLIENTS", 8)
+    warmup = env_float("BENCH_WARMUP", 3)
+    duration = env_float("BENCH_DURATION", 20)
+    # Measured on the 2-core machine: 2 gthread workers x 4 threads beat 3, 4 or 6 sync workers and
+    # 2 x 2, 2 x 8 or 3 x 3 gthread (keep-alive, fewer processes competing with PostgreSQL).
+    workers = env_int("BENCH_WORKERS", 2)
+    worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+    threads = env_int("BENCH_THREADS", 4)
+    households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
+    env = bench_env(url)
+    os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_DEBUG"] = "0"
+    started = datetime.datetime.now()
+
+    say(f"Benchmark database {url.rsplit('@', 1)[-1]}: re-creating and migrating")
+    database_recreate(url)
+    manage("migrate", "--noinput", env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
+
+    say(f"(a) seed_demo --households {households:,} (about {people:,} people)")
+    seeded = demo_load(households=households, env=env)
+    say(seeded["output"].split("\n\n")[0])
+
+    import django
+
+    django.setup()
+    token = bench_token()
+    from bench.payloads import household_bodies
+
+    bodies = household_bodies(count=2000)
+    has_api = api_route_exists()
+    results: list[LoadResult] = []
+    server = f"gunicorn {workers} x {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else "")
+    say(f"(b, c) {server}; {clients} clients, {warmup:g} s warm-up + {duration:g} s per endpoint")
+    with gunicorn(env=env, workers=workers, worker_class=worker_class, threads=threads) as (host, port):
+        endpoints = [("ours", "/api/v1/households/")] if has_api else []
+        endpoints.append(("bare DRF", "/bench/bare/households/"))
+        for label, path in endpoints:
+            requests = http_post_requests(host=host, port=port, path=path, token=token, bodies=bodies)
+            load_before = os.getloadavg()[0]
+            result = load_run(
+                label=label, host=host, port=port, requests=requests, clients=clients, warmup=warmup, duration=duration
+            )
+            result.machine_note = f"load average {load_before:.1f} before, CPU busy {result.cpu_busy:.0%} during"
+            results.append(result)
+            say(
+                f"  {label:<9} {result.per_second:7.1f} households/s  p50 {result.percentile(0.5):6.1f} ms  "
+                f"p95 {result.percentile(0.95):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  errors {result.errors}"
+            )
+            say(f"    machine: {result.machine_note}")
+            if result.sample_error:
+                say(f"    first error: {result.sample_error}")
+    if not has_api:
+        say("  /api/v1/households/ is not routed yet: only the bare endpoint was measured.")
+
+    summary = summary_table(
+        started=started,
+        seeded=seeded,
+        results=results,
+        server=server,
+        clients=clients,
+        warmup=warmup,
+        duration=duration,
+    )
+    say()
+    say(summary)
+    out_dir = ROOT / "bench-results"
+    out_dir.mkdir(exist_ok=True)
+    path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}.txt"
+    path.write_text(summary + "\n")
+    say(f"\nWritten to {path.relative_to(ROOT)}")
+
+    from django.db import connections
+
+    connections.close_all()
+    if os.environ.get("BENCH_KEEP_DB") != "1":
+        database_drop(url)
+    return 0
+
+
+def summary_table(*, started, seeded, results, server, clients, warmup, duration) -> str:
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    lines = [
+        f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {sys.platform}",
+        "",
+        "(a) Demo load (seed_demo, COPY)",
+        f"    households            {seeded['households']:>12,}",
+        f"    people                {seeded['people']:>12,}",
+        f"    documents             {seeded['documents']:>12,}",
+        f"    specific needs        {seeded['needs']:>12,}",
+        f"    load time             {seeded['seconds']:>12.1f} s   (command wall time {seeded['wall']:.1f} s)",
+        f"    people/s              {seeded['people'] / seeded['seconds']:>12,.0f}",
+        "",
+        f"(b, c) POST a household of five: {server}, {clients} clients, {warmup:g} s warm-up, {duration:g} s measured",
+        f"    {'endpoint':<10} {'households/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}"
+        f" {'errors':>7}",
+    ]
+    by_label = {}
+    for result in results:
+        by_label[result.label] = result
+        lines.append(
+            f"    {result.label:<10} {result.per_second:>12.1f} {result.percentile(0.5):>8.1f} "
+            f"{result.percentile(0.95):>8.1f} {result.percentile(0.99):>8.1f} {result.mean_ms:>8.1f} {result.errors:>7}"
+        )
+    for result in results:
+        lines.append(f"    {result.label:<10} machine: {result.machine_note}")
+    lines.append("    (CPU busy counts every process on the machine: other work running meanwhile lowers the figures.)")
+    lines.append("")
+    ours, bare = by_label.get("ours"), by_label.get("bare DRF")
+    if ours:
+        lines.append(
+            f"    target >= {TARGET_PER_SECOND} households/s: {verdict(ours.per_second >= TARGET_PER_SECOND)};  "
+            f"target p95 <= {TARGET_P95_MS} ms: {verdict(ours.percentile(0.95) <= TARGET_P95_MS)}"
+        )
+    if ours and bare and bare.per_second:
+        ratio = ours.per_second / bare.per_second
+        lines.append(
+            f"    ratio ours / bare DRF  {ratio:.2f}   (target >= {TARGET_RATIO}: {verdict(ratio >= TARGET_RATIO)})"
+        )
+    elif not ours:
+        lines.append("    ours: /api/v1/households/ not routed yet; no ratio")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    time.tzset()
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The benchmark database: dropped, created and migrated on each run, then filled by seed_demo."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg2
+from psycopg2 import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/returns_bench"
+
+
+def _maintenance(url: str):
+    parsed = urlparse(url)
+    connection = psycopg2.connect(urlunparse(parsed._replace(path="/postgres")))
+    connection.autocommit = True
+    return connection, parsed.path.lstrip("/")
+
+
+def database_recreate(url: str) -> None:
+    connection, name = _maintenance(url)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+
+
+def database_drop(url: str) -> None:
+    connection, name = _maintenance(url)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    connection.close()
+
+
+def manage(*args: str, env: dict) -> str:
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if completed.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return completed.stdout
+
+
+def demo_load(*, households: int, env: dict) -> dict:
+    """seed_demo into the bench database; returns its figures and the wall time of the command."""
+    seed_env = {**env, "DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    started = time.perf_counter()
+    output = manage("seed_demo", "--households", str(households), "--seed", "1", env=seed_env)
+    wall = time.perf_counter() - started
+    match = re.search(
+        r"Loaded ([\d,]+) households, ([\d,]+) people, ([\d,]+) documents, ([\d,]+) specific needs in ([\d.]+) s",
+        output,
+    )
+    if not match:
+        raise RuntimeError(f"Unexpected seed_demo output:\n{output}")
+    households_, people, documents, needs = (int(group.replace(",", "")) for group in match.groups()[:4])
+    return {
+        "households": households_,
+        "people": people,
+        "documents": documents,
+        "needs": needs,
+        "seconds": float(match.group(5)),
+        "wall": wall,
+        "output": output,
+    }
+
+
+def bench_env(url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "PYTHONUNBUFFERED": "1",
+    }

@@ -1,0 +1,20 @@
+"""Settings for the benchmark server only: the production settings plus the bare DRF endpoint.
+
+The app's own URLconf never exposes ``bench/bare/``; only ``DJANGO_SETTINGS_MODULE=bench.settings``
+(set by ``python -m bench``) does.
+"""
+
+import warnings
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.urls"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# collectstatic is not run for the benchmark; WhiteNoise would warn in every worker.
+warnings.filterwarnings("ignore", message="No directory at")

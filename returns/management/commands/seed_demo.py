@@ -1,0 +1,81 @@
+"""Demo users and a synthetic caseload, for development and benchmarks only (DEBUG must be on).
+
+``seed_demo`` loads 2,000 households and the demo users; ``--if-empty`` does nothing if any
+household exists (``make run``); ``--clear --households 185000 --seed 1`` gives about a million people.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from returns.demo import DEMO_PASSWORD, DEMO_USERS, LoadReport, demo_caseload_load, demo_users_ensure, registry_clear
+from returns.models import Household
+from returns.reference import reference_data, reference_invalidate
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and a realistic synthetic caseload (development only: DEBUG must be on)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=2000, help="How many households (default 2000).")
+        parser.add_argument("--seed", type=int, default=None, help="Random seed, for a reproducible caseload.")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing if any household exists.")
+        parser.add_argument(
+            "--clear", action="store_true", help="Delete every household (members, documents, events) first."
+        )
+        parser.add_argument("--chunk-size", type=int, default=5000, help="Households per COPY batch.")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates demo users with a published password and fake households: it only runs "
+                "with DEBUG on (DJANGO_DEBUG=1). Never run it against a production database."
+            )
+        households = options["households"]
+        if households < 0:
+            raise CommandError("--households must be zero or more.")
+        if options["if_empty"] and Household.objects.exists():
+            self.stdout.write("Households already exist: nothing to do (--if-empty).")
+            return
+
+        users = demo_users_ensure()
+        if options["clear"]:
+            registry_clear()
+            self.stdout.write("Deleted every household, with its members, documents and events.")
+        if households:
+            reference_invalidate()
+            report = demo_caseload_load(
+                households=households,
+                reference=reference_data(),
+                users=users,
+                seed=options["seed"],
+                today=timezone.localdate(),
+                chunk_size=options["chunk_size"],
+                progress=self._progress(households),
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded {report.households:,} households, {report.members:,} people, "
+                    f"{report.documents:,} documents, {report.needs:,} specific needs in {report.seconds:.1f} s "
+                    f"({report.members / report.seconds:,.0f} people/s, {report.rows / report.seconds:,.0f} rows/s)."
+                )
+            )
+
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for username, (agency, office, role, _superuser) in DEMO_USERS.items():
+            where = " at ".join(part for part in (agency, office) if part) or "no agency"
+            self.stdout.write(f"  {username:<14} {role.label} ({where})")
+
+    def _progress(self, total: int):
+        step = max(total // 10, 1)
+        next_report = [step]
+
+        def report(progress: LoadReport) -> None:
+            if progress.households >= next_report[0] or progress.households == total:
+                next_report[0] = progress.households + step
+                self.stdout.write(
+                    f"  {progress.households:>9,} / {total:,} households, {progress.members:,} people, "
+                    f"{progress.seconds:.1f} s"
+                )
+
+        return report
