@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("returns.api.urls")),
+    path("api/v1/", include("agencies.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cases/", include("agencies.urls")),
     path("", include("returns.urls")),
 ]

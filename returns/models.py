@@ -182,8 +182,9 @@ class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user) -> "HouseholdQuerySet":
         """The one gate: the households this user may see.
 
-        Staff of an assisting agency see the households routed to their agency, and any household
-        they registered themselves (so an officer sees the routing of a household sent elsewhere).
+        Staff of an assisting agency see the households routed to their agency, the ones referred to
+        it, and any household they registered themselves (so an officer sees the routing of a
+        household sent elsewhere).
         Administrators see everything. Coordinators read joint figures, never personal records.
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -192,7 +193,13 @@ class HouseholdQuerySet(models.QuerySet):
             return self
         if user.role == user.Role.COORDINATOR or user.agency_id is None:
             return self.none()
-        return self.filter(Q(routed_agency_id=user.agency_id) | Q(registered_by_id=user.pk))
+        from agencies.models import Case
+
+        # Plus the households another agency referred to them (the few cases opened by a referral).
+        referred = Case.objects.filter(agency_id=user.agency_id, opened_by_referral__isnull=False).values(
+            "household_id"
+        )
+        return self.filter(Q(routed_agency_id=user.agency_id) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
 
     def search(self, text: str) -> "HouseholdQuerySet":
         text = text.strip()

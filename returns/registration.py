@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from returns.problems import Problem, Refused
 from returns.reference import ReferenceData
 
 MAX_AGE = 120
@@ -64,18 +65,12 @@ class HouseholdRegistration:
     members: list[MemberRegistration] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class RegistrationProblem:
-    code: str
-    message: str
+# The registration's refusals are the project's common kind (see returns.problems).
+RegistrationProblem = Problem
 
 
-class RegistrationInvalid(Exception):
+class RegistrationInvalid(Refused):
     """Raised with every problem found, keyed by field path; nothing has been saved."""
-
-    def __init__(self, problems: dict[str, list[RegistrationProblem]]):
-        super().__init__(problems)
-        self.problems = problems
 
 
 class _Problems(dict):

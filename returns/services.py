@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
+from agencies.services import case_close_for_reroute, case_open
 from returns.models import Category, Household, HouseholdEvent, Member, MemberDocument
 from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
@@ -109,6 +110,7 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
             to_agency=decision.agency,
             note=decision.reason,
         )
+        case_open(household=household, agency=decision.agency, opened_by=registered_by, just_registered=True)
     _attach_written_rows(household, members, documents, needs_by_member)
     return household
 
@@ -178,4 +180,6 @@ def household_reroute(
             to_agency=agency,
             note=justification,
         )
+        case_close_for_reroute(household=locked, closed_by=rerouted_by, note=justification)
+        case_open(household=locked, agency=agency, opened_by=rerouted_by)
     return locked

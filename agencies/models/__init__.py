@@ -1,5 +1,29 @@
 """The agencies app's models: who works in the operation, and the cases they take through workflows."""
 
+from agencies.models.cases import (
+    Assistance,
+    AssistanceType,
+    Case,
+    CaseEvent,
+    GrantRate,
+    MemberVerification,
+    Referral,
+)
 from agencies.models.organisation import Agency, Country, District, Office, Province, StaffUserManager, User
 
-__all__ = ["Agency", "Country", "District", "Office", "Province", "StaffUserManager", "User"]
+__all__ = [
+    "Agency",
+    "Assistance",
+    "AssistanceType",
+    "Case",
+    "CaseEvent",
+    "Country",
+    "District",
+    "GrantRate",
+    "MemberVerification",
+    "Office",
+    "Province",
+    "Referral",
+    "StaffUserManager",
+    "User",
+]

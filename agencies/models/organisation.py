@@ -77,6 +77,15 @@ class Agency(models.Model):
         default=False,
         help_text=_("UNHCR and IOM: the agencies routing can send a household to."),
     )
+    manager_approval_above = models.DecimalField(
+        _("cash above which a manager approves"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Cash assistance above this amount needs a manager's approval; empty: any second person."),
+    )
+    manager_approval_currency = models.CharField(_("currency of that amount"), max_length=3, default="USD")
 
     class Meta:
         ordering = ["code"]
