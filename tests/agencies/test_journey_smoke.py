@@ -22,7 +22,11 @@ def test_a_unhcr_case_goes_from_verification_to_closed(unhcr_officer, unhcr, tor
         ),
     )
     case = Case.objects.get(household=registered)
-    assert (case.agency, case.stage, case.case_number) == (unhcr, "verification", f"VR-{registered.registration_number}")
+    assert (case.agency, case.stage, case.case_number) == (
+        unhcr,
+        "verification",
+        f"VR-{registered.registration_number}",
+    )
 
     head = registered.members.get(relationship="head")
     case = case_transition(
@@ -72,7 +76,9 @@ def test_a_unhcr_case_goes_from_verification_to_closed(unhcr_officer, unhcr, tor
 
 def test_a_recycler_is_refused_the_grant_and_referred_to_iom(unhcr_officer, unhcr, iom, torkham):
     worker = UserFactory(username="unhcr.worker.r", agency=unhcr, role=User.Role.CASE_WORKER, office=torkham)
-    registered = household_register(registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card()])]))
+    registered = household_register(
+        registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card()])])
+    )
     head = registered.members.get()
     case = Case.objects.get(household=registered)
 
