@@ -187,19 +187,16 @@ class HouseholdQuerySet(models.QuerySet):
         household sent elsewhere).
         Administrators see everything. Coordinators read joint figures, never personal records.
         """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if user.role == user.Role.COORDINATOR or user.agency_id is None:
-            return self.none()
-        from agencies.models import Case
+        from agencies.models import ALL_AGENCIES, Case, agency_scope
 
+        scope = agency_scope(user)
+        if scope is None:
+            return self.none()
+        if scope == ALL_AGENCIES:
+            return self
         # Plus the households another agency referred to them (the few cases opened by a referral).
-        referred = Case.objects.filter(agency_id=user.agency_id, opened_by_referral__isnull=False).values(
-            "household_id"
-        )
-        return self.filter(Q(routed_agency_id=user.agency_id) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
+        referred = Case.objects.filter(agency_id=scope, opened_by_referral__isnull=False).values("household_id")
+        return self.filter(Q(routed_agency_id=scope) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
 
     def search(self, text: str) -> "HouseholdQuerySet":
         text = text.strip()

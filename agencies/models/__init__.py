@@ -9,9 +9,20 @@ from agencies.models.cases import (
     MemberVerification,
     Referral,
 )
-from agencies.models.organisation import Agency, Country, District, Office, Province, StaffUserManager, User
+from agencies.models.organisation import (
+    ALL_AGENCIES,
+    Agency,
+    Country,
+    District,
+    Office,
+    Province,
+    StaffUserManager,
+    User,
+    agency_scope,
+)
 
 __all__ = [
+    "ALL_AGENCIES",
     "Agency",
     "Assistance",
     "AssistanceType",
@@ -26,4 +37,5 @@ __all__ = [
     "Referral",
     "StaffUserManager",
     "User",
+    "agency_scope",
 ]

@@ -15,19 +15,16 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models.organisation import Agency, Office
+from agencies.models.organisation import ALL_AGENCIES, Agency, Office, agency_scope
 
 
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
         """The one gate for cases: the cases of the user's own agency; administrators see all."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        scope = agency_scope(user)
+        if scope is None:
             return self.none()
-        if user.sees_everything:
-            return self
-        if user.role == user.Role.COORDINATOR or user.agency_id is None:
-            return self.none()
-        return self.filter(agency_id=user.agency_id)
+        return self if scope == ALL_AGENCIES else self.filter(agency_id=scope)
 
     def open(self) -> "CaseQuerySet":
         return self.filter(closed_at__isnull=True)
@@ -283,13 +280,10 @@ class Assistance(models.Model):
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReferralQuerySet":
         """The gate for referrals: those made by or addressed to the user's agency."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        scope = agency_scope(user)
+        if scope is None:
             return self.none()
-        if user.sees_everything:
-            return self
-        if user.role == user.Role.COORDINATOR or user.agency_id is None:
-            return self.none()
-        return self.filter(Q(from_agency_id=user.agency_id) | Q(to_agency_id=user.agency_id))
+        return self if scope == ALL_AGENCIES else self.filter(Q(from_agency_id=scope) | Q(to_agency_id=scope))
 
 
 class Referral(models.Model):

@@ -175,3 +175,19 @@ class User(AbstractUser):
     @property
     def sees_everything(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMIN
+
+
+ALL_AGENCIES = "all"
+
+
+def agency_scope(user) -> int | str | None:
+    """Whose personal records a user may see: ``ALL_AGENCIES`` (administrators), one agency's id,
+    or None (anonymous, inactive, coordinators who read only joint figures, users of no agency).
+    Every visibility gate starts here."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.sees_everything:
+        return ALL_AGENCIES
+    if user.role == User.Role.COORDINATOR or user.agency_id is None:
+        return None
+    return user.agency_id
