@@ -53,3 +53,12 @@ db-stop: install ## Stop the embedded PostgreSQL server
 clean: ## Remove the virtualenv, the embedded database and caches
 	-$(PY) -m config.embedded_db stop
 	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache
+
+.PHONY: worker beat
+CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+
+worker: install ## Run a Celery worker on CELERY_BROKER_URL (the local Redis); emails print to its log
+	DJANGO_DEBUG=1 CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: install ## Run Celery beat: enqueues the daily checks (config/celery.py) for the worker
+	DJANGO_DEBUG=1 CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(VENV)/bin/celery -A config beat --loglevel=INFO

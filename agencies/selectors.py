@@ -31,9 +31,15 @@ def case_get(*, user, public_id) -> Case:
     """One case with everything its page shows, in a fixed number of queries; 404 if not visible."""
     queryset = (
         Case.objects.visible_to(user)
-        .select_related(*CASE_LIST_RELATED, "household__destination_province", "household__return_type")
+        .select_related("agency", "office", "assigned_to")
         .prefetch_related(
-            Prefetch("household", queryset=household_with_members(Household.objects.select_related("office"))),
+            # The household is prefetched (not joined) so that its members, documents and needs come with it.
+            Prefetch(
+                "household",
+                queryset=household_with_members(
+                    Household.objects.select_related("office", "destination_province", "return_type")
+                ),
+            ),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
             Prefetch(
                 "assistance",

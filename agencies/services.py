@@ -77,8 +77,18 @@ def case_open(
         if earlier.closed_at is None:
             return earlier
         earlier.stage, earlier.stage_due_date, earlier.closed_at, earlier.outcome = stage.code, due, None, ""
-        _bump(earlier, "stage", "stage_due_date", "closed_at", "outcome")
-        _event(earlier, CaseEvent.Kind.OPENED, opened_by, to_stage=stage.code, note=_("Reopened"))
+        if referral is not None:
+            # Reopened for a referral: what lets the agency see a household routed elsewhere.
+            earlier.opened_by_referral = referral
+        _bump(earlier, "stage", "stage_due_date", "closed_at", "outcome", "opened_by_referral")
+        _event(
+            earlier,
+            CaseEvent.Kind.OPENED,
+            opened_by,
+            to_stage=stage.code,
+            note=_("Reopened"),
+            details={"referral": str(referral.public_id)} if referral else {},
+        )
         return earlier
     case = Case.objects.create(
         case_number=f"{workflow.case_number_prefix}-{household.registration_number}",
@@ -314,7 +324,7 @@ def assistance_record(
             )
         else:
             value, currency = amount
-    if assistance_type.is_cash and value is None:
+    if assistance_type.is_cash and value is None and "value" not in problems:  # no_grant_rate already asks for it
         problems.setdefault("value", []).append(Problem("required", _("Enter the amount of cash given.")))
     if value is not None:
         currency = (currency or "").upper()
@@ -497,7 +507,8 @@ def referral_answer(*, referral: Referral, answered_by: User, status: str, respo
         household = locked.case.household
         if (
             status == Referral.Status.ACCEPTED
-            and not Case.objects.filter(household=household, agency=locked.to_agency).exists()
+            and not Case.objects.filter(household=household, agency=locked.to_agency, closed_at__isnull=True).exists()
         ):
+            # Opens the agency's case, or reopens the one it closed earlier (e.g. on a re-route).
             case_open(household=household, agency=locked.to_agency, opened_by=answered_by, referral=locked)
     return locked

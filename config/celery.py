@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,4 +12,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The beat schedule lives in code (django-celery-beat does not support Django 6.1 yet).
-app.conf.beat_schedule = {}
+# Crontabs are read in CELERY_TIMEZONE, UTC. The daily checks run at 02:00 and 02:15 in Kabul
+# (UTC+4:30 all year, no daylight saving), that is 21:30 and 21:45 UTC the evening before, so that
+# staff find the emails when they start work, and ``timezone.localdate()`` (TIME_ZONE is
+# Asia/Kabul) is already the new day.
+app.conf.beat_schedule = {
+    "check-overdue-cases": {
+        "task": "agencies.tasks.check_overdue_cases",
+        "schedule": crontab(hour=21, minute=30),
+    },
+    "check-followups-due": {
+        "task": "agencies.tasks.check_followups_due",
+        "schedule": crontab(hour=21, minute=45),
+    },
+}

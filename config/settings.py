@@ -171,16 +171,18 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "UTC"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None  # e.g. redis://127.0.0.1:6379/1
 
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_EMAIL_BACKEND",
-            f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
-        ),
-        "OPTIONS": {"host": os.environ.get("DJANGO_EMAIL_HOST", "localhost")},
-    }
-}
+_email_backend = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend"
+)
+# A mailer refuses options its backend does not know: a host is for SMTP, a directory for files.
+_email_options = {}
+if _email_backend.endswith(".smtp.EmailBackend"):
+    _email_options["host"] = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+if _email_backend.endswith(".filebased.EmailBackend"):
+    _email_options["file_path"] = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "sent-emails"))
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "returns@localhost")
 
 LOGGING = {

@@ -2,8 +2,9 @@
 
 Every error body has a stable ``code`` and a ``detail`` for people. A 400 adds every problem
 twice: ``errors``, a flat list of ``{"path", "code", "message"}``, and ``fields``, the same
-messages nested the way DRF nests them. Malformed input (DRF's own validation) and refused
-registrations (``household_register``'s ``RegistrationInvalid``) both come out this way.
+messages nested the way DRF nests them. Malformed input (DRF's own validation) and every refusal
+by a service (``returns.problems.Refused``: a registration's ``RegistrationInvalid``, a case
+transition, assistance, a referral...) all come out this way.
 """
 
 from dataclasses import asdict, dataclass
@@ -15,6 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
+from returns.problems import Refused
 from returns.registration import RegistrationProblem
 
 # Lists of objects: a message about the list itself, or about one whole item, is a
@@ -30,7 +32,7 @@ class Problem:
 
 
 class RegistrationRejected(exceptions.ValidationError):
-    """``household_register`` refused the registration; carries its problems keyed by path."""
+    """A service refused the request (``household_register`` or any other ``Refused``); carries its problems by path."""
 
     def __init__(self, problems: dict[str, list[RegistrationProblem]]):
         self.problems = [
@@ -45,6 +47,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, Refused):
+        exc = RegistrationRejected(exc.problems)
     response = exception_handler(exc, context)
     if response is None:
         return None

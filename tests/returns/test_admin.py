@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from agencies.models import Agency, User
+from agencies.models import Agency, AssistanceType, Case, User
+from agencies.services import assistance_record, case_transition, referral_make
 from returns.models import Household, HouseholdEvent, RoutingRule, RoutingRuleSet
 from returns.services import household_register
 from tests.factories import UserFactory, household, member, por_card
@@ -32,8 +34,8 @@ def redirected(response) -> bool:
 
 
 @pytest.fixture
-def admin_registered_households(unhcr_officer, iom_officer):
-    return [
+def admin_registered_households(unhcr_officer, iom_officer, iom, torkham):
+    registered = [
         household_register(
             registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card()])])
         ),
@@ -47,6 +49,32 @@ def admin_registered_households(unhcr_officer, iom_officer):
             ),
         ),
     ]
+    # Something on every cases page: a verification, assistance and a referral on the UNHCR case.
+    worker = UserFactory(username="unhcr.worker.adm", agency=unhcr_officer.agency, role=User.Role.CASE_WORKER)
+    case = Case.objects.get(household=registered[0])
+    head = registered[0].members.get()
+    case = case_transition(
+        case=case,
+        transition_code="verify",
+        actor=worker,
+        data={"documents_checked": "on", f"iris_{head.public_id}": "clear"},
+    )
+    assistance_record(
+        case=case,
+        recorded_by=worker,
+        office=torkham,
+        delivered_on=timezone.localdate(),
+        assistance_type=AssistanceType.objects.get(agency=case.agency, code="health_screening"),
+    )
+    referral_make(
+        case=case,
+        made_by=worker,
+        to_agency=iom,
+        service="health",
+        reason="Needs a doctor.",
+        due_date=timezone.localdate(),
+    )
+    return registered
 
 
 def test_createsuperuser_makes_an_administrator(django_user_model):
@@ -77,6 +105,12 @@ def test_every_project_model_is_registered():
         "returns.RoutingRuleSet",
         "returns.Household",
         "returns.HouseholdEvent",
+        "agencies.Case",
+        "agencies.CaseEvent",
+        "agencies.AssistanceType",
+        "agencies.Assistance",
+        "agencies.Referral",
+        "agencies.MemberVerification",
     }
 
 

@@ -1,0 +1,343 @@
+"""Two whole journeys in a real browser, each step done by the person who does it in reality.
+
+Every user works in a browser context of their own (their own cookies), as on their own tablet.
+"""
+
+import datetime
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import Assistance, Case, User
+from returns.models import Household
+from returns.services import household_register
+from tests.factories import DEMO_PASSWORD, UserFactory, household, member, por_card
+
+# Screenshots for a human to look at: /tmp/case.png and /tmp/caseload.png.
+SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", tempfile.gettempdir()))
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def log_in_as(browser, live_server):
+    """A logged-in page for a user, in a browser context of their own."""
+    contexts = []
+
+    def log_in(username: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        user_page = context.new_page()
+        user_page.console_errors = []
+        user_page.on(
+            "console", lambda message: message.type == "error" and user_page.console_errors.append(message.text)
+        )
+        user_page.goto(f"{live_server.url}/accounts/login/")
+        user_page.fill("input[name=username]", username)
+        user_page.fill("input[name=password]", DEMO_PASSWORD)
+        user_page.click("button[type=submit]:has-text('Log in')")
+        user_page.wait_for_url(f"{live_server.url}/households/")
+        return user_page
+
+    yield log_in
+    for context in contexts:
+        context.close()
+
+
+def success_message(page) -> str:
+    return page.locator(".message--success").inner_text()
+
+
+def open_case(page, live_server, number: str) -> None:
+    """Find a case by its registration number, from "My cases"."""
+    page.click("nav >> text=My cases")
+    page.fill("input[name=q]", number)
+    page.click("form.find-case button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/cases/*/")
+
+
+def do_action(page, code: str) -> None:
+    """Open an action's form (when it has one) and submit it."""
+    action = page.locator(f"[data-action={code}]")
+    if action.evaluate("element => element.tagName") == "DETAILS" and not action.get_attribute("open"):
+        action.locator("summary").click()
+    action.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def open_action(page, code: str):
+    action = page.locator(f"details[data-action={code}]")
+    if action.get_attribute("open") is None:
+        action.locator("summary").click()
+    return action
+
+
+def timeline(page) -> list[str]:
+    return [text.strip() for text in page.locator("[data-timeline] .timeline__what").all_inner_texts()]
+
+
+def register_background_caseload(officer: User) -> None:
+    """A dozen UNHCR households over the last twelve weeks, so the caseload page has something to show."""
+    for index in range(12):
+        registered = household_register(
+            registered_by=officer,
+            registration=household(
+                arrival_date=TODAY - datetime.timedelta(days=6 * index + 1),
+                office=("TKM", "SBD", "IQL")[index % 3],
+                members=[member(given_name=f"Khan{index}", documents=[por_card(number=f"PK-9{index:05d}")])],
+            ),
+        )
+        if index % 4 == 1:
+            Case.objects.filter(household=registered).update(stage_due_date=TODAY - datetime.timedelta(days=2))
+        if index % 3 == 2:
+            Case.objects.filter(household=registered).update(stage="encashment")
+
+
+def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_as, unhcr, torkham, unhcr_manager):
+    worker = UserFactory(
+        username="unhcr.worker.b",
+        first_name="Farida",
+        last_name="Noori",
+        agency=unhcr,
+        office=torkham,
+        role=User.Role.CASE_WORKER,
+    )
+    UserFactory(
+        username="unhcr.checker.b",
+        first_name="Jawad",
+        last_name="Karimi",
+        agency=unhcr,
+        office=torkham,
+        role=User.Role.CASE_WORKER,
+    )
+    officer_user = UserFactory(username="unhcr.officer.b", agency=unhcr, office=torkham, role=User.Role.FIELD_OFFICER)
+    register_background_caseload(officer_user)
+    arrival = TODAY - datetime.timedelta(days=35)  # return monitoring is allowed from 30 days after arrival
+
+    # A UNHCR field officer registers a household whose head holds a PoR card
+    officer = log_in_as("unhcr.officer.b")
+    officer.click("nav >> text=Register a household")
+    officer.fill("input[name=arrival_date]", arrival.isoformat())
+    officer.select_option("select[name=country_of_departure]", "PK")
+    officer.select_option("select[name=return_type]", "voluntary_repatriation")
+    officer.select_option("select[name=destination_province]", "AF06")
+    head = officer.locator("[data-member-list] > [data-member]").nth(0)
+    head.locator("input[name$='-given_name']").fill("Gul")
+    head.locator("input[name$='-fathers_name']").fill("Rahim")
+    head.locator("input[name$='-family_name']").fill("Safi")
+    head.locator("input[value=male]").check()
+    head.locator("input[name$='-date_of_birth']").fill("1985-03-14")
+    head.locator("select[name$='-document_0_type']").select_option("por_card")
+    head.locator("input[name$='-document_0_number']").fill("PK-778899")
+    head.locator("input[name$='-document_0_expiry_date']").fill("2030-12-31")
+    officer.click("button[data-add-member]")
+    spouse = officer.locator("[data-member-list] > [data-member]").nth(1)
+    spouse.locator("input[name$='-given_name']").fill("Zarghona")
+    spouse.locator("input[name$='-fathers_name']").fill("Karim")
+    spouse.locator("input[value=female]").check()
+    spouse.locator("select[name$='-relationship']").select_option("spouse")
+    spouse.locator("input[name$='-estimated_age']").fill("34")
+    officer.click("button[type=submit]:has-text('Save and route')")
+    officer.wait_for_url("**/routed/")
+    assert officer.locator("[data-routed-agency]").inner_text() == "UNHCR"
+    registered = Household.objects.get(members__given_name="Gul")
+    case = Case.objects.get(household=registered)
+
+    # A UNHCR manager assigns the case to a case worker on the caseload page
+    manager = log_in_as("unhcr.manager.t")
+    manager.click("nav >> text=Caseload")
+    manager.fill("input[name=q]", registered.registration_number)
+    manager.click("form.filters button[type=submit]")
+    manager.locator(f"input[name=cases][value='{case.public_id}']").check()
+    manager.select_option("#bulk-assign select[name=assignee]", "unhcr.worker.b")
+    manager.click("#bulk-assign button[type=submit]")
+    assert success_message(manager) == "1 case(s) assigned to Farida Noori."
+    manager.click("text=Clear")
+    assert manager.locator("svg[role=img]").count() == 2
+    manager.screenshot(path=SCREENSHOTS / "caseload.png", full_page=True)
+    # In Dari the page and its charts read right to left
+    manager.select_option("#language-select", "fa")
+    manager.wait_for_function("document.documentElement.dir === 'rtl'")
+    assert manager.locator("svg text[direction=rtl]").count() > 0
+    manager.screenshot(path=SCREENSHOTS / "caseload-rtl.png", full_page=True)
+    manager.select_option("#language-select", "en")
+    manager.wait_for_function("document.documentElement.dir === 'ltr'")
+
+    # The case worker finds it in "My cases" and verifies documents and iris, member by member
+    case_worker = log_in_as("unhcr.worker.b")
+    case_worker.click("nav >> text=My cases")
+    case_worker.click(f"a:has-text('{case.case_number}')")
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Document and iris verification"
+    verify = open_action(case_worker, "verify")
+    case_worker.screenshot(path=SCREENSHOTS / "case-verification.png", full_page=True)
+    verify.locator("input[name=documents_checked]").check()
+    iris = verify.locator("select[name^=iris_]")
+    assert iris.count() == 2
+    for index in range(2):
+        iris.nth(index).select_option("clear")
+    verify.locator("button[type=submit]").click()
+    case_worker.wait_for_load_state()
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Encashment (cash grant)"
+    assert case_worker.locator("[data-verification]").all_inner_texts() == [
+        "Verified, not assisted before",
+        "Verified, not assisted before",
+    ]
+
+    # ... records the cash grant, its amount computed from the grant rate
+    case_worker.locator("[data-record-assistance] summary").click()
+    assert "750.00 USD for 2 members" in case_worker.locator("[data-grant-hint]").inner_text()
+    case_worker.select_option("#id_assistance_assistance_type", "cash_grant")
+    case_worker.click("[data-record-assistance] button[type=submit]")
+    assert success_message(case_worker) == (
+        "Repatriation cash grant recorded: 750.00 USD, waiting for a second person's approval."
+    )
+    assert case_worker.locator("[data-decision]").count() == 0  # no approving one's own cash
+
+    # A second case worker approves it
+    checker = log_in_as("unhcr.checker.b")
+    checker.goto(f"{live_server.url}{case.get_absolute_url()}")
+    checker.click("[data-decision] button:has-text('Approve')")
+    assert success_message(checker) == "Repatriation cash grant approved."
+    assert Assistance.objects.get(case=case).approved_by.username == "unhcr.checker.b"
+
+    # The case worker marks the grant paid, completes the services and records the monitoring interview
+    case_worker.reload()
+    do_action(case_worker, "pay_grant")
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Services at the encashment centre"
+    services = open_action(case_worker, "complete_services")
+    services.locator("input[name=health_screening]").check()
+    services.locator("input[name=mine_risk_awareness]").check()
+    services.locator("button[type=submit]").click()
+    case_worker.wait_for_load_state()
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Return monitoring"
+    monitoring = open_action(case_worker, "record_monitoring")
+    monitoring.locator("input[name=interview_date]").fill(TODAY.isoformat())
+    monitoring.locator("input[name=reached]").check()
+    monitoring.locator("textarea[name=note]").fill("Settled in Achin; the children go to school.")
+    monitoring.locator("button[type=submit]").click()
+    case_worker.wait_for_load_state()
+
+    # The case is closed, and its whole history is on the page
+    assert success_message(case_worker) == ("Monitoring interview done: close — done. The case is now at “Closed”.")
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Closed"
+    assert case_worker.locator("[data-outcome]").inner_text() == "Assisted"
+    assert timeline(case_worker) == [
+        "Opened · Document and iris verification",
+        "Assigned",
+        "Verified: go to encashment · Document and iris verification → Encashment (cash grant)",
+        "Assistance recorded · 750.00 USD",
+        "Assistance approved",
+        "Grant paid: go to services · Encashment (cash grant) → Services at the encashment centre",
+        "Services done: start return monitoring · Services at the encashment centre → Return monitoring",
+        "Monitoring interview done: close · Return monitoring → Closed",
+    ]
+    case.refresh_from_db()
+    assert (case.stage, case.outcome, case.assigned_to) == ("closed", "assisted", worker)
+    case_worker.screenshot(path=SCREENSHOTS / "case.png", full_page=True)
+    for user_page in (officer, manager, case_worker, checker):
+        assert user_page.console_errors == []
+
+
+def test_an_undocumented_household_goes_from_reception_to_closed_at_iom(live_server, log_in_as, iom, torkham):
+    UserFactory(username="iom.officer.b", agency=iom, office=torkham, role=User.Role.FIELD_OFFICER)
+    UserFactory(
+        username="iom.worker.b",
+        first_name="Mariam",
+        last_name="Sultani",
+        agency=iom,
+        office=torkham,
+        role=User.Role.CASE_WORKER,
+    )
+
+    # An IOM field officer registers an undocumented household deported from Pakistan
+    officer = log_in_as("iom.officer.b")
+    officer.click("nav >> text=Register a household")
+    officer.select_option("select[name=country_of_departure]", "PK")
+    officer.select_option("select[name=return_type]", "deportation")
+    officer.select_option("select[name=destination_province]", "AF06")
+    head = officer.locator("[data-member-list] > [data-member]").nth(0)
+    head.locator("input[name$='-given_name']").fill("Nazir")
+    head.locator("input[name$='-fathers_name']").fill("Habib")
+    head.locator("input[value=male]").check()
+    head.locator("input[name$='-estimated_age']").fill("28")
+    officer.click("button[data-add-member]")
+    brother = officer.locator("[data-member-list] > [data-member]").nth(1)
+    brother.locator("input[name$='-given_name']").fill("Farid")
+    brother.locator("input[name$='-fathers_name']").fill("Habib")
+    brother.locator("input[value=male]").check()
+    brother.locator("select[name$='-relationship']").select_option("sibling")
+    brother.locator("input[name$='-estimated_age']").fill("19")
+    officer.click("button[type=submit]:has-text('Save and route')")
+    officer.wait_for_url("**/routed/")
+    assert officer.locator("[data-routed-agency]").inner_text() == "IOM"
+    registered = Household.objects.get(members__given_name="Nazir")
+    case = Case.objects.get(household=registered)
+
+    # ... and receives it at the border: reception → screening
+    open_case(officer, live_server, registered.registration_number)
+    assert officer.locator("[data-current-stage]").inner_text() == "Reception at the border"
+    do_action(officer, "receive")
+    assert officer.locator("[data-current-stage]").inner_text() == "Vulnerability screening"
+    assert officer.locator("[data-action]").count() == 0  # screening is a case worker's job
+
+    # An IOM case worker screens each member against the IOM vulnerability codes: none applies
+    case_worker = log_in_as("iom.worker.b")
+    open_case(case_worker, live_server, registered.registration_number)
+    screening = open_action(case_worker, "screen")
+    assert screening.locator("fieldset").count() == 2
+    assert screening.locator("input[type=checkbox]").count() == 24
+    case_worker.screenshot(path=SCREENSHOTS / "case-screening.png", full_page=True)
+    screening.locator("textarea[name=note]").fill("Two adult brothers, in good health; no vulnerability found.")
+    screening.locator("button[type=submit]").click()
+    case_worker.wait_for_load_state()
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Post-arrival assistance"
+
+    # ... records the post-arrival assistance: meals and an NFI kit
+    for code, quantity in (("meals", "4"), ("nfi_kit", "1")):
+        case_worker.locator("[data-record-assistance] summary").click()
+        case_worker.select_option("#id_assistance_assistance_type", code)
+        case_worker.fill("#id_assistance_quantity", quantity)
+        case_worker.click("[data-record-assistance] button[type=submit]")
+        case_worker.wait_for_load_state()
+    assert case_worker.locator("[data-assistance-row]").all_inner_texts()[0].split("\t")[:3] == [
+        "Meals",
+        "Whole household",
+        "4 meal",
+    ]
+    assert case_worker.locator("[data-assistance-row=nfi_kit] [data-approval]").inner_text() == "No approval needed"
+    do_action(case_worker, "complete_assistance")
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Onward transport"
+
+    # The field officer puts the household on onward transport, and the case closes: not vulnerable
+    officer.reload()
+    assert list(officer.locator("[data-action]").evaluate_all("els => els.map(e => e.dataset.action)")) == [
+        "complete_transport",
+        "close_after_transport",
+    ]
+    do_action(officer, "close_after_transport")
+    assert officer.locator("[data-current-stage]").inner_text() == "Closed"
+    assert officer.locator("[data-outcome]").inner_text() == "Assisted"
+    assert timeline(officer) == [
+        "Opened · Reception at the border",
+        "Received: go to screening · Reception at the border → Vulnerability screening",
+        "Screened: go to assistance · Vulnerability screening → Post-arrival assistance",
+        "Assistance recorded",
+        "Assistance recorded",
+        "Assistance given: arrange transport · Post-arrival assistance → Onward transport",
+        "Transported: close · Onward transport → Closed",
+    ]
+    case.refresh_from_db()
+    assert (case.stage, case.outcome, case.is_vulnerable) == ("closed", "assisted", False)
+    assert list(case.assistance.order_by("id").values_list("assistance_type__code", "quantity")) == [
+        ("meals", 4),
+        ("nfi_kit", 1),
+    ]
+    officer.screenshot(path=SCREENSHOTS / "case-iom.png", full_page=True)
+    assert officer.console_errors == []
+    assert case_worker.console_errors == []
