@@ -1,4 +1,9 @@
-"""``python -m bench``: load a million demo people, then register households over HTTP under load."""
+"""``python -m bench``: load a million demo people with their cases, measure the case pages, the
+selectors and transitions (issue 3), then register households over HTTP under load.
+
+``BENCH_ONLY=registration`` or ``BENCH_ONLY=cases`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
+benchmark database that is already loaded (migrating it) instead of re-creating it.
+"""
 
 import datetime
 import os
@@ -7,7 +12,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench.database import DEFAULT_URL, bench_env, database_drop, database_recreate, demo_load, manage
+from bench.cases import CasesResult, cases_run, cases_summary
+from bench.database import (
+    DEFAULT_URL,
+    bench_env,
+    database_drop,
+    database_loaded,
+    database_recreate,
+    demo_load,
+    manage,
+)
 from bench.load import LoadResult, http_post_requests, load_run
 from bench.server import gunicorn
 
@@ -71,56 +85,52 @@ def main() -> int:
     worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
+    only = os.environ.get("BENCH_ONLY", "").strip().lower()
+    if only not in ("", "registration", "cases"):
+        say("BENCH_ONLY must be registration or cases")
+        return 2
     env = bench_env(url)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["DJANGO_DEBUG"] = "0"
     started = datetime.datetime.now()
 
-    say(f"Benchmark database {url.rsplit('@', 1)[-1]}: re-creating and migrating")
-    database_recreate(url)
-    manage("migrate", "--noinput", env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    seeded = None
+    if os.environ.get("BENCH_REUSE_DB") == "1" and database_loaded(url):
+        say(f"Benchmark database {url.rsplit('@', 1)[-1]}: already loaded, migrating (BENCH_REUSE_DB=1)")
+        manage("migrate", "--noinput", env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    else:
+        say(f"Benchmark database {url.rsplit('@', 1)[-1]}: re-creating and migrating")
+        database_recreate(url)
+        manage("migrate", "--noinput", env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"})
+        say(f"(a) seed_demo --households {households:,} (about {people:,} people, with their cases)")
+        seeded = demo_load(households=households, env=env)
+        say(seeded["output"].split("\n\nDemo logins")[0])
 
-    say(f"(a) seed_demo --households {households:,} (about {people:,} people)")
-    seeded = demo_load(households=households, env=env)
-    say(seeded["output"].split("\n\n")[0])
+    manage("collectstatic", "--noinput", env=env)  # the pages need the static files' manifest
 
     import django
 
     django.setup()
-    token = bench_token()
-    from bench.payloads import household_bodies
-
-    bodies = household_bodies(count=2000)
-    has_api = api_route_exists()
     results: list[LoadResult] = []
+    cases: CasesResult | None = None
     server = f"gunicorn {workers} x {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else "")
-    say(f"(b, c) {server}; {clients} clients, {warmup:g} s warm-up + {duration:g} s per endpoint")
     with gunicorn(env=env, workers=workers, worker_class=worker_class, threads=threads) as (host, port):
-        endpoints = [("ours", "/api/v1/households/")] if has_api else []
-        endpoints.append(("bare DRF", "/bench/bare/households/"))
-        for label, path in endpoints:
-            requests = http_post_requests(host=host, port=port, path=path, token=token, bodies=bodies)
-            load_before = os.getloadavg()[0]
-            result = load_run(
-                label=label, host=host, port=port, requests=requests, clients=clients, warmup=warmup, duration=duration
+        if only in ("", "cases"):
+            say(f"(d) Cases: selectors in process, pages and transitions through {server}")
+            cases = cases_run(host=host, port=port)
+            for line in cases_summary(cases)[2:]:
+                say(line)
+        if only in ("", "registration"):
+            results = registration_run(
+                host=host, port=port, server=server, clients=clients, warmup=warmup, duration=duration
             )
-            result.machine_note = f"load average {load_before:.1f} before, CPU busy {result.cpu_busy:.0%} during"
-            results.append(result)
-            say(
-                f"  {label:<9} {result.per_second:7.1f} households/s  p50 {result.percentile(0.5):6.1f} ms  "
-                f"p95 {result.percentile(0.95):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  errors {result.errors}"
-            )
-            say(f"    machine: {result.machine_note}")
-            if result.sample_error:
-                say(f"    first error: {result.sample_error}")
-    if not has_api:
-        say("  /api/v1/households/ is not routed yet: only the bare endpoint was measured.")
 
     summary = summary_table(
         started=started,
         seeded=seeded,
         results=results,
+        cases=cases,
         server=server,
         clients=clients,
         warmup=warmup,
@@ -133,6 +143,10 @@ def main() -> int:
     path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}.txt"
     path.write_text(summary + "\n")
     say(f"\nWritten to {path.relative_to(ROOT)}")
+    if cases is not None and cases.explains:
+        explain_path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-explain.txt"
+        explain_path.write_text("\n\n".join(cases.explains) + "\n")
+        say(f"EXPLAIN (ANALYZE, BUFFERS) of the case queries: {explain_path.relative_to(ROOT)}")
 
     from django.db import connections
 
@@ -142,7 +156,38 @@ def main() -> int:
     return 0
 
 
-def summary_table(*, started, seeded, results, server, clients, warmup, duration) -> str:
+def registration_run(*, host, port, server, clients, warmup, duration) -> list[LoadResult]:
+    """(b, c): POST households of five under load, ours and the bare DRF reference."""
+    token = bench_token()
+    from bench.payloads import household_bodies
+
+    bodies = household_bodies(count=2000)
+    has_api = api_route_exists()
+    results: list[LoadResult] = []
+    say(f"(b, c) {server}; {clients} clients, {warmup:g} s warm-up + {duration:g} s per endpoint")
+    endpoints = [("ours", "/api/v1/households/")] if has_api else []
+    endpoints.append(("bare DRF", "/bench/bare/households/"))
+    for label, path in endpoints:
+        requests = http_post_requests(host=host, port=port, path=path, token=token, bodies=bodies)
+        load_before = os.getloadavg()[0]
+        result = load_run(
+            label=label, host=host, port=port, requests=requests, clients=clients, warmup=warmup, duration=duration
+        )
+        result.machine_note = f"load average {load_before:.1f} before, CPU busy {result.cpu_busy:.0%} during"
+        results.append(result)
+        say(
+            f"  {label:<9} {result.per_second:7.1f} households/s  p50 {result.percentile(0.5):6.1f} ms  "
+            f"p95 {result.percentile(0.95):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  errors {result.errors}"
+        )
+        say(f"    machine: {result.machine_note}")
+        if result.sample_error:
+            say(f"    first error: {result.sample_error}")
+    if not has_api:
+        say("  /api/v1/households/ is not routed yet: only the bare endpoint was measured.")
+    return results
+
+
+def summary_table(*, started, seeded, results, cases, server, clients, warmup, duration) -> str:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
@@ -150,14 +195,30 @@ def summary_table(*, started, seeded, results, server, clients, warmup, duration
         f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {sys.platform}",
         "",
-        "(a) Demo load (seed_demo, COPY)",
-        f"    households            {seeded['households']:>12,}",
-        f"    people                {seeded['people']:>12,}",
-        f"    documents             {seeded['documents']:>12,}",
-        f"    specific needs        {seeded['needs']:>12,}",
-        f"    load time             {seeded['seconds']:>12.1f} s   (command wall time {seeded['wall']:.1f} s)",
-        f"    people/s              {seeded['people'] / seeded['seconds']:>12,.0f}",
-        "",
+    ]
+    if seeded:
+        lines += [
+            "(a) Demo load (seed_demo, COPY, one transaction, with every household's case)",
+            f"    households            {seeded['households']:>12,}",
+            f"    people                {seeded['people']:>12,}",
+            f"    documents             {seeded['documents']:>12,}",
+            f"    specific needs        {seeded['needs']:>12,}",
+            f"    cases                 {seeded['cases']:>12,}",
+            f"    case events           {seeded['case_events']:>12,}",
+            f"    assistance            {seeded['assistance']:>12,}",
+            f"    iris verifications    {seeded['verifications']:>12,}",
+            f"    IOM vulnerability     {seeded['vulnerabilities']:>12,}",
+            f"    load time             {seeded['seconds']:>12.1f} s   (command wall time {seeded['wall']:.1f} s)",
+            f"    people/s              {seeded['people'] / seeded['seconds']:>12,.0f}",
+            "",
+        ]
+    else:
+        lines += ["(a) Demo load: skipped (BENCH_REUSE_DB=1, database already loaded)", ""]
+    if cases is not None:
+        lines += [*cases_summary(cases), ""]
+    if not results:
+        return "\n".join(lines)
+    lines += [
         f"(b, c) POST a household of five: {server}, {clients} clients, {warmup:g} s warm-up, {duration:g} s measured",
         f"    {'endpoint':<10} {'households/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}"
         f" {'errors':>7}",

@@ -30,6 +30,27 @@ def database_recreate(url: str) -> None:
     connection.close()
 
 
+def database_loaded(url: str) -> bool:
+    """Whether the benchmark database exists and holds demo households with their cases."""
+    connection, name = _maintenance(url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+    connection.close()
+    if not exists:
+        return False
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('agencies_case') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM agencies_case)")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
 def database_drop(url: str) -> None:
     connection, name = _maintenance(url)
     with connection.cursor() as cursor:
@@ -59,7 +80,22 @@ def demo_load(*, households: int, env: dict) -> dict:
     if not match:
         raise RuntimeError(f"Unexpected seed_demo output:\n{output}")
     households_, people, documents, needs = (int(group.replace(",", "")) for group in match.groups()[:4])
+    cases = re.search(
+        r"Cases: ([\d,]+) cases, ([\d,]+) case events, ([\d,]+) assistance, ([\d,]+) iris verifications, "
+        r"([\d,]+) IOM vulnerability codes",
+        output,
+    )
+    if not cases:
+        raise RuntimeError(f"Unexpected seed_demo output:\n{output}")
+    figures = dict(
+        zip(
+            ("cases", "case_events", "assistance", "verifications", "vulnerabilities"),
+            (int(group.replace(",", "")) for group in cases.groups()),
+            strict=True,
+        )
+    )
     return {
+        **figures,
         "households": households_,
         "people": people,
         "documents": documents,

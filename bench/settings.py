@@ -4,7 +4,10 @@ The app's own URLconf never exposes ``bench/bare/``; only ``DJANGO_SETTINGS_MODU
 (set by ``python -m bench``) does.
 """
 
+import os
+import tempfile
 import warnings
+from pathlib import Path
 
 from config.settings import *  # noqa: F403
 
@@ -16,5 +19,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-# collectstatic is not run for the benchmark; WhiteNoise would warn in every worker.
+# ``python -m bench`` runs collectstatic here, as a deployment would: the pages need the manifest.
+STATIC_ROOT = Path(os.environ.get("BENCH_STATIC_ROOT", Path(tempfile.gettempdir()) / "returns-bench-static"))
+# Before collectstatic has run, WhiteNoise would warn in every worker.
 warnings.filterwarnings("ignore", message="No directory at")

@@ -7,6 +7,11 @@ real routing rules (``routing_decide`` on a ``HouseholdRegistration``), so the d
 the system would have decided. Loading uses COPY with ids reserved from each table's sequence,
 so a million people load in about a minute rather than the hours ``save()`` would take.
 
+Every household also gets its routed agency's case (as ``household_register`` opens one), at a
+realistic point of the agency's workflow: households that arrived long ago are mostly closed,
+recent arrivals are spread over every stage, with the history (events), assistance, iris
+verifications and IOM vulnerability codes the transitions would have written.
+
 Nothing here runs in production: ``manage.py seed_demo`` refuses to run unless DEBUG is on.
 """
 
@@ -14,16 +19,31 @@ import bisect
 import datetime
 import io
 import itertools
+import json
 import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import connection, transaction
 
-from agencies.models import Agency, Office, User
-from returns.models import Household, HouseholdEvent, Member, MemberDocument
+from agencies.models import (
+    Agency,
+    Assistance,
+    AssistanceType,
+    Case,
+    CaseEvent,
+    GrantRate,
+    MemberVerification,
+    Office,
+    Referral,
+    User,
+)
+from agencies.workflows import Workflow, workflow_for_agency
+from agencies.workflows.unhcr_voluntary_repatriation import IRIS_FROM_AGE
+from returns.models import Household, HouseholdEvent, Member, MemberDocument, NeedCode
 from returns.reference import ReferenceData
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 from returns.routing import routing_decide
@@ -37,6 +57,8 @@ DEMO_USERS = {
     "unhcr.manager": ("UNHCR", None, User.Role.MANAGER, False),
     "iom.officer": ("IOM", "IQL", User.Role.FIELD_OFFICER, False),
     "iom.manager": ("IOM", None, User.Role.MANAGER, False),
+    "unhcr.caseworker": ("UNHCR", "ENG", User.Role.CASE_WORKER, False),
+    "iom.caseworker": ("IOM", "TIQ", User.Role.CASE_WORKER, False),
     "coordinator": ("UNHCR", None, User.Role.COORDINATOR, False),
     "admin": (None, None, User.Role.ADMIN, True),
 }
@@ -580,6 +602,271 @@ class DemoCaseload:
 
 
 # ---------------------------------------------------------------------------------------------
+# Cases: where each household stands in its agency's workflow today.
+# ---------------------------------------------------------------------------------------------
+
+# Arrivals of the last three weeks are spread over every stage of their workflow (a shuffled deck
+# of stages, so that even a small caseload shows each one); older households follow the natural
+# timeline below, so they are mostly closed.
+RECENT_DAYS = 21
+# How many open recent cases each demo case worker should end up with (My cases).
+ASSIGNED_PER_CASE_WORKER = 120
+# Which crossing points each demo case worker's centre serves.
+CASE_WORKER_OFFICES = {"unhcr.caseworker": {"TKM", "SBD"}, "iom.caseworker": {"IQL"}}
+# Rough shares, to spread the assignments evenly whatever the caseload's size.
+AGENCY_SHARE = {"UNHCR": 0.12, "IOM": 0.86}
+CASE_WORKER_OFFICE_SHARE = {"UNHCR": 0.95, "IOM": 0.55}
+
+UNHCR_REFUSED = 0.03  # iris or documents failed: grant refused, referred to IOM
+STUCK = 0.003  # cases that never left a stage: open and overdue
+NEVER_CLOSED = 0.01  # monitoring or reintegration never done: open and overdue
+IOM_BASIC_PACKAGE = 0.55  # single adults, not vulnerable, who close after the basic package
+# Encashment centres (UNHCR) and transit centres (IOM) serving each crossing point.
+UNHCR_CENTRE = {"TKM": "ENG", "SBD": "EKD", "IQL": "EHR", "MLK": "EHR", "KBA": "EKB"}
+IOM_CENTRE = {"TKM": "TTK", "IQL": "TIQ", "MLK": "TMK"}
+# UNHCR specific needs seen at IOM screening, as IOM vulnerability categories.
+IOM_CODE_FOR_NEED = {"SC-UC": "UMC", "SM-CI": "CI", "SM": "MC", "DS-PM": "PD", "LP": "SC", "SP": "SP"}
+
+MONITORING_NOTES = (
+    "Family reached by phone; settled with relatives.",
+    "Family reached; looking for work, children not yet in school.",
+    "Interview at the encashment centre follow-up; shelter needs noted.",
+    "Family reached; has a tazkira appointment.",
+)
+REINTEGRATION_NOTES = (
+    "Assessment done; referred to a health partner.",
+    "Assessment done; cash for protection given.",
+    "Assessment done; referred for legal aid (documents).",
+    "Assessment done; livelihood referral.",
+)
+REFUSAL_NOTES = ("Iris: assisted before.", "Iris could not be verified; VRF not matching.")
+
+
+@dataclass
+class CaseStep:
+    transition: str
+    source: str
+    target: str
+    on: datetime.date
+
+
+@dataclass
+class CasePlan:
+    """Where a case stands today: the transitions it went through, its stage and outcome."""
+
+    steps: list[CaseStep]
+    stage: str
+    entered_on: datetime.date
+    outcome: str = ""
+    vulnerable: bool = False
+
+    def passed(self, transition: str) -> CaseStep | None:
+        return next((step for step in self.steps if step.transition == transition), None)
+
+
+class _Days(_WeightedChoice):
+    """A number of days drawn from {days: weight}, where a key (low, high) means any day in between."""
+
+    def __call__(self, rng: random.Random) -> int:
+        value = super().__call__(rng)
+        return rng.randint(*value) if isinstance(value, tuple) else value
+
+
+STAGE_DAYS = _Days({0: 62, 1: 24, 2: 8, (3, 7): 6})  # verification, encashment, services, screening...
+RECEPTION_DAYS = _Days({0: 90, 1: 10})
+TRANSPORT_DAYS = _Days({0: 20, 1: 40, 2: 25, 3: 10, (4, 8): 5})
+
+
+class _Deck:
+    """Stages dealt like cards, shuffled, so that every stage comes up once per round."""
+
+    def __init__(self, rng: random.Random, cards: list[str]):
+        self.rng, self.cards, self.hand = rng, cards, []
+
+    def draw(self, accept: Callable[[str], bool]) -> str | None:
+        if not self.hand:
+            self.hand = list(self.cards)
+            self.rng.shuffle(self.hand)
+        for index, card in enumerate(self.hand):
+            if accept(card):
+                return self.hand.pop(index)
+        return None
+
+
+def _settle(
+    *,
+    workflow: Workflow,
+    path: list[CaseStep],
+    arrival: datetime.date,
+    today: datetime.date,
+    stop_at: str | None = None,
+) -> CasePlan:
+    """The steps of ``path`` done by ``today`` (or until the stage ``stop_at``), and where that leaves the case."""
+    done = []
+    for step in path:
+        if step.source == stop_at or step.on > today:
+            break
+        done.append(step)
+    stage = done[-1].target if done else workflow.initial_stage.code
+    plan = CasePlan(steps=done, stage=stage, entered_on=done[-1].on if done else arrival)
+    return plan
+
+
+class DemoCases:
+    """Draws where each household's case stands today (pure Python; deterministic for a seed)."""
+
+    def __init__(self, *, rng: random.Random, today: datetime.date):
+        self.rng = rng
+        self.today = today
+        self.unhcr_workflow = workflow_for_agency("UNHCR")
+        self.iom_workflow = workflow_for_agency("IOM")
+        self.decks = {
+            "UNHCR": _Deck(rng, [stage.code for stage in self.unhcr_workflow.stages if not stage.is_final]),
+            # IOM closes most non-vulnerable households within days: closed comes up too.
+            "IOM": _Deck(rng, [stage.code for stage in self.iom_workflow.stages if not stage.is_final] + ["closed"]),
+        }
+
+    def plan(self, *, agency: str, arrival: datetime.date, members: list[MemberRegistration]) -> CasePlan:
+        age = (self.today - arrival).days
+        target = None
+        if age <= RECENT_DAYS:
+            first = self.unhcr_workflow.initial_stage.code if agency == "UNHCR" else "reception"
+
+            def accept(stage: str) -> bool:
+                # Still at the first stage after a few days: a backlog, so only some of them.
+                return stage != first or age <= 2 or self.rng.random() < 0.3
+
+            target = self.decks[agency].draw(accept)
+        if agency == "UNHCR":
+            return self._unhcr(arrival, target)
+        return self._iom(arrival, members, target)
+
+    def _on_time(self, plan: CasePlan, workflow: Workflow, arrival: datetime.date) -> None:
+        """Most recent cases are within their stage's time: they entered it lately, not on arrival."""
+        stage = workflow.stage(plan.stage)
+        if stage.is_final or stage.due_in_days is None or not plan.steps or self.rng.random() < 0.25:
+            return
+        entered = self.today - datetime.timedelta(days=self.rng.randrange(stage.due_in_days))
+        if entered > plan.entered_on:
+            plan.steps[-1].on = entered
+            plan.entered_on = entered
+
+    def _unhcr(self, arrival: datetime.date, target: str | None) -> CasePlan:
+        rng, today, workflow = self.rng, self.today, self.unhcr_workflow
+        verified = arrival + datetime.timedelta(days=STAGE_DAYS(rng))
+        if rng.random() < UNHCR_REFUSED:
+            path = [CaseStep("refuse_grant", "verification", "closed", verified)]
+            plan = _settle(workflow=workflow, path=path, arrival=arrival, today=today)
+            if plan.stage == "closed":
+                plan.outcome = Case.Outcome.NOT_ELIGIBLE
+            return plan
+        paid = verified + datetime.timedelta(days=STAGE_DAYS(rng))
+        served = paid + datetime.timedelta(days=STAGE_DAYS(rng))
+        interviewed = arrival + datetime.timedelta(days=30 + int(150 * rng.betavariate(1.3, 2.5)))
+        path = [
+            CaseStep("verify", "verification", "encashment", verified),
+            CaseStep("pay_grant", "encashment", "services", paid),
+            CaseStep("complete_services", "services", "monitoring", served),
+            CaseStep("record_monitoring", "monitoring", "closed", max(interviewed, served)),
+        ]
+        if target is not None:
+            path = [CaseStep(s.transition, s.source, s.target, min(s.on, today)) for s in path]
+            plan = _settle(workflow=workflow, path=path, arrival=arrival, today=today, stop_at=target)
+            self._on_time(plan, workflow, arrival)
+            return plan
+        stop_at = None
+        if rng.random() < STUCK:
+            stop_at = rng.choice(("verification", "encashment", "services"))
+        elif rng.random() < NEVER_CLOSED:
+            stop_at = "monitoring"
+        plan = _settle(workflow=workflow, path=path, arrival=arrival, today=today, stop_at=stop_at)
+        if plan.stage == "closed":
+            plan.outcome = Case.Outcome.ASSISTED
+        return plan
+
+    def _iom_vulnerable(self, members: list[MemberRegistration], arrival: datetime.date) -> bool:
+        rng = self.rng
+        head = members[0]
+        if any(member.specific_needs for member in members):
+            chance = 0.7
+        elif (len(members) == 1 and head.sex == "female") or (head.age_on(arrival) or 0) < 18:
+            chance = 0.8
+        elif len(members) > 1 and head.sex == "female":
+            chance = 0.5
+        else:
+            chance = 0.06
+        return rng.random() < chance
+
+    def _iom(self, arrival: datetime.date, members: list[MemberRegistration], target: str | None) -> CasePlan:
+        rng, today, workflow = self.rng, self.today, self.iom_workflow
+        vulnerable = self._iom_vulnerable(members, arrival)
+        single_adult = len(members) == 1 and (members[0].age_on(arrival) or 0) >= 18
+        if target == "reintegration":
+            vulnerable = True
+        elif target == "closed":
+            vulnerable = False
+        received = arrival + datetime.timedelta(days=RECEPTION_DAYS(rng))
+        screened = received + datetime.timedelta(days=STAGE_DAYS(rng))
+        assisted = screened + datetime.timedelta(days=STAGE_DAYS(rng))
+        path = [
+            CaseStep("receive", "reception", "screening", received),
+            CaseStep("screen", "screening", "assistance", screened),
+        ]
+        if single_adult and not vulnerable and target != "transport" and rng.random() < IOM_BASIC_PACKAGE:
+            path.append(CaseStep("close_after_basic_package", "assistance", "closed", assisted))
+            outcome = Case.Outcome.BASIC_PACKAGE
+        else:
+            transported = assisted + datetime.timedelta(days=TRANSPORT_DAYS(rng))
+            path.append(CaseStep("complete_assistance", "assistance", "transport", assisted))
+            if vulnerable:
+                closed = arrival + datetime.timedelta(days=20 + int(90 * rng.betavariate(2, 2.5)))
+                path.append(CaseStep("complete_transport", "transport", "reintegration", transported))
+                path.append(CaseStep("close_reintegration", "reintegration", "closed", max(closed, transported)))
+                outcome = Case.Outcome.REINTEGRATION_COMPLETED
+            else:
+                path.append(CaseStep("close_after_transport", "transport", "closed", transported))
+                outcome = Case.Outcome.ASSISTED
+        if target is not None:
+            path = [CaseStep(s.transition, s.source, s.target, min(s.on, today)) for s in path]
+            plan = _settle(workflow=workflow, path=path, arrival=arrival, today=today, stop_at=target)
+            self._on_time(plan, workflow, arrival)
+        else:
+            stop_at = None
+            if rng.random() < STUCK:
+                stop_at = rng.choice(("reception", "screening", "assistance", "transport"))
+            elif vulnerable and rng.random() < NEVER_CLOSED:
+                stop_at = "reintegration"
+            plan = _settle(workflow=workflow, path=path, arrival=arrival, today=today, stop_at=stop_at)
+        if plan.stage == "closed":
+            plan.outcome = outcome
+        plan.vulnerable = vulnerable and plan.passed("screen") is not None
+        return plan
+
+
+def iom_vulnerability_codes(members: list[MemberRegistration], *, deported: bool) -> list[list[str]]:
+    """IOM vulnerability categories for each member of a household screened as vulnerable (never none)."""
+    single = len(members) == 1
+    codes = []
+    for member in members:
+        chosen = [IOM_CODE_FOR_NEED[need] for need in member.specific_needs if need in IOM_CODE_FOR_NEED]
+        if "ER" in member.specific_needs and single:
+            chosen.append("UE")
+        if single and member.sex == "female":
+            chosen.append("SF")
+        codes.append(list(dict.fromkeys(chosen)))
+    if not any(codes):
+        codes[0].append("DF" if deported and not single else "PF")
+    return codes
+
+
+def _grant_rate(rates: list[tuple], on: datetime.date) -> tuple | None:
+    for valid_from, valid_until, amount, currency in rates:
+        if valid_from <= on and (valid_until is None or on <= valid_until):
+            return amount, currency
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
 # Users.
 # ---------------------------------------------------------------------------------------------
 
@@ -633,9 +920,34 @@ def _text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+CASE_COLUMNS = (
+    "id, public_id, case_number, household_id, agency_id, office_id, workflow, stage, assigned_to_id, "
+    "stage_due_date, overdue_since, followup_due_date, followup_notified_on, is_vulnerable, opened_at, closed_at, "
+    "outcome, opened_by_referral_id, version, updated_at"
+)
+CASE_EVENT_COLUMNS = "id, case_id, kind, actor_id, created_at, transition, from_stage, to_stage, note, details"
+ASSISTANCE_COLUMNS = (
+    "id, public_id, case_id, member_id, assistance_type_id, quantity, value, currency, delivered_on, office_id, "
+    "recorded_by_id, recorded_at, approval, needs_manager_approval, approved_by_id, approved_at, note"
+)
+VERIFICATION_COLUMNS = "id, case_id, member_id, result, recorded_by_id, recorded_at"
+
+
+def case_tables() -> list[str]:
+    """The case tables seed_demo writes (or clears), children first."""
+    return [
+        CaseEvent._meta.db_table,
+        Assistance._meta.db_table,
+        MemberVerification._meta.db_table,
+        Referral._meta.db_table,
+        Case._meta.db_table,
+    ]
+
+
 def registry_tables() -> list[str]:
     """The tables seed_demo writes, children first: never reference data or users."""
     return [
+        *case_tables(),
         HouseholdEvent._meta.db_table,
         Member.specific_needs.through._meta.db_table,
         MemberDocument._meta.db_table,
@@ -645,7 +957,7 @@ def registry_tables() -> list[str]:
 
 
 def registry_clear() -> None:
-    """Delete every household with its members, documents, needs and events."""
+    """Delete every household with its members, documents, needs and events, and every case."""
     with connection.cursor() as cursor:
         # Foreign keys are checked at commit; rows written earlier in this transaction are checked
         # now, since PostgreSQL cannot truncate a table with pending checks.
@@ -661,11 +973,27 @@ class LoadReport:
     members: int = 0
     documents: int = 0
     needs: int = 0
+    cases: int = 0
+    case_events: int = 0
+    assistance: int = 0
+    verifications: int = 0
+    vulnerabilities: int = 0
     seconds: float = 0.0
+    stages: dict = field(default_factory=dict)  # (agency, stage) -> cases
 
     @property
     def rows(self) -> int:
-        return 2 * self.households + self.members + self.documents + self.needs
+        return (
+            2 * self.households
+            + self.members
+            + self.documents
+            + self.needs
+            + self.cases
+            + self.case_events
+            + self.assistance
+            + self.verifications
+            + self.vulnerabilities
+        )
 
 
 class _Ids:
@@ -688,6 +1016,331 @@ class _Ids:
             cursor.execute("SELECT setval(%s, %s)", [self.sequence, self.next - 1])
 
 
+def _stamp(moment: datetime.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}{KABUL_OFFSET}"
+
+
+class _Clock:
+    """Moments for a case's history, in order: later on the same day, or during office hours of a later day."""
+
+    def __init__(self, rng: random.Random, start: datetime.datetime):
+        self.rng, self.moment = rng, start
+
+    def at(self, day: datetime.date) -> datetime.datetime:
+        if day <= self.moment.date():
+            self.moment += datetime.timedelta(minutes=self.rng.randint(5, 50))
+        else:
+            self.moment = datetime.datetime.combine(
+                day, datetime.time(self.rng.randint(8, 15), self.rng.randrange(60), self.rng.randrange(60))
+            )
+        return self.moment
+
+
+class _CaseRows:
+    """COPY rows for each household's case: the case, its events, assistance, verifications, IOM codes."""
+
+    IOM_OFFICERS = {"receive", "complete_transport", "close_after_transport"}
+
+    def __init__(self, *, rng: random.Random, today: datetime.date, users: dict, reference, ids: dict):
+        self.rng, self.today, self.ids, self.reference = rng, today, ids, reference
+        self.cases = DemoCases(rng=rng, today=today)
+        self.users = {username: str(user.pk) for username, user in users.items()}
+        self.workflows = {"UNHCR": self.cases.unhcr_workflow, "IOM": self.cases.iom_workflow}
+        self.types = {
+            (item.agency.code, item.code): str(item.pk) for item in AssistanceType.objects.select_related("agency")
+        }
+        self.rates = [
+            (rate.valid_from, rate.valid_until, rate.amount_per_person, rate.currency)
+            for rate in GrantRate.objects.filter(
+                assistance_type__agency__code="UNHCR", assistance_type__code="cash_grant"
+            )
+        ]
+        self.limits = {agency.code: agency.manager_approval_above for agency in Agency.objects.all()}
+        self.iom_codes = {
+            need.code: str(need.pk) for need in NeedCode.objects.filter(scheme=NeedCode.Scheme.IOM_VULNERABILITY)
+        }
+        self.assign_chance: dict[str, float] = {}
+        self.rows: dict[str, list[str]] = {}
+        self.reset()
+
+    def plan_assignments(self, dates: list[datetime.date]) -> None:
+        """Assign about ASSIGNED_PER_CASE_WORKER open recent cases to each demo case worker."""
+        recent = sum(1 for day in dates if (self.today - day).days <= RECENT_DAYS)
+        for agency, open_share in (("UNHCR", 0.97), ("IOM", 5 / 6)):
+            expected = recent * AGENCY_SHARE[agency] * CASE_WORKER_OFFICE_SHARE[agency] * open_share
+            self.assign_chance[agency] = min(0.8, ASSIGNED_PER_CASE_WORKER / max(expected, 1.0))
+
+    def reset(self) -> None:
+        self.rows = {"case": [], "case_event": [], "assistance": [], "verification": [], "need": []}
+
+    def _event(self, case_id, kind, actor, moment, *, transition="", source="", target="", note="", details=None):
+        self.rows["case_event"].append(
+            "\t".join(
+                (
+                    str(self.ids["case_event"].take()),
+                    case_id,
+                    kind,
+                    actor,
+                    _stamp(moment),
+                    transition,
+                    source,
+                    target,
+                    _text(note),
+                    _text(json.dumps(details or {})),
+                )
+            )
+        )
+
+    def _assistance(
+        self, case_id, agency, code, *, quantity, value, currency, day, office, clock, recorder, approver=None
+    ) -> int:
+        """One assistance row (cash approved by ``approver``, or pending); returns how many events it wrote."""
+        public_id = str(uuid.uuid4())
+        recorded = clock.at(day)
+        is_cash = value is not None
+        limit = self.limits.get(agency)
+        approval = Assistance.Approval.NOT_REQUIRED
+        approved_at = approved_by = NULL
+        if is_cash:
+            approval = Assistance.Approval.APPROVED if approver else Assistance.Approval.PENDING
+        details = {
+            "assistance": public_id,
+            "type": code,
+            "value": str(value) if is_cash else None,
+            "currency": currency,
+        }
+        self._event(case_id, CaseEvent.Kind.ASSISTANCE_RECORDED, recorder, recorded, details=details)
+        events = 1
+        if is_cash and approver:
+            moment = clock.at(day)
+            approved_at, approved_by = _stamp(moment), approver
+            self._event(
+                case_id, CaseEvent.Kind.ASSISTANCE_APPROVED, approver, moment, details={"assistance": public_id}
+            )
+            events += 1
+        self.rows["assistance"].append(
+            "\t".join(
+                (
+                    str(self.ids["assistance"].take()),
+                    public_id,
+                    case_id,
+                    NULL,
+                    self.types[(agency, code)],
+                    str(quantity),
+                    str(value) if is_cash else NULL,
+                    currency if is_cash else "",
+                    day.isoformat(),
+                    office,
+                    recorder,
+                    _stamp(recorded),
+                    approval,
+                    "t" if is_cash and limit is not None and value > limit else "f",
+                    approved_by,
+                    approved_at,
+                    "",
+                )
+            )
+        )
+        return events
+
+    def add(
+        self,
+        *,
+        household_id: int,
+        registration_number: str,
+        registration: HouseholdRegistration,
+        agency: str,
+        agency_id: str,
+        opened_by: str,
+        created: datetime.datetime,
+        member_ids: list[str],
+        report: LoadReport,
+    ) -> None:
+        workflow = self.workflows.get(agency)
+        if workflow is None:
+            return
+        rng, users, arrival = self.rng, self.users, registration.arrival_date
+        members = registration.members
+        plan = self.cases.plan(agency=agency, arrival=arrival, members=members)
+        case_id = str(self.ids["case"].take())
+        office_code = registration.office
+        office_id = str(self.reference.offices[office_code].pk)
+        clock = _Clock(rng, created)
+        self._event(case_id, CaseEvent.Kind.OPENED, opened_by, created, target=workflow.initial_stage.code)
+        changes = 0
+        closed_at = None
+        if agency == "UNHCR":
+            worker, manager = users["unhcr.caseworker"], users["unhcr.manager"]
+            centre = str(self.reference.offices[UNHCR_CENTRE.get(office_code, office_code)].pk)
+            grant = None
+            for step in plan.steps:
+                if step.transition == "pay_grant":
+                    grant = step.on
+                    changes += self._grant(case_id, registration, step.on, centre, clock, worker, manager)
+                moment = clock.at(step.on)
+                note = ""
+                if step.transition == "record_monitoring":
+                    note = rng.choice(MONITORING_NOTES)
+                elif step.transition == "refuse_grant":
+                    note = rng.choice(REFUSAL_NOTES)
+                if step.transition in ("verify", "refuse_grant"):
+                    self._verifications(case_id, members, member_ids, arrival, moment, worker, step)
+                self._event(
+                    case_id,
+                    CaseEvent.Kind.TRANSITION,
+                    worker,
+                    moment,
+                    transition=step.transition,
+                    source=step.source,
+                    target=step.target,
+                    note=note,
+                )
+                changes += 1
+                if step.target == "closed":
+                    closed_at = moment
+            if plan.stage == "encashment" and grant is None and rng.random() < 0.5:
+                changes += self._grant(case_id, registration, plan.entered_on, centre, clock, worker, None)
+        else:
+            worker, officer, manager = users["iom.caseworker"], users["iom.officer"], users["iom.manager"]
+            centre = str(self.reference.offices[IOM_CENTRE.get(office_code, office_code)].pk)
+            for step in plan.steps:
+                if step.transition in ("complete_assistance", "close_after_basic_package"):
+                    changes += self._iom_package(case_id, registration, step, centre, clock, worker, manager)
+                moment = clock.at(step.on)
+                if step.transition == "screen" and plan.vulnerable:
+                    deported = registration.return_type == "deportation"
+                    for member_id, codes in zip(
+                        member_ids, iom_vulnerability_codes(members, deported=deported), strict=True
+                    ):
+                        for code in codes:
+                            self.rows["need"].append(f"{self.ids['need'].take()}\t{member_id}\t{self.iom_codes[code]}")
+                            report.vulnerabilities += 1
+                self._event(
+                    case_id,
+                    CaseEvent.Kind.TRANSITION,
+                    officer if step.transition in self.IOM_OFFICERS else worker,
+                    moment,
+                    transition=step.transition,
+                    source=step.source,
+                    target=step.target,
+                    note=rng.choice(REINTEGRATION_NOTES) if step.transition == "close_reintegration" else "",
+                )
+                changes += 1
+                if step.target == "closed":
+                    closed_at = moment
+            if plan.stage == "assistance" and rng.random() < 0.6:
+                changes += self._assistance(
+                    case_id,
+                    "IOM",
+                    "meals",
+                    quantity=len(members) * 2,
+                    value=None,
+                    currency="",
+                    day=plan.entered_on,
+                    office=centre,
+                    clock=clock,
+                    recorder=worker,
+                )
+        assigned = NULL
+        is_open = plan.stage != "closed"
+        if (
+            is_open
+            and (self.today - arrival).days <= RECENT_DAYS
+            and office_code in CASE_WORKER_OFFICES[f"{agency.lower()}.caseworker"]
+            and rng.random() < self.assign_chance.get(agency, 0.0)
+        ):
+            username = f"{agency.lower()}.caseworker"
+            assigned = users[username]
+            manager = users[f"{agency.lower()}.manager"]
+            moment = clock.at(plan.entered_on)
+            self._event(
+                case_id,
+                CaseEvent.Kind.ASSIGNED,
+                manager,
+                moment,
+                note=username,
+                details={"from": None, "to": int(assigned)},
+            )
+            changes += 1
+        stage = workflow.stage(plan.stage)
+        due = stage.due_date(entered_on=plan.entered_on, arrival_date=arrival)
+        followup = NULL
+        if plan.passed("complete_services"):
+            followup = (arrival + datetime.timedelta(days=30)).isoformat()
+        self.rows["case"].append(
+            "\t".join(
+                (
+                    case_id,
+                    str(uuid.uuid4()),
+                    f"{workflow.case_number_prefix}-{registration_number}",
+                    str(household_id),
+                    agency_id,
+                    office_id,
+                    workflow.code,
+                    plan.stage,
+                    assigned,
+                    due.isoformat() if due else NULL,
+                    NULL,
+                    followup,
+                    NULL,
+                    "t" if plan.vulnerable else "f",
+                    _stamp(created),
+                    _stamp(closed_at) if closed_at else NULL,
+                    plan.outcome,
+                    NULL,
+                    str(1 + changes),
+                    _stamp(clock.moment),
+                )
+            )
+        )
+        report.stages[(agency, plan.stage)] = report.stages.get((agency, plan.stage), 0) + 1
+
+    def _grant(self, case_id, registration, day, centre, clock, worker, manager) -> int:
+        rate = _grant_rate(self.rates, day)
+        if rate is None:
+            return 0
+        amount, currency = rate
+        return self._assistance(
+            case_id,
+            "UNHCR",
+            "cash_grant",
+            quantity=1,
+            value=amount * len(registration.members),
+            currency=currency,
+            day=day,
+            office=centre,
+            clock=clock,
+            recorder=worker,
+            approver=manager,
+        )
+
+    def _iom_package(self, case_id, registration, step, centre, clock, worker, manager) -> int:
+        size = len(registration.members)
+        common = {"day": step.on, "office": centre, "clock": clock, "recorder": worker}
+        events = self._assistance(case_id, "IOM", "meals", quantity=size * 2, value=None, currency="", **common)
+        events += self._assistance(case_id, "IOM", "nfi_kit", quantity=1, value=None, currency="", **common)
+        if step.transition == "complete_assistance":
+            value = Decimal(10 * size + self.rng.choice((10, 20, 30)))
+            events += self._assistance(
+                case_id, "IOM", "transport_cash", quantity=1, value=value, currency="USD", approver=manager, **common
+            )
+        return events
+
+    def _verifications(self, case_id, members, member_ids, arrival, moment, worker, step) -> None:
+        checked = [
+            member_id
+            for member, member_id in zip(members, member_ids, strict=True)
+            if (member.age_on(arrival) or 0) >= IRIS_FROM_AGE
+        ]
+        failed = self.rng.choice(checked) if step.transition == "refuse_grant" and checked else None
+        failure = self.rng.choice((MemberVerification.Result.PREVIOUSLY_ASSISTED, MemberVerification.Result.FAILED))
+        for member_id in checked:
+            result = failure if member_id == failed else MemberVerification.Result.CLEAR
+            self.rows["verification"].append(
+                f"{self.ids['verification'].take()}\t{case_id}\t{member_id}\t{result}\t{worker}\t{_stamp(moment)}"
+            )
+
+
 def demo_caseload_load(
     *,
     households: int,
@@ -698,10 +1351,11 @@ def demo_caseload_load(
     chunk_size: int = 5000,
     progress: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
-    """Generate and COPY ``households`` demo households in one transaction; ANALYZE afterwards.
+    """Generate and COPY ``households`` demo households, each with its agency's case, in one transaction;
+    ANALYZE afterwards.
 
-    The registry tables are locked against other writers while the ids are assigned, so the ids
-    taken from each sequence cannot clash with a registration made meanwhile.
+    The registry and case tables are locked against other writers while the ids are assigned, so
+    the ids taken from each sequence cannot clash with a registration made meanwhile.
     """
     started = time.perf_counter()
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
@@ -717,11 +1371,35 @@ def demo_caseload_load(
         "document": MemberDocument._meta.db_table,
         "need": Member.specific_needs.through._meta.db_table,
         "event": HouseholdEvent._meta.db_table,
+        "case": Case._meta.db_table,
+        "case_event": CaseEvent._meta.db_table,
+        "assistance": Assistance._meta.db_table,
+        "verification": MemberVerification._meta.db_table,
+    }
+    columns = {
+        "household": HOUSEHOLD_COLUMNS,
+        "member": MEMBER_COLUMNS,
+        "document": DOCUMENT_COLUMNS,
+        "need": NEED_COLUMNS,
+        "event": EVENT_COLUMNS,
+        "case": CASE_COLUMNS,
+        "case_event": CASE_EVENT_COLUMNS,
+        "assistance": ASSISTANCE_COLUMNS,
+        "verification": VERIFICATION_COLUMNS,
     }
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {', '.join(registry_tables())} IN EXCLUSIVE MODE")
         ids = {key: _Ids(cursor, table) for key, table in tables.items()}
+        # A separate stream for the cases, so that the households drawn for a seed do not change.
+        case_rows = _CaseRows(
+            rng=random.Random(f"cases-{seed}" if seed is not None else None),  # noqa: S311 - demo data
+            today=today,
+            users=users,
+            reference=reference,
+            ids=ids,
+        )
+        case_rows.plan_assignments(dates)
         # The registration number sequence is not tied to a table: reserve the whole range at once.
         cursor.execute(
             "SELECT setval(%s, nextval(%s) + %s - 1) - %s + 1",
@@ -742,15 +1420,17 @@ def demo_caseload_load(
                 if reason is None:
                     reason = reasons[decision.reason] = _text(decision.reason)
                 day = arrival.isoformat()
-                created = (
-                    f"{day} {rng.randint(7, 17):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}{KABUL_OFFSET}"
+                created_at = datetime.datetime.combine(
+                    arrival, datetime.time(rng.randint(7, 17), rng.randrange(60), rng.randrange(60))
                 )
+                created = _stamp(created_at)
+                registration_number = f"{registration.office}-{arrival.year}-{serial:06d}"
                 household_rows.append(
                     "\t".join(
                         (
                             str(household_id),
                             str(uuid.uuid4()),
-                            f"{registration.office}-{arrival.year}-{serial:06d}",
+                            registration_number,
                             day,
                             str(reference.offices[registration.office].pk),
                             registration.country_of_departure,
@@ -787,8 +1467,10 @@ def demo_caseload_load(
                     )
                 )
                 household_key = str(household_id)
+                member_ids = []
                 for member in registration.members:
                     member_id = str(ids["member"].take())
+                    member_ids.append(member_id)
                     member_rows.append(
                         "\t".join(
                             (
@@ -823,21 +1505,42 @@ def demo_caseload_load(
                         )
                     for code in member.specific_needs:
                         need_rows.append(f"{ids['need'].take()}\t{member_id}\t{needs[code]}")
+                case_rows.add(
+                    household_id=household_id,
+                    registration_number=registration_number,
+                    registration=registration,
+                    agency=decision.agency.code,
+                    agency_id=agency_id,
+                    opened_by=actor,
+                    created=created_at,
+                    member_ids=member_ids,
+                    report=report,
+                )
 
             report.households += len(household_rows)
             report.members += len(member_rows)
             report.documents += len(document_rows)
             report.needs += len(need_rows)
-            for table, columns, rows in (
-                (tables["household"], HOUSEHOLD_COLUMNS, household_rows),
-                (tables["member"], MEMBER_COLUMNS, member_rows),
-                (tables["document"], DOCUMENT_COLUMNS, document_rows),
-                (tables["need"], NEED_COLUMNS, need_rows),
-                (tables["event"], EVENT_COLUMNS, event_rows),
-            ):
+            report.cases += len(case_rows.rows["case"])
+            report.case_events += len(case_rows.rows["case_event"])
+            report.assistance += len(case_rows.rows["assistance"])
+            report.verifications += len(case_rows.rows["verification"])
+            chunk = {
+                "household": household_rows,
+                "member": member_rows,
+                "document": document_rows,
+                "need": need_rows + case_rows.rows["need"],
+                "event": event_rows,
+                "case": case_rows.rows["case"],
+                "case_event": case_rows.rows["case_event"],
+                "assistance": case_rows.rows["assistance"],
+                "verification": case_rows.rows["verification"],
+            }
+            for key, rows in chunk.items():
                 if rows:
                     rows.append("")
-                    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO("\n".join(rows)))
+                    cursor.copy_expert(f"COPY {tables[key]} ({columns[key]}) FROM STDIN", io.StringIO("\n".join(rows)))
+            case_rows.reset()
             report.seconds = time.perf_counter() - started
             if progress:
                 progress(report)

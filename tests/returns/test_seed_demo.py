@@ -1,14 +1,20 @@
-"""seed_demo: demo users and a synthetic caseload routed by the real rules, loaded with COPY."""
+"""seed_demo: demo users and a synthetic caseload routed by the real rules, loaded with COPY,
+each household with its agency's case at a realistic stage of the workflow."""
 
+import datetime
+from collections import Counter
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from agencies.models import User
+from agencies.models import Assistance, AssistanceType, Case, CaseEvent, MemberVerification, User
+from agencies.services import assistance_record, case_transition
+from agencies.workflows import all_workflows, workflow_for_agency
 from returns.demo import DEMO_PASSWORD
-from returns.models import Household, HouseholdEvent, Member, MemberDocument
+from returns.models import Household, HouseholdEvent, Member, MemberDocument, NeedCode
 from returns.reference import reference_data
 from returns.registration import (
     DocumentRegistration,
@@ -64,7 +70,12 @@ def registration_of(household: Household) -> HouseholdRegistration:
                     )
                     for document in member.documents.all()
                 ],
-                specific_needs=[need.code for need in member.specific_needs.all()],
+                # IOM vulnerability codes come from the case's screening, not from the registration.
+                specific_needs=[
+                    need.code
+                    for need in member.specific_needs.all()
+                    if need.scheme == NeedCode.Scheme.UNHCR_SPECIFIC_NEED
+                ],
             )
             for member in household.members.all()
         ],
@@ -89,6 +100,8 @@ def test_creates_the_demo_users_with_one_password(debug):
         "unhcr.manager": ("UNHCR", None, User.Role.MANAGER, False),
         "iom.officer": ("IOM", "IQL", User.Role.FIELD_OFFICER, False),
         "iom.manager": ("IOM", None, User.Role.MANAGER, False),
+        "unhcr.caseworker": ("UNHCR", "ENG", User.Role.CASE_WORKER, False),
+        "iom.caseworker": ("IOM", "TIQ", User.Role.CASE_WORKER, False),
         "coordinator": ("UNHCR", None, User.Role.COORDINATOR, False),
         "admin": (None, None, User.Role.ADMIN, True),
     }
@@ -111,7 +124,7 @@ def test_users_are_updated_not_duplicated(debug):
     seed(households=0)
 
     assert User.objects.filter(username="iom.manager").get().role == User.Role.MANAGER
-    assert User.objects.count() == 6
+    assert User.objects.count() == 8
 
 
 def test_caseload_is_complete_and_routed_by_the_real_rules(debug):
@@ -201,5 +214,172 @@ def test_clear_deletes_households_but_keeps_reference_data_and_users(debug):
 
     assert Household.objects.count() == 5
     assert HouseholdEvent.objects.count() == 5
-    assert User.objects.count() == 6
+    assert Case.objects.count() == 5
+    assert not CaseEvent.objects.exclude(case__in=Case.objects.all()).exists()
+    assert User.objects.count() == 8
     assert reference_data().rules
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------
+
+# A caseload drawn as of a fixed day, so that it is the same on every run: with arrivals from
+# 1 January 2023, about a fifth arrived in the last three weeks.
+TODAY = datetime.date(2023, 4, 30)
+CASELOAD = {"households": 400, "seed": 3, "today": TODAY}
+OUTCOMES = {
+    "UNHCR": {Case.Outcome.ASSISTED, Case.Outcome.NOT_ELIGIBLE},
+    "IOM": {Case.Outcome.ASSISTED, Case.Outcome.BASIC_PACKAGE, Case.Outcome.REINTEGRATION_COMPLETED},
+}
+
+
+def age_on(member: Member, day: datetime.date) -> int:
+    if member.date_of_birth is None:
+        return member.estimated_age
+    born = member.date_of_birth
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def test_every_household_has_one_case_at_its_routed_agency(debug):
+    seed(**CASELOAD)
+
+    assert Case.objects.count() == Household.objects.count() == 400
+    assert not Household.objects.annotate(n=Count("cases")).exclude(n=1).exists()
+    for case in Case.objects.select_related("household", "agency"):
+        workflow = workflow_for_agency(case.agency.code)
+        assert case.agency_id == case.household.routed_agency_id
+        assert case.workflow == workflow.code
+        assert case.case_number == f"{workflow.case_number_prefix}-{case.household.registration_number}"
+        assert case.office_id == case.household.office_id
+    opened = CaseEvent.objects.filter(kind=CaseEvent.Kind.OPENED)
+    assert opened.count() == 400
+    assert not Case.objects.annotate(n=Count("events", filter=Q(events__kind="opened"))).exclude(n=1).exists()
+
+
+def test_recent_cases_are_in_every_stage_and_old_ones_mostly_closed(debug):
+    output = seed(**CASELOAD)
+
+    present = set(Case.objects.values_list("workflow", "stage").distinct())
+    for workflow in all_workflows().values():
+        for stage in workflow.stages:
+            assert (workflow.code, stage.code) in present, f"no case in {workflow.code} {stage.code}"
+    recent = Case.objects.filter(household__arrival_date__gt=TODAY - datetime.timedelta(days=21))
+    assert set(recent.values_list("stage", flat=True)) >= {"verification", "encashment", "services", "reception"}
+    old_iom = Case.objects.filter(agency__code="IOM", household__arrival_date__lt=TODAY - datetime.timedelta(days=60))
+    assert old_iom.filter(closed_at__isnull=False).count() > 0.8 * old_iom.count()
+    assert "UNHCR: " in output and "reintegration" in output
+
+
+def test_closed_cases_have_outcomes_and_open_ones_consistent_due_dates(debug):
+    seed(**CASELOAD)
+
+    outcomes = Counter()
+    for case in Case.objects.select_related("household", "agency"):
+        workflow = workflow_for_agency(case.agency.code)
+        stage = workflow.stage(case.stage)
+        arrival = case.household.arrival_date
+        if stage.is_final:
+            assert case.closed_at is not None
+            assert case.outcome in OUTCOMES[case.agency.code]
+            assert case.stage_due_date is None
+            assert case.assigned_to_id is None
+            outcomes[case.agency.code, case.outcome] += 1
+            continue
+        assert case.closed_at is None and case.outcome == ""
+        if stage.due_after_arrival_days is not None:
+            assert case.stage_due_date == arrival + datetime.timedelta(days=stage.due_after_arrival_days)
+        else:
+            # Entered the stage between arrival and today.
+            assert arrival + datetime.timedelta(days=stage.due_in_days) <= case.stage_due_date
+            assert case.stage_due_date <= TODAY + datetime.timedelta(days=stage.due_in_days)
+        # The history ends where the case is.
+        last = case.events.filter(kind=CaseEvent.Kind.TRANSITION).order_by("created_at", "id").last()
+        assert (last.to_stage if last else workflow.initial_stage.code) == case.stage
+    assert outcomes["IOM", Case.Outcome.BASIC_PACKAGE] and outcomes["IOM", Case.Outcome.ASSISTED]
+    assert outcomes["IOM", Case.Outcome.REINTEGRATION_COMPLETED] and outcomes["UNHCR", Case.Outcome.ASSISTED]
+    overdue = Case.objects.overdue(TODAY)
+    assert 0 < overdue.count() < Case.objects.open().count() / 2
+    assert (
+        Case.objects.filter(closed_at__isnull=False).exclude(outcome="").count()
+        == Case.objects.exclude(closed_at=None).count()
+    )
+
+
+def test_history_assistance_and_verifications_follow_the_workflow(debug):
+    seed(**CASELOAD)
+
+    unhcr = Case.objects.filter(agency__code="UNHCR").select_related("household")
+    for case in unhcr:
+        passed = set(case.events.filter(kind=CaseEvent.Kind.TRANSITION).values_list("transition", flat=True))
+        verified = case.verifications.count()
+        members_from_five = sum(
+            1 for member in case.household.members.all() if age_on(member, case.household.arrival_date) >= 5
+        )
+        assert verified == (members_from_five if passed & {"verify", "refuse_grant"} else 0)
+        grants = case.assistance.filter(assistance_type__code="cash_grant")
+        if "pay_grant" in passed:
+            grant = grants.get()
+            assert grant.approval == Assistance.Approval.APPROVED
+            assert grant.approved_by.username == "unhcr.manager" and grant.recorded_by.username == "unhcr.caseworker"
+            # 2023 and later: USD 375 per person.
+            assert (grant.value, grant.currency) == (Decimal(375) * case.household.member_count, "USD")
+        elif case.stage != "encashment":
+            assert not grants.exists()
+        if case.outcome == Case.Outcome.NOT_ELIGIBLE:
+            assert case.verifications.exclude(result=MemberVerification.Result.CLEAR).count() == 1
+    assert MemberVerification.objects.exists()
+
+    iom = Case.objects.filter(agency__code="IOM")
+    codes = Member.specific_needs.through.objects.filter(needcode__scheme=NeedCode.Scheme.IOM_VULNERABILITY)
+    vulnerable_households = set(codes.values_list("member__household_id", flat=True))
+    assert vulnerable_households
+    assert vulnerable_households == set(iom.filter(is_vulnerable=True).values_list("household_id", flat=True))
+    assert not iom.filter(is_vulnerable=True, stage__in=["reception", "screening"]).exists()
+    assert not iom.filter(stage="reintegration", is_vulnerable=False).exists()
+    past_assistance = iom.filter(Q(stage__in=["transport", "reintegration"]) | Q(closed_at__isnull=False))
+    assert not past_assistance.exclude(
+        Exists(Assistance.objects.filter(case=OuterRef("pk"), assistance_type__code="meals"))
+    ).exists()
+    transport_cash = Assistance.objects.filter(assistance_type__code="transport_cash")
+    assert transport_cash.exists()
+    assert not transport_cash.exclude(approval=Assistance.Approval.APPROVED).exists()
+    # Every case's version counts its changes: the events after it was opened.
+    assert not Case.objects.annotate(n=Count("events")).exclude(version=F("n")).exists()
+
+
+def test_demo_case_workers_have_open_cases_of_their_agency(debug):
+    output = seed(**CASELOAD)
+
+    for username, agency in (("unhcr.caseworker", "UNHCR"), ("iom.caseworker", "IOM")):
+        worker = User.objects.get(username=username)
+        assert worker.role == User.Role.CASE_WORKER and worker.check_password(DEMO_PASSWORD)
+        assigned = Case.objects.filter(assigned_to=worker)
+        assert assigned.exists()
+        assert not assigned.exclude(agency__code=agency).exists()
+        assert not assigned.filter(closed_at__isnull=False).exists()
+        assert assigned.count() == CaseEvent.objects.filter(kind=CaseEvent.Kind.ASSIGNED, note=username).count()
+        assert username in output
+    assert Case.objects.open().filter(assigned_to=None).exists()
+
+
+def test_seeded_cases_move_on_through_the_services(debug):
+    seed(**CASELOAD)
+    worker = User.objects.get(username="iom.caseworker")
+
+    received = case_transition(
+        case=Case.objects.filter(agency__code="IOM", stage="reception").first(),
+        transition_code="receive",
+        actor=worker,
+    )
+    assert received.stage == "screening"
+    in_assistance = Case.objects.filter(agency__code="IOM", stage="assistance").first()
+    assistance_record(
+        case=in_assistance,
+        recorded_by=worker,
+        assistance_type=AssistanceType.objects.get(agency__code="IOM", code="nfi_kit"),
+        delivered_on=datetime.date.today(),
+        office=in_assistance.office,
+    )
+    moved = case_transition(case=in_assistance, transition_code="complete_assistance", actor=worker)
+    assert moved.stage == "transport"

@@ -2,12 +2,17 @@
 
 ``seed_demo`` loads 2,000 households and the demo users; ``--if-empty`` does nothing if any
 household exists (``make run``); ``--clear --households 185000 --seed 1`` gives about a million people.
+Every household gets its routed agency's case, at a realistic stage of the agency's workflow for
+its arrival date (``--today`` fixes the day the caseload is drawn for, e.g. in tests).
 """
+
+import datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from agencies.workflows import workflow_for_agency
 from returns.demo import DEMO_PASSWORD, DEMO_USERS, LoadReport, demo_caseload_load, demo_users_ensure, registry_clear
 from returns.models import Household
 from returns.reference import reference_data, reference_invalidate
@@ -21,9 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="Random seed, for a reproducible caseload.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if any household exists.")
         parser.add_argument(
-            "--clear", action="store_true", help="Delete every household (members, documents, events) first."
+            "--clear", action="store_true", help="Delete every household (members, documents, events, cases) first."
         )
         parser.add_argument("--chunk-size", type=int, default=5000, help="Households per COPY batch.")
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="Draw the caseload as of this day (YYYY-MM-DD; default: today), for a reproducible one.",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -41,7 +52,7 @@ class Command(BaseCommand):
         users = demo_users_ensure()
         if options["clear"]:
             registry_clear()
-            self.stdout.write("Deleted every household, with its members, documents and events.")
+            self.stdout.write("Deleted every household, with its members, documents, events and cases.")
         if households:
             reference_invalidate()
             report = demo_caseload_load(
@@ -49,7 +60,7 @@ class Command(BaseCommand):
                 reference=reference_data(),
                 users=users,
                 seed=options["seed"],
-                today=timezone.localdate(),
+                today=options["today"] or timezone.localdate(),
                 chunk_size=options["chunk_size"],
                 progress=self._progress(households),
             )
@@ -60,11 +71,21 @@ class Command(BaseCommand):
                     f"({report.members / report.seconds:,.0f} people/s, {report.rows / report.seconds:,.0f} rows/s)."
                 )
             )
+            self.stdout.write(
+                f"Cases: {report.cases:,} cases, {report.case_events:,} case events, {report.assistance:,} assistance, "
+                f"{report.verifications:,} iris verifications, {report.vulnerabilities:,} IOM vulnerability codes."
+            )
+            for agency in ("UNHCR", "IOM"):
+                stages = ", ".join(
+                    f"{stage.code} {report.stages.get((agency, stage.code), 0):,}"
+                    for stage in workflow_for_agency(agency).stages
+                )
+                self.stdout.write(f"  {agency}: {stages}")
 
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, (agency, office, role, _superuser) in DEMO_USERS.items():
             where = " at ".join(part for part in (agency, office) if part) or "no agency"
-            self.stdout.write(f"  {username:<14} {role.label} ({where})")
+            self.stdout.write(f"  {username:<16} {role.label} ({where})")
 
     def _progress(self, total: int):
         step = max(total // 10, 1)
