@@ -158,7 +158,7 @@ def _of_agency_scope(queryset, request, *, field: str = "agency_id"):
     scope = agency_scope(request.user)
     if scope == ALL_AGENCIES:
         return queryset
-    return queryset.none() if scope is None else queryset.filter(**{field: scope})
+    return queryset.none() if scope is None else queryset.filter(**{f"{field}__in": scope})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -195,8 +195,8 @@ class HouseholdQuerySet(models.QuerySet):
         if scope == ALL_AGENCIES:
             return self
         # Plus the households another agency referred to them (the few cases opened by a referral).
-        referred = Case.objects.filter(agency_id=scope, opened_by_referral__isnull=False).values("household_id")
-        return self.filter(Q(routed_agency_id=scope) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
+        referred = Case.objects.filter(agency_id__in=scope, opened_by_referral__isnull=False).values("household_id")
+        return self.filter(Q(routed_agency_id__in=scope) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
 
     def search(self, text: str) -> "HouseholdQuerySet":
         text = text.strip()
@@ -365,6 +365,8 @@ class HouseholdEvent(models.Model):
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registered")
         REROUTED = "rerouted", _("Re-routed")
+        UPDATED = "updated", _("Updated")
+        MERGED = "merged", _("Merged with a duplicate")
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -384,3 +386,58 @@ class HouseholdEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.kind}"
+
+
+class DeletedRecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DeletedRecordQuerySet":
+        """Tombstones of the records of the agencies the user may see."""
+        from agencies.models import ALL_AGENCIES, agency_scope
+
+        scope = agency_scope(user)
+        if scope is None:
+            return self.none()
+        return self if scope == ALL_AGENCIES else self.filter(agency_id__in=scope)
+
+
+class DeletedRecord(models.Model):
+    """A tombstone: a record deleted or merged into another, so that partners' mirrors can follow.
+
+    Incremental sync lists what changed since a time; a deleted row cannot say so itself.
+    """
+
+    class Resource(models.TextChoices):
+        HOUSEHOLD = "household", _("Household")
+        CASE = "case", _("Case")
+
+    class Reason(models.TextChoices):
+        DELETED = "deleted", _("Deleted")
+        MERGED = "merged", _("Merged into another record")
+
+    resource = models.CharField(_("resource"), max_length=16, choices=Resource.choices)
+    public_id = models.UUIDField(_("id"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", help_text=_("Whose record it was: decides who is told.")
+    )
+    reason = models.CharField(_("reason"), max_length=8, choices=Reason.choices)
+    merged_into = models.UUIDField(_("merged into"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), auto_now_add=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("why"), blank=True)
+
+    objects = DeletedRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deleted_at", "id"]
+        verbose_name = _("deleted record")
+        verbose_name_plural = _("deleted records")
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "public_id"], name="deleted_record_once"),
+            models.CheckConstraint(
+                condition=Q(reason="deleted", merged_into__isnull=True) | Q(reason="merged", merged_into__isnull=False),
+                name="deleted_record_merge_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["resource", "agency", "deleted_at"], name="deleted_record_sync")]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.public_id} {self.reason}"

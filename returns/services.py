@@ -7,12 +7,18 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
 from agencies.services import case_close_for_reroute, case_open
-from returns.models import Category, Household, HouseholdEvent, Member, MemberDocument
+from returns.models import Category, DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
 from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
 from returns.routing import routing_decide
 
-REGISTERING_ROLES = {User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER, User.Role.ADMIN}
+REGISTERING_ROLES = {
+    User.Role.FIELD_OFFICER,
+    User.Role.CASE_WORKER,
+    User.Role.MANAGER,
+    User.Role.ADMIN,
+    User.Role.PARTNER,
+}
 REGISTRATION_NUMBER_SEQUENCE = "returns_household_number_seq"
 
 
@@ -183,3 +189,136 @@ def household_reroute(
         case_close_for_reroute(household=locked, closed_by=rerouted_by, note=justification)
         case_open(household=locked, agency=agency, opened_by=rerouted_by)
     return locked
+
+
+UPDATABLE_FIELDS = ("phone", "destination_province", "destination_district")
+
+
+def user_can_remove(user: User) -> bool:
+    return user.is_authenticated and user.is_active and (user.sees_everything or user.role == User.Role.MANAGER)
+
+
+def household_update(*, household: Household, updated_by: User, changes: dict) -> Household:
+    """Change a household's contact and destination (phone, province, district); history keeps the old values."""
+    if not user_can_register(updated_by):
+        raise PermissionDenied(_("Your role cannot change households."))
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise RegistrationInvalid(
+            {name: [RegistrationProblem("read_only", _("This field cannot be changed."))] for name in sorted(unknown)}
+        )
+    with transaction.atomic():
+        locked = Household.objects.visible_to(updated_by).select_for_update().get(pk=household.pk)
+        before = {name: getattr(locked, f"{name}_id" if name != "phone" else name) or "" for name in UPDATABLE_FIELDS}
+        after = {**before, **{name: (value or "") for name, value in changes.items()}}
+        if (
+            after.get("destination_province") != before["destination_province"]
+            and "destination_district" not in changes
+        ):
+            after["destination_district"] = ""
+        problems = {
+            path: found
+            for path, found in registration_problems(
+                HouseholdRegistration(
+                    arrival_date=locked.arrival_date,
+                    office=locked.office.code,
+                    country_of_departure=locked.country_of_departure_id,
+                    return_type=locked.return_type_id,
+                    destination_province=after["destination_province"],
+                    destination_district=after["destination_district"],
+                    phone=after["phone"],
+                    members=[],
+                ),
+                reference=reference_data(),
+                today=timezone.localdate(),
+            ).items()
+            if path in UPDATABLE_FIELDS
+        }
+        if problems:
+            raise RegistrationInvalid(problems)
+        changed = {name: [before[name], after[name]] for name in UPDATABLE_FIELDS if before[name] != after[name]}
+        if not changed:
+            return locked
+        locked.phone = after["phone"].strip()
+        locked.destination_province_id = after["destination_province"]
+        locked.destination_district_id = after["destination_district"] or None
+        locked.save(update_fields=["phone", "destination_province", "destination_district", "updated_at"])
+        HouseholdEvent.objects.create(
+            household=locked,
+            kind=HouseholdEvent.Kind.UPDATED,
+            actor=updated_by,
+            note="; ".join(f"{name}: {old or '—'} → {new or '—'}" for name, (old, new) in changed.items()),
+        )
+    return locked
+
+
+def household_delete(*, household: Household, deleted_by: User, note: str) -> None:
+    """Delete a household registered in error (with its cases), leaving tombstones for partners' mirrors."""
+    _household_remove(household=household, removed_by=deleted_by, note=note, survivor=None)
+
+
+def household_merge(*, duplicate: Household, survivor: Household, merged_by: User, note: str) -> Household:
+    """Fold a duplicate registration into the household that stays; the duplicate leaves a tombstone."""
+    if duplicate.pk == survivor.pk:
+        raise RegistrationInvalid.one("survivor", "same_household", _("A household cannot be merged into itself."))
+    return _household_remove(household=duplicate, removed_by=merged_by, note=note, survivor=survivor)
+
+
+def _household_remove(*, household: Household, removed_by: User, note: str, survivor: Household | None):
+    from agencies.models import Case
+
+    if not user_can_remove(removed_by):
+        raise PermissionDenied(_("Only a manager can delete or merge households."))
+    if len(note.strip()) < 10:
+        raise RegistrationInvalid.one("note", "justification_required", _("Explain in a sentence why."))
+    visible = Household.objects.visible_to(removed_by)
+    with transaction.atomic():
+        # Lock both households in primary-key order, through the gate.
+        ids = sorted({household.pk, survivor.pk} if survivor else {household.pk})
+        locked = {row.pk: row for row in visible.select_for_update().filter(pk__in=ids).order_by("pk")}
+        if household.pk not in locked or (survivor and survivor.pk not in locked):
+            raise Household.DoesNotExist
+        removed = locked[household.pk]
+        kept = locked[survivor.pk] if survivor else None
+        cases = list(Case.objects.filter(household=removed).select_related("agency"))
+        kept_cases = {case.agency_id: case for case in Case.objects.filter(household=kept)} if kept else {}
+        reason = DeletedRecord.Reason.MERGED if kept else DeletedRecord.Reason.DELETED
+        DeletedRecord.objects.bulk_create(
+            [
+                DeletedRecord(
+                    resource=DeletedRecord.Resource.HOUSEHOLD,
+                    public_id=removed.public_id,
+                    agency_id=removed.routed_agency_id,
+                    reason=reason,
+                    merged_into=kept.public_id if kept else None,
+                    deleted_by=removed_by,
+                    note=note.strip(),
+                ),
+                *(
+                    DeletedRecord(
+                        resource=DeletedRecord.Resource.CASE,
+                        public_id=case.public_id,
+                        agency_id=case.agency_id,
+                        reason=DeletedRecord.Reason.MERGED
+                        if case.agency_id in kept_cases
+                        else DeletedRecord.Reason.DELETED,
+                        merged_into=kept_cases[case.agency_id].public_id if case.agency_id in kept_cases else None,
+                        deleted_by=removed_by,
+                        note=note.strip(),
+                    )
+                    for case in cases
+                ),
+            ]
+        )
+        Case.objects.filter(household=removed).delete()
+        removed.delete()
+        if kept is not None:
+            kept.save(update_fields=["updated_at"])
+            HouseholdEvent.objects.create(
+                household=kept,
+                kind=HouseholdEvent.Kind.MERGED,
+                actor=removed_by,
+                note=_("%(number)s merged into this household: %(note)s")
+                % {"number": removed.registration_number, "note": note.strip()},
+            )
+    return kept

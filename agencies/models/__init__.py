@@ -20,21 +20,27 @@ from agencies.models.organisation import (
     User,
     agency_scope,
 )
+from agencies.models.partners import SHAREABLE_FIELDS, ApiKey, DataSharingAgreement, IdempotencyRecord, Scope
 
 __all__ = [
     "ALL_AGENCIES",
+    "SHAREABLE_FIELDS",
     "Agency",
+    "ApiKey",
     "Assistance",
     "AssistanceType",
     "Case",
     "CaseEvent",
     "Country",
+    "DataSharingAgreement",
     "District",
     "GrantRate",
+    "IdempotencyRecord",
     "MemberVerification",
     "Office",
     "Province",
     "Referral",
+    "Scope",
     "StaffUserManager",
     "User",
     "agency_scope",

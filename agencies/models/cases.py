@@ -24,7 +24,7 @@ class CaseQuerySet(models.QuerySet):
         scope = agency_scope(user)
         if scope is None:
             return self.none()
-        return self if scope == ALL_AGENCIES else self.filter(agency_id=scope)
+        return self if scope == ALL_AGENCIES else self.filter(agency_id__in=scope)
 
     def open(self) -> "CaseQuerySet":
         return self.filter(closed_at__isnull=True)
@@ -279,11 +279,18 @@ class Assistance(models.Model):
 
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReferralQuerySet":
-        """The gate for referrals: those made by or addressed to the user's agency."""
+        """The gate for referrals: those made by or addressed to the user's agency.
+
+        A partner's key sees the referrals addressed to the partner, whatever its agreement.
+        """
+        if getattr(user, "role", None) == "partner" and user.is_active:
+            return self.filter(to_agency_id=user.agency_id)
         scope = agency_scope(user)
         if scope is None:
             return self.none()
-        return self if scope == ALL_AGENCIES else self.filter(Q(from_agency_id=scope) | Q(to_agency_id=scope))
+        if scope == ALL_AGENCIES:
+            return self
+        return self.filter(Q(from_agency_id__in=scope) | Q(to_agency_id__in=scope))
 
 
 class Referral(models.Model):
