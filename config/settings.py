@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "agencies.middleware.LoginRequiredMiddleware",
+    "agencies.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -101,7 +102,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "returns:household-list"
 LOGOUT_REDIRECT_URL = "login"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A shared cache (Redis) in production, so that API throttling counts across processes.
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Requests per staff user (partners' keys carry their own rate); "" turns the limit off.
+API_STAFF_RATE = os.environ.get("DJANGO_API_STAFF_RATE", "6000/min") or None
 
 # Internationalisation: English, Dari and Pashto (both written right to left). Times in UTC.
 LANGUAGE_CODE = "en"
@@ -146,10 +155,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_REQUEST_BYTES", str
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "agencies.authentication.ApiKeyAuthentication",
         "agencies.authentication.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "agencies.api.access.ScopeRequired"],
+    "DEFAULT_THROTTLE_CLASSES": ["agencies.api.access.ApiKeyRateThrottle", "agencies.api.access.StaffRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "returns.api.errors.api_exception_handler",

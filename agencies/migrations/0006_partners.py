@@ -3,6 +3,7 @@
 import uuid
 
 import django.contrib.postgres.fields
+import django.core.serializers.json
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -41,7 +42,7 @@ class Migration(migrations.Migration):
                 ("path", models.CharField(max_length=255)),
                 ("request_hash", models.CharField(max_length=64)),
                 ("status_code", models.PositiveSmallIntegerField(null=True)),
-                ("response_body", models.JSONField(null=True)),
+                ("response_body", models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
                 ("response_headers", models.JSONField(default=dict)),
                 ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],

@@ -8,6 +8,7 @@ transition, assistance, a referral...) all come out this way.
 """
 
 from dataclasses import asdict, dataclass
+from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -41,8 +42,31 @@ class RegistrationRejected(exceptions.ValidationError):
         super().__init__({path: [problem.message for problem in found] for path, found in problems.items()})
 
 
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "/api/problems/"
+
+
+def problem_body(*, status_code: int, code: str, detail: str, instance: str = "", **extensions) -> dict:
+    """An RFC 9457 problem details object, with our stable ``code`` and any extension members."""
+    body = {
+        "type": f"{PROBLEM_TYPE_PREFIX}{code}",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return body
+
+
 def api_exception_handler(exc, context):
-    """DRF's handler, with every error body reshaped to ``{"code", "detail"[, "errors", "fields"]}``."""
+    """DRF's handler, with every error body an RFC 9457 problem (``application/problem+json``).
+
+    Members: ``type`` (``/api/problems/<code>``), ``title``, ``status``, ``detail``, ``instance``
+    (the request path) and our stable ``code``; a 400 adds ``errors`` and ``fields``.
+    """
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -52,15 +76,23 @@ def api_exception_handler(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None
+    request = context.get("request")
+    instance = request.path if request is not None else ""
     if response.status_code == status.HTTP_400_BAD_REQUEST:
         problems = exc.problems if isinstance(exc, RegistrationRejected) else problems_from_detail(exc.detail)
-        response.data = validation_error_body(problems, code=exc.default_code)
+        body = validation_error_body(problems, code=exc.default_code)
+        response.data = problem_body(
+            status_code=400, code=body.pop("code"), detail=body.pop("detail"), instance=instance, **body
+        )
     else:
         messages = problems_from_detail(exc.detail)
-        response.data = {
-            "code": messages[0].code if len(messages) == 1 else exc.default_code,
-            "detail": " ".join(problem.message for problem in messages),
-        }
+        response.data = problem_body(
+            status_code=response.status_code,
+            code=messages[0].code if len(messages) == 1 else exc.default_code,
+            detail=" ".join(problem.message for problem in messages),
+            instance=instance,
+        )
+    response.content_type = PROBLEM_CONTENT_TYPE
     return response
 
 

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from returns.models import Household, HouseholdEvent, Member, MemberDocument
 from tests.api.payloads import ARRIVAL, household_json, member_json, por_card_json
+from tests.problems import problem_of
 
 URL = "/api/v1/households/"
 
@@ -243,7 +244,7 @@ def test_a_coordinator_cannot_register(client_for, coordinator):
 
     # Then it is forbidden and nothing is saved
     assert response.status_code == 403
-    assert response.json() == {"code": "permission_denied", "detail": "Your role cannot register households."}
+    assert problem_of(response) == {"code": "permission_denied", "detail": "Your role cannot register households."}
     assert Household.objects.count() == 0
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from returns.services import household_register
 from tests.factories import household, member, por_card
+from tests.problems import problem_of
 
 URL = "/api/v1/households/"
 
@@ -39,7 +40,7 @@ def test_an_iom_officer_cannot_read_a_unhcr_household(iom_client, unhcr_househol
 
     # Then it does not exist for them
     assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "detail": "Not found."}
+    assert problem_of(response) == {"code": "not_found", "detail": "Not found."}
 
 
 def test_an_iom_officer_lists_only_iom_households(iom_client, unhcr_household, iom_household):
@@ -86,8 +87,11 @@ def test_anonymous_requests_get_401_not_a_redirect(anonymous_client, method, pat
 
     # Then it is told to authenticate (no redirect to the login page)
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
-    assert response.json() == {"code": "not_authenticated", "detail": "Authentication credentials were not provided."}
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert problem_of(response) == {
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+    }
 
 
 def test_an_unknown_token_gets_401(db, anonymous_client):
@@ -97,7 +101,7 @@ def test_an_unknown_token_gets_401(db, anonymous_client):
 
     # Then
     assert response.status_code == 401
-    assert response.json() == {"code": "authentication_failed", "detail": "Invalid token."}
+    assert problem_of(response) == {"code": "authentication_failed", "detail": "Invalid token."}
 
 
 # Reading -----------------------------------------------------------------------------------

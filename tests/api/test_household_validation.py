@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from returns.models import Household, Member
 from tests.api.payloads import household_json, member_json, por_card_json
+from tests.problems import problem_of
 
 URL = "/api/v1/households/"
 
@@ -31,7 +32,7 @@ def test_an_arrival_in_the_future_is_refused(unhcr_client):
     # Then
     message = f"The arrival date {tomorrow} is in the future. Enter the day the household crossed."
     assert response.status_code == 400
-    assert response.json() == {
+    assert problem_of(response) == {
         "code": "invalid",
         "detail": "1 problem found.",
         "errors": [{"path": "arrival_date", "code": "arrival_in_future", "message": message}],
@@ -174,7 +175,7 @@ def test_a_malformed_arrival_date_is_refused_in_the_same_shape(unhcr_client):
     # Then DRF's parsing error comes with a code and a path, like the registration rules
     message = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
     assert response.status_code == 400
-    assert response.json() == {
+    assert problem_of(response) == {
         "code": "invalid",
         "detail": "1 problem found.",
         "errors": [{"path": "arrival_date", "code": "invalid", "message": message}],

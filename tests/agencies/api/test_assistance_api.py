@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Assistance, Case, CaseEvent
+from tests.problems import problem_of
 
 
 def _url(case) -> str:
@@ -158,7 +159,7 @@ def test_a_field_officer_cannot_approve_cash(client_for, unhcr_worker, unhcr_off
     response = client_for(unhcr_officer).post(_decision_url(grant_id), {"approve": True}, format="json")
 
     assert response.status_code == 403
-    assert response.json() == {"code": "permission_denied", "detail": "Your role cannot approve cash."}
+    assert problem_of(response) == {"code": "permission_denied", "detail": "Your role cannot approve cash."}
 
 
 def test_assistance_in_kind_needs_no_approval(client_for, unhcr_worker, at_encashment):

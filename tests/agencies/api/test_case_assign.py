@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from agencies.models import Case, CaseEvent
 from tests.agencies.api.conftest import register_iom_case, register_unhcr_case
+from tests.problems import problem_of
 
 URL = "/api/v1/cases/assign/"
 
@@ -46,7 +47,7 @@ def test_only_a_manager_assigns(client_for, unhcr_worker, unhcr_case):
     response = _assign(client_for(unhcr_worker), [unhcr_case], "unhcr.worker.t")
 
     assert response.status_code == 403
-    assert response.json() == {"code": "permission_denied", "detail": "Only a manager assigns cases."}
+    assert problem_of(response) == {"code": "permission_denied", "detail": "Only a manager assigns cases."}
     unhcr_case.refresh_from_db()
     assert (unhcr_case.assigned_to, unhcr_case.version) == (None, 1)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from agencies.models import Case
 from tests.agencies.api.conftest import register_unhcr_case
 from tests.factories import member, por_card
+from tests.problems import problem_of
 
 URL = "/api/v1/cases/"
 
@@ -26,7 +27,7 @@ def test_an_iom_officer_cannot_read_a_unhcr_case(client_for, iom_officer, unhcr_
 
     # Then it does not exist for them
     assert (detail.status_code, events.status_code) == (404, 404)
-    assert detail.json() == {"code": "not_found", "detail": "Not found."}
+    assert problem_of(detail) == {"code": "not_found", "detail": "Not found."}
 
 
 def test_each_agency_lists_only_its_own_cases(client_for, unhcr_worker, iom_officer, unhcr_case, iom_case):
@@ -68,7 +69,10 @@ def test_anonymous_requests_get_401(db, anonymous_client, method, path):
     response = getattr(anonymous_client, method)(path, {}, format="json")
 
     assert response.status_code == 401
-    assert response.json() == {"code": "not_authenticated", "detail": "Authentication credentials were not provided."}
+    assert problem_of(response) == {
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+    }
 
 
 # Reading -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from agencies.models import Case, CaseEvent, MemberVerification, Referral
 from returns.models import NeedCode
 from tests.agencies.api.conftest import register_unhcr_case
 from tests.factories import member, por_card
+from tests.problems import problem_of
 
 
 def _url(case) -> str:
@@ -59,7 +60,7 @@ def test_a_field_officer_may_not_verify(client_for, unhcr_officer, unhcr_case, a
     response = _verify(client_for(unhcr_officer), unhcr_case, ahmad)
 
     assert response.status_code == 403
-    assert response.json() == {
+    assert problem_of(response) == {
         "code": "permission_denied",
         "detail": "Your role cannot do “Verified: go to encashment”.",
     }
@@ -76,7 +77,7 @@ def test_a_recycler_cannot_be_verified_for_the_grant(client_for, unhcr_worker, u
         "use “Refuse the grant and refer to IOM”."
     )
     assert response.status_code == 400
-    assert response.json() == {
+    assert problem_of(response) == {
         "code": "invalid",
         "detail": "1 problem found.",
         "errors": [{"path": "transition", "code": "guard", "message": message}],
@@ -119,7 +120,7 @@ def test_a_stale_version_is_a_409_and_changes_nothing(client_for, unhcr_worker, 
 
     # Then it is told to reload, and nothing changed
     assert response.status_code == 409
-    assert response.json() == {
+    assert problem_of(response) == {
         "code": "case_changed",
         "detail": "This case has changed since you opened it: reload it and try again.",
     }

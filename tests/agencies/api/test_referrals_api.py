@@ -6,6 +6,7 @@ from django.utils import timezone
 from agencies.models import Agency, Case, Referral, User
 from agencies.services import referral_make
 from tests.factories import UserFactory
+from tests.problems import problem_of
 
 URL = "/api/v1/referrals/"
 
@@ -161,7 +162,7 @@ def test_the_referring_agency_cannot_answer_its_own_referral(client_for, unhcr_w
     response = _answer(client_for(unhcr_worker), referral, status="accepted")
 
     assert response.status_code == 403
-    assert response.json() == {
+    assert problem_of(response) == {
         "code": "permission_denied",
         "detail": "Only the agency the referral is addressed to can answer it.",
     }

@@ -1,0 +1,92 @@
+"""``Idempotency-Key`` on POST: a retry gets the first answer back and creates nothing new.
+
+The first request with a key inserts its record and runs inside the same transaction; a
+concurrent retry's insert waits on the unique index until that transaction ends, then finds the
+record and answers with what was stored. The same key with a different body is refused (422).
+A request that fails with a server error rolls back, record included, so it can be retried.
+"""
+
+import hashlib
+import json
+from functools import wraps
+
+from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from agencies.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+REPLAYED_HEADERS = ("Location",)
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = _("This Idempotency-Key was already used with a different request body.")
+
+
+class IdempotencyKeyInvalid(exceptions.ValidationError):
+    default_code = "invalid_idempotency_key"
+
+
+def request_fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def idempotent(post):
+    """Decorate a DRF view's ``post`` method."""
+
+    @wraps(post)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return post(view, request, *args, **kwargs)
+        if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise IdempotencyKeyInvalid(
+                {HEADER: [_("Send 1 to %(max)d printable characters, e.g. a UUID.") % {"max": MAX_KEY_LENGTH}]}
+            )
+        principal = f"user:{request.user.pk}"
+        fingerprint = request_fingerprint(request)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    INSERT INTO agencies_idempotencyrecord
+                        (principal, key, method, path, request_hash, response_headers, created_at)
+                    VALUES (%s, %s, %s, %s, %s, '{}', now())
+                    ON CONFLICT (principal, key) DO NOTHING
+                    RETURNING id
+                    """,
+                    [principal, key, request.method, request.path[:255], fingerprint],
+                )
+                inserted = cursor.fetchone()
+            if inserted is None:
+                record = IdempotencyRecord.objects.get(principal=principal, key=key)
+                if record.request_hash != fingerprint:
+                    raise IdempotencyKeyReused
+                return Response(
+                    record.response_body,
+                    status=record.status_code,
+                    headers={**record.response_headers, "Idempotent-Replayed": "true"},
+                    content_type=record.response_headers.get("Content-Type"),
+                )
+            try:
+                response = post(view, request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - answered as the view would, then stored
+                response = view.handle_exception(exc)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
+            if response.content_type:
+                headers["Content-Type"] = response.content_type
+            IdempotencyRecord.objects.filter(pk=inserted[0]).update(
+                status_code=response.status_code, response_body=response.data, response_headers=headers
+            )
+        return response
+
+    return wrapper
