@@ -62,3 +62,8 @@ worker: install ## Run a Celery worker on CELERY_BROKER_URL (the local Redis); e
 
 beat: install ## Run Celery beat: enqueues the daily checks (config/celery.py) for the worker
 	DJANGO_DEBUG=1 CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(VENV)/bin/celery -A config beat --loglevel=INFO
+
+.PHONY: messages
+messages: install ## Update the Dari and Pashto catalogues in locale/ from the source, then compile them (.mo)
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l fa -l ps --ignore=.venv --ignore=bench --ignore=tests --ignore=docs --ignore=staticfiles --no-obsolete
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv

@@ -1,30 +1,44 @@
-"""Admin for places, agencies, offices and the people who log in; the cases, read-only.
+"""Admin for places, agencies, offices and the people who log in; the cases, read-only; partners'
+data-sharing agreements and API keys.
 
 Cases and everything recorded on them change only through ``agencies.services`` (transitions,
 assistance, referrals), so they are shown here, never changed. Every list starts from the same
 gate as the pages and the API (``Case.objects.visible_to``). The assistance catalogue and its
-grant rates are data the agency edits here.
+grant rates are data the agency edits here. An API key is issued here and shown once (in a
+message), then only its prefix; revoking it is the one change its page allows.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from agencies.api_keys import api_key_issue, api_key_revoke, user_can_manage_api_keys
 from agencies.models import (
+    SHAREABLE_FIELDS,
     Agency,
+    ApiKey,
     Assistance,
     AssistanceType,
     Case,
     CaseEvent,
     Country,
+    DataSharingAgreement,
     District,
     GrantRate,
     MemberVerification,
     Office,
     Province,
     Referral,
+    Scope,
     User,
 )
 from agencies.models.organisation import ALL_AGENCIES, agency_scope
@@ -327,3 +341,200 @@ class MemberVerificationAdmin(_OnVisibleCasesAdmin):
     list_filter = ["result"]
     list_select_related = ["case", "member", "recorded_by"]
     search_fields = ["case__case_number"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Partners: data-sharing agreements and API keys (issued and revoked only through agencies.api_keys)
+# ---------------------------------------------------------------------------------------------
+
+
+def _shareable_field_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The agreement's field choices grouped by resource, each labelled by its field name."""
+    return [
+        (resource.capitalize(), [(f"{resource}.{name}", name) for name in names])
+        for resource, names in SHAREABLE_FIELDS.items()
+    ]
+
+
+class DataSharingAgreementForm(forms.ModelForm):
+    class Meta:
+        model = DataSharingAgreement
+        fields = [
+            "partner",
+            "title",
+            "reference",
+            "source_agencies",
+            "fields",
+            "valid_from",
+            "valid_until",
+            "is_active",
+        ]
+        widgets = {"source_agencies": forms.CheckboxSelectMultiple}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        valid_from, valid_until = cleaned_data.get("valid_from"), cleaned_data.get("valid_until")
+        if valid_from and valid_until and valid_until < valid_from:
+            self.add_error("valid_until", _("An agreement cannot end before it starts."))
+        return cleaned_data
+
+
+@admin.register(DataSharingAgreement)
+class DataSharingAgreementAdmin(admin.ModelAdmin):
+    form = DataSharingAgreementForm
+    list_display = ["partner", "title", "reference", "valid_from", "valid_until", "is_active", "whose_data"]
+    list_filter = ["is_active", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["title", "reference", "partner__code", "partner__name"]
+    fieldsets = [
+        (None, {"fields": ["partner", "title", "reference"]}),
+        (_("What is shared"), {"fields": ["source_agencies", "fields"]}),
+        (_("Validity"), {"fields": ["valid_from", "valid_until", "is_active"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("source_agencies")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "fields":
+            # Checkboxes grouped by resource rather than a comma-separated list.
+            return forms.MultipleChoiceField(
+                label=db_field.verbose_name,
+                choices=_shareable_field_groups,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("whose data"))
+    def whose_data(self, agreement: DataSharingAgreement) -> str:
+        return ", ".join(agency.code for agency in agreement.source_agencies.all())
+
+
+class ApiKeyIssueForm(forms.ModelForm):
+    """What an administrator chooses for a new key; the key itself is made by ``api_key_issue``."""
+
+    scopes = forms.MultipleChoiceField(label=_("scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
+    expires_at = forms.SplitDateTimeField(
+        label=_("expires"),
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text=_("Empty: the key does not expire (it can still be revoked)."),
+    )
+    requests_per_minute = forms.IntegerField(label=_("requests per minute"), min_value=1, initial=600)
+
+    class Meta:
+        model = ApiKey
+        fields = ["partner", "name", "scopes", "expires_at", "requests_per_minute"]
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data.get("expires_at")
+        if expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError(_("The expiry must be in the future."))
+        return expires_at
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are issued here (shown once) and revoked with the "Revoke" action; nothing else changes."""
+
+    add_form = ApiKeyIssueForm
+    list_display = ["key_prefix", "partner", "name", "scope_list", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["partner", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["partner"]
+    search_fields = ["prefix", "name", "partner__code"]
+    actions = ["revoke"]
+    fields = [
+        "key_prefix",
+        "partner",
+        "name",
+        "user",
+        "scope_list",
+        "requests_per_minute",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return user_can_manage_api_keys(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return user_can_manage_api_keys(request.user)
+
+    def has_add_permission(self, request):
+        return user_can_manage_api_keys(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only: the only change is revocation
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a key is revoked, never deleted: its technical user signs history rows
+
+    def has_revoke_permission(self, request):
+        return user_can_manage_api_keys(request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            return self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": list(ApiKeyIssueForm.Meta.fields)})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:  # never reached: the change page is read-only
+            raise PermissionDenied
+        key, full_key = api_key_issue(
+            partner=form.cleaned_data["partner"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data["expires_at"],
+            requests_per_minute=form.cleaned_data["requests_per_minute"],
+            issued_by=request.user,
+        )
+        # The admin goes on with ``obj`` (history, redirect): make it the saved key.
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(key, field.attname))
+        obj._state.adding = False
+        self.message_user(
+            request,
+            format_html(
+                _("The new API key is {key} — copy it now: it will not be shown again."),
+                key=full_key,
+            ),
+            messages.WARNING,
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Straight to the list: the key was shown in the message, and is not shown anywhere else.
+        return HttpResponseRedirect(reverse("admin:agencies_apikey_changelist"))
+
+    @admin.action(description=_("Revoke the selected API keys"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for key in queryset.filter(revoked_at__isnull=True).order_by("pk"):
+            api_key_revoke(key=key, revoked_by=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d API key revoked.", "%(count)d API keys revoked.", revoked) % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+    @admin.display(description=_("prefix"), ordering="prefix")
+    def key_prefix(self, key: ApiKey) -> str:
+        return f"rk_{key.prefix}_…"
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, key: ApiKey) -> str:
+        return ", ".join(key.scopes)

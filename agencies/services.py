@@ -474,14 +474,17 @@ def referral_make(
 
 
 def referral_answer(*, referral: Referral, answered_by: User, status: str, response: str) -> Referral:
-    """The receiving agency accepts, declines or completes a referral. Accepting opens its case."""
+    """The receiving agency (or partner, through its API key) accepts, declines or completes a referral.
+
+    Accepting opens the receiving agency's case when it runs a workflow."""
     allowed = {
         Referral.Status.PENDING: {Referral.Status.ACCEPTED, Referral.Status.DECLINED},
         Referral.Status.ACCEPTED: {Referral.Status.COMPLETED},
     }
     with transaction.atomic():
         locked = Referral.objects.select_for_update().select_related("case__household", "to_agency").get(pk=referral.pk)
-        if answered_by.agency_id != locked.to_agency_id or answered_by.role not in STAFF_ROLES:
+        # Staff of the agency it is addressed to, or a partner's key (its technical user) answering for the partner.
+        if answered_by.agency_id != locked.to_agency_id or answered_by.role not in STAFF_ROLES | {User.Role.PARTNER}:
             raise PermissionDenied(_("Only the agency the referral is addressed to can answer it."))
         if status not in allowed.get(locked.status, set()):
             raise Refused.one(

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from config import health
+from config import api_docs, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs.SwaggerUIView.as_view(), name="api-docs"),
+    path("api/redoc/", api_docs.RedocView.as_view(), name="api-redoc"),
     path("api/v1/", include("returns.api.urls")),
     path("api/v1/", include("agencies.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from agencies.models import Agency
 from returns.models import (
+    DeletedRecord,
     DocumentType,
     Household,
     HouseholdEvent,
@@ -367,3 +368,18 @@ class HouseholdEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.user.sees_everything:
             return events
         return events.filter(household__in=Household.objects.visible_to(request.user).values("pk"))
+
+
+@admin.register(DeletedRecord)
+class DeletedRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tombstones of deleted and merged records: who removed what, when and why."""
+
+    list_display = ["resource", "public_id", "agency", "reason", "merged_into", "deleted_by", "deleted_at"]
+    list_filter = ["resource", "reason", "agency"]
+    list_select_related = ["agency", "deleted_by"]
+    search_fields = ["=public_id", "=merged_into"]
+    fields = ["resource", "public_id", "agency", "reason", "merged_into", "deleted_by", "deleted_at", "note"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)

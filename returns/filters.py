@@ -1,12 +1,12 @@
-"""The household filters, shared by the list page and the API."""
+"""The household filters, shared by the list page and the API, and the API's own (sync, tombstones)."""
 
 import django_filters
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Office, Province, User
-from returns.models import Category, Household, ReturnType
+from agencies.models import Agency, Country, Office, Province, User
+from returns.models import Category, DeletedRecord, Household, ReturnType
 
 
 class HouseholdFilter(django_filters.FilterSet):
@@ -62,3 +62,31 @@ class HouseholdFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value)
+
+
+class HouseholdApiFilter(HouseholdFilter):
+    """The page's filters, plus what API clients need: country of departure and incremental sync."""
+
+    country_of_departure = django_filters.ModelChoiceFilter(
+        queryset=Country.objects.all(), label=_("Country of departure (ISO code)")
+    )
+    district = django_filters.CharFilter(field_name="destination_district_id", label=_("District of destination"))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("Changed at or after (ISO 8601); the list is then ordered oldest change first"),
+    )
+
+    class Meta(HouseholdFilter.Meta):
+        fields = [*HouseholdFilter.Meta.fields, "country_of_departure", "district", "updated_since"]
+
+
+class DeletedRecordFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="deleted_at", lookup_expr="gte", label=_("Deleted or merged at or after (ISO 8601)")
+    )
+    reason = django_filters.ChoiceFilter(choices=DeletedRecord.Reason.choices, label=_("Reason"))
+
+    class Meta:
+        model = DeletedRecord
+        fields = ["since", "reason"]

@@ -198,6 +198,27 @@ class HouseholdQuerySet(models.QuerySet):
         referred = Case.objects.filter(agency_id__in=scope, opened_by_referral__isnull=False).values("household_id")
         return self.filter(Q(routed_agency_id__in=scope) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
 
+    def countable_by(self, user) -> "HouseholdQuerySet":
+        """The gate for aggregates (never for personal records): the households a user may count.
+
+        Administrators, coordinators, staff of the agencies households are routed to (UNHCR, IOM)
+        and partners' keys holding ``reports:read`` count every household; anyone else none.
+        """
+        from agencies.models import Agency, Scope, User
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.sees_everything or user.role == User.Role.COORDINATOR:
+            return self
+        if user.role == User.Role.PARTNER:
+            key = getattr(user, "api_key", None)
+            usable = key is not None and key.revoked_at is None and key.has_scope(Scope.REPORTS_READ)
+            return self if usable else self.none()
+        if user.agency_id is None:
+            return self.none()
+        # In SQL, so that the user's agency need not be loaded.
+        return self.filter(models.Exists(Agency.objects.filter(pk=user.agency_id, receives_routed_households=True)))
+
     def search(self, text: str) -> "HouseholdQuerySet":
         text = text.strip()
         if not text:

@@ -4,6 +4,9 @@ from agencies.models import Agency, Office, User
 from returns.reference import reference_invalidate
 from tests.factories import UserFactory
 
+# The browser fixtures, shared by every folder of browser tests (one Playwright instance).
+pytest_plugins = ["tests.browser_support"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_reference_data():

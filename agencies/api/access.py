@@ -7,6 +7,7 @@ data-sharing agreement shares.
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import permissions
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -15,6 +16,9 @@ from agencies.models.organisation import partner_agreement
 
 # Members every partner receives, whatever its agreement: what a mirror needs to stay in step.
 ALWAYS_SHARED = frozenset({"id", "agency", "created_at", "updated_at", "household", "case", "status"})
+
+# ``required_scopes`` value for operations any valid key may call (reference data): no scope needed.
+ANY_KEY = ""
 
 
 def api_key_of(request) -> ApiKey | None:
@@ -25,6 +29,7 @@ class ScopeRequired(permissions.BasePermission):
     """A partner's key needs the scope the view names for the method (``required_scopes``)."""
 
     message = _("This API key does not have the scope this operation needs.")
+    code = "insufficient_scope"
 
     def has_permission(self, request, view) -> bool:
         key = api_key_of(request)
@@ -34,6 +39,8 @@ class ScopeRequired(permissions.BasePermission):
         if needed is None:
             # Operations that name no scope are for staff only.
             return False
+        if needed == ANY_KEY:
+            return True
         self.message = _("This API key needs the scope “%(scope)s”.") % {"scope": needed}
         return key.has_scope(needed)
 
@@ -52,13 +59,31 @@ class MinimisedFieldsMixin:
     """For serializers: leave out (not null: absent) the fields the partner's agreement does not share."""
 
     shared_resource: str = ""
+    # A field whose name in the agreement differs from its name in the answer: {answer name: agreement name}.
+    shared_as: dict[str, str] = {}
 
     def get_fields(self):
         fields = super().get_fields()
         allowed = shared_fields(self.context.get("request"), self.shared_resource)
         if allowed is None:
             return fields
-        return {name: field for name, field in fields.items() if name in allowed}
+        return {name: field for name, field in fields.items() if self.shared_as.get(name, name) in allowed}
+
+
+class MinimisedFieldsSchema(OpenApiSerializerExtension):
+    """In the OpenAPI schema, only the members every partner receives are ``required`` in a minimised
+    answer: the others may be absent (never null) when the caller's agreement does not share them."""
+
+    target_class = "agencies.api.access.MinimisedFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "response" and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name in ALWAYS_SHARED]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agencies.api.access import MinimisedFieldsMixin
 from agencies.models import Agency, Assistance, AssistanceType, Case, CaseEvent, Office, Referral, User
 from agencies.workflows import workflow_named
 from returns.models import Member
@@ -24,13 +25,25 @@ from returns.models import Member
 # ---------------------------------------------------------------------------------------------
 
 
-class CaseHouseholdSerializer(serializers.Serializer):
+class ReferralHouseholdSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", help_text=_("The household's id in /api/v1/households/."))
     registration_number = serializers.CharField()
 
 
-class CaseSerializer(serializers.Serializer):
-    """A case as listed: where it stands in its agency's workflow and who works on it."""
+class CaseHouseholdSerializer(MinimisedFieldsMixin, ReferralHouseholdSerializer):
+    # A partner gets the registration number only if its agreement shares the household's.
+    shared_resource = "household"
+
+
+class CaseSerializer(MinimisedFieldsMixin, serializers.Serializer):
+    """A case as listed: where it stands in its agency's workflow and who works on it.
+
+    A partner's key receives only the fields its data-sharing agreement shares (the others are
+    absent); ``id``, ``household``, ``agency`` and ``updated_at`` are always given.
+    """
+
+    shared_resource = "case"
+    shared_as = {"due_date": "stage_due_date"}
 
     id = serializers.UUIDField(source="public_id")
     case_number = serializers.CharField()
@@ -295,7 +308,7 @@ class ReferralSerializer(serializers.Serializer):
         source="case.public_id", help_text=_("The referring case (readable by the referring agency only).")
     )
     case_number = serializers.CharField(source="case.case_number")
-    household = CaseHouseholdSerializer(source="case.household")
+    household = ReferralHouseholdSerializer(source="case.household")
     member = serializers.UUIDField(source="member.public_id", allow_null=True, help_text=_("null: the household."))
     from_agency = serializers.CharField(source="from_agency.code")
     to_agency = serializers.CharField(source="to_agency.code")

@@ -10,14 +10,13 @@ or referral the user may not see is a 404, never a 403. Errors come out in the s
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from agencies.api import selectors
+from agencies.api.access import api_key_of, shared_fields
 from agencies.api.filters import ReferralFilter
 from agencies.api.serializers import (
     AssistanceDecisionSerializer,
@@ -34,7 +33,7 @@ from agencies.api.serializers import (
     TransitionRequestSerializer,
 )
 from agencies.filters import CaseFilter
-from agencies.models import Assistance, Case, Referral
+from agencies.models import Assistance, Case, Referral, Scope
 from agencies.selectors import case_filter
 from agencies.services import (
     CaseChanged,
@@ -46,8 +45,19 @@ from agencies.services import (
     referral_answer,
     referral_make,
 )
+from returns.api.idempotency import idempotent
+from returns.api.openapi import (
+    IDEMPOTENCY_KEY,
+    INVALID_FILTER,
+    POST_ERRORS,
+    READ_ERRORS,
+    with_errors,
+)
+from returns.api.openapi import id_parameter as _id_parameter
 from returns.api.serializers import ErrorSerializer, ValidationErrorSerializer
-from returns.api.views import NOT_AUTHENTICATED, ApiView
+from returns.api.sync import WATERMARK_PARAMETER, SyncCursorPagination
+from returns.api.views import ApiView, DeletedRecordListView, deleted_list_schema
+from returns.models import DeletedRecord
 from returns.problems import Refused
 
 CASES, ASSISTANCE, REFERRALS = ["cases"], ["assistance"], ["referrals"]
@@ -55,14 +65,23 @@ CASE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such case, o
 INVALID = OpenApiResponse(ValidationErrorSerializer, description=_("Malformed or refused; nothing was saved."))
 
 
-def _id_parameter(what: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The %(what)s's `id` (a UUID).") % {"what": what}
+def _forbidden(description: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=_("%(why)s An API key: only for staff, `insufficient_scope`.") % {"why": description},
     )
 
 
-def _forbidden(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
+class CaseHistoryShared(permissions.BasePermission):
+    """A partner's key reads a case's history and assistance only if its agreement shares ``case.events``."""
+
+    message = _("Your data-sharing agreement does not share the history of cases.")
+    code = "not_shared"
+
+    def has_permission(self, request, view) -> bool:
+        if api_key_of(request) is None or request.method not in permissions.SAFE_METHODS:
+            return True
+        return "events" in shared_fields(request, "case")
 
 
 class CaseChangedConflict(exceptions.APIException):
@@ -71,22 +90,21 @@ class CaseChangedConflict(exceptions.APIException):
     default_detail = _("This case has changed since you opened it: reload it and try again.")
 
 
-class CaseCursorPagination(CursorPagination):
-    # Opening time never changes; the id breaks ties. (Not updated_at: a page would shift under the cursor.)
+class CaseCursorPagination(SyncCursorPagination):
+    # Opening time never changes; the id breaks ties. (Not updated_at: a page would shift under the
+    # cursor.) With updated_since: oldest change first, (updated_at, id), for incremental sync.
     ordering = ("-opened_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
-class ReferralCursorPagination(CaseCursorPagination):
+class ReferralCursorPagination(SyncCursorPagination):
     ordering = ("-created_at", "-id")
 
 
-def _case_detail(*, user, public_id) -> dict:
+def _case_detail(*, request, public_id) -> dict:
+    user = request.user
     case = selectors.case_detail(user=user, public_id=public_id)
     allowed = allowed_transitions(case=case, actor=user)
-    return CaseDetailSerializer(case, context={"allowed_transitions": allowed}).data
+    return CaseDetailSerializer(case, context={"allowed_transitions": allowed, "request": request}).data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,6 +113,7 @@ def _case_detail(*, user, public_id) -> dict:
 
 
 class CaseListView(ApiView):
+    required_scopes = {"GET": Scope.CASES_READ}
     serializer_class = CaseSerializer
     pagination_class = CaseCursorPagination
     # For the schema (model, filter parameters) only: reads go through ``case_filter``, behind the gate.
@@ -107,24 +126,25 @@ class CaseListView(ApiView):
         tags=CASES,
         summary=_("List cases"),
         description=_(
-            "The cases of this user's agency (an administrator: all; a coordinator: none), newest first. "
-            "Read one case for the transitions the user may fire. Cursor pagination: follow `next`."
+            "The cases of this user's agency (an administrator: all; a coordinator: none; a partner's key: "
+            "those of the agencies its data-sharing agreement covers, with the fields it shares), newest first. "
+            "Read one case for the transitions the user may fire. Cursor pagination: follow `next`.\n\n"
+            "Incremental sync: with `updated_since`, oldest change first; keep the `X-Sync-Watermark` header "
+            "for the next run and read `deleted/` for what disappeared."
         ),
-        responses={
-            200: CaseSerializer(many=True),
-            400: OpenApiResponse(ValidationErrorSerializer, description=_("An invalid filter value.")),
-            401: NOT_AUTHENTICATED,
-        },
+        parameters=[WATERMARK_PARAMETER],
+        responses=with_errors({200: CaseSerializer(many=True), 400: INVALID_FILTER}, *READ_ERRORS),
     )
     def get(self, request):
         filterset = case_filter(user=request.user, params=request.query_params)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         page = self.paginate_queryset(filterset.qs)
-        return self.get_paginated_response(CaseSerializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class CaseDetailView(ApiView):
+    required_scopes = {"GET": Scope.CASES_READ}
     serializer_class = CaseDetailSerializer
     queryset = Case.objects.none()
 
@@ -137,13 +157,15 @@ class CaseDetailView(ApiView):
             "its form needs (names, types, choices, required). Guards are checked when one is fired."
         ),
         parameters=[_id_parameter("case")],
-        responses={200: CaseDetailSerializer, 401: NOT_AUTHENTICATED, 404: CASE_NOT_FOUND},
+        responses=with_errors({200: CaseDetailSerializer, 404: CASE_NOT_FOUND}, *READ_ERRORS),
     )
     def get(self, request, id):
-        return Response(_case_detail(user=request.user, public_id=id))
+        return Response(_case_detail(request=request, public_id=id))
 
 
 class CaseEventListView(ApiView):
+    required_scopes = {"GET": Scope.CASES_READ}
+    extra_permissions = (CaseHistoryShared,)
     serializer_class = CaseEventSerializer
     queryset = Case.objects.none()
 
@@ -153,7 +175,7 @@ class CaseEventListView(ApiView):
         summary=_("Read a case's history"),
         description=_("Every event of the case (opened, stage changed, assigned, assistance...), oldest first."),
         parameters=[_id_parameter("case")],
-        responses={200: CaseEventSerializer(many=True), 401: NOT_AUTHENTICATED, 404: CASE_NOT_FOUND},
+        responses=with_errors({200: CaseEventSerializer(many=True), 404: CASE_NOT_FOUND}, *READ_ERRORS),
     )
     def get(self, request, id):
         case = selectors.case_visible(user=request.user, public_id=id)
@@ -169,6 +191,7 @@ def _transition_paths(problems: dict) -> dict:
 
 
 class CaseTransitionView(ApiView):
+    required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = TransitionRequestSerializer
     queryset = Case.objects.none()
@@ -183,17 +206,20 @@ class CaseTransitionView(ApiView):
             "happen now (code `guard` under `transition`, form problems under `inputs.<name>`); a 409 "
             "(`case_changed`) means the case changed since it was read. Nothing is changed on an error."
         ),
-        parameters=[_id_parameter("case")],
+        parameters=[_id_parameter("case"), IDEMPOTENCY_KEY],
         request=TransitionRequestSerializer,
-        responses={
-            200: CaseDetailSerializer,
-            400: INVALID,
-            401: NOT_AUTHENTICATED,
-            403: _forbidden(_("This user's role may not fire this transition.")),
-            404: CASE_NOT_FOUND,
-            409: OpenApiResponse(ErrorSerializer, description=_("`case_changed`: the version is stale; reload.")),
-        },
+        responses=with_errors(
+            {
+                200: CaseDetailSerializer,
+                400: INVALID,
+                403: _forbidden(_("This user's role may not fire this transition.")),
+                404: CASE_NOT_FOUND,
+                409: OpenApiResponse(ErrorSerializer, description=_("`case_changed`: the version is stale; reload.")),
+            },
+            *POST_ERRORS,
+        ),
     )
+    @idempotent
     def post(self, request, id):
         serializer = TransitionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -210,10 +236,11 @@ class CaseTransitionView(ApiView):
             raise CaseChangedConflict(str(changed)) from None
         except Refused as refused:
             raise Refused(_transition_paths(refused.problems)) from None
-        return Response(_case_detail(user=request.user, public_id=id))
+        return Response(_case_detail(request=request, public_id=id))
 
 
 class CaseAssignView(ApiView):
+    required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = CaseAssignSerializer
     queryset = Case.objects.none()
@@ -226,14 +253,14 @@ class CaseAssignView(ApiView):
             "A manager assigns open cases of their agency to a colleague, or unassigns them (`assignee`: null). "
             "All or nothing: one closed or unknown case refuses the lot (`unknown_case`)."
         ),
+        parameters=[IDEMPOTENCY_KEY],
         request=CaseAssignSerializer,
-        responses={
-            200: CaseAssignResultSerializer,
-            400: INVALID,
-            401: NOT_AUTHENTICATED,
-            403: _forbidden(_("Only a manager assigns cases.")),
-        },
+        responses=with_errors(
+            {200: CaseAssignResultSerializer, 400: INVALID, 403: _forbidden(_("Only a manager assigns cases."))},
+            *POST_ERRORS,
+        ),
     )
+    @idempotent
     def post(self, request):
         serializer = CaseAssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -251,6 +278,8 @@ class CaseAssignView(ApiView):
 
 
 class CaseAssistanceView(ApiView):
+    required_scopes = {"GET": Scope.CASES_READ}  # recording assistance: staff only
+    extra_permissions = (CaseHistoryShared,)
     parser_classes = [JSONParser]
     serializer_class = AssistanceSerializer
     queryset = Assistance.objects.none()
@@ -261,7 +290,7 @@ class CaseAssistanceView(ApiView):
         summary=_("List a case's assistance"),
         description=_("The assistance recorded on the case, by delivery date, with its approval."),
         parameters=[_id_parameter("case")],
-        responses={200: AssistanceSerializer(many=True), 401: NOT_AUTHENTICATED, 404: CASE_NOT_FOUND},
+        responses=with_errors({200: AssistanceSerializer(many=True), 404: CASE_NOT_FOUND}, *READ_ERRORS),
     )
     def get(self, request, id):
         case = selectors.case_visible(user=request.user, public_id=id)
@@ -276,16 +305,19 @@ class CaseAssistanceView(ApiView):
             "approval (`approval`: pending), a manager's above the agency's limit (`needs_manager_approval`). "
             "The repatriation grant's amount comes from the grant rates when `value` is left out."
         ),
-        parameters=[_id_parameter("case")],
+        parameters=[_id_parameter("case"), IDEMPOTENCY_KEY],
         request=AssistanceRecordSerializer,
-        responses={
-            201: AssistanceSerializer,
-            400: INVALID,
-            401: NOT_AUTHENTICATED,
-            403: _forbidden(_("This user's role cannot record assistance.")),
-            404: CASE_NOT_FOUND,
-        },
+        responses=with_errors(
+            {
+                201: AssistanceSerializer,
+                400: INVALID,
+                403: _forbidden(_("This user's role cannot record assistance.")),
+                404: CASE_NOT_FOUND,
+            },
+            *POST_ERRORS,
+        ),
     )
+    @idempotent
     def post(self, request, id):
         case = selectors.case_visible(user=request.user, public_id=id)
         serializer = AssistanceRecordSerializer(data=request.data, context={"case": case, "user": request.user})
@@ -297,6 +329,7 @@ class CaseAssistanceView(ApiView):
 
 
 class AssistanceDecisionView(ApiView):
+    required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = AssistanceDecisionSerializer
     queryset = Assistance.objects.none()
@@ -310,16 +343,19 @@ class AssistanceDecisionView(ApiView):
             "recorded it (`self_approval`), when it is above the limit and the user is not a manager "
             "(`manager_required`), when it is not pending (`not_pending`), or on a rejection without a note."
         ),
-        parameters=[_id_parameter("assistance")],
+        parameters=[_id_parameter("assistance"), IDEMPOTENCY_KEY],
         request=AssistanceDecisionSerializer,
-        responses={
-            200: AssistanceSerializer,
-            400: INVALID,
-            401: NOT_AUTHENTICATED,
-            403: _forbidden(_("This user's role cannot approve cash.")),
-            404: OpenApiResponse(ErrorSerializer, description=_("No such assistance, or not on a visible case.")),
-        },
+        responses=with_errors(
+            {
+                200: AssistanceSerializer,
+                400: INVALID,
+                403: _forbidden(_("This user's role cannot approve cash.")),
+                404: OpenApiResponse(ErrorSerializer, description=_("No such assistance, or not on a visible case.")),
+            },
+            *POST_ERRORS,
+        ),
     )
+    @idempotent
     def post(self, request, id):
         serializer = AssistanceDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -338,6 +374,7 @@ REFERRAL_NOT_FOUND = OpenApiResponse(
 
 
 class ReferralListView(ApiView):
+    required_scopes = {"GET": Scope.REFERRALS_WRITE}
     serializer_class = ReferralSerializer
     pagination_class = ReferralCursorPagination
     queryset = Referral.objects.none()  # for the schema only: reads go through the referral gate
@@ -349,14 +386,12 @@ class ReferralListView(ApiView):
         tags=REFERRALS,
         summary=_("List referrals"),
         description=_(
-            "Referrals made by or addressed to this user's agency, newest first; `direction=received` is the "
-            "inbox to answer. Cursor pagination: follow `next`."
+            "Referrals made by or addressed to this user's agency (a partner's key: those addressed to the "
+            "partner), newest first; `direction=received` is the inbox to answer. Cursor pagination: follow "
+            "`next`. With `updated_since`: oldest change first, with the `X-Sync-Watermark` header."
         ),
-        responses={
-            200: ReferralSerializer(many=True),
-            400: OpenApiResponse(ValidationErrorSerializer, description=_("An invalid filter value.")),
-            401: NOT_AUTHENTICATED,
-        },
+        parameters=[WATERMARK_PARAMETER],
+        responses=with_errors({200: ReferralSerializer(many=True), 400: INVALID_FILTER}, *READ_ERRORS),
     )
     def get(self, request):
         filterset = selectors.referral_filter(user=request.user, params=request.query_params)
@@ -367,6 +402,7 @@ class ReferralListView(ApiView):
 
 
 class CaseReferralCreateView(ApiView):
+    required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = ReferralMakeSerializer
     queryset = Referral.objects.none()
@@ -376,16 +412,19 @@ class CaseReferralCreateView(ApiView):
         tags=REFERRALS,
         summary=_("Refer a case"),
         description=_("Refer the household (or one member) to another agency or a partner organisation."),
-        parameters=[_id_parameter("case")],
+        parameters=[_id_parameter("case"), IDEMPOTENCY_KEY],
         request=ReferralMakeSerializer,
-        responses={
-            201: ReferralSerializer,
-            400: INVALID,
-            401: NOT_AUTHENTICATED,
-            403: _forbidden(_("This user's role cannot make referrals.")),
-            404: CASE_NOT_FOUND,
-        },
+        responses=with_errors(
+            {
+                201: ReferralSerializer,
+                400: INVALID,
+                403: _forbidden(_("This user's role cannot make referrals.")),
+                404: CASE_NOT_FOUND,
+            },
+            *POST_ERRORS,
+        ),
     )
+    @idempotent
     def post(self, request, id):
         case = selectors.case_visible(user=request.user, public_id=id)
         serializer = ReferralMakeSerializer(data=request.data, context={"case": case})
@@ -398,6 +437,7 @@ class CaseReferralCreateView(ApiView):
 
 
 class ReferralAnswerView(ApiView):
+    required_scopes = {"POST": Scope.REFERRALS_WRITE}
     parser_classes = [JSONParser]
     serializer_class = ReferralAnswerSerializer
     queryset = Referral.objects.none()
@@ -407,22 +447,40 @@ class ReferralAnswerView(ApiView):
         tags=REFERRALS,
         summary=_("Answer a referral"),
         description=_(
-            "The agency the referral is addressed to accepts or declines it (saying why), then completes it. "
-            "Accepting a referral to UNHCR or IOM opens that agency's case for the household."
+            "The agency the referral is addressed to accepts or declines it (saying why), then completes it; a "
+            "partner answers with a key holding `referrals:write`. Accepting a referral to UNHCR or IOM opens "
+            "that agency's case for the household."
         ),
-        parameters=[_id_parameter("referral")],
+        parameters=[_id_parameter("referral"), IDEMPOTENCY_KEY],
         request=ReferralAnswerSerializer,
-        responses={
-            200: ReferralSerializer,
-            400: INVALID,
-            401: NOT_AUTHENTICATED,
-            403: _forbidden(_("Only the agency the referral is addressed to answers it.")),
-            404: REFERRAL_NOT_FOUND,
-        },
+        responses=with_errors(
+            {
+                200: ReferralSerializer,
+                400: INVALID,
+                403: OpenApiResponse(
+                    ErrorSerializer,
+                    description=_("Only the agency or partner the referral is addressed to answers it."),
+                ),
+                404: REFERRAL_NOT_FOUND,
+            },
+            *POST_ERRORS,
+        ),
     )
+    @idempotent
     def post(self, request, id):
         serializer = ReferralAnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         referral = selectors.referral_visible(user=request.user, public_id=id)
         referral_answer(referral=referral, answered_by=request.user, **serializer.validated_data)
         return Response(ReferralSerializer(selectors.referral_visible(user=request.user, public_id=id)).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tombstones
+# ---------------------------------------------------------------------------------------------
+
+
+@deleted_list_schema("case", CASES)
+class CaseDeletedListView(DeletedRecordListView):
+    resource = DeletedRecord.Resource.CASE
+    required_scopes = {"GET": Scope.CASES_READ}

@@ -156,3 +156,17 @@ def _is_object(keys: list[str]) -> bool:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def problem_responses_in_schema(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every error response is documented as
+    ``application/problem+json``, the media type ``api_exception_handler`` answers with."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for status_code, response in operation.get("responses", {}).items():
+                content = response.get("content") if isinstance(response, dict) else None
+                if str(status_code)[0] in "45" and content and "application/json" in content:
+                    content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+    return result

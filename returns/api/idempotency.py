@@ -4,12 +4,16 @@ The first request with a key inserts its record and runs inside the same transac
 concurrent retry's insert waits on the unique index until that transaction ends, then finds the
 record and answers with what was stored. The same key with a different body is refused (422).
 A request that fails with a server error rolls back, record included, so it can be retried.
+
+The first answer's body is stored as JSON text (a JSON string inside the ``jsonb`` column): ``jsonb``
+would reorder its keys, and a retry must get back exactly what the first request got.
 """
 
 import hashlib
 import json
 from functools import wraps
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -69,7 +73,7 @@ def idempotent(post):
                 if record.request_hash != fingerprint:
                     raise IdempotencyKeyReused
                 return Response(
-                    record.response_body,
+                    _stored_body(record.response_body),
                     status=record.status_code,
                     headers={**record.response_headers, "Idempotent-Replayed": "true"},
                     content_type=record.response_headers.get("Content-Type"),
@@ -85,8 +89,15 @@ def idempotent(post):
             if response.content_type:
                 headers["Content-Type"] = response.content_type
             IdempotencyRecord.objects.filter(pk=inserted[0]).update(
-                status_code=response.status_code, response_body=response.data, response_headers=headers
+                status_code=response.status_code,
+                response_body=json.dumps(response.data, cls=DjangoJSONEncoder),
+                response_headers=headers,
             )
         return response
 
     return wrapper
+
+
+def _stored_body(stored):
+    """The first answer's body, keys in their first order (older records hold the parsed JSON)."""
+    return json.loads(stored) if isinstance(stored, str) else stored

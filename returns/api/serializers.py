@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from returns.models import Category, Member
+from agencies.api.access import MinimisedFieldsMixin
+from returns.models import Category, DeletedRecord, Member
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 
 
@@ -123,7 +124,11 @@ class NeedCodesField(serializers.ListField):
         return [need.code for need in data.all()]
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(MinimisedFieldsMixin, serializers.Serializer):
+    """A member. A partner's key receives only the fields its data-sharing agreement shares."""
+
+    shared_resource = "member"
+
     id = serializers.UUIDField(source="public_id")
     given_name = serializers.CharField()
     fathers_name = serializers.CharField()
@@ -146,8 +151,14 @@ class RoutingSerializer(serializers.Serializer):
     flags = serializers.ListField(child=serializers.CharField(), help_text=_("e.g. mixed_status, unhcr_verification."))
 
 
-class HouseholdSerializer(serializers.Serializer):
-    """A registered household and where routing sent it."""
+class HouseholdSerializer(MinimisedFieldsMixin, serializers.Serializer):
+    """A registered household and where routing sent it.
+
+    A partner's key receives only the fields its data-sharing agreement shares: the others are
+    absent (not null). ``id``, ``agency``, ``created_at`` and ``updated_at`` are always given.
+    """
+
+    shared_resource = "household"
 
     id = serializers.UUIDField(source="public_id")
     registration_number = serializers.CharField()
@@ -164,6 +175,50 @@ class HouseholdSerializer(serializers.Serializer):
     members = MemberSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class HouseholdUpdateSerializer(serializers.Serializer):
+    """The fields of a household that can change after registration; send only those that change."""
+
+    phone = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    destination_province = serializers.CharField(required=False, help_text=_("OCHA P-code, e.g. AF06."))
+    destination_district = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=_("OCHA P-code, e.g. AF0617; changing the province without a district clears it."),
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if not isinstance(self.initial_data, dict):
+            return attrs
+        read_only = sorted(set(self.initial_data) - set(self.fields))
+        if read_only:
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be changed.")] for name in read_only}, code="read_only"
+            )
+        return attrs
+
+
+class HouseholdRemovalSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        help_text=_("Why, in a sentence (at least 10 characters): kept with the tombstone partners receive.")
+    )
+
+
+class HouseholdMergeSerializer(HouseholdRemovalSerializer):
+    into = serializers.UUIDField(help_text=_("The household that stays (its `id`); this one is folded into it."))
+
+
+class DeletedRecordSerializer(serializers.Serializer):
+    """A tombstone: a record deleted, or merged into another, that a mirror must drop."""
+
+    id = serializers.UUIDField(source="public_id")
+    reason = serializers.ChoiceField(choices=DeletedRecord.Reason.choices)
+    merged_into = serializers.UUIDField(
+        allow_null=True, help_text=_("The record it was merged into (read it to get its current state).")
+    )
+    deleted_at = serializers.DateTimeField()
 
 
 # ---------------------------------------------------------------------------------------------

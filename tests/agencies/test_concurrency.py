@@ -40,7 +40,7 @@ def _reference_data_restored(transactional_db, migrated_reference_data):
     """The reference data is back before each test, whatever an earlier transactional test flushed.
 
     ``serialized_rollback`` restores it from the snapshot on the connection; this is the same
-    restore, done again if the connection object at hand lacks it (tests/browser/conftest.py).
+    restore, done again if the connection object at hand lacks it (tests/browser_support.py).
     """
     connection._test_serialized_contents = migrated_reference_data
     if migrated_reference_data and not Agency.objects.exists():

@@ -10,12 +10,13 @@ def test_the_openapi_schema_describes_the_households_api(client):
     assert households["post"]["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/HouseholdRegistrationRequest"
     }
-    assert sorted(households["post"]["responses"]) == ["201", "400", "401", "403"]
-    assert sorted(households["get"]["responses"]) == ["200", "400", "401"]
-    assert sorted(household["get"]["responses"]) == ["200", "401", "404"]
+    # (403 includes an API key without the scope; 413 too large; 422 an Idempotency-Key reused; 429 throttled)
+    assert sorted(households["post"]["responses"]) == ["201", "400", "401", "403", "413", "422", "429"]
+    assert sorted(households["get"]["responses"]) == ["200", "400", "401", "403", "429"]
+    assert sorted(household["get"]["responses"]) == ["200", "401", "403", "404", "429"]
     assert households["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/PaginatedHouseholdList"
     }
-    assert household["get"]["responses"]["404"]["content"]["application/json"]["schema"] == {
+    assert household["get"]["responses"]["404"]["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }

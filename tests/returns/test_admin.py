@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Agency, AssistanceType, Case, User
+from agencies.api_keys import api_key_issue
+from agencies.models import Agency, AssistanceType, Case, DataSharingAgreement, User
 from agencies.services import assistance_record, case_transition, referral_make
 from returns.models import Household, HouseholdEvent, RoutingRule, RoutingRuleSet
-from returns.services import household_register
+from returns.services import household_delete, household_register
 from tests.factories import UserFactory, household, member, por_card
 
 PROJECT_APPS = {"agencies", "returns"}
@@ -74,6 +75,24 @@ def admin_registered_households(unhcr_officer, iom_officer, iom, torkham):
         reason="Needs a doctor.",
         due_date=timezone.localdate(),
     )
+    # And on the partner pages: an agreement, a key, and a tombstone.
+    nrc = Agency.objects.get(code="NRC")
+    agreement = DataSharingAgreement.objects.create(
+        partner=nrc, title="Shelter referrals", valid_from=timezone.localdate(), fields=["household.arrival_date"]
+    )
+    agreement.source_agencies.set([iom])
+    admin_of_keys = UserFactory(username="keys.admin.t", agency=None, office=None, role=User.Role.ADMIN)
+    api_key_issue(
+        partner=nrc,
+        name="NRC sync",
+        scopes=["households:read"],
+        expires_at=None,
+        requests_per_minute=60,
+        issued_by=admin_of_keys,
+    )
+    manager = UserFactory(username="iom.manager.adm", agency=iom, office=None, role=User.Role.MANAGER)
+    registered_twice = household_register(registered_by=iom_officer, registration=household())
+    household_delete(household=registered_twice, deleted_by=manager, note="Registered twice by mistake.")
     return registered
 
 
@@ -111,6 +130,9 @@ def test_every_project_model_is_registered():
         "agencies.Assistance",
         "agencies.Referral",
         "agencies.MemberVerification",
+        "agencies.DataSharingAgreement",
+        "agencies.ApiKey",
+        "returns.DeletedRecord",
     }
 
 

@@ -6,21 +6,25 @@ def test_the_openapi_schema_describes_the_cases_api(client):
     operations = {
         (path, method): sorted(operation["responses"])
         for path, methods in paths.items()
-        if not path.startswith("/api/v1/households/")
+        if path.startswith(("/api/v1/cases/", "/api/v1/assistance/", "/api/v1/referrals/"))
         for method, operation in methods.items()
     }
+    # Every operation: 403 (a role, or an API key without the scope) and 429 (throttled); every POST:
+    # 413 (too large) and 422 (an Idempotency-Key reused with another body).
+    post = ["400", "401", "403", "404", "413", "422", "429"]
     assert operations == {
-        ("/api/v1/cases/", "get"): ["200", "400", "401"],
-        ("/api/v1/cases/assign/", "post"): ["200", "400", "401", "403"],
-        ("/api/v1/cases/{id}/", "get"): ["200", "401", "404"],
-        ("/api/v1/cases/{id}/events/", "get"): ["200", "401", "404"],
-        ("/api/v1/cases/{id}/transitions/", "post"): ["200", "400", "401", "403", "404", "409"],
-        ("/api/v1/cases/{id}/assistance/", "get"): ["200", "401", "404"],
-        ("/api/v1/cases/{id}/assistance/", "post"): ["201", "400", "401", "403", "404"],
-        ("/api/v1/cases/{id}/referrals/", "post"): ["201", "400", "401", "403", "404"],
-        ("/api/v1/assistance/{id}/decision/", "post"): ["200", "400", "401", "403", "404"],
-        ("/api/v1/referrals/", "get"): ["200", "400", "401"],
-        ("/api/v1/referrals/{id}/answer/", "post"): ["200", "400", "401", "403", "404"],
+        ("/api/v1/cases/", "get"): ["200", "400", "401", "403", "429"],
+        ("/api/v1/cases/assign/", "post"): ["200", "400", "401", "403", "413", "422", "429"],
+        ("/api/v1/cases/deleted/", "get"): ["200", "400", "401", "403", "429"],
+        ("/api/v1/cases/{id}/", "get"): ["200", "401", "403", "404", "429"],
+        ("/api/v1/cases/{id}/events/", "get"): ["200", "401", "403", "404", "429"],
+        ("/api/v1/cases/{id}/transitions/", "post"): sorted(["200", *post, "409"]),
+        ("/api/v1/cases/{id}/assistance/", "get"): ["200", "401", "403", "404", "429"],
+        ("/api/v1/cases/{id}/assistance/", "post"): ["201", *post],
+        ("/api/v1/cases/{id}/referrals/", "post"): ["201", *post],
+        ("/api/v1/assistance/{id}/decision/", "post"): ["200", *post],
+        ("/api/v1/referrals/", "get"): ["200", "400", "401", "403", "429"],
+        ("/api/v1/referrals/{id}/answer/", "post"): ["200", *post],
     }
 
 
@@ -43,10 +47,10 @@ def test_the_schema_documents_filters_errors_and_money(client):
         "$ref": "#/components/schemas/PaginatedCaseList"
     }
     transition = paths["/api/v1/cases/{id}/transitions/"]["post"]
-    assert transition["responses"]["409"]["content"]["application/json"]["schema"] == {
+    assert transition["responses"]["409"]["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
-    assert transition["responses"]["400"]["content"]["application/json"]["schema"] == {
+    assert transition["responses"]["400"]["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/ValidationError"
     }
     assert components["TransitionRequestRequest"]["required"] == ["transition", "version"]

@@ -186,10 +186,10 @@ def test_listing_takes_the_same_queries_for_1_or_50_referrals(
         )
     client = client_for(iom_worker)
 
-    # Both take: token, referrals with their case, household, member, agencies and users
-    with django_assert_num_queries(2):
+    # Both take: token, sync watermark, referrals with their case, household, member, agencies and users
+    with django_assert_num_queries(3):
         small = client.get(URL, {"page_size": 1})
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         large = client.get(URL, {"page_size": 50})
     assert (len(small.json()["results"]), len(large.json()["results"])) == (1, 50)
     assert large.json()["results"][0]["reason"] == "Referral 49"

@@ -1,0 +1,43 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from agencies.models import Agency
+from tests.partner_infra.keys import administrator
+
+
+@pytest.fixture(autouse=True)
+def _empty_throttle_cache():
+    """Throttling counts in the cache: every test starts with no request counted."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def nrc(db) -> Agency:
+    return Agency.objects.get(code="NRC")
+
+
+@pytest.fixture
+def drc(db) -> Agency:
+    return Agency.objects.get(code="DRC")
+
+
+@pytest.fixture
+def admin_user(db):
+    return administrator()
+
+
+@pytest.fixture
+def client_for(db):
+    """An API client authenticated as a staff ``user`` with ``Authorization: Token <key>``."""
+
+    def make(user) -> APIClient:
+        token, _ = Token.objects.get_or_create(user=user)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make

@@ -1,0 +1,129 @@
+"""The world every matrix row is tried against: one UNHCR and one IOM household (each with its
+case and a cash payment waiting for approval), referrals between agencies and to two partners,
+the staff principals and NRC's keys (its agreement shares UNHCR's records, not IOM's)."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from agencies.models import Agency, Assistance, AssistanceType, Case, Referral, Scope, User
+from agencies.services import assistance_record, referral_make
+from returns.models import Household
+from returns.services import household_register
+from tests.factories import UserFactory, household, member, por_card
+from tests.partner_infra.keys import administrator, agreement, issue
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who sends the request: nobody, a member of staff (role, agency), or an NRC key (scopes)."""
+
+    name: str
+    kind: str  # anonymous | staff | key
+    role: str | None = None
+    agency: str | None = None
+    scopes: frozenset[str] = frozenset()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+ANONYMOUS = Principal("anonymous", "anonymous")
+STAFF = [
+    Principal("unhcr.field_officer", "staff", User.Role.FIELD_OFFICER, "UNHCR"),
+    Principal("unhcr.case_worker", "staff", User.Role.CASE_WORKER, "UNHCR"),
+    Principal("unhcr.manager", "staff", User.Role.MANAGER, "UNHCR"),
+    Principal("iom.field_officer", "staff", User.Role.FIELD_OFFICER, "IOM"),
+    Principal("coordinator", "staff", User.Role.COORDINATOR, "UNHCR"),
+    Principal("admin", "staff", User.Role.ADMIN, None),
+]
+KEYS = [Principal(f"key[{scope}]", "key", User.Role.PARTNER, "NRC", frozenset({scope})) for scope in Scope.values]
+KEYS.append(Principal("key[all scopes]", "key", User.Role.PARTNER, "NRC", frozenset(Scope.values)))
+PRINCIPALS = [ANONYMOUS, *STAFF, *KEYS]
+
+# NRC's agreement shares UNHCR's records: a key's "own" objects are UNHCR's, IOM's are another agency's.
+PARTNER = "NRC"
+PARTNER_SOURCES = frozenset({"UNHCR"})
+
+
+@dataclass
+class World:
+    households: dict[str, Household] = field(default_factory=dict)  # by agency code
+    spares: dict[str, Household] = field(default_factory=dict)  # a second household of each agency (merges)
+    cases: dict[str, Case] = field(default_factory=dict)
+    assistance: dict[str, Assistance] = field(default_factory=dict)  # cash waiting for approval
+    referrals: dict[str, Referral] = field(default_factory=dict)  # to_nrc, to_unhcr, to_drc
+    clients: dict[str, APIClient] = field(default_factory=dict)  # by principal name
+
+    def target(self, kind: str, name: str):
+        return {"household": self.households, "case": self.cases, "assistance": self.assistance}.get(
+            kind, self.referrals
+        )[name]
+
+
+def build_world() -> World:
+    world = World()
+    agencies = {agency.code: agency for agency in Agency.objects.all()}
+    registrar = administrator("matrix.registrar")
+    workers = {
+        code: UserFactory(username=f"{code.lower()}.recorder", agency=agencies[code], role=User.Role.CASE_WORKER)
+        for code in ("UNHCR", "IOM")
+    }
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    registrations = {
+        "UNHCR": household(members=[member(given_name="Ahmad", documents=[por_card()])]),
+        "IOM": household(members=[member(given_name="Karim")]),
+    }
+    for code, registration in registrations.items():
+        registered = household_register(registered_by=registrar, registration=registration)
+        assert registered.routed_agency_id == agencies[code].pk
+        world.households[code] = registered
+        world.cases[code] = Case.objects.get(household=registered, agency=agencies[code])
+        world.spares[code] = household_register(registered_by=registrar, registration=registration)
+    cash = {"UNHCR": "return_supplement", "IOM": "transport_cash"}
+    for code, type_code in cash.items():
+        world.assistance[code] = assistance_record(
+            case=world.cases[code],
+            recorded_by=workers[code],
+            assistance_type=AssistanceType.objects.get(agency=agencies[code], code=type_code),
+            delivered_on=yesterday,
+            office=world.households[code].office,
+            value=Decimal("20.00"),
+            currency="USD",
+        )
+    due = timezone.localdate() + datetime.timedelta(days=14)
+    for name, source, to in (("to_nrc", "UNHCR", "NRC"), ("to_unhcr", "IOM", "UNHCR"), ("to_drc", "IOM", "DRC")):
+        world.referrals[name] = referral_make(
+            case=world.cases[source],
+            made_by=workers[source],
+            to_agency=agencies[to],
+            service=Referral.Service.PROTECTION,
+            reason="Needs legal counselling.",
+            due_date=due,
+        )
+
+    world.clients[ANONYMOUS.name] = APIClient(raise_request_exception=False)
+    for principal in STAFF:
+        user = UserFactory(
+            username=f"matrix.{principal.name}",
+            role=principal.role,
+            agency=agencies.get(principal.agency),
+            office=world.households["UNHCR"].office if principal.role == User.Role.FIELD_OFFICER else None,
+            is_superuser=principal.role == User.Role.ADMIN,
+        )
+        world.clients[principal.name] = _client(f"Token {Token.objects.create(user=user).key}")
+    agreement(partner=agencies[PARTNER], sources=[agencies[code] for code in sorted(PARTNER_SOURCES)])
+    for principal in KEYS:
+        _key, full_key = issue(partner=agencies[PARTNER], scopes=sorted(principal.scopes), issued_by=registrar)
+        world.clients[principal.name] = _client(f"Bearer {full_key}")
+    return world
+
+
+def _client(authorization: str) -> APIClient:
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=authorization)
+    return client
