@@ -1,4 +1,4 @@
-"""Benchmarks (``make bench``), not tests: loading a million demo people, and registering over HTTP.
+"""Benchmarks (``make bench``), not tests: loading a million demo people, registering over HTTP, the partner API.
 
 Run ``python -m bench``. Figures are printed and written to ``bench-results/``. Environment:
 
@@ -6,5 +6,7 @@ Run ``python -m bench``. Figures are printed and written to ``bench-results/``. 
 - ``BENCH_DATABASE_URL`` the benchmark database, dropped and re-created on each run
   (default ``postgres://postgres@127.0.0.1:5432/returns_bench``); ``BENCH_KEEP_DB=1`` keeps it;
 - ``BENCH_CLIENTS`` (8), ``BENCH_WARMUP`` (3 s), ``BENCH_DURATION`` (20 s) for the HTTP load;
-- ``BENCH_WORKERS``, ``BENCH_WORKER_CLASS``, ``BENCH_THREADS`` for gunicorn.
+- ``BENCH_WORKERS``, ``BENCH_WORKER_CLASS``, ``BENCH_THREADS`` for gunicorn;
+- ``BENCH_ONLY`` one part: ``cases``, ``registration`` or ``partner`` (a list page and a full sync
+  with a partner's key); ``BENCH_REUSE_DB=1`` reuses a loaded benchmark database.
 """

@@ -1,7 +1,8 @@
 """``python -m bench``: load a million demo people with their cases, measure the case pages, the
-selectors and transitions (issue 3), then register households over HTTP under load.
+selectors and transitions (issue 3), register households over HTTP under load, then read and sync the
+registry with a partner's key (issue 4).
 
-``BENCH_ONLY=registration`` or ``BENCH_ONLY=cases`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
+``BENCH_ONLY=registration``, ``BENCH_ONLY=cases`` or ``BENCH_ONLY=partner`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
 
@@ -23,6 +24,7 @@ from bench.database import (
     manage,
 )
 from bench.load import LoadResult, http_post_requests, load_run
+from bench.partner import PartnerResult, partner_run, partner_summary
 from bench.server import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,8 +88,8 @@ def main() -> int:
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
     only = os.environ.get("BENCH_ONLY", "").strip().lower()
-    if only not in ("", "registration", "cases"):
-        say("BENCH_ONLY must be registration or cases")
+    if only not in ("", "registration", "cases", "partner"):
+        say("BENCH_ONLY must be registration, cases or partner")
         return 2
     env = bench_env(url)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
@@ -114,6 +116,7 @@ def main() -> int:
     django.setup()
     results: list[LoadResult] = []
     cases: CasesResult | None = None
+    partner: PartnerResult | None = None
     server = f"gunicorn {workers} x {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else "")
     with gunicorn(env=env, workers=workers, worker_class=worker_class, threads=threads) as (host, port):
         if only in ("", "cases"):
@@ -125,12 +128,18 @@ def main() -> int:
             results = registration_run(
                 host=host, port=port, server=server, clients=clients, warmup=warmup, duration=duration
             )
+        if only in ("", "partner"):
+            say(f"(e) Partner API: a list page and a full sync with a partner's key, through {server}")
+            partner = partner_run(host=host, port=port)
+            for line in partner_summary(partner)[1:]:
+                say(line)
 
     summary = summary_table(
         started=started,
         seeded=seeded,
         results=results,
         cases=cases,
+        partner=partner,
         server=server,
         clients=clients,
         warmup=warmup,
@@ -187,7 +196,7 @@ def registration_run(*, host, port, server, clients, warmup, duration) -> list[L
     return results
 
 
-def summary_table(*, started, seeded, results, cases, server, clients, warmup, duration) -> str:
+def summary_table(*, started, seeded, results, cases, partner, server, clients, warmup, duration) -> str:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
@@ -216,8 +225,10 @@ def summary_table(*, started, seeded, results, cases, server, clients, warmup, d
         lines += ["(a) Demo load: skipped (BENCH_REUSE_DB=1, database already loaded)", ""]
     if cases is not None:
         lines += [*cases_summary(cases), ""]
+    # Issue 4's part comes last, as it runs last.
+    partner_lines = [*partner_summary(partner), ""] if partner is not None else []
     if not results:
-        return "\n".join(lines)
+        return "\n".join([*lines, *partner_lines])
     lines += [
         f"(b, c) POST a household of five: {server}, {clients} clients, {warmup:g} s warm-up, {duration:g} s measured",
         f"    {'endpoint':<10} {'households/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}"
@@ -247,7 +258,7 @@ def summary_table(*, started, seeded, results, cases, server, clients, warmup, d
         )
     elif not ours:
         lines.append("    ours: /api/v1/households/ not routed yet; no ratio")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *partner_lines])
 
 
 if __name__ == "__main__":
