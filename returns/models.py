@@ -411,19 +411,28 @@ class HouseholdEvent(models.Model):
 
 class DeletedRecordQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DeletedRecordQuerySet":
-        """Tombstones of the records of the agencies the user may see."""
+        """Tombstones of the records of the agencies the user may see.
+
+        A household re-routed between two agencies the user both sees left nothing behind: it is
+        still there, changed; only a move out of the user's agencies is a tombstone for them.
+        """
         from agencies.models import ALL_AGENCIES, agency_scope
 
         scope = agency_scope(user)
         if scope is None:
             return self.none()
-        return self if scope == ALL_AGENCIES else self.filter(agency_id__in=scope)
+        if scope == ALL_AGENCIES:
+            return self.exclude(reason=DeletedRecord.Reason.MOVED)
+        return self.filter(agency_id__in=scope).exclude(reason=DeletedRecord.Reason.MOVED, moved_to_id__in=scope)
 
 
 class DeletedRecord(models.Model):
-    """A tombstone: a record deleted or merged into another, so that partners' mirrors can follow.
+    """A tombstone: a record deleted, merged into another, or re-routed out of an agency's view, so
+    that partners' mirrors can follow.
 
-    Incremental sync lists what changed since a time; a deleted row cannot say so itself.
+    Incremental sync lists what changed since a time; a row that left one's view cannot say so
+    itself. A mirror drops a record on a tombstone unless its own copy changed after the tombstone
+    (a household re-routed away and back again).
     """
 
     class Resource(models.TextChoices):
@@ -433,6 +442,7 @@ class DeletedRecord(models.Model):
     class Reason(models.TextChoices):
         DELETED = "deleted", _("Deleted")
         MERGED = "merged", _("Merged into another record")
+        MOVED = "moved", _("Re-routed to another agency")
 
     resource = models.CharField(_("resource"), max_length=16, choices=Resource.choices)
     public_id = models.UUIDField(_("id"))
@@ -441,6 +451,9 @@ class DeletedRecord(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=8, choices=Reason.choices)
     merged_into = models.UUIDField(_("merged into"), null=True, blank=True)
+    moved_to = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("re-routed to")
+    )
     deleted_at = models.DateTimeField(_("deleted"), auto_now_add=True)
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("why"), blank=True)
@@ -452,9 +465,14 @@ class DeletedRecord(models.Model):
         verbose_name = _("deleted record")
         verbose_name_plural = _("deleted records")
         constraints = [
-            models.UniqueConstraint(fields=["resource", "public_id"], name="deleted_record_once"),
+            # A record is deleted or merged once; it may move between agencies many times.
+            models.UniqueConstraint(
+                fields=["resource", "public_id"], condition=~Q(reason="moved"), name="deleted_record_once"
+            ),
             models.CheckConstraint(
-                condition=Q(reason="deleted", merged_into__isnull=True) | Q(reason="merged", merged_into__isnull=False),
+                condition=Q(reason="deleted", merged_into__isnull=True, moved_to__isnull=True)
+                | Q(reason="merged", merged_into__isnull=False, moved_to__isnull=True)
+                | Q(reason="moved", merged_into__isnull=True, moved_to__isnull=False),
                 name="deleted_record_merge_target",
             ),
         ]

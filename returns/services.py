@@ -186,6 +186,16 @@ def household_reroute(
             to_agency=agency,
             note=justification,
         )
+        # Partners who saw it through the previous agency drop it from their mirrors.
+        DeletedRecord.objects.create(
+            resource=DeletedRecord.Resource.HOUSEHOLD,
+            public_id=locked.public_id,
+            agency_id=previous_agency_id,
+            reason=DeletedRecord.Reason.MOVED,
+            moved_to=agency,
+            deleted_by=rerouted_by,
+            note=justification,
+        )
         case_close_for_reroute(household=locked, closed_by=rerouted_by, note=justification)
         case_open(household=locked, agency=agency, opened_by=rerouted_by)
     return locked

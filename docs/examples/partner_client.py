@@ -5,8 +5,9 @@
 The first run pages through every household (a full sync) and stores the households with the
 run's watermark (the ``X-Sync-Watermark`` header). Every later run asks only for what changed
 since that watermark: ``households/?updated_since=<watermark>`` (upserted into the mirror) and
-``households/deleted/?since=<watermark>`` (removed from it: deleted, or merged into another
-household, which comes back among the changes). Applying a household twice does no harm, so the
+``households/deleted/?since=<watermark>`` (removed from it: deleted, merged into another
+household, which comes back among the changes, or re-routed to an agency the key does not
+see; a tombstone is applied only over an older copy). Applying a household twice does no harm, so the
 watermark may safely lag behind the last change seen. The state file is replaced only at the end
 of a successful run: a run that fails is simply repeated from the same watermark.
 
@@ -124,13 +125,17 @@ def full_sync(api: PartnerApi) -> tuple[dict, str, dict]:
 def incremental_sync(api: PartnerApi, mirror: dict, since: str) -> tuple[dict, str, dict]:
     changed, households_watermark = read_all(api, HOUSEHOLDS, {"updated_since": since})
     removed, deleted_watermark = read_all(api, DELETED_HOUSEHOLDS, {"since": since})
-    summary = {"new": 0, "updated": 0, "deleted": 0, "merged": 0}
+    summary = {"new": 0, "updated": 0, "deleted": 0, "merged": 0, "moved": 0}
     for household in changed:  # upserts: applying one twice changes nothing
         summary["updated" if household["id"] in mirror else "new"] += 1
         mirror[household["id"]] = household
-    for tombstone in removed:  # after the upserts, so that a household changed then deleted ends deleted
-        if mirror.pop(tombstone["id"], None) is not None:
-            summary["merged" if tombstone.get("reason") == "merged" else "deleted"] += 1
+    for tombstone in removed:
+        # After the upserts, and only over an older copy: a household re-routed away and then back
+        # again comes back among the changes, newer than its tombstone.
+        copy = mirror.get(tombstone["id"])
+        if copy is not None and parse_time(copy["updated_at"]) <= parse_time(tombstone["deleted_at"]):
+            del mirror[tombstone["id"]]
+            summary[tombstone.get("reason", "deleted")] += 1
     # Both lists hold every change made before their own watermark: the earlier one holds for both.
     return mirror, min(households_watermark, deleted_watermark, key=parse_time), summary
 

@@ -211,7 +211,11 @@ class HouseholdMergeSerializer(HouseholdRemovalSerializer):
 
 
 class DeletedRecordSerializer(serializers.Serializer):
-    """A tombstone: a record deleted, or merged into another, that a mirror must drop."""
+    """A tombstone: a record deleted, merged into another, or re-routed out of the caller's agencies.
+
+    A mirror drops the record unless its copy was updated after ``deleted_at`` (a household
+    re-routed away and back again comes back through ``updated_since``).
+    """
 
     id = serializers.UUIDField(source="public_id")
     reason = serializers.ChoiceField(choices=DeletedRecord.Reason.choices)

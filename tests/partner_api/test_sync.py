@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 
 from agencies.models import Case
 from returns.models import Household
-from returns.services import household_delete, household_merge, household_update
+from returns.services import household_delete, household_merge, household_reroute, household_update
 from tests.partner_api.conftest import register_iom, register_unhcr
 from tests.problems import problem_of
 
@@ -161,14 +161,22 @@ def test_a_mirror_replaying_updated_since_and_tombstones_ends_equal_to_the_serve
     mirror.update({item["id"]: parse_datetime(item["updated_at"]) for item in items})
     assert mirror == _visible(partner.key.user)
 
-    # And then random creates, updates, deletes and merges happen
+    # And then random creates, updates, deletes, merges and re-routings happen
     for step in range(40):
         alive = list(Household.objects.order_by("pk"))
-        action = rng.choice(["create", "update", "delete", "merge"])
+        action = rng.choice(["create", "update", "delete", "merge", "reroute"])
         if action == "create" or len(alive) < 3:
             create(100 + step)
         elif action == "update":
             household_update(household=rng.choice(alive), updated_by=admin_user, changes={"phone": f"07001{step:05d}"})
+        elif action == "reroute":
+            moved = rng.choice(alive)
+            to_agency = (
+                iom_officer.agency if moved.routed_agency_id == unhcr_officer.agency_id else unhcr_officer.agency
+            )
+            household_reroute(
+                household=moved, rerouted_by=admin_user, agency=to_agency, category="undocumented", justification=NOTE
+            )
         elif action == "delete":
             household_delete(household=rng.choice(alive), deleted_by=admin_user, note=NOTE)
         else:
@@ -179,8 +187,10 @@ def test_a_mirror_replaying_updated_since_and_tombstones_ends_equal_to_the_serve
     changed, next_watermark = _pages(partner, URL, {"updated_since": watermark, "page_size": 3})
     deleted, deleted_watermark = _pages(partner, f"{URL}deleted/", {"since": watermark, "page_size": 3})
     mirror.update({item["id"]: parse_datetime(item["updated_at"]) for item in changed})
-    for tombstone in deleted:
-        mirror.pop(tombstone["id"], None)
+    for tombstone in deleted:  # unless its copy changed after (re-routed away, then back)
+        copy = mirror.get(tombstone["id"])
+        if copy is not None and copy <= parse_datetime(tombstone["deleted_at"]):
+            del mirror[tombstone["id"]]
 
     # Then its mirror is exactly what the server shows it, ids and update times
     assert mirror == _visible(partner.key.user)
@@ -188,6 +198,7 @@ def test_a_mirror_replaying_updated_since_and_tombstones_ends_equal_to_the_serve
     hour_ago = timezone.now() - datetime.timedelta(minutes=59)
     assert all(parse_datetime(item["updated_at"]) > hour_ago for item in changed)
     assert deleted and changed
+    assert {"deleted", "merged", "moved"} <= {tombstone["reason"] for tombstone in deleted}
     # And the watermark it keeps for its next run (the smaller of the two) has moved on
     kept = min(parse_datetime(next_watermark), parse_datetime(deleted_watermark))
     assert kept >= parse_datetime(watermark)
