@@ -482,6 +482,10 @@ def referral_answer(*, referral: Referral, answered_by: User, status: str, respo
         Referral.Status.ACCEPTED: {Referral.Status.COMPLETED},
     }
     with transaction.atomic():
+        # The referring case first, then the referral: the order every service locks them in.
+        source = Case.objects.select_for_update().get(
+            pk=Referral.objects.values("case_id").get(pk=referral.pk)["case_id"]
+        )
         locked = Referral.objects.select_for_update().select_related("case__household", "to_agency").get(pk=referral.pk)
         # Staff of the agency it is addressed to, or a partner's key (its technical user) answering for the partner.
         if answered_by.agency_id != locked.to_agency_id or answered_by.role not in STAFF_ROLES | {User.Role.PARTNER}:
@@ -500,8 +504,11 @@ def referral_answer(*, referral: Referral, answered_by: User, status: str, respo
         locked.responded_by = answered_by
         locked.responded_at = timezone.now()
         locked.save(update_fields=["status", "response", "responded_by", "responded_at", "updated_at"])
+        # The answer changes the referring case: a stale edit of it is then refused, never applied.
+        source.version += 1
+        source.save(update_fields=["version", "updated_at"])
         _event(
-            locked.case,
+            source,
             CaseEvent.Kind.REFERRAL_ANSWERED,
             answered_by,
             note=locked.response,

@@ -102,7 +102,9 @@ def registration_problems(
     if registration.return_type not in reference.return_types:
         problems.add("return_type", "unknown_return_type", _("Choose how the household returned."))
     province = reference.provinces.get(registration.destination_province)
-    if province is None:
+    if not registration.destination_province.strip():
+        problems.add("destination_province", "required", _("Choose the province the household is going to."))
+    elif province is None:
         problems.add(
             "destination_province",
             "unknown_province",

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from agencies.models import Agency, Case, CaseEvent, Referral, User
-from agencies.services import case_transition, referral_answer, referral_make
+from agencies.services import CaseChanged, case_transition, referral_answer, referral_make
 from returns.models import Household
 from returns.problems import Refused
 from returns.services import household_register, household_reroute
@@ -395,7 +395,11 @@ def test_accepting_a_partner_referral_opens_no_case():
 
     referral_answer(referral=referral, answered_by=staff("NRC", User.Role.CASE_WORKER), status="accepted", response="")
 
-    assert list(Case.objects.values_list("pk", "version")) == cases_before
+    # No case is opened; only the referring case moves on a version (the answer is in its history).
+    referring = referral.case_id
+    assert list(Case.objects.values_list("pk", "version")) == [
+        (pk, version + 1 if pk == referring else version) for pk, version in cases_before
+    ]
     assert not Household.objects.visible_to(staff("NRC", User.Role.CASE_WORKER)).exists()
 
 
@@ -512,3 +516,21 @@ def test_rerouting_back_reopens_the_old_case():
     ]
     iom_case = case_of(registered, "IOM")
     assert (iom_case.stage, iom_case.outcome, iom_case.closed_at is not None) == ("closed", "rerouted", True)
+
+
+def test_an_answer_makes_a_stale_edit_of_the_referring_case_fail():
+    registered = unhcr_household()
+    case = case_of(registered, "UNHCR")
+    referral = refer(case, to="NRC", service=Referral.Service.LEGAL_AID, reason="Tazkira.")
+    seen_version = Case.objects.get(pk=case.pk).version
+
+    referral_answer(referral=referral, answered_by=staff("NRC", User.Role.CASE_WORKER), status="accepted", response="")
+
+    with pytest.raises(CaseChanged):
+        case_transition(
+            case=case,
+            transition_code="verify",
+            actor=staff("UNHCR", User.Role.CASE_WORKER),
+            expected_version=seen_version,
+        )
+    assert Case.objects.get(pk=case.pk).stage == "verification"

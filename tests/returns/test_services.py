@@ -609,3 +609,17 @@ def test_filter_without_user_applies_no_office_scope(svc_registry):
     rows = HouseholdFilter(QueryDict(""), queryset=Household.objects.all()).qs
 
     assert {names[row.pk] for row in rows} == ALL
+
+
+def test_a_missing_province_asks_for_one(iom_officer):
+    from returns.registration import RegistrationInvalid
+
+    households_before = Household.objects.count()
+
+    with pytest.raises(RegistrationInvalid) as refused:
+        household_register(registered_by=iom_officer, registration=household(destination_province=""))
+
+    assert [(problem.code, problem.message) for problem in refused.value.problems["destination_province"]] == [
+        ("required", "Choose the province the household is going to.")
+    ]
+    assert Household.objects.count() == households_before
