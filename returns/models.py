@@ -361,6 +361,11 @@ class Member(models.Model):
     def is_head(self) -> bool:
         return self.relationship == self.Relationship.HEAD
 
+    def age_on(self, day) -> int | None:
+        from returns.registration import age_on
+
+        return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
+
 
 class MemberDocument(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="documents")

@@ -22,6 +22,14 @@ LATIN_LETTER = re.compile(r"[A-Za-z]")
 NUMBERED_CLASSES = {"refugee_card", "repatriation_form", "citizen_card"}
 
 
+def age_on(day: datetime.date, *, date_of_birth: datetime.date | None, estimated_age: int | None) -> int | None:
+    """Age in whole years on ``day`` from a date of birth, else the estimated age (or None)."""
+    if date_of_birth is None:
+        return estimated_age
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
+
+
 @dataclass
 class DocumentRegistration:
     document_type: str
@@ -47,10 +55,7 @@ class MemberRegistration:
     specific_needs: list[str] = field(default_factory=list)
 
     def age_on(self, day: datetime.date) -> int | None:
-        if self.date_of_birth is None:
-            return self.estimated_age
-        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
-        return day.year - self.date_of_birth.year - before_birthday
+        return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
 
 
 @dataclass

@@ -124,8 +124,5 @@ class TransitionContext:
         return list(self.case.verifications.all())
 
     def age_of(self, member) -> int | None:
-        if member.date_of_birth is None:
-            return member.estimated_age
-        arrival = self.household.arrival_date
-        born = member.date_of_birth
-        return arrival.year - born.year - ((arrival.month, arrival.day) < (born.month, born.day))
+        """The member's age on arrival."""
+        return member.age_on(self.household.arrival_date)
