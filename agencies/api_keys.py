@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, ApiKey, Scope, User
-from returns.problems import Problem, Refused
+from agencies.problems import Problem, Refused
 
 TECHNICAL_USERNAME_PREFIX = "key-"
 

@@ -35,7 +35,7 @@ class RequestSizeLimitMiddleware:
                 from django.http import JsonResponse
                 from django.utils.translation import gettext as _
 
-                from returns.api.errors import PROBLEM_CONTENT_TYPE, problem_body
+                from agencies.api.errors import PROBLEM_CONTENT_TYPE, problem_body
 
                 body = problem_body(
                     status_code=413,

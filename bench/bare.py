@@ -11,7 +11,7 @@ from rest_framework import generics, serializers
 
 from agencies.models import Agency, Office
 from returns.models import Household, Member, MemberDocument, NeedCode
-from returns.services import REGISTRATION_NUMBER_SEQUENCE
+from returns.services.households import REGISTRATION_NUMBER_SEQUENCE
 
 
 class BareDocumentSerializer(serializers.ModelSerializer):

@@ -148,8 +148,8 @@ def _token(user) -> str:
 
 
 def selectors_measure(result: CasesResult, *, today: datetime.date) -> None:
-    from agencies.models import Case
-    from agencies.selectors import arrivals_per_week, case_filter, caseload_counts, my_cases, with_head_name
+    from returns.models import Case
+    from returns.selectors.cases import arrivals_per_week, case_filter, caseload_counts, my_cases, with_head_name
 
     users = _users()
     manager, worker = users["iom.manager"], users["iom.caseworker"]
@@ -280,7 +280,7 @@ def pages_measure(result: CasesResult, *, host: str, port: int) -> None:
 
 
 def _reception_cases(count: int, *, exclude: set[int]) -> list:
-    from agencies.models import Case
+    from returns.models import Case
 
     return list(
         Case.objects.filter(agency__code="IOM", stage="reception", closed_at__isnull=True)
@@ -292,7 +292,7 @@ def _reception_cases(count: int, *, exclude: set[int]) -> list:
 def transitions_measure(result: CasesResult, *, host: str | None, port: int | None) -> None:
     from django.urls import Resolver404, resolve
 
-    from agencies.services import case_transition
+    from returns.services.cases import case_transition
 
     users = _users()
     worker = users["iom.caseworker"]

@@ -42,10 +42,10 @@ def database_loaded(url: str) -> bool:
     connection = psycopg2.connect(url)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass('agencies_case') IS NOT NULL")
+            cursor.execute("SELECT to_regclass('returns_case') IS NOT NULL")
             if not cursor.fetchone()[0]:
                 return False
-            cursor.execute("SELECT EXISTS (SELECT 1 FROM agencies_case)")
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM returns_case)")
             return cursor.fetchone()[0]
     finally:
         connection.close()

@@ -18,11 +18,11 @@ app.autodiscover_tasks()
 # Asia/Kabul) is already the new day.
 app.conf.beat_schedule = {
     "check-overdue-cases": {
-        "task": "agencies.tasks.check_overdue_cases",
+        "task": "returns.tasks.check_overdue_cases",
         "schedule": crontab(hour=21, minute=30),
     },
     "check-followups-due": {
-        "task": "agencies.tasks.check_followups_due",
+        "task": "returns.tasks.check_followups_due",
         "schedule": crontab(hour=21, minute=45),
     },
 }

@@ -165,7 +165,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["agencies.api.access.ApiKeyRateThrottle", "agencies.api.access.StaffRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "returns.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "agencies.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -176,10 +176,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # Error responses are RFC 9457 problems: documented as application/problem+json (returns.api.errors).
+    # Error responses are RFC 9457 problems: documented as application/problem+json (agencies.api.errors).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "returns.api.errors.problem_responses_in_schema",
+        "agencies.api.errors.problem_responses_in_schema",
     ],
     # Swagger UI (/api/docs/) and ReDoc (/api/redoc/) from drf-spectacular-sidecar's files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

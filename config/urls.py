@@ -15,8 +15,7 @@ urlpatterns = [
     path("api/docs/", api_docs.SwaggerUIView.as_view(), name="api-docs"),
     path("api/redoc/", api_docs.RedocView.as_view(), name="api-redoc"),
     path("api/v1/", include("returns.api.urls")),
-    path("api/v1/", include("agencies.api.urls")),
+    path("api/v1/", include("reports.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("cases/", include("agencies.urls")),
     path("", include("returns.urls")),
 ]

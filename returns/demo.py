@@ -29,25 +29,27 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from agencies.models import (
-    Agency,
+from agencies.models import Agency, Office, User
+from returns.models import (
     Assistance,
     AssistanceType,
     Case,
     CaseEvent,
     GrantRate,
+    Household,
+    HouseholdEvent,
+    Member,
+    MemberDocument,
     MemberVerification,
-    Office,
+    NeedCode,
     Referral,
-    User,
 )
-from agencies.workflows import Workflow, workflow_for_agency
-from agencies.workflows.unhcr_voluntary_repatriation import IRIS_FROM_AGE
-from returns.models import Household, HouseholdEvent, Member, MemberDocument, NeedCode
 from returns.reference import ReferenceData
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 from returns.routing import routing_decide
-from returns.services import REGISTRATION_NUMBER_SEQUENCE
+from returns.services.households import REGISTRATION_NUMBER_SEQUENCE
+from returns.workflows import Workflow, workflow_for_agency
+from returns.workflows.unhcr_voluntary_repatriation import IRIS_FROM_AGE
 
 DEMO_PASSWORD = "returns-demo-2026"  # noqa: S105 - a published demo password, DEBUG only
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from returns.problems import Problem, Refused
+from agencies.problems import Problem, Refused
 from returns.reference import ReferenceData
 
 MAX_AGE = 120
@@ -70,7 +70,7 @@ class HouseholdRegistration:
     members: list[MemberRegistration] = field(default_factory=list)
 
 
-# The registration's refusals are the project's common kind (see returns.problems).
+# The registration's refusals are the project's common kind (see agencies.problems).
 RegistrationProblem = Problem
 
 

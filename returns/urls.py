@@ -1,13 +1,32 @@
 from django.urls import path
 
-from returns import views
+from returns.views import cases, households
 
 app_name = "returns"
 urlpatterns = [
-    path("", views.household_list, name="home"),
-    path("households/", views.household_list, name="household-list"),
-    path("households/register/", views.household_register_page, name="household-register"),
-    path("households/<uuid:public_id>/", views.household_detail, name="household-detail"),
-    path("households/<uuid:public_id>/routed/", views.household_routed, name="household-routed"),
-    path("households/<uuid:public_id>/reroute/", views.household_reroute_page, name="household-reroute"),
+    path("", households.household_list, name="home"),
+    path("households/", households.household_list, name="household-list"),
+    path("households/register/", households.household_register_page, name="household-register"),
+    path("households/<uuid:public_id>/", households.household_detail, name="household-detail"),
+    path("households/<uuid:public_id>/routed/", households.household_routed, name="household-routed"),
+    path("households/<uuid:public_id>/reroute/", households.household_reroute_page, name="household-reroute"),
+    path("cases/mine/", cases.my_cases_page, name="my-cases"),
+    path("cases/referrals/", cases.referrals_inbox, name="referrals"),
+    path("cases/referrals/<uuid:public_id>/answer/", cases.referral_answer_page, name="referral-answer"),
+    path("cases/caseload/", cases.caseload, name="caseload"),
+    path("cases/caseload/assign/", cases.caseload_assign, name="caseload-assign"),
+    path("cases/<uuid:public_id>/", cases.case_detail, name="case-detail"),
+    path(
+        "cases/<uuid:public_id>/transitions/<slug:transition_code>/",
+        cases.case_transition_page,
+        name="case-transition",
+    ),
+    path("cases/<uuid:public_id>/assistance/", cases.case_assistance_record, name="case-assistance"),
+    path(
+        "cases/<uuid:public_id>/assistance/<uuid:assistance_id>/decision/",
+        cases.case_assistance_decide,
+        name="case-assistance-decide",
+    ),
+    path("cases/<uuid:public_id>/referrals/", cases.case_referral_make, name="case-referral"),
+    path("cases/<uuid:public_id>/assign/", cases.case_assign_page, name="case-assign"),
 ]

@@ -1,4 +1,4 @@
-from returns.services import household_register
+from returns.services.households import household_register
 from tests.factories import household, member, por_card
 
 

@@ -1,14 +1,5 @@
-"""The agencies app's models: who works in the operation, and the cases they take through workflows."""
+"""The agencies app's models: who works in the operation, where, and what partners may receive."""
 
-from agencies.models.cases import (
-    Assistance,
-    AssistanceType,
-    Case,
-    CaseEvent,
-    GrantRate,
-    MemberVerification,
-    Referral,
-)
 from agencies.models.organisation import (
     ALL_AGENCIES,
     Agency,
@@ -27,19 +18,12 @@ __all__ = [
     "SHAREABLE_FIELDS",
     "Agency",
     "ApiKey",
-    "Assistance",
-    "AssistanceType",
-    "Case",
-    "CaseEvent",
     "Country",
     "DataSharingAgreement",
     "District",
-    "GrantRate",
     "IdempotencyRecord",
-    "MemberVerification",
     "Office",
     "Province",
-    "Referral",
     "Scope",
     "StaffUserManager",
     "User",

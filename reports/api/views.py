@@ -4,11 +4,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from agencies.api.base import ApiView
+from agencies.api.openapi import ERRORS, READ_ERRORS, with_errors
 from agencies.models import Scope
 from reports.api.serializers import ReturnStatisticsSerializer, StatisticsQuerySerializer
 from reports.selectors import return_statistics
-from returns.api.openapi import ERRORS, READ_ERRORS, with_errors
-from returns.api.views import ApiView
 
 
 class ReturnStatisticsView(ApiView):

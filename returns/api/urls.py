@@ -1,11 +1,33 @@
 from django.urls import path
 
-from returns.api import views
+from returns.api import reference
+from returns.api.views import cases, households
 
 app_name = "api"
 urlpatterns = [
-    path("households/", views.HouseholdListCreateView.as_view(), name="household-list"),
-    path("households/deleted/", views.HouseholdDeletedListView.as_view(), name="household-deleted"),
-    path("households/<uuid:id>/", views.HouseholdDetailView.as_view(), name="household-detail"),
-    path("households/<uuid:id>/merge/", views.HouseholdMergeView.as_view(), name="household-merge"),
+    path("households/", households.HouseholdListCreateView.as_view(), name="household-list"),
+    path("households/deleted/", households.HouseholdDeletedListView.as_view(), name="household-deleted"),
+    path("households/<uuid:id>/", households.HouseholdDetailView.as_view(), name="household-detail"),
+    path("households/<uuid:id>/merge/", households.HouseholdMergeView.as_view(), name="household-merge"),
+    path("cases/", cases.CaseListView.as_view(), name="case-list"),
+    path("cases/assign/", cases.CaseAssignView.as_view(), name="case-assign"),
+    path("cases/deleted/", cases.CaseDeletedListView.as_view(), name="case-deleted"),
+    path("cases/<uuid:id>/", cases.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<uuid:id>/events/", cases.CaseEventListView.as_view(), name="case-events"),
+    path("cases/<uuid:id>/transitions/", cases.CaseTransitionView.as_view(), name="case-transitions"),
+    path("cases/<uuid:id>/assistance/", cases.CaseAssistanceView.as_view(), name="case-assistance"),
+    path("cases/<uuid:id>/referrals/", cases.CaseReferralCreateView.as_view(), name="case-referrals"),
+    path("assistance/<uuid:id>/decision/", cases.AssistanceDecisionView.as_view(), name="assistance-decision"),
+    path("referrals/", cases.ReferralListView.as_view(), name="referral-list"),
+    path("referrals/<uuid:id>/answer/", cases.ReferralAnswerView.as_view(), name="referral-answer"),
+    # Reference data: read-only code lists.
+    path("reference/agencies/", reference.AgencyListView.as_view(), name="reference-agencies"),
+    path("reference/offices/", reference.OfficeListView.as_view(), name="reference-offices"),
+    path("reference/provinces/", reference.ProvinceListView.as_view(), name="reference-provinces"),
+    path("reference/districts/", reference.DistrictListView.as_view(), name="reference-districts"),
+    path("reference/countries/", reference.CountryListView.as_view(), name="reference-countries"),
+    path("reference/document-types/", reference.DocumentTypeListView.as_view(), name="reference-document-types"),
+    path("reference/return-types/", reference.ReturnTypeListView.as_view(), name="reference-return-types"),
+    path("reference/need-codes/", reference.NeedCodeListView.as_view(), name="reference-need-codes"),
+    path("reference/assistance-types/", reference.AssistanceTypeListView.as_view(), name="reference-assistance-types"),
 ]

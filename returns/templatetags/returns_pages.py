@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 
 from returns.reference import reference_data
-from returns.services import user_can_register
+from returns.services.households import user_can_register
 
 register = template.Library()
 

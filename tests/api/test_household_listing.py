@@ -17,10 +17,10 @@ from rest_framework.test import APIRequestFactory
 from agencies.models import Agency, User
 from agencies.models.partners import Scope
 from returns.api.listing import HouseholdListing
-from returns.api.serializers import HouseholdSerializer
-from returns.api.views import shared_loading
+from returns.api.serializers.households import HouseholdSerializer
+from returns.api.views.households import shared_loading
 from returns.models import Household, Member, NeedCode
-from returns.selectors import household_for_answer
+from returns.selectors.households import household_for_answer
 from tests.partner_infra.keys import agreement, issue, key_client
 
 pytestmark = pytest.mark.django_db

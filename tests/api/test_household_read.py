@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from returns.services import household_register
+from returns.services.households import household_register
 from tests.factories import household, member, por_card
 from tests.problems import problem_of
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from agencies.models import Assistance, Case, User
-from returns.models import Household
-from returns.services import household_register
+from agencies.models import User
+from returns.models import Assistance, Case, Household
+from returns.services.households import household_register
 from tests.factories import DEMO_PASSWORD, UserFactory, household, member, por_card
 
 # Screenshots for a human to look at: /tmp/case.png and /tmp/caseload.png.

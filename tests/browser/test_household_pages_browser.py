@@ -3,7 +3,7 @@
 import pytest
 
 from returns.models import Household, HouseholdEvent
-from returns.services import household_register
+from returns.services.households import household_register
 from tests.browser.test_register_browser import log_in
 from tests.factories import UserFactory, household, member
 

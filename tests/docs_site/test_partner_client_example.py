@@ -18,7 +18,7 @@ from django.utils import timezone
 from agencies.api_keys import api_key_issue
 from agencies.models import Agency, DataSharingAgreement, Scope
 from returns.models import Household
-from returns.services import household_delete, household_merge, household_register, household_update
+from returns.services.households import household_delete, household_merge, household_register, household_update
 from tests.factories import UserFactory, household, member, por_card
 from tests.partner_infra.keys import administrator
 

@@ -24,9 +24,10 @@ from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
-from agencies import tasks
-from agencies.models import Agency, Case, CaseEvent, User
-from returns.services import household_register
+from agencies.models import Agency, User
+from returns import tasks
+from returns.models import Case, CaseEvent
+from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
 
 CELERY = Path(sys.executable).with_name("celery")

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Agency, ApiKey, DataSharingAgreement, User
 from returns.reference import reference_data
-from returns.services import household_register
+from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
 
 ALL_SCOPES = ["households:read", "households:write", "cases:read", "referrals:write", "reports:read"]

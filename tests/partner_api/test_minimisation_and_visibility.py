@@ -4,8 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from agencies.models import Case, Referral
-from agencies.services import referral_make
+from returns.models import Case, Referral
+from returns.services.cases import referral_make
 from tests.partner_api.conftest import ALL_SCOPES, register_iom, register_unhcr
 from tests.problems import problem_of
 

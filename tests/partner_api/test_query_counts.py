@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from agencies.models import Case, Referral
-from agencies.services import referral_make
-from returns.services import household_delete
+from returns.models import Case, Referral
+from returns.services.cases import referral_make
+from returns.services.households import household_delete
 from tests.partner_api.conftest import register_unhcr
 
 NOTE = "Registered twice at the border"

@@ -6,8 +6,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from agencies.api.access import ANY_KEY, ScopeRequired
+from agencies.api.base import ApiView
 from agencies.models import Scope
-from returns.api.views import ApiView
 from tests.partner_api.conftest import ALL_SCOPES
 from tests.problems import problem_of
 

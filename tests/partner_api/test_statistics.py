@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from reports.disclosure import Cell, suppress
-from returns.services import household_register
+from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
 
 URL = "/api/v1/statistics/returns/"

@@ -6,9 +6,8 @@ import random
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from agencies.models import Case
-from returns.models import Household
-from returns.services import household_delete, household_merge, household_reroute, household_update
+from returns.models import Case, Household
+from returns.services.households import household_delete, household_merge, household_reroute, household_update
 from tests.partner_api.conftest import register_iom, register_unhcr
 from tests.problems import problem_of
 

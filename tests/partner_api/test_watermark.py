@@ -2,7 +2,7 @@
 
 This test commits for real (two connections), so the database is flushed after it;
 ``serialized_rollback`` restores the reference data the migrations loaded, as in
-tests/agencies/test_concurrency.py.
+tests/returns/cases/test_concurrency.py.
 """
 
 import threading

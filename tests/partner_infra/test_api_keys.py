@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from agencies.api_keys import api_key_revoke
 from agencies.models import ApiKey, User
-from returns.problems import Refused
+from agencies.problems import Refused
 from tests.partner_infra.keys import issue, key_client
 from tests.partner_infra.urls import PROBE_URL
 from tests.problems import problem_of

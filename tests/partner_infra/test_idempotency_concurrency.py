@@ -3,7 +3,7 @@ threads, each with its own PostgreSQL connection, released together by a barrier
 household is created and all twenty get the same answer.
 
 These tests commit for real, so the database is flushed after each; ``serialized_rollback``
-reloads the reference data the migrations loaded (as tests/agencies/test_concurrency.py does).
+reloads the reference data the migrations loaded (as tests/returns/cases/test_concurrency.py does).
 """
 
 import json

@@ -5,8 +5,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from agencies.api.access import api_key_of
+from agencies.api.base import ApiView
 from config.urls import urlpatterns as project_urlpatterns
-from returns.api.views import ApiView
 
 PROBE_URL = "/api/v1/probe/"
 

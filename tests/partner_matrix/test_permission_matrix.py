@@ -21,7 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from agencies.api.access import ANY_KEY
-from agencies.models import Case, User
+from agencies.models import User
+from returns.models import Case
 from tests.api.payloads import household_json
 from tests.partner_matrix.world import PARTNER, PARTNER_SOURCES, PRINCIPALS, Principal, World, build_world
 
@@ -30,7 +31,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 FIELD_OFFICER, CASE_WORKER, MANAGER = User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER
 COORDINATOR, ADMIN = User.Role.COORDINATOR, User.Role.ADMIN
-CASE_STAFF = {FIELD_OFFICER, CASE_WORKER, MANAGER}  # agencies.services.STAFF_ROLES
+CASE_STAFF = {FIELD_OFFICER, CASE_WORKER, MANAGER}  # returns.services.cases.STAFF_ROLES
 REGISTERING = {FIELD_OFFICER, CASE_WORKER, MANAGER, ADMIN}  # and partners' keys with households:write
 
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from agencies.models import Agency, Assistance, AssistanceType, Case, Referral, Scope, User
-from agencies.services import assistance_record, referral_make
-from returns.models import Household
-from returns.services import household_register
+from agencies.models import Agency, Scope, User
+from returns.models import Assistance, AssistanceType, Case, Household, Referral
+from returns.services.cases import assistance_record, referral_make
+from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
 from tests.partner_infra.keys import administrator, agreement, issue
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.api_keys import api_key_issue
-from agencies.models import Agency, AssistanceType, Case, DataSharingAgreement, User
-from agencies.services import assistance_record, case_transition, referral_make
-from returns.models import Household, HouseholdEvent, RoutingRule, RoutingRuleSet
-from returns.services import household_delete, household_register
+from agencies.models import Agency, DataSharingAgreement, User
+from returns.models import AssistanceType, Case, Household, HouseholdEvent, RoutingRule, RoutingRuleSet
+from returns.services.cases import assistance_record, case_transition, referral_make
+from returns.services.households import household_delete, household_register
 from tests.factories import UserFactory, household, member, por_card
 
 PROJECT_APPS = {"agencies", "returns"}
@@ -124,12 +124,12 @@ def test_every_project_model_is_registered():
         "returns.RoutingRuleSet",
         "returns.Household",
         "returns.HouseholdEvent",
-        "agencies.Case",
-        "agencies.CaseEvent",
-        "agencies.AssistanceType",
-        "agencies.Assistance",
-        "agencies.Referral",
-        "agencies.MemberVerification",
+        "returns.Case",
+        "returns.CaseEvent",
+        "returns.AssistanceType",
+        "returns.Assistance",
+        "returns.Referral",
+        "returns.MemberVerification",
         "agencies.DataSharingAgreement",
         "agencies.ApiKey",
         "returns.DeletedRecord",

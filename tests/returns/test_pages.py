@@ -10,7 +10,7 @@ from django.utils.html import escape
 from agencies.models import User
 from returns.models import Household, HouseholdEvent, Member, MemberDocument
 from returns.reference import reference_data
-from returns.services import household_register
+from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
 
 pytestmark = pytest.mark.django_db
@@ -435,7 +435,7 @@ def test_the_unhcr_officer_finds_the_household_in_the_list(client, unhcr_officer
 
 def test_the_list_is_paginated_keeping_the_filters(client, unhcr_officer, monkeypatch):
     # Given three households and two per page
-    monkeypatch.setattr("returns.views.HOUSEHOLDS_PER_PAGE", 2)
+    monkeypatch.setattr("returns.views.households.HOUSEHOLDS_PER_PAGE", 2)
     numbers = [register(unhcr_officer).registration_number for _index in range(3)]
     client.force_login(unhcr_officer)
 

@@ -16,7 +16,7 @@ from returns.reference import reference_data, reference_invalidate
 from returns.registration import DocumentRegistration, HouseholdRegistration
 from returns.routing import FACTS, RoutingUndecided, conditions_errors, routing_facts
 from returns.rule_sets import rule_set_activate, rule_set_copy
-from returns.services import household_register
+from returns.services.households import household_register
 from tests.factories import UserFactory, acc, amayesh_card, household, member, por_card, vrf
 
 # A fixed arrival day (the Islam Qala peak) keeps the birthday and expiry boundaries exact.

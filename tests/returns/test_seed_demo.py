@@ -10,11 +10,20 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from agencies.models import Assistance, AssistanceType, Case, CaseEvent, MemberVerification, User
-from agencies.services import assistance_record, case_transition
-from agencies.workflows import all_workflows, workflow_for_agency
+from agencies.models import User
 from returns.demo import DEMO_PASSWORD
-from returns.models import Household, HouseholdEvent, Member, MemberDocument, NeedCode
+from returns.models import (
+    Assistance,
+    AssistanceType,
+    Case,
+    CaseEvent,
+    Household,
+    HouseholdEvent,
+    Member,
+    MemberDocument,
+    MemberVerification,
+    NeedCode,
+)
 from returns.reference import reference_data
 from returns.registration import (
     DocumentRegistration,
@@ -23,6 +32,8 @@ from returns.registration import (
     registration_problems,
 )
 from returns.routing import routing_decide
+from returns.services.cases import assistance_record, case_transition
+from returns.workflows import all_workflows, workflow_for_agency
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from agencies.models import Agency, Office, User
-from returns.filters import HouseholdFilter
+from returns.filters.households import HouseholdFilter
 from returns.models import Household, HouseholdEvent, Member, MemberDocument, NeedCode
 from returns.registration import DocumentRegistration, MemberRegistration
-from returns.selectors import household_filter
-from returns.services import household_register, household_reroute
+from returns.selectors.households import household_filter
+from returns.services.households import household_register, household_reroute
 from tests.factories import UserFactory, household, member, por_card
 
 ARRIVAL = datetime.date(2025, 7, 4)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from agencies.api_keys import api_key_issue
 from agencies.models import Agency, Scope, User
-from returns.problems import Refused
+from agencies.problems import Refused
 
 
 class Command(BaseCommand):

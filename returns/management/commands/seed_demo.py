@@ -12,10 +12,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from agencies.workflows import workflow_for_agency
 from returns.demo import DEMO_PASSWORD, DEMO_USERS, LoadReport, demo_caseload_load, demo_users_ensure, registry_clear
 from returns.models import Household
 from returns.reference import reference_data, reference_invalidate
+from returns.workflows import workflow_for_agency
 
 
 class Command(BaseCommand):

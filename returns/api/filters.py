@@ -1,0 +1,103 @@
+"""Filters of the API that the pages do not share (cases use ``returns.filters.cases.CaseFilter``): referrals and
+reference data."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Country, District, Office, Province
+from returns.models import AssistanceType, DocumentType, NeedCode, Referral, ReturnType
+
+
+class ReferralFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Referral.Status.choices, label=_("Status"))
+    service = django_filters.ChoiceFilter(choices=Referral.Service.choices, label=_("Service"))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601); oldest change first")
+    )
+    direction = django_filters.ChoiceFilter(
+        choices=[("made", _("Made by my agency")), ("received", _("Addressed to my agency"))],
+        method="filter_direction",
+        label=_("Direction"),
+    )
+
+    class Meta:
+        model = Referral
+        fields = ["status", "service", "direction", "updated_since"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def filter_direction(self, queryset, name, value):
+        agency_id = getattr(self.user, "agency_id", None)
+        if value == "made":
+            return queryset.filter(from_agency_id=agency_id)
+        return queryset.filter(to_agency_id=agency_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------------------------
+
+
+class AgencyFilter(django_filters.FilterSet):
+    class Meta:
+        model = Agency
+        fields = ["kind", "receives_routed_households"]
+
+
+class OfficeFilter(django_filters.FilterSet):
+    agency = django_filters.CharFilter(field_name="agency__code", label=_("Agency code"))
+    province = django_filters.CharFilter(field_name="province_id", label=_("Province P-code"))
+
+    class Meta:
+        model = Office
+        fields = ["kind", "agency", "province", "is_active"]
+
+
+class ProvinceFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains", label=_("Name contains"))
+
+    class Meta:
+        model = Province
+        fields = ["name"]
+
+
+class DistrictFilter(django_filters.FilterSet):
+    province = django_filters.CharFilter(field_name="province_id", label=_("Province P-code"))
+
+    class Meta:
+        model = District
+        fields = ["province"]
+
+
+class CountryFilter(django_filters.FilterSet):
+    class Meta:
+        model = Country
+        fields = ["is_common_departure"]
+
+
+class DocumentTypeFilter(django_filters.FilterSet):
+    class Meta:
+        model = DocumentType
+        fields = ["routing_class", "has_expiry"]
+
+
+class ReturnTypeFilter(django_filters.FilterSet):
+    class Meta:
+        model = ReturnType
+        fields = ["is_forced"]
+
+
+class NeedCodeFilter(django_filters.FilterSet):
+    class Meta:
+        model = NeedCode
+        fields = ["scheme", "is_active"]
+
+
+class AssistanceTypeFilter(django_filters.FilterSet):
+    agency = django_filters.CharFilter(field_name="agency__code", label=_("Agency code"))
+
+    class Meta:
+        model = AssistanceType
+        fields = ["agency", "is_cash", "is_grant", "is_active"]

@@ -1,0 +1,190 @@
+"""Reference data over the API: agencies, offices, places and code lists, read-only.
+
+Any member of staff, and any valid partner key (whatever its scopes), may read them: they hold no
+personal data, and a partner needs them to make sense of the codes in households and cases.
+Each list is cursor-paginated in the order of its code (or id), with a few filters.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from agencies.api.access import ANY_KEY
+from agencies.api.base import ApiView
+from agencies.api.openapi import INVALID_FILTER, READ_ERRORS, with_errors
+from agencies.api.pagination import StableCursorPagination
+from agencies.models import Agency, Country, District, Office, Province
+from returns.api import filters
+from returns.models import AssistanceType, DocumentType, NeedCode, ReturnType
+
+TAGS = ["reference data"]
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["code", "name", "kind", "receives_routed_households"]
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    province = serializers.CharField(source="province_id", help_text=_("P-code."))
+    agency = serializers.CharField(source="agency.code", allow_null=True, help_text=_("null: a shared place."))
+
+    class Meta:
+        model = Office
+        fields = ["code", "name", "kind", "province", "agency", "is_active"]
+
+
+class ProvinceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["pcode", "name", "name_local"]
+
+
+class DistrictSerializer(serializers.ModelSerializer):
+    province = serializers.CharField(source="province_id", help_text=_("P-code."))
+
+    class Meta:
+        model = District
+        fields = ["pcode", "province", "name"]
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["code", "name", "is_common_departure"]
+
+
+class DocumentTypeSerializer(serializers.ModelSerializer):
+    issuing_country = serializers.CharField(source="issuing_country_id", allow_null=True)
+
+    class Meta:
+        model = DocumentType
+        fields = ["code", "name", "routing_class", "issuing_country", "has_expiry"]
+
+
+class ReturnTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReturnType
+        fields = ["code", "name", "is_forced"]
+
+
+class NeedCodeSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent.code", allow_null=True)
+
+    class Meta:
+        model = NeedCode
+        fields = ["code", "scheme", "name", "parent", "is_active"]
+
+
+class AssistanceTypeSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.code")
+
+    class Meta:
+        model = AssistanceType
+        fields = ["agency", "code", "name", "is_cash", "is_grant", "unit", "is_active"]
+
+
+class ByCode(StableCursorPagination):
+    ordering = ("code",)
+    page_size = 100
+
+
+class ByPcode(ByCode):
+    ordering = ("pcode",)
+
+
+class ById(ByCode):
+    ordering = ("id",)
+
+
+class ReferenceListView(ApiView):
+    """A read-only list: ``queryset`` filtered by ``filterset_class``, paginated by ``pagination_class``."""
+
+    required_scopes = {"GET": ANY_KEY}
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = ByCode
+
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def reference_schema(operation_id: str, summary: str, serializer):
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"reference_{operation_id}_list",
+            tags=TAGS,
+            summary=summary,
+            description=_("Read-only; any member of staff or any valid API key. Cursor pagination: follow `next`."),
+            responses=with_errors({200: serializer(many=True), 400: INVALID_FILTER}, *READ_ERRORS),
+        )
+    )
+
+
+@reference_schema("agencies", _("List agencies and partner organisations"), AgencySerializer)
+class AgencyListView(ReferenceListView):
+    queryset = Agency.objects.all()
+    serializer_class = AgencySerializer
+    filterset_class = filters.AgencyFilter
+
+
+@reference_schema("offices", _("List offices and crossing points"), OfficeSerializer)
+class OfficeListView(ReferenceListView):
+    queryset = Office.objects.select_related("agency")
+    serializer_class = OfficeSerializer
+    filterset_class = filters.OfficeFilter
+
+
+@reference_schema("provinces", _("List provinces"), ProvinceSerializer)
+class ProvinceListView(ReferenceListView):
+    queryset = Province.objects.all()
+    serializer_class = ProvinceSerializer
+    filterset_class = filters.ProvinceFilter
+    pagination_class = ByPcode
+
+
+@reference_schema("districts", _("List districts"), DistrictSerializer)
+class DistrictListView(ReferenceListView):
+    queryset = District.objects.all()
+    serializer_class = DistrictSerializer
+    filterset_class = filters.DistrictFilter
+    pagination_class = ByPcode
+
+
+@reference_schema("countries", _("List countries"), CountrySerializer)
+class CountryListView(ReferenceListView):
+    queryset = Country.objects.all()
+    serializer_class = CountrySerializer
+    filterset_class = filters.CountryFilter
+
+
+@reference_schema("document_types", _("List document types"), DocumentTypeSerializer)
+class DocumentTypeListView(ReferenceListView):
+    queryset = DocumentType.objects.all()
+    serializer_class = DocumentTypeSerializer
+    filterset_class = filters.DocumentTypeFilter
+
+
+@reference_schema("return_types", _("List return types"), ReturnTypeSerializer)
+class ReturnTypeListView(ReferenceListView):
+    queryset = ReturnType.objects.all()
+    serializer_class = ReturnTypeSerializer
+    filterset_class = filters.ReturnTypeFilter
+
+
+@reference_schema("need_codes", _("List specific-needs codes"), NeedCodeSerializer)
+class NeedCodeListView(ReferenceListView):
+    queryset = NeedCode.objects.select_related("parent")
+    serializer_class = NeedCodeSerializer
+    filterset_class = filters.NeedCodeFilter
+    pagination_class = ById
+
+
+@reference_schema("assistance_types", _("List assistance types"), AssistanceTypeSerializer)
+class AssistanceTypeListView(ReferenceListView):
+    queryset = AssistanceType.objects.select_related("agency")
+    serializer_class = AssistanceTypeSerializer
+    filterset_class = filters.AssistanceTypeFilter
+    pagination_class = ById

@@ -1,0 +1,1 @@
+"""API serializers: ``households`` and ``cases`` (with assistance and referrals)."""

@@ -1,0 +1,348 @@
+"""Shapes of the cases API: cases with the transitions the caller may fire, history, assistance, referrals.
+
+Input serializers only parse JSON (types, formats, codes to rows); whether an action is allowed is
+decided by ``returns.services.cases``, the same functions the pages call, so both refuse with the same
+codes and messages. Money is a decimal string with its currency (``"750.00"``, ``"USD"``), never
+a float.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.forms.utils import pretty_name
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agencies.api.access import MinimisedFieldsMixin
+from agencies.models import Agency, Office, User
+from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, Referral
+from returns.workflows import workflow_named
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------
+
+
+class ReferralHouseholdSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", help_text=_("The household's id in /api/v1/households/."))
+    registration_number = serializers.CharField()
+
+
+class CaseHouseholdSerializer(MinimisedFieldsMixin, ReferralHouseholdSerializer):
+    # A partner gets the registration number only if its agreement shares the household's.
+    shared_resource = "household"
+
+
+class CaseSerializer(MinimisedFieldsMixin, serializers.Serializer):
+    """A case as listed: where it stands in its agency's workflow and who works on it.
+
+    A partner's key receives only the fields its data-sharing agreement shares (the others are
+    absent); ``id``, ``household``, ``agency`` and ``updated_at`` are always given.
+    """
+
+    shared_resource = "case"
+    shared_as = {"due_date": "stage_due_date"}
+
+    id = serializers.UUIDField(source="public_id")
+    case_number = serializers.CharField()
+    household = CaseHouseholdSerializer()
+    agency = serializers.CharField(source="agency.code", help_text=_("UNHCR or IOM."))
+    office = serializers.CharField(source="office.code", help_text=_("Where the household was registered."))
+    workflow = serializers.CharField(help_text=_("e.g. unhcr_voluntary_repatriation, iom_post_arrival."))
+    stage = serializers.CharField()
+    stage_label = serializers.SerializerMethodField()
+    due_date = serializers.DateField(source="stage_due_date", allow_null=True, help_text=_("The current stage's."))
+    overdue = serializers.SerializerMethodField(help_text=_("Open and past the current stage's due date."))
+    assigned_to = serializers.CharField(source="assigned_to.username", allow_null=True, help_text=_("A username."))
+    is_vulnerable = serializers.BooleanField()
+    opened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.SerializerMethodField()
+    version = serializers.IntegerField(
+        help_text=_("Send it back with a transition: a stale version is refused with 409 `case_changed`.")
+    )
+    updated_at = serializers.DateTimeField()
+
+    def get_stage_label(self, case: Case) -> str:
+        return str(workflow_named(case.workflow).stage(case.stage).label)
+
+    def get_overdue(self, case: Case) -> bool:
+        today = self.context.get("today") or timezone.localdate()
+        return case.closed_at is None and case.stage_due_date is not None and case.stage_due_date < today
+
+    @extend_schema_field(serializers.ChoiceField(choices=Case.Outcome.choices, allow_null=True))
+    def get_outcome(self, case: Case) -> str | None:
+        return case.outcome or None
+
+
+class ChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+INPUT_TYPES = (
+    # Most specific first: MultipleChoiceField is a ChoiceField.
+    (forms.MultipleChoiceField, "multiple_choice"),
+    (forms.ChoiceField, "choice"),
+    (forms.BooleanField, "boolean"),
+    (forms.DateField, "date"),
+    (forms.IntegerField, "integer"),
+    (forms.DecimalField, "decimal"),
+)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    """One field of a transition's form, to send in ``inputs`` under its ``name``."""
+
+    name = serializers.CharField(help_text=_("The key in `inputs`, e.g. documents_checked, iris_<member id>."))
+    type = serializers.ChoiceField(
+        choices=[kind for _field, kind in INPUT_TYPES] + ["string"],
+        help_text=_(
+            "boolean: true or false; choice: one `value` of `choices`; multiple_choice: a list of them; "
+            "date: YYYY-MM-DD; string: text."
+        ),
+    )
+    label = serializers.CharField()
+    required = serializers.BooleanField(help_text=_("For a boolean: it must be true."))
+    choices = ChoiceSerializer(many=True, allow_null=True)
+    help_text = serializers.CharField()
+
+    def to_representation(self, named_field):
+        name, field = named_field
+        kind = next((kind for field_class, kind in INPUT_TYPES if isinstance(field, field_class)), "string")
+        choices = None
+        if isinstance(field, forms.ChoiceField):
+            choices = [{"value": str(value), "label": str(label)} for value, label in field.choices if value != ""]
+        return {
+            "name": name,
+            "type": kind,
+            "label": str(field.label if field.label is not None else pretty_name(name)),
+            "required": field.required,
+            "choices": choices,
+            "help_text": str(field.help_text),
+        }
+
+
+class AllowedTransitionSerializer(serializers.Serializer):
+    """A transition the caller may fire from the case's stage now; guards are checked when it is fired."""
+
+    code = serializers.CharField(help_text=_("Send as `transition`."))
+    label = serializers.CharField()
+    target = serializers.CharField(help_text=_("The stage the case goes to."))
+    target_label = serializers.CharField()
+    inputs = TransitionInputSerializer(many=True)
+
+    def to_representation(self, allowed):
+        # ``allowed`` is one (transition, form class) pair of ``returns.services.cases.allowed_transitions``.
+        transition, form_class = allowed
+        workflow = self.context["workflow"]
+        return {
+            "code": transition.code,
+            "label": str(transition.label),
+            "target": transition.target,
+            "target_label": str(workflow.stage(transition.target).label),
+            "inputs": [TransitionInputSerializer().to_representation(item) for item in form_class.base_fields.items()],
+        }
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """A case with the transitions the caller may fire now, each with the inputs it needs.
+
+    Pass ``allowed_transitions`` (from ``returns.services.cases.allowed_transitions``) in the context.
+    """
+
+    allowed_transitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(AllowedTransitionSerializer(many=True))
+    def get_allowed_transitions(self, case: Case) -> list:
+        context = {"workflow": workflow_named(case.workflow)}
+        return AllowedTransitionSerializer(self.context["allowed_transitions"], many=True, context=context).data
+
+
+class CaseEventSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CaseEvent.Kind.choices)
+    kind_label = serializers.CharField(source="get_kind_display")
+    actor = serializers.CharField(
+        source="actor.username", allow_null=True, help_text=_("A username; null: the system.")
+    )
+    created_at = serializers.DateTimeField()
+    transition = serializers.CharField()
+    from_stage = serializers.CharField()
+    to_stage = serializers.CharField()
+    note = serializers.CharField()
+    details = serializers.DictField(help_text=_("What else the event records, e.g. the assistance or referral id."))
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    transition = serializers.CharField(help_text=_("A `code` from the case's `allowed_transitions`."))
+    version = serializers.IntegerField(
+        min_value=1, help_text=_("The case's `version` as last read; if it has changed since: 409, nothing done.")
+    )
+    inputs = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=_(
+            'The transition\'s inputs by `name`, e.g. {"documents_checked": true, "iris_<member id>": "clear"}.'
+        ),
+    )
+
+
+class CaseAssignSerializer(serializers.Serializer):
+    cases = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=500)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        allow_null=True,
+        help_text=_("A colleague's username; null to unassign."),
+    )
+
+
+class CaseAssignResultSerializer(serializers.Serializer):
+    changed = serializers.IntegerField(help_text=_("How many cases changed hands (already assigned ones did not)."))
+
+
+# ---------------------------------------------------------------------------------------------
+# Assistance
+# ---------------------------------------------------------------------------------------------
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount as a decimal string; a JSON float is refused so that no cent is lost on the way."""
+
+    default_error_messages = {"float": _('Send the amount as a string, e.g. "750.00".')}
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        return super().to_internal_value(data)
+
+
+class AssistanceSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    case = serializers.UUIDField(source="case.public_id")
+    assistance_type = serializers.CharField(source="assistance_type.code")
+    assistance_type_name = serializers.CharField(source="assistance_type.name")
+    is_cash = serializers.BooleanField(source="assistance_type.is_cash")
+    member = serializers.UUIDField(source="member.public_id", allow_null=True, help_text=_("null: the household."))
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=2)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.CharField(help_text=_("ISO 4217, e.g. USD; blank when there is no value."))
+    delivered_on = serializers.DateField()
+    office = serializers.CharField(source="office.code")
+    recorded_by = serializers.CharField(source="recorded_by.username")
+    recorded_at = serializers.DateTimeField()
+    approval = serializers.ChoiceField(choices=Assistance.Approval.choices)
+    needs_manager_approval = serializers.BooleanField()
+    approved_by = serializers.CharField(source="approved_by.username", allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+
+
+class AssistanceRecordSerializer(serializers.Serializer):
+    """Assistance given. Codes are resolved against the case (pass ``case`` and ``user`` in the context)."""
+
+    assistance_type = serializers.CharField(help_text=_("A code of the agency's catalogue, e.g. cash_grant, nfi_kit."))
+    delivered_on = serializers.DateField(required=False, help_text=_("Default: today."))
+    office = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Office.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Office code; default: the user's office."),
+    )
+    quantity = MoneyField(max_digits=10, decimal_places=2, required=False, default=Decimal(1))
+    value = MoneyField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("A decimal string. For the repatriation grant, leave it out: it comes from the grant rates."),
+    )
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+    member = serializers.UUIDField(required=False, allow_null=True, default=None, help_text=_("null: the household."))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_assistance_type(self, code: str) -> AssistanceType:
+        found = AssistanceType.objects.filter(agency_id=self.context["case"].agency_id, code=code).first()
+        if found is None:
+            raise serializers.ValidationError(
+                _("Choose assistance from your agency's catalogue."), code="invalid_choice"
+            )
+        return found
+
+    def validate_member(self, public_id) -> Member | None:
+        return _household_member(self.context["case"], public_id)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("delivered_on", timezone.localdate())
+        attrs["office"] = attrs.get("office") or self.context["user"].office
+        if attrs["office"] is None:
+            raise serializers.ValidationError({"office": [_("Say at which office it was given.")]}, code="required")
+        return attrs
+
+
+def _household_member(case: Case, public_id) -> Member | None:
+    if public_id is None:
+        return None
+    found = Member.objects.filter(household_id=case.household_id, public_id=public_id).first()
+    if found is None:
+        raise serializers.ValidationError(_("Choose a member of this household."), code="invalid_choice")
+    return found
+
+
+class AssistanceDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(help_text=_("true approves, false rejects (then say why in `note`)."))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals
+# ---------------------------------------------------------------------------------------------
+
+
+class ReferralSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    case = serializers.UUIDField(
+        source="case.public_id", help_text=_("The referring case (readable by the referring agency only).")
+    )
+    case_number = serializers.CharField(source="case.case_number")
+    household = ReferralHouseholdSerializer(source="case.household")
+    member = serializers.UUIDField(source="member.public_id", allow_null=True, help_text=_("null: the household."))
+    from_agency = serializers.CharField(source="from_agency.code")
+    to_agency = serializers.CharField(source="to_agency.code")
+    service = serializers.ChoiceField(choices=Referral.Service.choices)
+    reason = serializers.CharField()
+    status = serializers.ChoiceField(choices=Referral.Status.choices)
+    due_date = serializers.DateField(help_text=_("When the answer is due."))
+    response = serializers.CharField()
+    responded_by = serializers.CharField(source="responded_by.username", allow_null=True)
+    responded_at = serializers.DateTimeField(allow_null=True)
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+
+
+class ReferralMakeSerializer(serializers.Serializer):
+    """A referral from a case (pass ``case`` in the context)."""
+
+    to_agency = serializers.SlugRelatedField(
+        slug_field="code", queryset=Agency.objects.all(), help_text=_("Agency or partner code, e.g. IOM.")
+    )
+    service = serializers.ChoiceField(choices=Referral.Service.choices)
+    reason = serializers.CharField(allow_blank=True)
+    due_date = serializers.DateField(help_text=_("When the answer is due; not in the past."))
+    member = serializers.UUIDField(required=False, allow_null=True, default=None, help_text=_("null: the household."))
+
+    def validate_member(self, public_id) -> Member | None:
+        return _household_member(self.context["case"], public_id)
+
+
+class ReferralAnswerSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[Referral.Status.ACCEPTED, Referral.Status.DECLINED, Referral.Status.COMPLETED],
+        help_text=_("A pending referral is accepted or declined; an accepted one is completed."),
+    )
+    response = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Required when declining.")
+    )

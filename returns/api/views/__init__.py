@@ -1,0 +1,1 @@
+"""API views: ``households`` and ``cases`` (with assistance and referrals)."""

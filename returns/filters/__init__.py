@@ -1,0 +1,1 @@
+"""Filters shared by pages and the API: ``households`` and ``cases``."""

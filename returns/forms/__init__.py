@@ -1,0 +1,2 @@
+"""Forms of the web pages: ``households`` (registration, re-routing) and ``cases`` (transitions,
+assistance, referrals, assignment)."""

@@ -1,0 +1,46 @@
+"""The returns app's models: the registry (households, members, routing) and the cases that
+agencies take households through."""
+
+from returns.models.cases import (
+    Assistance,
+    AssistanceType,
+    Case,
+    CaseEvent,
+    GrantRate,
+    MemberVerification,
+    Referral,
+)
+from returns.models.registry import (
+    Category,
+    DeletedRecord,
+    DocumentType,
+    Household,
+    HouseholdEvent,
+    Member,
+    MemberDocument,
+    NeedCode,
+    ReturnType,
+    RoutingRule,
+    RoutingRuleSet,
+)
+
+__all__ = [
+    "Assistance",
+    "AssistanceType",
+    "Case",
+    "CaseEvent",
+    "Category",
+    "DeletedRecord",
+    "DocumentType",
+    "GrantRate",
+    "Household",
+    "HouseholdEvent",
+    "Member",
+    "MemberDocument",
+    "MemberVerification",
+    "NeedCode",
+    "Referral",
+    "ReturnType",
+    "RoutingRule",
+    "RoutingRuleSet",
+]

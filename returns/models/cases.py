@@ -1,0 +1,344 @@
+"""Cases: a household's journey through one agency's assistance workflow.
+
+A case is opened for the agency a household is routed to (and, on an accepted referral, at
+another agency). Its stage belongs to the workflow named by ``workflow`` (see
+``returns.workflows``); every change is an append-only ``CaseEvent``. Assistance delivered and
+referrals hang off the case.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models.organisation import ALL_AGENCIES, Agency, Office, agency_scope
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The one gate for cases: the cases of the user's own agency; administrators see all."""
+        scope = agency_scope(user)
+        if scope is None:
+            return self.none()
+        return self if scope == ALL_AGENCIES else self.filter(agency_id__in=scope)
+
+    def open(self) -> "CaseQuerySet":
+        return self.filter(closed_at__isnull=True)
+
+    def overdue(self, today) -> "CaseQuerySet":
+        return self.open().filter(stage_due_date__lt=today)
+
+
+class Case(models.Model):
+    class Outcome(models.TextChoices):
+        ASSISTED = "assisted", _("Assisted")
+        BASIC_PACKAGE = "basic_package", _("Closed after the basic package")
+        REINTEGRATION_COMPLETED = "reintegration_completed", _("Reintegration completed")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible; referred to IOM")
+        REROUTED = "rerouted", _("Household re-routed to another agency")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case_number = models.CharField(_("case number"), max_length=32, unique=True)
+    household = models.ForeignKey("returns.Household", on_delete=models.PROTECT, related_name="cases")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cases")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="cases", help_text=_("Where the household was registered.")
+    )
+    workflow = models.CharField(_("workflow"), max_length=32)
+    stage = models.CharField(_("stage"), max_length=32)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
+    )
+    stage_due_date = models.DateField(_("current stage due"), null=True, blank=True)
+    overdue_since = models.DateField(_("marked overdue on"), null=True, blank=True)
+    followup_due_date = models.DateField(_("return monitoring follow-up due"), null=True, blank=True)
+    followup_notified_on = models.DateField(null=True, blank=True)
+    is_vulnerable = models.BooleanField(_("vulnerable"), default=False)
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
+    opened_by_referral = models.ForeignKey(
+        "Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Raised by every change, so that a stale edit is refused, never applied.")
+    )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "agency"], name="case_one_per_household_and_agency"),
+            models.CheckConstraint(
+                condition=(Q(closed_at__isnull=True) & Q(outcome="")) | (Q(closed_at__isnull=False) & ~Q(outcome="")),
+                name="case_closed_with_outcome",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["agency", "stage", "office"], condition=Q(closed_at__isnull=True), name="case_open_by_stage"
+            ),
+            models.Index(
+                fields=["assigned_to", "stage_due_date"],
+                condition=Q(closed_at__isnull=True),
+                name="case_open_by_assignee",
+            ),
+            models.Index(
+                fields=["agency", "stage_due_date"], condition=Q(closed_at__isnull=True), name="case_open_by_due_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("returns:case-detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class CaseEvent(models.Model):
+    """Append-only history of a case: who did what, when, from which stage to which."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        TRANSITION = "transition", _("Stage changed")
+        ASSIGNED = "assigned", _("Assigned")
+        ASSISTANCE_RECORDED = "assistance_recorded", _("Assistance recorded")
+        ASSISTANCE_APPROVED = "assistance_approved", _("Assistance approved")
+        ASSISTANCE_REJECTED = "assistance_rejected", _("Assistance rejected")
+        REFERRAL_MADE = "referral_made", _("Referral made")
+        REFERRAL_ANSWERED = "referral_answered", _("Referral answered")
+        OVERDUE = "overdue", _("Marked overdue")
+        FOLLOWUP_DUE = "followup_due", _("Follow-up due")
+        CLOSED = "closed", _("Closed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    transition = models.CharField(_("transition"), max_length=48, blank=True)
+    from_stage = models.CharField(_("from"), max_length=32, blank=True)
+    to_stage = models.CharField(_("to"), max_length=32, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class MemberVerification(models.Model):
+    """UNHCR's check of one member before the grant: documents and iris (from age 5)."""
+
+    class Result(models.TextChoices):
+        CLEAR = "clear", _("Verified, not assisted before")
+        PREVIOUSLY_ASSISTED = "previously_assisted", _("Assisted before (recycler)")
+        FAILED = "failed", _("Could not be verified")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="verifications")
+    member = models.ForeignKey("returns.Member", on_delete=models.PROTECT, related_name="verifications")
+    result = models.CharField(_("iris verification"), max_length=24, choices=Result.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "member"]
+        verbose_name = _("member verification")
+        verbose_name_plural = _("member verifications")
+        constraints = [models.UniqueConstraint(fields=["case", "member"], name="verification_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.result}"
+
+
+class AssistanceType(models.Model):
+    """An agency's catalogue of assistance: data, so the agency can change it."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assistance_types")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    is_cash = models.BooleanField(_("cash"), default=False, help_text=_("Cash needs a second person's approval."))
+    is_grant = models.BooleanField(
+        _("repatriation grant"), default=False, help_text=_("Its amount per person comes from the grant rates.")
+    )
+    unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("e.g. kit, night, meal"))
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["agency", "order", "code"]
+        verbose_name = _("assistance type")
+        verbose_name_plural = _("assistance types")
+        constraints = [models.UniqueConstraint(fields=["agency", "code"], name="assistance_type_unique_per_agency")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GrantRate(models.Model):
+    """Cash grant per person for a period (USD 375 from 2023...): the amount is data, by period."""
+
+    assistance_type = models.ForeignKey(AssistanceType, on_delete=models.PROTECT, related_name="rates")
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    amount_per_person = models.DecimalField(_("amount per person"), max_digits=10, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+
+    class Meta:
+        ordering = ["assistance_type", "-valid_from"]
+        verbose_name = _("grant rate")
+        verbose_name_plural = _("grant rates")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_per_person__gte=0), name="grant_rate_not_negative"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")), name="grant_rate_period"
+            ),
+            models.UniqueConstraint(fields=["assistance_type", "valid_from"], name="grant_rate_one_per_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_per_person} {self.currency} from {self.valid_from}"
+
+
+class Assistance(models.Model):
+    """Assistance delivered to a household or one member. Cash waits for a second person's approval."""
+
+    class Approval(models.TextChoices):
+        NOT_REQUIRED = "not_required", _("No approval needed")
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assistance")
+    member = models.ForeignKey(
+        "returns.Member",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for assistance to the whole household."),
+    )
+    assistance_type = models.ForeignKey(AssistanceType, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=Decimal(1))
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    delivered_on = models.DateField(_("delivered on"))
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    approval = models.CharField(_("approval"), max_length=16, choices=Approval.choices)
+    needs_manager_approval = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["case", "delivered_on", "id"]
+        verbose_name = _("assistance")
+        verbose_name_plural = _("assistance")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="assistance_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0), name="assistance_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=True) & Q(currency=""))
+                | (Q(value__isnull=False) & Q(currency__regex=r"^[A-Z]{3}$")),
+                name="assistance_value_has_currency",
+            ),
+            # Maker-checker: whoever records cash cannot approve it.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("recorded_by")),
+                name="assistance_not_self_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assistance_type_id} {self.value or ''} {self.currency}".strip()
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ReferralQuerySet":
+        """The gate for referrals: those made by or addressed to the user's agency.
+
+        A partner's key sees the referrals addressed to the partner, whatever its agreement.
+        """
+        if getattr(user, "role", None) == "partner" and user.is_active:
+            return self.filter(to_agency_id=user.agency_id)
+        scope = agency_scope(user)
+        if scope is None:
+            return self.none()
+        if scope == ALL_AGENCIES:
+            return self
+        return self.filter(Q(from_agency_id__in=scope) | Q(to_agency_id__in=scope))
+
+
+class Referral(models.Model):
+    """A referral from a case to another agency (UNHCR, IOM) or a partner organisation."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        COMPLETED = "completed", _("Completed")
+
+    class Service(models.TextChoices):
+        ASSISTANCE = "assistance", _("Assistance by the other agency")
+        LEGAL_AID = "legal_aid", _("Legal aid")
+        HEALTH = "health", _("Health")
+        SHELTER = "shelter", _("Shelter")
+        PROTECTION = "protection", _("Protection")
+        OTHER = "other", _("Other")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    member = models.ForeignKey("returns.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_made")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_received")
+    service = models.CharField(_("service"), max_length=16, choices=Service.choices)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    due_date = models.DateField(_("answer due"))
+    response = models.TextField(_("response"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_agency=F("to_agency")), name="referral_to_another_agency"),
+            models.CheckConstraint(condition=~Q(reason=""), name="referral_has_reason"),
+        ]
+        indexes = [models.Index(fields=["to_agency", "status"], name="referral_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.from_agency_id}→{self.to_agency_id} {self.service}"

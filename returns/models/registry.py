@@ -1,0 +1,488 @@
+"""The registry: households, their members and documents, and the routing rules that place them."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Country, District, Office, Province
+
+# ---------------------------------------------------------------------------------------------
+# Code lists: data, so an agency can update them in the admin without a code change.
+# ---------------------------------------------------------------------------------------------
+
+
+class ReturnType(models.Model):
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_forced = models.BooleanField(
+        _("forced return"), default=False, help_text=_("Deportations and other forced returns.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("return type")
+        verbose_name_plural = _("return types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentType(models.Model):
+    class RoutingClass(models.TextChoices):
+        REFUGEE_CARD = "refugee_card", _("Refugee card (PoR, Amayesh)")
+        REPATRIATION_FORM = "repatriation_form", _("Voluntary Repatriation Form (VRF)")
+        CITIZEN_CARD = "citizen_card", _("Non-refugee registration card (ACC)")
+        IDENTITY = "identity", _("Identity or travel document")
+        OTHER = "other", _("Other")
+
+    code = models.SlugField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    routing_class = models.CharField(
+        _("class for routing"), max_length=24, choices=RoutingClass.choices, help_text=_("What the routing rules see.")
+    )
+    issuing_country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The usual issuer, suggested on the form."),
+    )
+    has_expiry = models.BooleanField(_("has an expiry date"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NeedCode(models.Model):
+    """A UNHCR specific-needs code or an IOM vulnerability category."""
+
+    class Scheme(models.TextChoices):
+        UNHCR_SPECIFIC_NEED = "unhcr_snc", _("UNHCR specific needs code")
+        IOM_VULNERABILITY = "iom_vulnerability", _("IOM vulnerability category")
+
+    code = models.CharField(_("code"), max_length=16)
+    scheme = models.CharField(_("scheme"), max_length=20, choices=Scheme.choices)
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["scheme", "code"]
+        verbose_name = _("specific-needs code")
+        verbose_name_plural = _("specific-needs codes")
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="needcode_unique_per_scheme")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing: an ordered, versioned rule set decides the agency, the category and the flags.
+# ---------------------------------------------------------------------------------------------
+
+
+class Category(models.TextChoices):
+    REGISTERED_REFUGEE = "registered_refugee", _("Registered refugee")
+    UNDOCUMENTED = "undocumented", _("Undocumented returnee")
+
+
+class RoutingRuleSet(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("routing rule set")
+        verbose_name_plural = _("routing rule sets")
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="routing_one_active_rule_set")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.get_status_display()})"
+
+
+class RoutingRule(models.Model):
+    """One rule: when every condition holds, apply its flags and, if it decides, its agency.
+
+    ``conditions`` maps a fact name to the list of values that satisfy it, for example
+    ``{"refugee_document_coverage": ["all", "some"], "return_type": ["deportation"]}``; an empty
+    mapping always matches. The facts are listed in ``returns.routing.FACTS``.
+    """
+
+    rule_set = models.ForeignKey(RoutingRuleSet, on_delete=models.CASCADE, related_name="rules")
+    order = models.PositiveSmallIntegerField(_("order"))
+    code = models.SlugField(_("code"), max_length=48)
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    decides = models.BooleanField(
+        _("decides"),
+        default=True,
+        help_text=_("A deciding rule ends the evaluation; otherwise it only adds its flags."),
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
+    flags = ArrayField(models.SlugField(max_length=48), default=list, blank=True)
+    explanation = models.TextField(
+        _("explanation"), help_text=_("Shown to the officer as the reason for the decision.")
+    )
+
+    class Meta:
+        ordering = ["rule_set", "order"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "order"], name="routing_rule_unique_order"),
+            models.UniqueConstraint(fields=["rule_set", "code"], name="routing_rule_unique_code"),
+            models.CheckConstraint(
+                condition=Q(decides=False) | (Q(agency__isnull=False) & ~Q(category="")),
+                name="routing_deciding_rule_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} (v{self.rule_set.version})" if self.rule_set_id else self.code
+
+    def clean(self) -> None:
+        from returns.routing import conditions_errors
+
+        errors = conditions_errors(self.conditions)
+        if errors:
+            raise ValidationError({"conditions": errors})
+        if self.decides and (self.agency_id is None or not self.category):
+            raise ValidationError(_("A deciding rule needs an agency and a category."))
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry.
+# ---------------------------------------------------------------------------------------------
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "HouseholdQuerySet":
+        """The one gate: the households this user may see.
+
+        Staff of an assisting agency see the households routed to their agency, the ones referred to
+        it, and any household they registered themselves (so an officer sees the routing of a
+        household sent elsewhere).
+        Administrators see everything. Coordinators read joint figures, never personal records.
+        """
+        from agencies.models import ALL_AGENCIES, agency_scope
+        from returns.models import Case
+
+        scope = agency_scope(user)
+        if scope is None:
+            return self.none()
+        if scope == ALL_AGENCIES:
+            return self
+        # Plus the households another agency referred to them (the few cases opened by a referral).
+        referred = Case.objects.filter(agency_id__in=scope, opened_by_referral__isnull=False).values("household_id")
+        return self.filter(Q(routed_agency_id__in=scope) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
+
+    def countable_by(self, user) -> "HouseholdQuerySet":
+        """The gate for aggregates (never for personal records): the households a user may count.
+
+        Administrators, coordinators, staff of the agencies households are routed to (UNHCR, IOM)
+        and partners' keys holding ``reports:read`` count every household; anyone else none.
+        """
+        from agencies.models import Agency, Scope, User
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.sees_everything or user.role == User.Role.COORDINATOR:
+            return self
+        if user.role == User.Role.PARTNER:
+            key = getattr(user, "api_key", None)
+            usable = key is not None and key.revoked_at is None and key.has_scope(Scope.REPORTS_READ)
+            return self if usable else self.none()
+        if user.agency_id is None:
+            return self.none()
+        # In SQL, so that the user's agency need not be loaded.
+        return self.filter(models.Exists(Agency.objects.filter(pk=user.agency_id, receives_routed_households=True)))
+
+    def search(self, text: str) -> "HouseholdQuerySet":
+        text = text.strip()
+        if not text:
+            return self
+        member_match = Member.objects.filter(household_id=models.OuterRef("pk")).filter(
+            Q(given_name__icontains=text)
+            | Q(fathers_name__icontains=text)
+            | Q(family_name__icontains=text)
+            | Q(given_name_local__icontains=text)
+            | Q(fathers_name_local__icontains=text)
+        )
+        return self.filter(Q(registration_number__iexact=text) | models.Exists(member_match))
+
+
+class Household(models.Model):
+    class Flag(models.TextChoices):
+        MIXED_STATUS = "mixed_status", _("Mixed status: some members without refugee documents")
+        PROTECTION_FOLLOW_UP = "protection_follow_up", _("Protection follow-up: refugee-card holder deported")
+        UNHCR_VERIFICATION = "unhcr_verification", _("UNHCR to verify an expired refugee card")
+        REROUTED = "rerouted", _("Re-routed by a manager")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    registration_number = models.CharField(_("registration number"), max_length=20, unique=True, editable=False)
+    arrival_date = models.DateField(_("arrival date"))
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="households", verbose_name=_("crossing point or office")
+    )
+    country_of_departure = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of departure")
+    )
+    return_type = models.ForeignKey(
+        ReturnType, on_delete=models.PROTECT, related_name="+", verbose_name=_("return type")
+    )
+    destination_province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province of destination")
+    )
+    destination_district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district of destination"),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    routed_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="households", verbose_name=_("agency")
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    routing_rule = models.ForeignKey(RoutingRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    routing_version = models.PositiveIntegerField(_("routing rule set version"), null=True, blank=True)
+    routing_reason = models.TextField(_("routing reason"))
+    flags = ArrayField(models.SlugField(max_length=48), default=list, blank=True, verbose_name=_("flags"))
+    member_count = models.PositiveSmallIntegerField(_("members"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-arrival_date", "-id"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.CheckConstraint(condition=Q(member_count__gte=1), name="household_has_members"),
+            models.CheckConstraint(
+                condition=Q(category__in=[choice.value for choice in Category]), name="household_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_number__regex=r"^[A-Z]{3}-[0-9]{4}-[0-9]{6,}$"), name="household_number_format"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["routed_agency", "-arrival_date", "-id"], name="household_agency_arrival"),
+            models.Index(fields=["office", "-arrival_date"], name="household_office_arrival"),
+            models.Index(fields=["registered_by"], name="household_registered_by"),
+        ]
+
+    def __str__(self) -> str:
+        return self.registration_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("returns:household-detail", kwargs={"public_id": self.public_id})
+
+    def flag_labels(self) -> list[str]:
+        labels = dict(self.Flag.choices)
+        return [str(labels.get(flag, flag)) for flag in self.flags]
+
+
+class Member(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+
+    class Relationship(models.TextChoices):
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        SON = "son", _("Son")
+        DAUGHTER = "daughter", _("Daughter")
+        PARENT = "parent", _("Parent")
+        SIBLING = "sibling", _("Brother or sister")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        OTHER_RELATIVE = "other_relative", _("Other relative")
+        NOT_RELATED = "not_related", _("Not related")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    given_name = models.CharField(_("given name"), max_length=100)
+    fathers_name = models.CharField(_("father's name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    given_name_local = models.CharField(_("given name (Dari/Pashto)"), max_length=100, blank=True)
+    fathers_name_local = models.CharField(_("father's name (Dari/Pashto)"), max_length=100, blank=True)
+    family_name_local = models.CharField(_("family name (Dari/Pashto)"), max_length=100, blank=True)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField(_("estimated age"), null=True, blank=True)
+    relationship = models.CharField(_("relationship to the head"), max_length=16, choices=Relationship.choices)
+    specific_needs = models.ManyToManyField(NeedCode, blank=True, related_name="+", verbose_name=_("specific needs"))
+
+    class Meta:
+        ordering = ["household", "id"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(relationship="head"), name="member_one_head_per_household"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=False) | Q(estimated_age__isnull=False), name="member_birth_or_age"
+            ),
+            models.CheckConstraint(condition=Q(estimated_age__lte=120), name="member_age_at_most_120"),
+            models.CheckConstraint(condition=Q(sex__in=["female", "male"]), name="member_sex_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.given_name, self.fathers_name, self.family_name) if part)
+
+    @property
+    def is_head(self) -> bool:
+        return self.relationship == self.Relationship.HEAD
+
+    def age_on(self, day) -> int | None:
+        from returns.registration import age_on
+
+        return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
+
+
+class MemberDocument(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="documents")
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    issuing_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuing country")
+    )
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["member", "id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"{self.document_type_id} {self.number}".strip()
+
+
+class HouseholdEvent(models.Model):
+    """Append-only history of a household: registration, re-routing."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        REROUTED = "rerouted", _("Re-routed")
+        UPDATED = "updated", _("Updated")
+        MERGED = "merged", _("Merged with a duplicate")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["household", "created_at", "id"]
+        verbose_name = _("household event")
+        verbose_name_plural = _("household events")
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="rerouted") | ~Q(note=""), name="event_reroute_has_justification")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.kind}"
+
+
+class DeletedRecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DeletedRecordQuerySet":
+        """Tombstones of the records of the agencies the user may see.
+
+        A household re-routed between two agencies the user both sees left nothing behind: it is
+        still there, changed; only a move out of the user's agencies is a tombstone for them.
+        """
+        from agencies.models import ALL_AGENCIES, agency_scope
+
+        scope = agency_scope(user)
+        if scope is None:
+            return self.none()
+        if scope == ALL_AGENCIES:
+            return self.exclude(reason=DeletedRecord.Reason.MOVED)
+        return self.filter(agency_id__in=scope).exclude(reason=DeletedRecord.Reason.MOVED, moved_to_id__in=scope)
+
+
+class DeletedRecord(models.Model):
+    """A tombstone: a record deleted, merged into another, or re-routed out of an agency's view, so
+    that partners' mirrors can follow.
+
+    Incremental sync lists what changed since a time; a row that left one's view cannot say so
+    itself. A mirror drops a record on a tombstone unless its own copy changed after the tombstone
+    (a household re-routed away and back again).
+    """
+
+    class Resource(models.TextChoices):
+        HOUSEHOLD = "household", _("Household")
+        CASE = "case", _("Case")
+
+    class Reason(models.TextChoices):
+        DELETED = "deleted", _("Deleted")
+        MERGED = "merged", _("Merged into another record")
+        MOVED = "moved", _("Re-routed to another agency")
+
+    resource = models.CharField(_("resource"), max_length=16, choices=Resource.choices)
+    public_id = models.UUIDField(_("id"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", help_text=_("Whose record it was: decides who is told.")
+    )
+    reason = models.CharField(_("reason"), max_length=8, choices=Reason.choices)
+    merged_into = models.UUIDField(_("merged into"), null=True, blank=True)
+    moved_to = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("re-routed to")
+    )
+    deleted_at = models.DateTimeField(_("deleted"), auto_now_add=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("why"), blank=True)
+
+    objects = DeletedRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deleted_at", "id"]
+        verbose_name = _("deleted record")
+        verbose_name_plural = _("deleted records")
+        constraints = [
+            # A record is deleted or merged once; it may move between agencies many times.
+            models.UniqueConstraint(
+                fields=["resource", "public_id"], condition=~Q(reason="moved"), name="deleted_record_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason="deleted", merged_into__isnull=True, moved_to__isnull=True)
+                | Q(reason="merged", merged_into__isnull=False, moved_to__isnull=True)
+                | Q(reason="moved", merged_into__isnull=True, moved_to__isnull=False),
+                name="deleted_record_merge_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["resource", "agency", "deleted_at"], name="deleted_record_sync")]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.public_id} {self.reason}"

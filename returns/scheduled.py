@@ -1,0 +1,151 @@
+"""Scheduled work on cases: marking what fell due overnight, and telling the assigned staff.
+
+``returns.tasks`` runs these once a day. Marking is idempotent: a case is marked once (its
+``overdue_since`` or ``followup_notified_on`` is set), so a second run, or a retried task, marks
+nothing. Marking writes with one lock query, one UPDATE and one bulk insert of events, whatever
+the number of cases. A transition clears ``overdue_since`` (``case_transition``), so a case is
+marked again only when its next stage falls overdue.
+
+Notifying sends one email per assignee, listing their cases. A case nobody can be told about (no
+assignee, an inactive one, or one without an email address) is skipped and counted.
+"""
+
+import datetime
+import itertools
+import logging
+from dataclasses import dataclass
+
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
+
+from returns.models import Case, CaseEvent
+from returns.models.cases import CaseQuerySet
+from returns.workflows import unhcr_voluntary_repatriation, workflow_named
+
+logger = logging.getLogger(__name__)
+
+MONITORING_STAGE = "monitoring"
+
+
+@dataclass(frozen=True)
+class NotificationSummary:
+    emails_sent: int = 0
+    cases_listed: int = 0
+    skipped_unassigned: int = 0  # no assignee, or an inactive one
+    skipped_no_email: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Marking
+# ---------------------------------------------------------------------------------------------
+
+
+def cases_mark_overdue(*, today: datetime.date) -> list[int]:
+    """Mark open cases whose current stage was due before ``today``; return the ids just marked."""
+    return _cases_mark(
+        cases=Case.objects.overdue(today).filter(overdue_since__isnull=True),
+        mark={"overdue_since": today},
+        kind=CaseEvent.Kind.OVERDUE,
+        due_field="stage_due_date",
+    )
+
+
+def followups_mark_due(*, today: datetime.date) -> list[int]:
+    """Mark UNHCR cases in return monitoring whose follow-up is due by ``today``; return the ids just marked."""
+    return _cases_mark(
+        cases=Case.objects.open().filter(
+            workflow=unhcr_voluntary_repatriation.WORKFLOW.code,
+            stage=MONITORING_STAGE,
+            followup_due_date__lte=today,
+            followup_notified_on__isnull=True,
+        ),
+        mark={"followup_notified_on": today},
+        kind=CaseEvent.Kind.FOLLOWUP_DUE,
+        due_field="followup_due_date",
+    )
+
+
+def _cases_mark(*, cases: CaseQuerySet, mark: dict, kind: str, due_field: str) -> list[int]:
+    with transaction.atomic():
+        # Locked in primary-key order, like every other lock on cases. A case a transition changes
+        # meanwhile is re-checked by PostgreSQL once the lock is granted, and skipped if it no
+        # longer qualifies.
+        due = list(cases.select_for_update().order_by("pk").values_list("pk", "stage", due_field))
+        if not due:
+            return []
+        case_ids = [case_id for case_id, _stage, _due_on in due]
+        Case.objects.filter(pk__in=case_ids).update(**mark, version=F("version") + 1, updated_at=timezone.now())
+        CaseEvent.objects.bulk_create(
+            CaseEvent(case_id=case_id, kind=kind, details={"stage": stage, due_field: due_on.isoformat()})
+            for case_id, stage, due_on in due
+        )
+    return case_ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifying
+# ---------------------------------------------------------------------------------------------
+
+
+def overdue_notify(*, case_ids: list[int]) -> NotificationSummary:
+    """Email each assignee the cases among ``case_ids`` that are still open and overdue."""
+    return _assignees_notify(
+        cases=Case.objects.open().filter(pk__in=case_ids, overdue_since__isnull=False),
+        due_field="stage_due_date",
+        subject=ngettext_lazy("%(count)d case is overdue", "%(count)d cases are overdue", "count"),
+        introduction=_("These cases assigned to you are past the date their current stage was due:"),
+    )
+
+
+def followups_notify(*, case_ids: list[int]) -> NotificationSummary:
+    """Email each assignee the cases among ``case_ids`` still waiting for their return monitoring follow-up."""
+    return _assignees_notify(
+        cases=Case.objects.open().filter(pk__in=case_ids, stage=MONITORING_STAGE, followup_notified_on__isnull=False),
+        due_field="followup_due_date",
+        subject=ngettext_lazy(
+            "%(count)d return monitoring follow-up is due", "%(count)d return monitoring follow-ups are due", "count"
+        ),
+        introduction=_("The return monitoring follow-up is due for these families assigned to you:"),
+    )
+
+
+def _assignees_notify(
+    *, cases: CaseQuerySet, due_field: str, subject: Promise, introduction: str
+) -> NotificationSummary:
+    cases = cases.select_related("assigned_to").order_by("assigned_to_id", due_field, "case_number")
+    messages, listed, unassigned, no_email = [], 0, 0, 0
+    for _assignee_id, group in itertools.groupby(cases, key=lambda case: case.assigned_to_id):
+        assigned = list(group)
+        assignee = assigned[0].assigned_to
+        if assignee is None or not assignee.is_active:
+            unassigned += len(assigned)
+            continue
+        if not assignee.email:
+            no_email += len(assigned)
+            continue
+        lines = [
+            _("%(case_number)s · %(stage)s · due %(due)s · %(link)s")
+            % {
+                "case_number": case.case_number,
+                "stage": workflow_named(case.workflow).stage(case.stage).label,
+                "due": getattr(case, due_field).isoformat(),
+                "link": case.get_absolute_url(),
+            }
+            for case in assigned
+        ]
+        greeting = _("Hello %(name)s,") % {"name": assignee.get_short_name() or assignee.get_username()}
+        body = "\n".join([greeting, "", introduction, "", *lines, ""])
+        messages.append(EmailMessage(subject=subject % {"count": len(assigned)}, body=body, to=[assignee.email]))
+        listed += len(assigned)
+    sent = mailers.default.send_messages(messages) if messages else 0
+    summary = NotificationSummary(
+        emails_sent=sent or 0, cases_listed=listed, skipped_unassigned=unassigned, skipped_no_email=no_email
+    )
+    if unassigned or no_email:
+        logger.warning("Cases nobody was told about: %s", summary)
+    return summary

@@ -1,0 +1,94 @@
+"""Reads of cases. Every one starts from ``Case.objects.visible_to(user)`` (or the referral gate)."""
+
+import datetime
+
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Concat, TruncWeek
+from django.shortcuts import get_object_or_404
+
+from returns.filters.cases import CaseFilter
+from returns.models import Assistance, Case, CaseEvent, Household, Member, Referral
+from returns.selectors.households import household_with_members
+
+CASE_LIST_RELATED = ("household", "agency", "office", "assigned_to")
+
+
+def with_head_name(queryset):
+    """Annotate ``head_name`` (the head of household's name) with one subquery, not a query per row."""
+    head = Member.objects.filter(household_id=OuterRef("household_id"), relationship=Member.Relationship.HEAD)
+    return queryset.annotate(
+        head_name=Subquery(head.annotate(full=Concat("given_name", Value(" "), "fathers_name")).values("full")[:1])
+    )
+
+
+def case_filter(*, user, params) -> CaseFilter:
+    queryset = with_head_name(Case.objects.visible_to(user).select_related(*CASE_LIST_RELATED))
+    return CaseFilter(params, queryset=queryset)
+
+
+def case_get(*, user, public_id) -> Case:
+    """One case with everything its page shows, in a fixed number of queries; 404 if not visible."""
+    queryset = (
+        Case.objects.visible_to(user)
+        .select_related("agency", "office", "assigned_to")
+        .prefetch_related(
+            # The household is prefetched (not joined) so that its members, documents and needs come with it.
+            Prefetch(
+                "household",
+                queryset=household_with_members(
+                    Household.objects.select_related("office", "destination_province", "return_type")
+                ),
+            ),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
+            Prefetch(
+                "assistance",
+                queryset=Assistance.objects.select_related("assistance_type", "member", "recorded_by", "approved_by"),
+            ),
+            Prefetch("referrals", queryset=Referral.objects.select_related("to_agency", "from_agency", "member")),
+            "verifications",
+        )
+    )
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def my_cases(*, user, today: datetime.date):
+    """Open cases assigned to the user, most urgent first."""
+    return with_head_name(
+        Case.objects.visible_to(user)
+        .open()
+        .filter(assigned_to=user)
+        .select_related("household", "office")
+        .order_by("stage_due_date", "id")
+    )
+
+
+def caseload_counts(*, cases, today: datetime.date) -> list[dict]:
+    """Open cases per stage and office, counted in SQL: [{stage, office_id, total, overdue}]."""
+    return list(
+        cases.filter(closed_at__isnull=True)
+        .order_by()
+        .values("stage", "office_id")
+        .annotate(total=Count("id"), overdue=Count("id", filter=Q(stage_due_date__lt=today)))
+    )
+
+
+def arrivals_per_week(*, user, weeks: int, today: datetime.date) -> list[dict]:
+    """Households routed to the user's agency, by week of arrival, for the last ``weeks`` weeks.
+
+    Counted on households (index on agency and arrival date), not through cases: a join to every
+    case of the agency would read them all.
+    """
+    start = today - datetime.timedelta(weeks=weeks)
+    return list(
+        Household.objects.visible_to(user)
+        .filter(routed_agency_id=user.agency_id, arrival_date__gt=start, arrival_date__lte=today)
+        .order_by()
+        .annotate(week=TruncWeek("arrival_date"))
+        .values("week")
+        .annotate(households=Count("id"), people=Sum("member_count"))
+        .order_by("week")
+    )
+
+
+def referrals_received(*, user):
+    return Referral.objects.visible_to(user).filter(to_agency_id=user.agency_id).select_related("from_agency", "case")

@@ -1,0 +1,79 @@
+"""Reads of the registry. Every one starts from ``Household.objects.visible_to(user)``."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+
+from returns.filters.households import DeletedRecordFilter, HouseholdApiFilter, HouseholdFilter
+from returns.models import DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
+
+LIST_RELATED = ("routed_agency", "office", "destination_province", "return_type", "country_of_departure")
+
+
+def household_filter(*, user, params) -> HouseholdFilter:
+    """The filter form over the households this user may see (``.qs`` is the filtered list)."""
+    queryset = Household.objects.visible_to(user).select_related(*LIST_RELATED)
+    return HouseholdFilter(params, queryset=queryset, user=user)
+
+
+def household_api_filter(*, user, params) -> HouseholdApiFilter:
+    """The API's filters (with ``updated_since``) over the households this user may see."""
+    queryset = Household.objects.visible_to(user).select_related(*LIST_RELATED)
+    return HouseholdApiFilter(params, queryset=queryset, user=user)
+
+
+def household_with_members(queryset, *, documents: bool = True, specific_needs: bool = True):
+    """Load members, their documents and needs, in a fixed number of queries.
+
+    ``documents`` and ``specific_needs`` False leave out what a partner is not given.
+    """
+    members = Member.objects.order_by("id")
+    if documents:
+        members = members.prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=MemberDocument.objects.select_related("document_type", "issuing_country").order_by("id"),
+            )
+        )
+    if specific_needs:
+        members = members.prefetch_related("specific_needs")
+    return queryset.prefetch_related(Prefetch("members", queryset=members))
+
+
+def household_for_answer(
+    queryset, *, members: bool = True, documents: bool = True, specific_needs: bool = True, routing: bool = True
+):
+    """Load what the API answers about households, leaving out what a partner is not given."""
+    if routing:
+        queryset = queryset.select_related("routing_rule")
+    if members:
+        queryset = household_with_members(queryset, documents=documents, specific_needs=specific_needs)
+    return queryset
+
+
+def household_api_get(*, user, public_id, **shared) -> Household:
+    """One household as the API answers it (``shared``: see ``household_for_answer``), or 404."""
+    queryset = Household.objects.visible_to(user).select_related(*LIST_RELATED)
+    return get_object_or_404(household_for_answer(queryset, **shared), public_id=public_id)
+
+
+def household_visible(*, user, public_id) -> Household:
+    """A household this user may see (no related rows), or 404: what a service is handed."""
+    return get_object_or_404(Household.objects.visible_to(user), public_id=public_id)
+
+
+def household_get(*, user, public_id) -> Household:
+    """One household with members, documents, needs and history, or 404 if this user may not see it."""
+    queryset = household_with_members(
+        Household.objects.visible_to(user).select_related(
+            *LIST_RELATED, "destination_district", "registered_by", "routing_rule"
+        )
+    ).prefetch_related(
+        Prefetch("events", queryset=HouseholdEvent.objects.select_related("actor", "from_agency", "to_agency"))
+    )
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def deleted_record_filter(*, user, resource: str, params) -> DeletedRecordFilter:
+    """Tombstones of ``resource`` (households or cases) of the agencies this user may see."""
+    queryset = DeletedRecord.objects.visible_to(user).filter(resource=resource)
+    return DeletedRecordFilter(params, queryset=queryset)

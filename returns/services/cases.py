@@ -1,0 +1,524 @@
+"""Every change to a case goes through one of these functions.
+
+Each runs in one transaction, locks the rows it changes (cases in primary-key order), refuses with
+``agencies.problems.Refused`` (nothing changed) or ``CaseChanged`` when the case moved on since the
+caller read it, and writes an event to the case's append-only history.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, Office, User
+from agencies.problems import Problem, Refused
+from returns.models import Assistance, AssistanceType, Case, CaseEvent, GrantRate, Household, Member, Referral
+from returns.workflows import TransitionContext, workflow_for_agency, workflow_named
+
+STAFF_ROLES = {User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER}
+
+
+class CaseChanged(Exception):
+    """The case changed since the caller read it: reload and try again (HTTP 409)."""
+
+    def __init__(self, case: Case):
+        super().__init__(_("This case has changed since you opened it: reload it and try again."))
+        self.case = case
+
+
+def _lock_case(*, case: Case, actor: User, expected_version: int | None) -> Case:
+    locked = Case.objects.visible_to(actor).select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseChanged(locked)
+    return locked
+
+
+def _event(case: Case, kind: str, actor: User | None, **fields) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, **fields)
+
+
+def _bump(case: Case, *fields: str) -> None:
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening and moving cases
+# ---------------------------------------------------------------------------------------------
+
+
+def case_open(
+    *,
+    household: Household,
+    agency: Agency,
+    opened_by: User,
+    referral: Referral | None = None,
+    just_registered: bool = False,
+) -> Case | None:
+    """Open the agency's case for a household (None when the agency runs no workflow).
+
+    A household that already had a case at this agency gets that case back, reopened at the first
+    stage; ``just_registered`` skips looking for one.
+    """
+    workflow = workflow_for_agency(agency.code)
+    if workflow is None:
+        return None
+    stage = workflow.initial_stage
+    due = stage.due_date(entered_on=timezone.localdate(), arrival_date=household.arrival_date)
+    earlier = None
+    if not just_registered:
+        earlier = Case.objects.select_for_update().filter(household=household, agency=agency).first()
+    if earlier is not None:
+        # The household comes back to an agency that closed its case: the same case starts again.
+        if earlier.closed_at is None:
+            return earlier
+        earlier.stage, earlier.stage_due_date, earlier.closed_at, earlier.outcome = stage.code, due, None, ""
+        if referral is not None:
+            # Reopened for a referral: what lets the agency see a household routed elsewhere.
+            earlier.opened_by_referral = referral
+        _bump(earlier, "stage", "stage_due_date", "closed_at", "outcome", "opened_by_referral")
+        _event(
+            earlier,
+            CaseEvent.Kind.OPENED,
+            opened_by,
+            to_stage=stage.code,
+            note=_("Reopened"),
+            details={"referral": str(referral.public_id)} if referral else {},
+        )
+        return earlier
+    case = Case.objects.create(
+        case_number=f"{workflow.case_number_prefix}-{household.registration_number}",
+        household=household,
+        agency=agency,
+        office_id=household.office_id,
+        workflow=workflow.code,
+        stage=stage.code,
+        stage_due_date=due,
+        opened_by_referral=referral,
+    )
+    _event(
+        case,
+        CaseEvent.Kind.OPENED,
+        opened_by,
+        to_stage=stage.code,
+        details={"referral": str(referral.public_id)} if referral else {},
+    )
+    return case
+
+
+def case_close_for_reroute(*, household: Household, closed_by: User, note: str) -> None:
+    """Close the open cases of agencies the household no longer belongs to."""
+    for case in (
+        Case.objects.select_for_update()
+        .filter(household=household, closed_at__isnull=True)
+        .exclude(agency_id=household.routed_agency_id)
+        .order_by("pk")
+    ):
+        from_stage = case.stage
+        case.stage = workflow_named(case.workflow).stages[-1].code
+        case.closed_at = timezone.now()
+        case.outcome = Case.Outcome.REROUTED
+        case.stage_due_date = None
+        _bump(case, "stage", "closed_at", "outcome", "stage_due_date")
+        _event(case, CaseEvent.Kind.CLOSED, closed_by, from_stage=from_stage, to_stage=case.stage, note=note)
+
+
+def case_for_transition(case: Case) -> Case:
+    """Load what guards and effects read, in a fixed number of queries."""
+    from returns.selectors.households import household_with_members
+
+    households = household_with_members(Household.objects.all())
+    return (
+        Case.objects.select_related("agency")
+        .prefetch_related(
+            Prefetch("household", queryset=households),
+            Prefetch("assistance", queryset=Assistance.objects.select_related("assistance_type")),
+            "referrals",
+            "verifications",
+        )
+        .get(pk=case.pk)
+    )
+
+
+def transition_context(*, case: Case, actor: User, inputs: dict | None = None) -> TransitionContext:
+    return TransitionContext(case=case, actor=actor, today=timezone.localdate(), inputs=inputs or {})
+
+
+def allowed_transitions(*, case: Case, actor: User) -> list[tuple]:
+    """The transitions this user's role may fire from the case's stage, each with its form class."""
+    if case.closed_at is not None or actor.role not in STAFF_ROLES or case.agency_id != actor.agency_id:
+        return []
+    workflow = workflow_named(case.workflow)
+    context = transition_context(case=case, actor=actor)
+    return [
+        (transition, transition.input_form_class(context))
+        for transition in workflow.transitions_from(case.stage)
+        if actor.role in transition.roles
+    ]
+
+
+def case_transition(
+    *, case: Case, transition_code: str, actor: User, data: dict | None = None, expected_version: int | None = None
+) -> Case:
+    """Move a case along its workflow.
+
+    Refuses (nothing changed) when the transition does not start from the case's stage, the
+    user's role may not fire it, an input is missing or wrong, or a guard says no. Raises
+    ``CaseChanged`` when ``expected_version`` is stale.
+    """
+    with transaction.atomic():
+        locked = _lock_case(case=case, actor=actor, expected_version=expected_version)
+        workflow = workflow_named(locked.workflow)
+        transition = workflow.transition(locked.stage, transition_code)
+        if transition is None:
+            raise Refused.one(
+                "transition",
+                "not_from_this_stage",
+                _("“%(transition)s” is not possible from the stage “%(stage)s”.")
+                % {"transition": transition_code, "stage": workflow.stage(locked.stage).label},
+            )
+        if actor.role not in transition.roles or locked.agency_id != actor.agency_id:
+            raise PermissionDenied(_("Your role cannot do “%(action)s”.") % {"action": transition.label})
+        loaded = case_for_transition(locked)
+        context = transition_context(case=loaded, actor=actor)
+        form = transition.input_form_class(context)(data=data or {})
+        if not form.is_valid():
+            raise Refused(
+                {
+                    field: [
+                        Problem(error.code or "invalid", message)
+                        for error, message in zip(errors.as_data(), errors, strict=True)
+                    ]
+                    for field, errors in form.errors.items()
+                }
+            )
+        context.inputs = form.cleaned_data
+        reasons = [reason for guard in transition.guards if (reason := guard(context))]
+        if reasons:
+            raise Refused({"transition": [Problem("guard", reason) for reason in reasons]})
+        for effect in transition.effects:
+            effect(context)
+        target = workflow.stage(transition.target)
+        from_stage = loaded.stage
+        loaded.stage = target.code
+        loaded.overdue_since = None
+        loaded.stage_due_date = target.due_date(entered_on=context.today, arrival_date=loaded.household.arrival_date)
+        if target.is_final:
+            loaded.closed_at = timezone.now()
+            loaded.outcome = transition.outcome
+        loaded.version = locked.version + 1
+        loaded.save(
+            update_fields=[
+                "stage",
+                "overdue_since",
+                "stage_due_date",
+                "closed_at",
+                "outcome",
+                "is_vulnerable",
+                "followup_due_date",
+                "followup_notified_on",
+                "version",
+                "updated_at",
+            ]
+        )
+        _event(
+            loaded,
+            CaseEvent.Kind.TRANSITION,
+            actor,
+            transition=transition.code,
+            from_stage=from_stage,
+            to_stage=target.code,
+            note=str(context.inputs.get("note", "") or ""),
+        )
+    return loaded
+
+
+def case_assign(*, case_ids: list[int], assignee: User | None, assigned_by: User) -> int:
+    """Assign (or unassign, with None) open cases of the manager's agency. Returns how many changed."""
+    if assigned_by.role != User.Role.MANAGER:
+        raise PermissionDenied(_("Only a manager assigns cases."))
+    if assignee is not None and (
+        assignee.agency_id != assigned_by.agency_id or assignee.role not in STAFF_ROLES or not assignee.is_active
+    ):
+        raise Refused.one("assignee", "invalid_assignee", _("Assign cases to an active colleague of your agency."))
+    with transaction.atomic():
+        cases = list(
+            Case.objects.visible_to(assigned_by).open().select_for_update().filter(pk__in=case_ids).order_by("pk")
+        )
+        if len(cases) != len(set(case_ids)):
+            raise Refused.one("cases", "unknown_case", _("Some of the chosen cases are closed or not your agency's."))
+        events, changed_cases = [], []
+        for case in cases:
+            if case.assigned_to_id == (assignee.pk if assignee else None):
+                continue
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=CaseEvent.Kind.ASSIGNED,
+                    actor=assigned_by,
+                    details={"from": case.assigned_to_id, "to": assignee.pk if assignee else None},
+                    note=assignee.get_username() if assignee else _("unassigned"),
+                )
+            )
+            case.assigned_to = assignee
+            case.version += 1
+            case.updated_at = timezone.now()
+            changed_cases.append(case)
+        Case.objects.bulk_update(changed_cases, ["assigned_to", "version", "updated_at"])
+        CaseEvent.objects.bulk_create(events)
+    return len(changed_cases)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assistance, with maker-checker on cash
+# ---------------------------------------------------------------------------------------------
+
+
+def grant_amount(*, case: Case, assistance_type: AssistanceType, on: datetime.date) -> tuple[Decimal, str] | None:
+    """The repatriation grant for the household: the rate of the period, times the members."""
+    rate = (
+        GrantRate.objects.filter(assistance_type=assistance_type, valid_from__lte=on)
+        .exclude(valid_until__lt=on)
+        .order_by("-valid_from")
+        .first()
+    )
+    if rate is None:
+        return None
+    return rate.amount_per_person * case.household.member_count, rate.currency
+
+
+def assistance_record(
+    *,
+    case: Case,
+    recorded_by: User,
+    assistance_type: AssistanceType,
+    delivered_on: datetime.date,
+    office: Office,
+    quantity: Decimal = Decimal(1),
+    value: Decimal | None = None,
+    currency: str = "",
+    member: Member | None = None,
+    note: str = "",
+) -> Assistance:
+    """Record assistance delivered. Cash waits for a second person's approval (a manager's above the threshold)."""
+    if recorded_by.role not in STAFF_ROLES:
+        raise PermissionDenied(_("Your role cannot record assistance."))
+    problems: dict[str, list[Problem]] = {}
+    if assistance_type.agency_id != case.agency_id or not assistance_type.is_active:
+        problems.setdefault("assistance_type", []).append(
+            Problem("invalid_choice", _("Choose assistance from your agency's catalogue."))
+        )
+    if delivered_on > timezone.localdate():
+        problems.setdefault("delivered_on", []).append(Problem("in_future", _("The delivery date is in the future.")))
+    if quantity <= 0:
+        problems.setdefault("quantity", []).append(Problem("not_positive", _("Enter a quantity above zero.")))
+    if assistance_type.is_grant and value is None:
+        amount = grant_amount(case=case, assistance_type=assistance_type, on=delivered_on)
+        if amount is None:
+            problems.setdefault("value", []).append(
+                Problem("no_grant_rate", _("No grant rate covers %(date)s: enter the amount.") % {"date": delivered_on})
+            )
+        else:
+            value, currency = amount
+    if assistance_type.is_cash and value is None and "value" not in problems:  # no_grant_rate already asks for it
+        problems.setdefault("value", []).append(Problem("required", _("Enter the amount of cash given.")))
+    if value is not None:
+        currency = (currency or "").upper()
+        if value < 0:
+            problems.setdefault("value", []).append(Problem("negative", _("The amount cannot be negative.")))
+        if len(currency) != 3 or not currency.isalpha():
+            problems.setdefault("currency", []).append(
+                Problem("invalid_currency", _("Enter a currency code such as USD or AFN."))
+            )
+    else:
+        currency = ""
+    if member is not None and member.household_id != case.household_id:
+        problems.setdefault("member", []).append(Problem("invalid_choice", _("Choose a member of this household.")))
+    if problems:
+        raise Refused(problems)
+    agency = case.agency
+    threshold, threshold_currency = agency.manager_approval_above, agency.manager_approval_currency
+    # Above the agency's limit (or in another currency than the limit's), a manager approves.
+    needs_manager = (
+        assistance_type.is_cash and threshold is not None and (currency != threshold_currency or value > threshold)
+    )
+    with transaction.atomic():
+        locked = _lock_case(case=case, actor=recorded_by, expected_version=None)
+        if locked.closed_at is not None:
+            raise Refused.one("case", "closed", _("The case is closed."))
+        assistance = Assistance.objects.create(
+            case=locked,
+            member=member,
+            assistance_type=assistance_type,
+            quantity=quantity,
+            value=value,
+            currency=currency,
+            delivered_on=delivered_on,
+            office=office,
+            recorded_by=recorded_by,
+            note=note,
+            approval=Assistance.Approval.PENDING if assistance_type.is_cash else Assistance.Approval.NOT_REQUIRED,
+            needs_manager_approval=needs_manager,
+        )
+        _bump(locked)
+        _event(
+            locked,
+            CaseEvent.Kind.ASSISTANCE_RECORDED,
+            recorded_by,
+            note=note,
+            details={
+                "assistance": str(assistance.public_id),
+                "type": assistance_type.code,
+                "value": str(value) if value is not None else None,
+                "currency": currency,
+            },
+        )
+    return assistance
+
+
+def assistance_decide(*, assistance: Assistance, decided_by: User, approve: bool, note: str = "") -> Assistance:
+    """A second person approves or rejects cash; never the person who recorded it."""
+    with transaction.atomic():
+        locked_case = _lock_case(case=assistance.case, actor=decided_by, expected_version=None)
+        locked = Assistance.objects.select_for_update().get(pk=assistance.pk, case=locked_case)
+        if locked.approval != Assistance.Approval.PENDING:
+            raise Refused.one("assistance", "not_pending", _("This assistance is not waiting for approval."))
+        if locked.recorded_by_id == decided_by.pk:
+            raise Refused.one(
+                "assistance", "self_approval", _("You recorded this cash: a second person must approve it.")
+            )
+        if (
+            decided_by.role not in STAFF_ROLES - {User.Role.FIELD_OFFICER}
+            or decided_by.agency_id != locked_case.agency_id
+        ):
+            raise PermissionDenied(_("Your role cannot approve cash."))
+        if locked.needs_manager_approval and decided_by.role != User.Role.MANAGER:
+            raise Refused.one(
+                "assistance", "manager_required", _("This amount is above the limit: a manager must approve it.")
+            )
+        if not approve and not note.strip():
+            raise Refused.one("note", "required", _("Say why the cash is rejected."))
+        locked.approval = Assistance.Approval.APPROVED if approve else Assistance.Approval.REJECTED
+        locked.approved_by = decided_by
+        locked.approved_at = timezone.now()
+        locked.save(update_fields=["approval", "approved_by", "approved_at"])
+        _bump(locked_case)
+        _event(
+            locked_case,
+            CaseEvent.Kind.ASSISTANCE_APPROVED if approve else CaseEvent.Kind.ASSISTANCE_REJECTED,
+            decided_by,
+            note=note,
+            details={"assistance": str(locked.public_id)},
+        )
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals
+# ---------------------------------------------------------------------------------------------
+
+
+def referral_make(
+    *,
+    case: Case,
+    made_by: User,
+    to_agency: Agency,
+    service: str,
+    reason: str,
+    due_date: datetime.date,
+    member: Member | None = None,
+    locked: bool = False,
+) -> Referral:
+    """Refer a case to another agency or a partner organisation."""
+    if made_by.role not in STAFF_ROLES:
+        raise PermissionDenied(_("Your role cannot make referrals."))
+    problems: dict[str, list[Problem]] = {}
+    if to_agency.pk == case.agency_id:
+        problems["to_agency"] = [Problem("same_agency", _("Refer to another agency or a partner."))]
+    if not reason.strip():
+        problems["reason"] = [Problem("required", _("Say why the household is referred."))]
+    if service not in Referral.Service.values:
+        problems["service"] = [Problem("invalid_choice", _("Choose the service needed."))]
+    if due_date < timezone.localdate():
+        problems["due_date"] = [Problem("in_past", _("The answer cannot be due in the past."))]
+    if member is not None and member.household_id != case.household_id:
+        problems["member"] = [Problem("invalid_choice", _("Choose a member of this household."))]
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        source = case if locked else _lock_case(case=case, actor=made_by, expected_version=None)
+        referral = Referral.objects.create(
+            case=source,
+            member=member,
+            from_agency_id=source.agency_id,
+            to_agency=to_agency,
+            service=service,
+            reason=reason.strip(),
+            due_date=due_date,
+            created_by=made_by,
+        )
+        if not locked:
+            _bump(source)
+        _event(
+            source,
+            CaseEvent.Kind.REFERRAL_MADE,
+            made_by,
+            note=referral.reason,
+            details={"referral": str(referral.public_id), "to": to_agency.code, "service": service},
+        )
+    return referral
+
+
+def referral_answer(*, referral: Referral, answered_by: User, status: str, response: str) -> Referral:
+    """The receiving agency (or partner, through its API key) accepts, declines or completes a referral.
+
+    Accepting opens the receiving agency's case when it runs a workflow."""
+    allowed = {
+        Referral.Status.PENDING: {Referral.Status.ACCEPTED, Referral.Status.DECLINED},
+        Referral.Status.ACCEPTED: {Referral.Status.COMPLETED},
+    }
+    with transaction.atomic():
+        # The referring case first, then the referral: the order every service locks them in.
+        source = Case.objects.select_for_update().get(
+            pk=Referral.objects.values("case_id").get(pk=referral.pk)["case_id"]
+        )
+        locked = Referral.objects.select_for_update().select_related("case__household", "to_agency").get(pk=referral.pk)
+        # Staff of the agency it is addressed to, or a partner's key (its technical user) answering for the partner.
+        if answered_by.agency_id != locked.to_agency_id or answered_by.role not in STAFF_ROLES | {User.Role.PARTNER}:
+            raise PermissionDenied(_("Only the agency the referral is addressed to can answer it."))
+        if status not in allowed.get(locked.status, set()):
+            raise Refused.one(
+                "status",
+                "invalid_transition",
+                _("A %(current)s referral cannot become %(new)s.")
+                % {"current": locked.get_status_display(), "new": status},
+            )
+        if status == Referral.Status.DECLINED and not response.strip():
+            raise Refused.one("response", "required", _("Say why the referral is declined."))
+        locked.status = status
+        locked.response = response.strip()
+        locked.responded_by = answered_by
+        locked.responded_at = timezone.now()
+        locked.save(update_fields=["status", "response", "responded_by", "responded_at", "updated_at"])
+        # The answer changes the referring case: a stale edit of it is then refused, never applied.
+        source.version += 1
+        source.save(update_fields=["version", "updated_at"])
+        _event(
+            source,
+            CaseEvent.Kind.REFERRAL_ANSWERED,
+            answered_by,
+            note=locked.response,
+            details={"referral": str(locked.public_id), "status": status},
+        )
+        household = locked.case.household
+        if (
+            status == Referral.Status.ACCEPTED
+            and not Case.objects.filter(household=household, agency=locked.to_agency, closed_at__isnull=True).exists()
+        ):
+            # Opens the agency's case, or reopens the one it closed earlier (e.g. on a re-route).
+            case_open(household=household, agency=locked.to_agency, opened_by=answered_by, referral=locked)
+    return locked

@@ -1,0 +1,334 @@
+"""Every change to the registry goes through one of these functions."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, User
+from returns.models import Category, DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
+from returns.reference import reference_data
+from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
+from returns.routing import routing_decide
+from returns.services.cases import case_close_for_reroute, case_open
+
+REGISTERING_ROLES = {
+    User.Role.FIELD_OFFICER,
+    User.Role.CASE_WORKER,
+    User.Role.MANAGER,
+    User.Role.ADMIN,
+    User.Role.PARTNER,
+}
+REGISTRATION_NUMBER_SEQUENCE = "returns_household_number_seq"
+
+
+def user_can_register(user: User) -> bool:
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.role in REGISTERING_ROLES)
+
+
+def user_can_reroute(user: User) -> bool:
+    return user.is_authenticated and user.is_active and (user.sees_everything or user.role == User.Role.MANAGER)
+
+
+def household_register(*, registered_by: User, registration: HouseholdRegistration) -> Household:
+    """Validate, route and save an arriving household with its members, documents and needs.
+
+    Raises ``RegistrationInvalid`` with every problem found (nothing is saved), or
+    ``PermissionDenied`` when the user may not register households.
+    """
+    if not user_can_register(registered_by):
+        raise PermissionDenied(_("Your role cannot register households."))
+    reference = reference_data()
+    problems = registration_problems(registration, reference=reference, today=timezone.localdate())
+    if problems:
+        raise RegistrationInvalid(problems)
+    decision = routing_decide(registration, reference=reference)
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [REGISTRATION_NUMBER_SEQUENCE])
+            (serial,) = cursor.fetchone()
+        office = reference.offices[registration.office]
+        household = Household.objects.create(
+            registration_number=f"{office.code}-{timezone.localdate().year}-{serial:06d}",
+            arrival_date=registration.arrival_date,
+            office=office,
+            country_of_departure_id=registration.country_of_departure,
+            return_type_id=registration.return_type,
+            destination_province_id=registration.destination_province,
+            destination_district_id=registration.destination_district or None,
+            phone=registration.phone.strip(),
+            registered_by=registered_by,
+            routed_agency=decision.agency,
+            category=decision.category,
+            routing_rule=decision.rule,
+            routing_version=decision.version,
+            routing_reason=decision.reason,
+            flags=decision.flags,
+            member_count=len(registration.members),
+        )
+        members = Member.objects.bulk_create(
+            [
+                Member(
+                    household=household,
+                    given_name=member.given_name.strip(),
+                    fathers_name=member.fathers_name.strip(),
+                    family_name=member.family_name.strip(),
+                    given_name_local=member.given_name_local.strip(),
+                    fathers_name_local=member.fathers_name_local.strip(),
+                    family_name_local=member.family_name_local.strip(),
+                    sex=member.sex,
+                    date_of_birth=member.date_of_birth,
+                    estimated_age=member.estimated_age,
+                    relationship=member.relationship,
+                )
+                for member in registration.members
+            ]
+        )
+        documents = [
+            MemberDocument(
+                member=member,
+                document_type_id=document.document_type,
+                number=document.number.strip(),
+                issuing_country_id=document.issuing_country,
+                expiry_date=document.expiry_date,
+            )
+            for member, member_registration in zip(members, registration.members, strict=True)
+            for document in member_registration.documents
+        ]
+        if documents:
+            MemberDocument.objects.bulk_create(documents)
+        needs_by_member = [
+            [reference.specific_needs[code] for code in dict.fromkeys(member_registration.specific_needs)]
+            for member_registration in registration.members
+        ]
+        needs = [
+            Member.specific_needs.through(member_id=member.pk, needcode_id=need.pk)
+            for member, member_needs in zip(members, needs_by_member, strict=True)
+            for need in member_needs
+        ]
+        if needs:
+            Member.specific_needs.through.objects.bulk_create(needs)
+        HouseholdEvent.objects.create(
+            household=household,
+            kind=HouseholdEvent.Kind.REGISTERED,
+            actor=registered_by,
+            to_agency=decision.agency,
+            note=decision.reason,
+        )
+        case_open(household=household, agency=decision.agency, opened_by=registered_by, just_registered=True)
+    _attach_written_rows(household, members, documents, needs_by_member)
+    return household
+
+
+def _attach_written_rows(household, members, documents, needs_by_member) -> None:
+    """Hand back what was just written, as if prefetched, so callers need not read it again."""
+    documents_by_member: dict[int, list] = {member.pk: [] for member in members}
+    for document in documents:
+        documents_by_member[document.member_id].append(document)
+    for member, member_needs in zip(members, needs_by_member, strict=True):
+        member._prefetched_objects_cache = {
+            "documents": _evaluated(member.documents.all(), documents_by_member[member.pk]),
+            "specific_needs": _evaluated(member.specific_needs.all(), member_needs),
+        }
+    household._prefetched_objects_cache = {"members": _evaluated(household.members.all(), members)}
+
+
+def _evaluated(queryset, rows):
+    # What prefetch_related stores: the related queryset with its rows already in its cache.
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset
+
+
+def household_reroute(
+    *, household: Household, rerouted_by: User, agency: Agency, category: str, justification: str
+) -> Household:
+    """Send a household to another agency, with a written justification kept in its history."""
+    if not user_can_reroute(rerouted_by):
+        raise PermissionDenied(_("Only a manager can re-route a household."))
+    justification = justification.strip()
+    problems: dict[str, list[RegistrationProblem]] = {}
+    if len(justification) < 10:
+        problems["justification"] = [
+            RegistrationProblem("justification_required", _("Explain in a sentence why the household is re-routed."))
+        ]
+    if category not in Category.values:
+        problems["category"] = [
+            RegistrationProblem("invalid_choice", _("Choose registered refugee or undocumented returnee."))
+        ]
+    if not agency.receives_routed_households:
+        problems["agency"] = [
+            RegistrationProblem("invalid_agency", _("Households can only be routed to UNHCR or IOM."))
+        ]
+    with transaction.atomic():
+        # Through the gate: a manager re-routes only what their agency may see.
+        locked = Household.objects.visible_to(rerouted_by).select_for_update().get(pk=household.pk)
+        if locked.routed_agency_id == agency.pk:
+            problems["agency"] = [
+                RegistrationProblem(
+                    "same_agency", _("The household is already routed to %(agency)s.") % {"agency": agency.code}
+                )
+            ]
+        if problems:
+            raise RegistrationInvalid(problems)
+        previous_agency_id = locked.routed_agency_id
+        locked.routed_agency = agency
+        locked.category = category
+        if Household.Flag.REROUTED not in locked.flags:
+            locked.flags = [*locked.flags, Household.Flag.REROUTED.value]
+        locked.save(update_fields=["routed_agency", "category", "flags", "updated_at"])
+        HouseholdEvent.objects.create(
+            household=locked,
+            kind=HouseholdEvent.Kind.REROUTED,
+            actor=rerouted_by,
+            from_agency_id=previous_agency_id,
+            to_agency=agency,
+            note=justification,
+        )
+        # Partners who saw it through the previous agency drop it from their mirrors.
+        DeletedRecord.objects.create(
+            resource=DeletedRecord.Resource.HOUSEHOLD,
+            public_id=locked.public_id,
+            agency_id=previous_agency_id,
+            reason=DeletedRecord.Reason.MOVED,
+            moved_to=agency,
+            deleted_by=rerouted_by,
+            note=justification,
+        )
+        case_close_for_reroute(household=locked, closed_by=rerouted_by, note=justification)
+        case_open(household=locked, agency=agency, opened_by=rerouted_by)
+    return locked
+
+
+UPDATABLE_FIELDS = ("phone", "destination_province", "destination_district")
+
+
+def user_can_remove(user: User) -> bool:
+    return user.is_authenticated and user.is_active and (user.sees_everything or user.role == User.Role.MANAGER)
+
+
+def household_update(*, household: Household, updated_by: User, changes: dict) -> Household:
+    """Change a household's contact and destination (phone, province, district); history keeps the old values."""
+    if not user_can_register(updated_by):
+        raise PermissionDenied(_("Your role cannot change households."))
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise RegistrationInvalid(
+            {name: [RegistrationProblem("read_only", _("This field cannot be changed."))] for name in sorted(unknown)}
+        )
+    with transaction.atomic():
+        locked = Household.objects.visible_to(updated_by).select_for_update().get(pk=household.pk)
+        before = {name: getattr(locked, f"{name}_id" if name != "phone" else name) or "" for name in UPDATABLE_FIELDS}
+        after = {**before, **{name: (value or "") for name, value in changes.items()}}
+        if (
+            after.get("destination_province") != before["destination_province"]
+            and "destination_district" not in changes
+        ):
+            after["destination_district"] = ""
+        problems = {
+            path: found
+            for path, found in registration_problems(
+                HouseholdRegistration(
+                    arrival_date=locked.arrival_date,
+                    office=locked.office.code,
+                    country_of_departure=locked.country_of_departure_id,
+                    return_type=locked.return_type_id,
+                    destination_province=after["destination_province"],
+                    destination_district=after["destination_district"],
+                    phone=after["phone"],
+                    members=[],
+                ),
+                reference=reference_data(),
+                today=timezone.localdate(),
+            ).items()
+            if path in UPDATABLE_FIELDS
+        }
+        if problems:
+            raise RegistrationInvalid(problems)
+        changed = {name: [before[name], after[name]] for name in UPDATABLE_FIELDS if before[name] != after[name]}
+        if not changed:
+            return locked
+        locked.phone = after["phone"].strip()
+        locked.destination_province_id = after["destination_province"]
+        locked.destination_district_id = after["destination_district"] or None
+        locked.save(update_fields=["phone", "destination_province", "destination_district", "updated_at"])
+        HouseholdEvent.objects.create(
+            household=locked,
+            kind=HouseholdEvent.Kind.UPDATED,
+            actor=updated_by,
+            note="; ".join(f"{name}: {old or '—'} → {new or '—'}" for name, (old, new) in changed.items()),
+        )
+    return locked
+
+
+def household_delete(*, household: Household, deleted_by: User, note: str) -> None:
+    """Delete a household registered in error (with its cases), leaving tombstones for partners' mirrors."""
+    _household_remove(household=household, removed_by=deleted_by, note=note, survivor=None)
+
+
+def household_merge(*, duplicate: Household, survivor: Household, merged_by: User, note: str) -> Household:
+    """Fold a duplicate registration into the household that stays; the duplicate leaves a tombstone."""
+    if duplicate.pk == survivor.pk:
+        raise RegistrationInvalid.one("survivor", "same_household", _("A household cannot be merged into itself."))
+    return _household_remove(household=duplicate, removed_by=merged_by, note=note, survivor=survivor)
+
+
+def _household_remove(*, household: Household, removed_by: User, note: str, survivor: Household | None):
+    from returns.models import Case
+
+    if not user_can_remove(removed_by):
+        raise PermissionDenied(_("Only a manager can delete or merge households."))
+    if len(note.strip()) < 10:
+        raise RegistrationInvalid.one("note", "justification_required", _("Explain in a sentence why."))
+    visible = Household.objects.visible_to(removed_by)
+    with transaction.atomic():
+        # Lock both households in primary-key order, through the gate.
+        ids = sorted({household.pk, survivor.pk} if survivor else {household.pk})
+        locked = {row.pk: row for row in visible.select_for_update().filter(pk__in=ids).order_by("pk")}
+        if household.pk not in locked or (survivor and survivor.pk not in locked):
+            raise Household.DoesNotExist
+        removed = locked[household.pk]
+        kept = locked[survivor.pk] if survivor else None
+        cases = list(Case.objects.filter(household=removed).select_related("agency"))
+        kept_cases = {case.agency_id: case for case in Case.objects.filter(household=kept)} if kept else {}
+        reason = DeletedRecord.Reason.MERGED if kept else DeletedRecord.Reason.DELETED
+        DeletedRecord.objects.bulk_create(
+            [
+                DeletedRecord(
+                    resource=DeletedRecord.Resource.HOUSEHOLD,
+                    public_id=removed.public_id,
+                    agency_id=removed.routed_agency_id,
+                    reason=reason,
+                    merged_into=kept.public_id if kept else None,
+                    deleted_by=removed_by,
+                    note=note.strip(),
+                ),
+                *(
+                    DeletedRecord(
+                        resource=DeletedRecord.Resource.CASE,
+                        public_id=case.public_id,
+                        agency_id=case.agency_id,
+                        reason=DeletedRecord.Reason.MERGED
+                        if case.agency_id in kept_cases
+                        else DeletedRecord.Reason.DELETED,
+                        merged_into=kept_cases[case.agency_id].public_id if case.agency_id in kept_cases else None,
+                        deleted_by=removed_by,
+                        note=note.strip(),
+                    )
+                    for case in cases
+                ),
+            ]
+        )
+        Case.objects.filter(household=removed).delete()
+        removed.delete()
+        if kept is not None:
+            kept.save(update_fields=["updated_at"])
+            HouseholdEvent.objects.create(
+                household=kept,
+                kind=HouseholdEvent.Kind.MERGED,
+                actor=removed_by,
+                note=_("%(number)s merged into this household: %(note)s")
+                % {"number": removed.registration_number, "note": note.strip()},
+            )
+    return kept

@@ -1,0 +1,57 @@
+"""Daily checks on cases. Each task takes ids (or nothing), calls ``returns.scheduled`` and is safe to rerun.
+
+The checks run from the beat schedule in ``config/celery.py``. A check marks the cases that fell
+due and, once that is committed, enqueues the notification of exactly those cases, so a rerun
+(or a redelivery: tasks are acknowledged late) marks nothing and sends nothing twice. A
+notification retries when the mail server is unreachable; a retry after a partly sent batch may
+repeat an email, which is better than losing one.
+"""
+
+from dataclasses import asdict
+
+from celery import shared_task
+from celery.utils import uuid
+from django.db import transaction
+from django.utils import timezone
+
+from returns import scheduled
+
+NOTIFY_RETRY = {
+    "autoretry_for": (OSError,),  # smtplib's errors are OSErrors
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+    "max_retries": 6,
+}
+
+
+@shared_task(acks_late=True)
+def check_overdue_cases() -> dict:
+    """Mark the cases whose stage fell overdue today, then notify their assignees."""
+    return _mark_then_notify(mark=scheduled.cases_mark_overdue, notify=notify_overdue_cases)
+
+
+@shared_task(acks_late=True)
+def check_followups_due() -> dict:
+    """Mark the return monitoring follow-ups that fell due today, then notify the assignees."""
+    return _mark_then_notify(mark=scheduled.followups_mark_due, notify=notify_followups_due)
+
+
+@shared_task(acks_late=True, **NOTIFY_RETRY)
+def notify_overdue_cases(case_ids: list[int]) -> dict:
+    return asdict(scheduled.overdue_notify(case_ids=case_ids))
+
+
+@shared_task(acks_late=True, **NOTIFY_RETRY)
+def notify_followups_due(case_ids: list[int]) -> dict:
+    return asdict(scheduled.followups_notify(case_ids=case_ids))
+
+
+def _mark_then_notify(*, mark, notify) -> dict:
+    """What a check returns: the ids it marked and the id of the notification task it enqueued."""
+    notify_task_id = None
+    with transaction.atomic():
+        case_ids = mark(today=timezone.localdate())
+        if case_ids:
+            notify_task_id = uuid()
+            transaction.on_commit(lambda: notify.apply_async(args=(case_ids,), task_id=notify_task_id))
+    return {"marked": case_ids, "notify_task_id": notify_task_id}

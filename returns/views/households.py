@@ -1,0 +1,145 @@
+"""Pages for field officers and managers. Thin: parse the form, call one service or selector, render."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Concat, Trim
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from returns.forms.households import RerouteForm, household_registration, registration_forms, registration_problems_show
+from returns.models import Household, Member
+from returns.reference import reference_data
+from returns.registration import RegistrationInvalid
+from returns.routing import RoutingUndecided
+from returns.selectors.households import household_filter, household_get
+from returns.services.households import household_register, household_reroute, user_can_register, user_can_reroute
+
+HOUSEHOLDS_PER_PAGE = 50
+
+
+def _head_name():
+    """The head of household's full name, as one subquery of the list (never one query per row)."""
+    return Subquery(
+        Member.objects.filter(household_id=OuterRef("pk"), relationship=Member.Relationship.HEAD).values_list(
+            Trim(Concat("given_name", Value(" "), "fathers_name", Value(" "), "family_name")), flat=True
+        )[:1]
+    )
+
+
+@require_http_methods(["GET"])
+def household_list(request):
+    household_filterset = household_filter(user=request.user, params=request.GET)
+    households = household_filterset.qs.annotate(head_name=_head_name())
+    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "returns/household_list.html",
+        {
+            "filter": household_filterset,
+            "page": page,
+            "households": page.object_list,
+            "query_without_page": params.urlencode(),
+            "can_register": user_can_register(request.user),
+        },
+    )
+
+
+def _user_office_code(user, reference) -> str:
+    if user.office_id is None:
+        return ""
+    return next((office.code for office in reference.offices.values() if office.pk == user.office_id), "")
+
+
+@require_http_methods(["GET", "POST"])
+def household_register_page(request):
+    if not user_can_register(request.user):
+        raise PermissionDenied(_("Your role cannot register households."))
+    reference = reference_data()
+    if request.method == "POST":
+        household_form, member_formset = registration_forms(data=request.POST, reference=reference)
+        household_form_valid = household_form.is_valid()
+        if member_formset.is_valid() and household_form_valid:
+            try:
+                household = household_register(
+                    registered_by=request.user,
+                    registration=household_registration(household_form, member_formset),
+                )
+            except RegistrationInvalid as invalid:
+                registration_problems_show(
+                    invalid.problems, household_form=household_form, member_formset=member_formset
+                )
+            except RoutingUndecided as undecided:
+                household_form.add_error(None, str(undecided))
+            else:
+                return redirect("returns:household-routed", public_id=household.public_id)
+    else:
+        household_form, member_formset = registration_forms(
+            reference=reference, office_code=_user_office_code(request.user, reference)
+        )
+    # An invalid registration is re-rendered with 200, as Django's form views do: a typo is not
+    # an error worth a warning in the server's request log.
+    return render(
+        request,
+        "returns/household_register.html",
+        {"household_form": household_form, "member_formset": member_formset},
+    )
+
+
+@require_http_methods(["GET"])
+def household_routed(request, public_id):
+    household = household_get(user=request.user, public_id=public_id)
+    return render(
+        request,
+        "returns/household_routed.html",
+        {"household": household, "can_register": user_can_register(request.user)},
+    )
+
+
+def _detail(request, household, *, reroute_form=None):
+    can_reroute = user_can_reroute(request.user)
+    if can_reroute and reroute_form is None:
+        reroute_form = RerouteForm(reference=reference_data(), initial={"category": household.category})
+    return render(
+        request,
+        "returns/household_detail.html",
+        {"household": household, "can_reroute": can_reroute, "reroute_form": reroute_form},
+    )
+
+
+@require_http_methods(["GET"])
+def household_detail(request, public_id):
+    return _detail(request, household_get(user=request.user, public_id=public_id))
+
+
+@require_POST
+def household_reroute_page(request, public_id):
+    if not user_can_reroute(request.user):
+        raise PermissionDenied(_("Only a manager can re-route a household."))
+    household = household_get(user=request.user, public_id=public_id)
+    reroute_form = RerouteForm(request.POST, reference=reference_data())
+    if reroute_form.is_valid():
+        try:
+            household_reroute(
+                household=household,
+                rerouted_by=request.user,
+                agency=reroute_form.agencies[reroute_form.cleaned_data["agency"]],
+                category=reroute_form.cleaned_data["category"],
+                justification=reroute_form.cleaned_data["justification"],
+            )
+        except RegistrationInvalid as invalid:
+            reroute_form.problems_show(invalid.problems)
+        else:
+            messages.success(
+                request,
+                _("Household %(number)s re-routed to %(agency)s.")
+                % {"number": household.registration_number, "agency": reroute_form.cleaned_data["agency"]},
+            )
+            if Household.objects.visible_to(request.user).filter(pk=household.pk).exists():
+                return redirect(household)
+            return redirect("returns:household-list")
+    return _detail(request, household, reroute_form=reroute_form)

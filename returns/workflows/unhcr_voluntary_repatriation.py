@@ -1,0 +1,216 @@
+"""UNHCR voluntary repatriation, after the household has crossed.
+
+    verification → encashment → services → monitoring → closed
+         └──────── refuse the grant, refer to IOM ─────→ closed
+
+Verification checks the refugee card or VRF and records iris verification for every member aged
+5 or over; a member assisted before (a recycler) or who cannot be verified blocks the grant, and
+the case can be closed with a referral to IOM. The grant is recorded as assistance (its amount
+from the grant rates) and approved by a second person before it is paid. Return monitoring falls
+due one to six months after arrival.
+"""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agencies.models import User
+from returns.models import Case, MemberVerification
+from returns.workflows import effects
+from returns.workflows.base import Stage, Transition, TransitionContext, Workflow
+
+IRIS_FROM_AGE = 5
+MONITORING_FROM_DAYS = 30
+MONITORING_UNTIL_DAYS = 180
+CASE_WORKERS = frozenset({User.Role.CASE_WORKER, User.Role.MANAGER})
+
+
+def iris_field_name(member) -> str:
+    return f"iris_{member.public_id}"
+
+
+def verification_form(context: TransitionContext, *, refusing: bool = False) -> type[forms.Form]:
+    """Documents checked, and an iris result for each member aged 5 or over."""
+    fields = {
+        "documents_checked": forms.BooleanField(
+            label=gettext_lazy("The refugee card or VRF was checked and is genuine"), required=not refusing
+        )
+    }
+    for member in context.members:
+        age = context.age_of(member)
+        if age is not None and age >= IRIS_FROM_AGE:
+            fields[iris_field_name(member)] = forms.ChoiceField(
+                label=gettext_lazy("Iris verification: %(name)s") % {"name": str(member)},
+                choices=MemberVerification.Result.choices,
+            )
+    fields["note"] = forms.CharField(
+        label=gettext_lazy("Why the grant is refused") if refusing else gettext_lazy("Note"),
+        required=refusing,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    return type("VerificationForm", (forms.Form,), fields)
+
+
+def refusal_form(context: TransitionContext) -> type[forms.Form]:
+    return verification_form(context, refusing=True)
+
+
+def _unclear_members(context: TransitionContext) -> list[str]:
+    return [
+        str(member)
+        for member in context.members
+        if context.inputs.get(iris_field_name(member), MemberVerification.Result.CLEAR)
+        != MemberVerification.Result.CLEAR
+    ]
+
+
+def every_member_verified_clear(context: TransitionContext) -> str | None:
+    unclear = _unclear_members(context)
+    if unclear:
+        return _(
+            "%(names)s: assisted before or not verified. The grant cannot be paid; "
+            "use “Refuse the grant and refer to IOM”."
+        ) % {"names": ", ".join(unclear)}
+    return None
+
+
+def some_verification_failed(context: TransitionContext) -> str | None:
+    if _unclear_members(context) or not context.inputs.get("documents_checked"):
+        return None
+    return _("Every member was verified: the grant can be paid. Refuse it only when a verification failed.")
+
+
+def grant_approved(context: TransitionContext) -> str | None:
+    if any(item.assistance_type.is_grant and item.approval == "approved" for item in context.assistance):
+        return None
+    return _("Record the cash grant and have a second person approve it before paying.")
+
+
+def needs_referred_or_explained(context: TransitionContext) -> str | None:
+    with_needs = [member for member in context.members if member.specific_needs.all()]
+    if not with_needs or context.referrals or context.inputs.get("note", "").strip():
+        return None
+    return _("%(names)s have specific needs: make a referral, or note why none is needed.") % {
+        "names": ", ".join(str(member) for member in with_needs)
+    }
+
+
+def services_delivered(context: TransitionContext) -> str | None:
+    missing = [
+        label
+        for key, label in (
+            ("health_screening", _("health screening")),
+            ("mine_risk_awareness", _("mine-risk awareness")),
+        )
+        if not context.inputs.get(key)
+    ]
+    if missing:
+        return _("Not yet done: %(services)s.") % {"services": ", ".join(missing)}
+    return None
+
+
+class ServicesForm(forms.Form):
+    health_screening = forms.BooleanField(label=gettext_lazy("Health screening and vaccination done"), required=False)
+    mine_risk_awareness = forms.BooleanField(label=gettext_lazy("Mine-risk awareness session attended"), required=False)
+    note = forms.CharField(
+        label=gettext_lazy("Referrals for specific needs, or why none is needed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MonitoringForm(forms.Form):
+    interview_date = forms.DateField(
+        label=gettext_lazy("Interview date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reached = forms.BooleanField(label=gettext_lazy("The family was reached"), required=False)
+    note = forms.CharField(label=gettext_lazy("What the family said"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def monitoring_in_window(context: TransitionContext) -> str | None:
+    interview = context.inputs.get("interview_date")
+    if interview is None:
+        return None
+    arrival = context.household.arrival_date
+    earliest = arrival + datetime.timedelta(days=MONITORING_FROM_DAYS)
+    if interview > context.today:
+        return _("The interview date %(date)s is in the future.") % {"date": interview.isoformat()}
+    if interview < earliest:
+        return _("Return monitoring takes place one to six months after arrival: from %(date)s for this family.") % {
+            "date": earliest.isoformat()
+        }
+    return None
+
+
+def start_monitoring(context: TransitionContext) -> None:
+    context.case.followup_due_date = context.household.arrival_date + datetime.timedelta(days=MONITORING_FROM_DAYS)
+    context.case.followup_notified_on = None
+
+
+WORKFLOW = Workflow(
+    code="unhcr_voluntary_repatriation",
+    agency_code="UNHCR",
+    label=gettext_lazy("UNHCR voluntary repatriation"),
+    case_number_prefix="VR",
+    stages=(
+        Stage("verification", gettext_lazy("Document and iris verification"), due_in_days=1),
+        Stage("encashment", gettext_lazy("Encashment (cash grant)"), due_in_days=2),
+        Stage("services", gettext_lazy("Services at the encashment centre"), due_in_days=2),
+        Stage("monitoring", gettext_lazy("Return monitoring"), due_after_arrival_days=MONITORING_UNTIL_DAYS),
+        Stage("closed", gettext_lazy("Closed"), is_final=True),
+    ),
+    transitions=(
+        Transition(
+            "verify",
+            gettext_lazy("Verified: go to encashment"),
+            "verification",
+            "encashment",
+            roles=CASE_WORKERS,
+            inputs=verification_form,
+            guards=(every_member_verified_clear,),
+            effects=(effects.record_verifications,),
+        ),
+        Transition(
+            "refuse_grant",
+            gettext_lazy("Refuse the grant and refer to IOM"),
+            "verification",
+            "closed",
+            roles=CASE_WORKERS,
+            inputs=refusal_form,
+            guards=(some_verification_failed,),
+            effects=(effects.record_verifications, effects.refer_to_iom),
+            outcome=Case.Outcome.NOT_ELIGIBLE,
+            style="danger",
+        ),
+        Transition(
+            "pay_grant",
+            gettext_lazy("Grant paid: go to services"),
+            "encashment",
+            "services",
+            roles=CASE_WORKERS,
+            guards=(grant_approved,),
+        ),
+        Transition(
+            "complete_services",
+            gettext_lazy("Services done: start return monitoring"),
+            "services",
+            "monitoring",
+            roles=CASE_WORKERS,
+            inputs=ServicesForm,
+            guards=(services_delivered, needs_referred_or_explained),
+            effects=(start_monitoring,),
+        ),
+        Transition(
+            "record_monitoring",
+            gettext_lazy("Monitoring interview done: close"),
+            "monitoring",
+            "closed",
+            roles=CASE_WORKERS,
+            inputs=MonitoringForm,
+            guards=(monitoring_in_window,),
+            outcome=Case.Outcome.ASSISTED,
+        ),
+    ),
+)
