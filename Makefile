@@ -33,9 +33,10 @@ demo: install ## Reload the demo data (DEMO_HOUSEHOLDS=200000 for about a millio
 test: install lint migrations-check ## Lint, check migrations, run the whole suite
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check; the layers contract (lint-imports)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install ## Format the code with ruff
 	$(PY) -m ruff check --fix .

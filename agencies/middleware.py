@@ -4,7 +4,12 @@ Django's LoginRequiredMiddleware redirects every other page to the login page. T
 for itself (401 with a JSON body rather than a redirect), so it is left to DRF's authentication.
 """
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from agencies.api.errors import PROBLEM_CONTENT_TYPE, problem_body
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -23,8 +28,6 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if request.path_info.startswith(LoginRequiredMiddleware.api_prefix) and limit is not None:
             try:
@@ -32,11 +35,6 @@ class RequestSizeLimitMiddleware:
             except ValueError:
                 length = 0
             if length > limit:
-                from django.http import JsonResponse
-                from django.utils.translation import gettext as _
-
-                from agencies.api.errors import PROBLEM_CONTENT_TYPE, problem_body
-
                 body = problem_body(
                     status_code=413,
                     code="request_too_large",

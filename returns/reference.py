@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from django.db.models.signals import post_delete, post_save
 
+from agencies.models import Agency, Country, District, Office, Province
+from returns.models import DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
+
 SNAPSHOT_SECONDS = 60
 
 
@@ -33,9 +36,6 @@ _snapshot: tuple[float, ReferenceData] | None = None
 
 
 def _load() -> ReferenceData:
-    from agencies.models import Agency, Country, District, Office, Province
-    from returns.models import DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
-
     rule_set = RoutingRuleSet.objects.filter(status=RoutingRuleSet.Status.ACTIVE).first()
     rules = (
         tuple(RoutingRule.objects.filter(rule_set=rule_set).select_related("agency").order_by("order"))
@@ -77,9 +77,6 @@ def reference_invalidate(**_kwargs) -> None:
 
 
 def connect_invalidation() -> None:
-    from agencies.models import Agency, Country, District, Office, Province
-    from returns.models import DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
-
     for model in (
         Agency,
         Office,

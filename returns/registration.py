@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from agencies.problems import Problem, Refused
+from returns.ages import age_on
+from returns.models import Member
 from returns.reference import ReferenceData
 
 MAX_AGE = 120
@@ -20,14 +22,6 @@ MAX_MEMBERS = 60
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ]{6,18}$")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 NUMBERED_CLASSES = {"refugee_card", "repatriation_form", "citizen_card"}
-
-
-def age_on(day: datetime.date, *, date_of_birth: datetime.date | None, estimated_age: int | None) -> int | None:
-    """Age in whole years on ``day`` from a date of birth, else the estimated age (or None)."""
-    if date_of_birth is None:
-        return estimated_age
-    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - before_birthday
 
 
 @dataclass
@@ -159,8 +153,6 @@ def registration_problems(
 
 
 def _member_problems(problems: _Problems, path: str, member: MemberRegistration, *, arrival, reference) -> None:
-    from returns.models import Member
-
     if not member.given_name.strip():
         problems.add(f"{path}.given_name", "required", _("Enter the given name."))
     if not member.fathers_name.strip():

@@ -12,7 +12,7 @@ from rest_framework import permissions
 from rest_framework.throttling import SimpleRateThrottle
 
 from agencies.models import ApiKey
-from agencies.models.organisation import partner_agreement
+from agencies.models.scope import partner_agreement
 
 # Members every partner receives, whatever its agreement: what a mirror needs to stay in step.
 ALWAYS_SHARED = frozenset({"id", "agency", "created_at", "updated_at", "household", "case", "status"})

@@ -1,7 +1,6 @@
 """The agencies app's models: who works in the operation, where, and what partners may receive."""
 
 from agencies.models.organisation import (
-    ALL_AGENCIES,
     Agency,
     Country,
     District,
@@ -9,9 +8,9 @@ from agencies.models.organisation import (
     Province,
     StaffUserManager,
     User,
-    agency_scope,
 )
 from agencies.models.partners import SHAREABLE_FIELDS, ApiKey, DataSharingAgreement, IdempotencyRecord, Scope
+from agencies.models.scope import ALL_AGENCIES, agency_scope
 
 __all__ = [
     "ALL_AGENCIES",

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.admin import ReadOnlyAdminMixin
-from agencies.models import Agency
-from agencies.models.organisation import ALL_AGENCIES, agency_scope
+from agencies.models import ALL_AGENCIES, Agency, agency_scope
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, GrantRate, MemberVerification, Referral
 from returns.workflows import all_workflows, workflow_named
 

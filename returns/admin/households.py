@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from agencies.admin import ReadOnlyAdminMixin
 from agencies.models import Agency
+from returns.conditions import FACTS
 from returns.models import (
     DeletedRecord,
     DocumentType,
@@ -28,7 +29,6 @@ from returns.models import (
     RoutingRule,
     RoutingRuleSet,
 )
-from returns.routing import FACTS
 from returns.rule_sets import rule_set_activate, rule_set_copy, rule_set_next_version
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models.organisation import ALL_AGENCIES, Agency, Office, agency_scope
+from agencies.models import ALL_AGENCIES, Agency, Office, agency_scope
 
 
 class CaseQuerySet(models.QuerySet):

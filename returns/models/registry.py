@@ -10,7 +10,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Country, District, Office, Province
+from agencies.models import ALL_AGENCIES, Agency, Country, District, Office, Province, Scope, User, agency_scope
+from returns.ages import age_on
+from returns.conditions import conditions_errors
+from returns.models.cases import Case
 
 # ---------------------------------------------------------------------------------------------
 # Code lists: data, so an agency can update them in the admin without a code change.
@@ -128,7 +131,7 @@ class RoutingRule(models.Model):
 
     ``conditions`` maps a fact name to the list of values that satisfy it, for example
     ``{"refugee_document_coverage": ["all", "some"], "return_type": ["deportation"]}``; an empty
-    mapping always matches. The facts are listed in ``returns.routing.FACTS``.
+    mapping always matches. The facts are listed in ``returns.conditions.FACTS``.
     """
 
     rule_set = models.ForeignKey(RoutingRuleSet, on_delete=models.CASCADE, related_name="rules")
@@ -164,8 +167,6 @@ class RoutingRule(models.Model):
         return f"{self.code} (v{self.rule_set.version})" if self.rule_set_id else self.code
 
     def clean(self) -> None:
-        from returns.routing import conditions_errors
-
         errors = conditions_errors(self.conditions)
         if errors:
             raise ValidationError({"conditions": errors})
@@ -187,9 +188,6 @@ class HouseholdQuerySet(models.QuerySet):
         household sent elsewhere).
         Administrators see everything. Coordinators read joint figures, never personal records.
         """
-        from agencies.models import ALL_AGENCIES, agency_scope
-        from returns.models import Case
-
         scope = agency_scope(user)
         if scope is None:
             return self.none()
@@ -205,8 +203,6 @@ class HouseholdQuerySet(models.QuerySet):
         Administrators, coordinators, staff of the agencies households are routed to (UNHCR, IOM)
         and partners' keys holding ``reports:read`` count every household; anyone else none.
         """
-        from agencies.models import Agency, Scope, User
-
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.sees_everything or user.role == User.Role.COORDINATOR:
@@ -363,8 +359,6 @@ class Member(models.Model):
         return self.relationship == self.Relationship.HEAD
 
     def age_on(self, day) -> int | None:
-        from returns.registration import age_on
-
         return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
 
 
@@ -422,8 +416,6 @@ class DeletedRecordQuerySet(models.QuerySet):
         A household re-routed between two agencies the user both sees left nothing behind: it is
         still there, changed; only a move out of the user's agencies is a tombstone for them.
         """
-        from agencies.models import ALL_AGENCIES, agency_scope
-
         scope = agency_scope(user)
         if scope is None:
             return self.none()

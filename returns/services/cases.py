@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Office, User
 from agencies.problems import Problem, Refused
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, GrantRate, Household, Member, Referral
+from returns.selectors.households import household_with_members
 from returns.workflows import TransitionContext, workflow_for_agency, workflow_named
 
 STAFF_ROLES = {User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER}
@@ -129,8 +130,6 @@ def case_close_for_reroute(*, household: Household, closed_by: User, note: str) 
 
 def case_for_transition(case: Case) -> Case:
     """Load what guards and effects read, in a fixed number of queries."""
-    from returns.selectors.households import household_with_members
-
     households = household_with_members(Household.objects.all())
     return (
         Case.objects.select_related("agency")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
-from returns.models import Category, DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
+from returns.models import Case, Category, DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
 from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
 from returns.routing import routing_decide
@@ -275,8 +275,6 @@ def household_merge(*, duplicate: Household, survivor: Household, merged_by: Use
 
 
 def _household_remove(*, household: Household, removed_by: User, note: str, survivor: Household | None):
-    from returns.models import Case
-
     if not user_can_remove(removed_by):
         raise PermissionDenied(_("Only a manager can delete or merge households."))
     if len(note.strip()) < 10:

@@ -1,11 +1,10 @@
 """The agencies' assistance workflows, one readable file each. ``workflow_for`` finds a case's."""
 
+from returns.workflows import iom_post_arrival, unhcr_voluntary_repatriation
 from returns.workflows.base import Stage, Transition, TransitionContext, Workflow
 
 
 def all_workflows() -> dict[str, Workflow]:
-    from returns.workflows import iom_post_arrival, unhcr_voluntary_repatriation
-
     return {workflow.code: workflow for workflow in (unhcr_voluntary_repatriation.WORKFLOW, iom_post_arrival.WORKFLOW)}
 
 

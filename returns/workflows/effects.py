@@ -4,6 +4,8 @@ import datetime
 
 from django.utils.translation import gettext as _
 
+from agencies.models import Agency
+from returns.models import Member, MemberVerification, NeedCode, Referral
 from returns.workflows.base import TransitionContext
 
 REFERRAL_ANSWER_DAYS = 3
@@ -11,8 +13,6 @@ REFERRAL_ANSWER_DAYS = 3
 
 def record_verifications(context: TransitionContext) -> None:
     """Save the iris result typed for each member aged 5 or over."""
-    from returns.models import MemberVerification
-
     prefix = "iris_"
     members = {str(member.public_id): member for member in context.members}
     MemberVerification.objects.bulk_create(
@@ -31,8 +31,6 @@ def record_verifications(context: TransitionContext) -> None:
 
 def refer_to_iom(context: TransitionContext) -> None:
     """A household refused the grant goes to IOM for post-arrival assistance."""
-    from agencies.models import Agency
-    from returns.models import Referral
     from returns.services.cases import referral_make
 
     referral_make(
@@ -48,8 +46,6 @@ def refer_to_iom(context: TransitionContext) -> None:
 
 def record_vulnerabilities(context: TransitionContext) -> None:
     """Add the IOM vulnerability codes chosen for each member; the case is vulnerable if any."""
-    from returns.models import Member, NeedCode
-
     prefix = "vulnerabilities_"
     members = {str(member.public_id): member for member in context.members}
     codes = {need.code: need for need in NeedCode.objects.filter(scheme=NeedCode.Scheme.IOM_VULNERABILITY)}

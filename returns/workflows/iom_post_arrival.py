@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.models import User
-from returns.models import Case
+from returns.models import Case, NeedCode
 from returns.workflows import effects
 from returns.workflows.base import Stage, Transition, TransitionContext, Workflow
 
@@ -31,8 +31,6 @@ def vulnerability_field_name(member) -> str:
 
 def screening_form(context: TransitionContext) -> type[forms.Form]:
     """IOM vulnerability codes for each member (none: not vulnerable)."""
-    from returns.models import NeedCode
-
     choices = [
         (need.code, f"{need.code} {need.name}")
         for need in NeedCode.objects.filter(scheme=NeedCode.Scheme.IOM_VULNERABILITY, is_active=True)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import pytest
 from django.core.exceptions import ValidationError
 
+from returns.conditions import FACTS, conditions_errors
 from returns.models import Household, HouseholdEvent, Member, MemberDocument, RoutingRule, RoutingRuleSet
 from returns.reference import reference_data, reference_invalidate
 from returns.registration import DocumentRegistration, HouseholdRegistration
-from returns.routing import FACTS, RoutingUndecided, conditions_errors, routing_facts
+from returns.routing import RoutingUndecided, routing_facts
 from returns.rule_sets import rule_set_activate, rule_set_copy
 from returns.services.households import household_register
 from tests.factories import UserFactory, acc, amayesh_card, household, member, por_card, vrf
