@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_HOUSEHOLDS ?= 2000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 
-.PHONY: help install run serve migrate demo test lint format migrations-check unit browser bench db-stop clean
+.PHONY: help install run migrate demo test unit browser chromium lint format migrations-check bench db-start db-stop clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -30,8 +30,17 @@ migrate: install ## Apply migrations
 demo: install ## Reload the demo data (DEMO_HOUSEHOLDS=200000 for about a million people)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --households $(DEMO_HOUSEHOLDS)
 
-test: install lint migrations-check ## Lint, check migrations, run the whole suite
+test: chromium install lint migrations-check ## Lint, check migrations, run the whole suite (installs chromium if missing)
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest
+
+unit: install ## The suite without the browser and integration tests (no chromium, no Redis needed)
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest -m "not browser and not integration"
+
+browser: chromium install ## The browser tests only (Debian's chromium, driven by Playwright)
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest -m browser
+
+chromium: ## Install Debian's chromium for the browser tests if it is missing (scripts/ensure-browser)
+	@scripts/ensure-browser
 
 lint: install ## ruff lint and format check; the layers contract (lint-imports)
 	$(PY) -m ruff check .
@@ -48,6 +57,9 @@ migrations-check: install ## Fail if a model change has no migration
 bench: install ## Benchmarks (not part of make test); figures go to bench-results/
 	$(PY) -m bench
 
+db-start: install ## Start the embedded PostgreSQL server (data in .pgdata/), unless DATABASE_URL is set
+	@if [ -z "$${DATABASE_URL:-}" ]; then $(PY) -m config.embedded_db start; fi
+
 db-stop: install ## Stop the embedded PostgreSQL server
 	$(PY) -m config.embedded_db stop
 
@@ -58,10 +70,10 @@ clean: ## Remove the virtualenv, the embedded database and caches
 .PHONY: worker beat
 CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-worker: install ## Run a Celery worker on CELERY_BROKER_URL (the local Redis); emails print to its log
+worker: install db-start ## Run a Celery worker on CELERY_BROKER_URL (the local Redis); emails print to its log
 	DJANGO_DEBUG=1 CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(VENV)/bin/celery -A config worker --loglevel=INFO
 
-beat: install ## Run Celery beat: enqueues the daily checks (config/celery.py) for the worker
+beat: install db-start ## Run Celery beat: enqueues the daily checks (config/celery.py) for the worker
 	DJANGO_DEBUG=1 CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(VENV)/bin/celery -A config beat --loglevel=INFO
 
 .PHONY: messages

@@ -7,6 +7,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.embedded_db import embedded_database_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -81,12 +83,10 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL everywhere: DATABASE_URL, or the embedded development server when it is unset.
-DATABASE_URL = os.environ.get("DATABASE_URL")
-if not DATABASE_URL:
-    from config.embedded_db import embedded_database_url
-
-    DATABASE_URL = embedded_database_url()
+# PostgreSQL everywhere: DATABASE_URL, or the embedded development server when it is unset. Only its
+# URL is computed here, so that importing the settings starts nothing; the entry points that connect
+# (manage.py, the test run, make worker/beat) start it (config/embedded_db.py).
+DATABASE_URL = os.environ.get("DATABASE_URL") or embedded_database_url()
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")))
 }

@@ -29,7 +29,7 @@ from returns.workflows import unhcr_voluntary_repatriation, workflow_named
 
 logger = logging.getLogger(__name__)
 
-MONITORING_STAGE = "monitoring"
+MONITORING_STAGE = unhcr_voluntary_repatriation.FOLLOWUP_STAGE
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _cases_mark(*, cases: CaseQuerySet, mark: dict, kind: str, due_field: str) -
         # Locked in primary-key order, like every other lock on cases. A case a transition changes
         # meanwhile is re-checked by PostgreSQL once the lock is granted, and skipped if it no
         # longer qualifies.
-        due = list(cases.select_for_update().order_by("pk").values_list("pk", "stage", due_field))
+        due = list(cases.locked().values_list("pk", "stage", due_field))
         if not due:
             return []
         case_ids = [case_id for case_id, _stage, _due_on in due]

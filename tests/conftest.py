@@ -4,8 +4,9 @@ from agencies.models import Agency, Office, User
 from returns.reference import reference_invalidate
 from tests.factories import UserFactory
 
-# The browser fixtures, shared by every folder of browser tests (one Playwright instance).
-pytest_plugins = ["tests.browser_support"]
+# The browser fixtures, shared by every folder of browser tests (one Playwright instance); the
+# embedded database server, started for the run when DATABASE_URL is unset.
+pytest_plugins = ["tests.browser_support", "tests.database_support"]
 
 
 @pytest.fixture(autouse=True)

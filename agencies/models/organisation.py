@@ -170,9 +170,5 @@ class User(AbstractUser):
         ]
 
     @property
-    def is_manager(self) -> bool:
-        return self.role == self.Role.MANAGER
-
-    @property
     def sees_everything(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMIN

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import User
+from agencies.roles import CASE_STAFF
 from returns.models import Referral
-from returns.services.cases import STAFF_ROLES
 from returns.workflows.base import NoInputs
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -168,8 +168,8 @@ class ReferralForm(forms.Form):
 
 
 def colleagues(user):
-    """The people of the manager's agency who can take cases."""
-    return User.objects.filter(agency_id=user.agency_id, role__in=STAFF_ROLES, is_active=True).order_by(
+    """The people of the manager's agency who can take cases (``returns.policy.may_be_assigned``, as a query)."""
+    return User.objects.filter(agency_id=user.agency_id, role__in=CASE_STAFF, is_active=True).order_by(
         "first_name", "last_name", "username"
     )
 

@@ -7,6 +7,7 @@ referrals hang off the case.
 """
 
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -31,6 +32,16 @@ class CaseQuerySet(models.QuerySet):
 
     def overdue(self, today) -> "CaseQuerySet":
         return self.open().filter(stage_due_date__lt=today)
+
+    def locked(self, pks: Iterable[int] | None = None) -> "CaseQuerySet":
+        """These cases (all of them, or those with ``pks``), locked FOR UPDATE in primary-key order.
+
+        Every lock on cases goes through here: two transactions that each lock several cases then
+        take them in the same order, so neither can hold one the other waits for. Only the case
+        rows are locked, whatever the caller joins.
+        """
+        cases = self if pks is None else self.filter(pk__in=list(pks))
+        return cases.select_for_update(of=("self",)).order_by("pk")
 
 
 class Case(models.Model):

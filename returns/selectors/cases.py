@@ -1,8 +1,9 @@
 """Reads of cases. Every one starts from ``Case.objects.visible_to(user)`` (or the referral gate)."""
 
 import datetime
+from typing import NamedTuple
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Concat, TruncWeek
 from django.shortcuts import get_object_or_404
 
@@ -27,9 +28,14 @@ def case_filter(*, user, params) -> CaseFilter:
 
 
 def case_get(*, user, public_id) -> Case:
-    """One case with everything its page shows, in a fixed number of queries; 404 if not visible."""
+    """One case with everything its page shows, in a fixed number of queries; 404 if not visible.
+
+    ``household_visible``: whether the user may also open the household's page. Usually so, but a
+    case stays visible to its agency after the household is re-routed away from it.
+    """
     queryset = (
         Case.objects.visible_to(user)
+        .annotate(household_visible=Exists(Household.objects.visible_to(user).filter(pk=OuterRef("household_id"))))
         .select_related("agency", "office", "assigned_to")
         .prefetch_related(
             # The household is prefetched (not joined) so that its members, documents and needs come with it.
@@ -92,3 +98,33 @@ def arrivals_per_week(*, user, weeks: int, today: datetime.date) -> list[dict]:
 
 def referrals_received(*, user):
     return Referral.objects.visible_to(user).filter(to_agency_id=user.agency_id).select_related("from_agency", "case")
+
+
+class HouseholdCases(NamedTuple):
+    cases: list[Case]
+    referrals: list[Referral]
+
+
+def household_cases(*, user, household: Household) -> HouseholdCases:
+    """The household's cases (one per agency) and referrals that this user may see: two queries,
+    however many there are.
+
+    Each referral carries ``linked_case``: the case it was made from, or else the case it opened
+    at the receiving agency, whichever of them the user may see; ``None`` when neither (a referral
+    addressed to the user's agency, not yet accepted, stays unlinked: the referring case is the
+    other agency's).
+    """
+    cases = list(
+        Case.objects.visible_to(user).filter(household=household).select_related("agency").order_by("opened_at", "id")
+    )
+    referrals = list(
+        Referral.objects.visible_to(user)
+        .filter(case__household=household)
+        .select_related("from_agency", "to_agency")
+        .order_by("created_at", "id")
+    )
+    by_pk = {case.pk: case for case in cases}
+    opened_by = {case.opened_by_referral_id: case for case in cases if case.opened_by_referral_id}
+    for referral in referrals:
+        referral.linked_case = by_pk.get(referral.case_id) or opened_by.get(referral.pk)
+    return HouseholdCases(cases=cases, referrals=referrals)

@@ -1,14 +1,15 @@
 """Every change to a case goes through one of these functions.
 
-Each runs in one transaction, locks the rows it changes (cases in primary-key order), refuses with
-``agencies.problems.Refused`` (nothing changed) or ``CaseChanged`` when the case moved on since the
-caller read it, and writes an event to the case's append-only history.
+Each runs in one transaction, locks the rows it changes (cases through ``Case.objects.locked``, in
+primary-key order), refuses with ``agencies.problems.Refused`` (nothing changed) or ``CaseChanged``
+when the case moved on since the caller read it, and writes an event to the case's append-only
+history. Who may do each is ``returns.policy``'s answer: a refusal for role, agency or state comes
+from there.
 """
 
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -16,11 +17,22 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Office, User
 from agencies.problems import Problem, Refused
+from returns import policy
+from returns.assistance_rules import (
+    approval_on_record,
+    grant_for_household,
+    grant_rate_on,
+    manager_approval_needed,
+)
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, GrantRate, Household, Member, Referral
 from returns.selectors.households import household_with_members
-from returns.workflows import TransitionContext, workflow_for_agency, workflow_named
-
-STAFF_ROLES = {User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER}
+from returns.workflows import (
+    Transition,
+    TransitionContext,
+    WorkflowDefinitionError,
+    workflow_for_agency,
+    workflow_named,
+)
 
 
 class CaseChanged(Exception):
@@ -32,7 +44,7 @@ class CaseChanged(Exception):
 
 
 def _lock_case(*, case: Case, actor: User, expected_version: int | None) -> Case:
-    locked = Case.objects.visible_to(actor).select_for_update().get(pk=case.pk)
+    locked = Case.objects.visible_to(actor).locked([case.pk]).get()
     if expected_version is not None and locked.version != expected_version:
         raise CaseChanged(locked)
     return locked
@@ -72,7 +84,7 @@ def case_open(
     due = stage.due_date(entered_on=timezone.localdate(), arrival_date=household.arrival_date)
     earlier = None
     if not just_registered:
-        earlier = Case.objects.select_for_update().filter(household=household, agency=agency).first()
+        earlier = Case.objects.locked().filter(household=household, agency=agency).first()
     if earlier is not None:
         # The household comes back to an agency that closed its case: the same case starts again.
         if earlier.closed_at is None:
@@ -114,13 +126,12 @@ def case_open(
 def case_close_for_reroute(*, household: Household, closed_by: User, note: str) -> None:
     """Close the open cases of agencies the household no longer belongs to."""
     for case in (
-        Case.objects.select_for_update()
+        Case.objects.locked()
         .filter(household=household, closed_at__isnull=True)
         .exclude(agency_id=household.routed_agency_id)
-        .order_by("pk")
     ):
         from_stage = case.stage
-        case.stage = workflow_named(case.workflow).stages[-1].code
+        case.stage = workflow_named(case.workflow).final_stage.code
         case.closed_at = timezone.now()
         case.outcome = Case.Outcome.REROUTED
         case.stage_due_date = None
@@ -148,16 +159,12 @@ def transition_context(*, case: Case, actor: User, inputs: dict | None = None) -
 
 
 def allowed_transitions(*, case: Case, actor: User) -> list[tuple]:
-    """The transitions this user's role may fire from the case's stage, each with its form class."""
-    if case.closed_at is not None or actor.role not in STAFF_ROLES or case.agency_id != actor.agency_id:
+    """The transitions the policy lets this user fire from the case's stage, each with its form class."""
+    transitions = policy.transitions_allowed(actor, case)
+    if not transitions:
         return []
-    workflow = workflow_named(case.workflow)
     context = transition_context(case=case, actor=actor)
-    return [
-        (transition, transition.input_form_class(context))
-        for transition in workflow.transitions_from(case.stage)
-        if actor.role in transition.roles
-    ]
+    return [(transition, transition.input_form_class(context)) for transition in transitions]
 
 
 def case_transition(
@@ -180,8 +187,7 @@ def case_transition(
                 _("“%(transition)s” is not possible from the stage “%(stage)s”.")
                 % {"transition": transition_code, "stage": workflow.stage(locked.stage).label},
             )
-        if actor.role not in transition.roles or locked.agency_id != actor.agency_id:
-            raise PermissionDenied(_("Your role cannot do “%(action)s”.") % {"action": transition.label})
+        policy.require_transition(actor, locked, transition)
         loaded = case_for_transition(locked)
         context = transition_context(case=loaded, actor=actor)
         form = transition.input_form_class(context)(data=data or {})
@@ -199,31 +205,19 @@ def case_transition(
         reasons = [reason for guard in transition.guards if (reason := guard(context))]
         if reasons:
             raise Refused({"transition": [Problem("guard", reason) for reason in reasons]})
-        for effect in transition.effects:
-            effect(context)
+        changed = _effects_apply(transition=transition, context=context)
         target = workflow.stage(transition.target)
         from_stage = loaded.stage
         loaded.stage = target.code
         loaded.overdue_since = None
         loaded.stage_due_date = target.due_date(entered_on=context.today, arrival_date=loaded.household.arrival_date)
-        if target.is_final:
+        changed += ["stage", "overdue_since", "stage_due_date"]
+        if target.code == workflow.final_stage_code:
             loaded.closed_at = timezone.now()
             loaded.outcome = transition.outcome
+            changed += ["closed_at", "outcome"]
         loaded.version = locked.version + 1
-        loaded.save(
-            update_fields=[
-                "stage",
-                "overdue_since",
-                "stage_due_date",
-                "closed_at",
-                "outcome",
-                "is_vulnerable",
-                "followup_due_date",
-                "followup_notified_on",
-                "version",
-                "updated_at",
-            ]
-        )
+        loaded.save(update_fields=[*changed, "version", "updated_at"])
         _event(
             loaded,
             CaseEvent.Kind.TRANSITION,
@@ -236,20 +230,51 @@ def case_transition(
     return loaded
 
 
+# What ``case_transition`` itself writes on the case: an effect returning one of these is a mistake.
+TRANSITION_FIELDS = frozenset({"stage", "overdue_since", "stage_due_date", "closed_at", "outcome", "version"})
+
+
+def _effects_apply(*, transition: Transition, context: TransitionContext) -> list[str]:
+    """Run the transition's effects in order, set the case fields each returns and make the referrals it asks for.
+
+    Returns the names of the fields set, which the transition saves with its own.
+    """
+    changed: list[str] = []
+    for effect in transition.effects:
+        changes = effect(context)
+        clashing = TRANSITION_FIELDS.intersection(changes.case_fields)
+        if clashing:
+            raise WorkflowDefinitionError(
+                f"{effect.__name__} (of {transition.code!r}) sets {sorted(clashing)}: the transition sets those."
+            )
+        for name, value in changes.case_fields.items():
+            setattr(context.case, name, value)
+            if name not in changed:
+                changed.append(name)
+        for referral in changes.referrals:
+            referral_make(
+                case=context.case,
+                made_by=context.actor,
+                to_agency=referral.to_agency,
+                service=referral.service,
+                reason=referral.reason,
+                due_date=referral.due_date,
+                locked=True,
+            )
+    return changed
+
+
 def case_assign(*, case_ids: list[int], assignee: User | None, assigned_by: User) -> int:
     """Assign (or unassign, with None) open cases of the manager's agency. Returns how many changed."""
-    if assigned_by.role != User.Role.MANAGER:
-        raise PermissionDenied(_("Only a manager assigns cases."))
-    if assignee is not None and (
-        assignee.agency_id != assigned_by.agency_id or assignee.role not in STAFF_ROLES or not assignee.is_active
-    ):
-        raise Refused.one("assignee", "invalid_assignee", _("Assign cases to an active colleague of your agency."))
+    policy.require_assign(assigned_by)
+    if assignee is not None:
+        policy.require_assignee(assignee, assigned_by=assigned_by)
     with transaction.atomic():
-        cases = list(
-            Case.objects.visible_to(assigned_by).open().select_for_update().filter(pk__in=case_ids).order_by("pk")
-        )
+        cases = list(Case.objects.visible_to(assigned_by).locked(case_ids))
         if len(cases) != len(set(case_ids)):
             raise Refused.one("cases", "unknown_case", _("Some of the chosen cases are closed or not your agency's."))
+        for case in cases:
+            policy.require_assign(assigned_by, case)  # open, and of the manager's agency
         events, changed_cases = [], []
         for case in cases:
             if case.assigned_to_id == (assignee.pk if assignee else None):
@@ -279,15 +304,10 @@ def case_assign(*, case_ids: list[int], assignee: User | None, assigned_by: User
 
 def grant_amount(*, case: Case, assistance_type: AssistanceType, on: datetime.date) -> tuple[Decimal, str] | None:
     """The repatriation grant for the household: the rate of the period, times the members."""
-    rate = (
-        GrantRate.objects.filter(assistance_type=assistance_type, valid_from__lte=on)
-        .exclude(valid_until__lt=on)
-        .order_by("-valid_from")
-        .first()
-    )
+    rate = grant_rate_on(rates=GrantRate.objects.filter(assistance_type=assistance_type), on=on)
     if rate is None:
         return None
-    return rate.amount_per_person * case.household.member_count, rate.currency
+    return grant_for_household(rate=rate, members=case.household.member_count)
 
 
 def assistance_record(
@@ -304,8 +324,7 @@ def assistance_record(
     note: str = "",
 ) -> Assistance:
     """Record assistance delivered. Cash waits for a second person's approval (a manager's above the threshold)."""
-    if recorded_by.role not in STAFF_ROLES:
-        raise PermissionDenied(_("Your role cannot record assistance."))
+    policy.require_record_assistance(recorded_by)  # the role, before anything is read
     problems: dict[str, list[Problem]] = {}
     if assistance_type.agency_id != case.agency_id or not assistance_type.is_active:
         problems.setdefault("assistance_type", []).append(
@@ -339,16 +358,16 @@ def assistance_record(
         problems.setdefault("member", []).append(Problem("invalid_choice", _("Choose a member of this household.")))
     if problems:
         raise Refused(problems)
-    agency = case.agency
-    threshold, threshold_currency = agency.manager_approval_above, agency.manager_approval_currency
-    # Above the agency's limit (or in another currency than the limit's), a manager approves.
-    needs_manager = (
-        assistance_type.is_cash and threshold is not None and (currency != threshold_currency or value > threshold)
+    needs_manager = manager_approval_needed(
+        is_cash=assistance_type.is_cash,
+        value=value,
+        currency=currency,
+        limit=case.agency.manager_approval_above,
+        limit_currency=case.agency.manager_approval_currency,
     )
     with transaction.atomic():
         locked = _lock_case(case=case, actor=recorded_by, expected_version=None)
-        if locked.closed_at is not None:
-            raise Refused.one("case", "closed", _("The case is closed."))
+        policy.require_record_assistance(recorded_by, locked)
         assistance = Assistance.objects.create(
             case=locked,
             member=member,
@@ -360,7 +379,7 @@ def assistance_record(
             office=office,
             recorded_by=recorded_by,
             note=note,
-            approval=Assistance.Approval.PENDING if assistance_type.is_cash else Assistance.Approval.NOT_REQUIRED,
+            approval=approval_on_record(is_cash=assistance_type.is_cash),
             needs_manager_approval=needs_manager,
         )
         _bump(locked)
@@ -384,21 +403,8 @@ def assistance_decide(*, assistance: Assistance, decided_by: User, approve: bool
     with transaction.atomic():
         locked_case = _lock_case(case=assistance.case, actor=decided_by, expected_version=None)
         locked = Assistance.objects.select_for_update().get(pk=assistance.pk, case=locked_case)
-        if locked.approval != Assistance.Approval.PENDING:
-            raise Refused.one("assistance", "not_pending", _("This assistance is not waiting for approval."))
-        if locked.recorded_by_id == decided_by.pk:
-            raise Refused.one(
-                "assistance", "self_approval", _("You recorded this cash: a second person must approve it.")
-            )
-        if (
-            decided_by.role not in STAFF_ROLES - {User.Role.FIELD_OFFICER}
-            or decided_by.agency_id != locked_case.agency_id
-        ):
-            raise PermissionDenied(_("Your role cannot approve cash."))
-        if locked.needs_manager_approval and decided_by.role != User.Role.MANAGER:
-            raise Refused.one(
-                "assistance", "manager_required", _("This amount is above the limit: a manager must approve it.")
-            )
+        # Pending, a second person (a manager above the limit), a case worker of the case's agency, an open case.
+        policy.require_decide_assistance(decided_by, locked, locked_case)
         if not approve and not note.strip():
             raise Refused.one("note", "required", _("Say why the cash is rejected."))
         locked.approval = Assistance.Approval.APPROVED if approve else Assistance.Approval.REJECTED
@@ -433,8 +439,7 @@ def referral_make(
     locked: bool = False,
 ) -> Referral:
     """Refer a case to another agency or a partner organisation."""
-    if made_by.role not in STAFF_ROLES:
-        raise PermissionDenied(_("Your role cannot make referrals."))
+    policy.require_make_referral(made_by)  # the role, before anything is read
     problems: dict[str, list[Problem]] = {}
     if to_agency.pk == case.agency_id:
         problems["to_agency"] = [Problem("same_agency", _("Refer to another agency or a partner."))]
@@ -450,6 +455,7 @@ def referral_make(
         raise Refused(problems)
     with transaction.atomic():
         source = case if locked else _lock_case(case=case, actor=made_by, expected_version=None)
+        policy.require_make_referral(made_by, source)
         referral = Referral.objects.create(
             case=source,
             member=member,
@@ -476,26 +482,17 @@ def referral_answer(*, referral: Referral, answered_by: User, status: str, respo
     """The receiving agency (or partner, through its API key) accepts, declines or completes a referral.
 
     Accepting opens the receiving agency's case when it runs a workflow."""
-    allowed = {
-        Referral.Status.PENDING: {Referral.Status.ACCEPTED, Referral.Status.DECLINED},
-        Referral.Status.ACCEPTED: {Referral.Status.COMPLETED},
-    }
     with transaction.atomic():
         # The referring case first, then the referral: the order every service locks them in.
-        source = Case.objects.select_for_update().get(
-            pk=Referral.objects.values("case_id").get(pk=referral.pk)["case_id"]
+        source = Case.objects.locked([Referral.objects.values("case_id").get(pk=referral.pk)["case_id"]]).get()
+        # The referral and its household (as before); the case is locked above, through the one helper.
+        locked = (
+            Referral.objects.select_for_update(of=("self", "case__household"))
+            .select_related("case__household", "to_agency")
+            .get(pk=referral.pk)
         )
-        locked = Referral.objects.select_for_update().select_related("case__household", "to_agency").get(pk=referral.pk)
-        # Staff of the agency it is addressed to, or a partner's key (its technical user) answering for the partner.
-        if answered_by.agency_id != locked.to_agency_id or answered_by.role not in STAFF_ROLES | {User.Role.PARTNER}:
-            raise PermissionDenied(_("Only the agency the referral is addressed to can answer it."))
-        if status not in allowed.get(locked.status, set()):
-            raise Refused.one(
-                "status",
-                "invalid_transition",
-                _("A %(current)s referral cannot become %(new)s.")
-                % {"current": locked.get_status_display(), "new": status},
-            )
+        # Staff of the agency it is addressed to (or the partner's key), with an answer its status allows.
+        policy.require_answer_referral(answered_by, locked, status)
         if status == Referral.Status.DECLINED and not response.strip():
             raise Refused.one("response", "required", _("Say why the referral is declined."))
         locked.status = status

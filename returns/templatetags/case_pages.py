@@ -10,11 +10,9 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from agencies.models import User
+from returns import policy
 
 register = template.Library()
-
-CASE_ROLES = {User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER}
 
 BAR_COLOUR = "#0b4f8a"
 OVERDUE_COLOUR = "#b3261e"
@@ -23,12 +21,12 @@ OVERDUE_COLOUR = "#b3261e"
 @register.filter
 def works_cases(user) -> bool:
     """Staff of an agency, who have cases and receive referrals."""
-    return bool(getattr(user, "is_authenticated", False)) and user.role in CASE_ROLES and user.agency_id is not None
+    return policy.holds_cases(user)
 
 
 @register.filter
-def is_manager(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.role == User.Role.MANAGER
+def sees_caseload(user) -> bool:
+    return policy.may_see_caseload(user)
 
 
 @register.filter

@@ -3,8 +3,8 @@
 from django import template
 from django.conf import settings
 
+from returns import policy
 from returns.reference import reference_data
-from returns.services.households import user_can_register
 
 register = template.Library()
 
@@ -34,4 +34,4 @@ def staff_workplace(user):
 
 @register.filter
 def can_register(user) -> bool:
-    return user_can_register(user)
+    return policy.may_register(user)

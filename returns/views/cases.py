@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from agencies.models import Office, User
+from agencies.models import Office
 from agencies.problems import Refused
+from returns import policy
 from returns.forms.cases import (
     AssignForm,
     AssistanceDecisionForm,
@@ -47,7 +48,6 @@ from returns.selectors.cases import (
     with_head_name,
 )
 from returns.services.cases import (
-    STAFF_ROLES,
     CaseChanged,
     allowed_transitions,
     assistance_decide,
@@ -133,15 +133,6 @@ def _offices_by_pk(office_ids) -> dict:
     return offices
 
 
-def _can_approve(user, case) -> bool:
-    return user.role in {User.Role.CASE_WORKER, User.Role.MANAGER} and user.agency_id == case.agency_id
-
-
-def _can_act(user, case) -> bool:
-    """Staff of the case's agency may record assistance and make referrals on an open case."""
-    return case.is_open and user.agency_id == case.agency_id and user.role in STAFF_ROLES
-
-
 def _case_page(
     request,
     case,
@@ -183,16 +174,12 @@ def _case_page(
     for item in assistance:
         item.office_name = offices[item.office_id].name if item.office_id in offices else ""
         item.decision_errors = (decision_errors or {}).get(item.pk, [])
-        item.can_decide = (
-            item.approval == Assistance.Approval.PENDING
-            and item.recorded_by_id != user.pk
-            and _can_approve(user, case)
-            and case.is_open
-        )
+        item.can_decide = policy.may_decide_assistance(user, item, case)
 
-    can_act = _can_act(user, case)
+    can_record = policy.may_record_assistance(user, case)
+    can_refer = policy.may_make_referral(user, case)
     grant_hints = []
-    if can_act:
+    if can_record:
         assistance_types = list(AssistanceType.objects.filter(agency_id=case.agency_id, is_active=True))
         active_offices = sorted(reference.offices.values(), key=lambda office: office.name)
         if assistance_form is None:
@@ -204,10 +191,10 @@ def _case_page(
                 amount = grant_amount(case=case, assistance_type=assistance_type, on=today)
                 if amount is not None:
                     grant_hints.append({"type": assistance_type, "value": amount[0], "currency": amount[1]})
-        if referral_form is None:
-            referral_form = ReferralForm(case=case, members=members, agencies=reference.agencies.values())
+    if can_refer and referral_form is None:
+        referral_form = ReferralForm(case=case, members=members, agencies=reference.agencies.values())
 
-    can_assign = user.role == User.Role.MANAGER and user.agency_id == case.agency_id and case.is_open
+    can_assign = policy.may_assign(user, case)
     if can_assign and assign_form is None:
         assignee = case.assigned_to.username if case.assigned_to_id else ""
         assign_form = AssignForm(assignees=list(colleagues(user)), initial={"assignee": assignee})
@@ -233,10 +220,10 @@ def _case_page(
             "actions": actions,
             "open_action": open_action,
             "assistance": assistance,
-            "assistance_form": assistance_form if can_act else None,
+            "assistance_form": assistance_form if can_record else None,
             "grant_hints": grant_hints,
             "referrals": list(case.referrals.all()),
-            "referral_form": referral_form if can_act else None,
+            "referral_form": referral_form if can_refer else None,
             "assign_form": assign_form if can_assign else None,
             "events": events,
             "case_changed": case_changed,
@@ -303,7 +290,7 @@ def case_transition_page(request, public_id, transition_code):
 @require_POST
 def case_assistance_record(request, public_id):
     case = case_get(user=request.user, public_id=public_id)
-    if not _can_act(request.user, case):
+    if not policy.may_record_assistance(request.user, case):
         raise PermissionDenied(_("Your role cannot record assistance on this case."))
     members = list(case.household.members.all())
     offices = sorted(reference_data().offices.values(), key=lambda office: office.name)
@@ -361,7 +348,7 @@ def case_assistance_decide(request, public_id, assistance_id):
 @require_POST
 def case_referral_make(request, public_id):
     case = case_get(user=request.user, public_id=public_id)
-    if not _can_act(request.user, case):
+    if not policy.may_make_referral(request.user, case):
         raise PermissionDenied(_("Your role cannot make referrals on this case."))
     form = ReferralForm(
         request.POST, case=case, members=list(case.household.members.all()), agencies=reference_data().agencies.values()
@@ -383,8 +370,7 @@ def case_referral_make(request, public_id):
 
 @require_POST
 def case_assign_page(request, public_id):
-    if request.user.role != User.Role.MANAGER:
-        raise PermissionDenied(_("Only a manager assigns cases."))
+    policy.require_assign(request.user)
     case = case_get(user=request.user, public_id=public_id)
     form = AssignForm(request.POST, assignees=list(colleagues(request.user)))
     if form.is_valid():
@@ -426,19 +412,20 @@ def _received(user):
 
 def _referrals_page(request, *, answer_errors=None, status=200):
     page = Paginator(_received(request.user), REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
-    can_answer = request.user.role in STAFF_ROLES
     for referral in page.object_list:
         referral.answer_errors = (answer_errors or {}).get(referral.pk, [])
-        referral.answers = _referral_answers(referral) if can_answer else []
+        referral.answers = [_answer_button(status) for status in policy.referral_answers(request.user, referral)]
     return render(request, "returns/cases/referrals.html", {"page": page, "referrals": page.object_list}, status=status)
 
 
-def _referral_answers(referral) -> list[tuple[str, str, str]]:
-    if referral.status == Referral.Status.PENDING:
-        return [("accepted", _("Accept"), "primary"), ("declined", _("Decline"), "danger")]
-    if referral.status == Referral.Status.ACCEPTED:
-        return [("completed", _("Mark completed"), "primary")]
-    return []
+def _answer_button(status: str) -> tuple[str, str, str]:
+    """(status, label, style) of the button that answers a referral with ``status``."""
+    label, style = {
+        Referral.Status.ACCEPTED: (_("Accept"), "primary"),
+        Referral.Status.DECLINED: (_("Decline"), "danger"),
+        Referral.Status.COMPLETED: (_("Mark completed"), "primary"),
+    }[status]
+    return str(status), label, style
 
 
 @require_GET
@@ -480,7 +467,7 @@ def referral_answer_page(request, public_id):
 
 
 def _require_manager(user) -> None:
-    if user.role != User.Role.MANAGER:
+    if not policy.may_see_caseload(user):
         raise PermissionDenied(_("The caseload is for managers."))
 
 

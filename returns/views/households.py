@@ -1,7 +1,6 @@
 """Pages for field officers and managers. Thin: parse the form, call one service or selector, render."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Trim
@@ -9,13 +8,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from returns import policy
 from returns.forms.households import RerouteForm, household_registration, registration_forms, registration_problems_show
 from returns.models import Household, Member
 from returns.reference import reference_data
 from returns.registration import RegistrationInvalid
 from returns.routing import RoutingUndecided
+from returns.selectors.cases import household_cases
 from returns.selectors.households import household_filter, household_get
-from returns.services.households import household_register, household_reroute, user_can_register, user_can_reroute
+from returns.services.households import household_register, household_reroute
 
 HOUSEHOLDS_PER_PAGE = 50
 
@@ -44,7 +45,7 @@ def household_list(request):
             "page": page,
             "households": page.object_list,
             "query_without_page": params.urlencode(),
-            "can_register": user_can_register(request.user),
+            "can_register": policy.may_register(request.user),
         },
     )
 
@@ -57,8 +58,7 @@ def _user_office_code(user, reference) -> str:
 
 @require_http_methods(["GET", "POST"])
 def household_register_page(request):
-    if not user_can_register(request.user):
-        raise PermissionDenied(_("Your role cannot register households."))
+    policy.require_register(request.user)
     reference = reference_data()
     if request.method == "POST":
         household_form, member_formset = registration_forms(data=request.POST, reference=reference)
@@ -96,18 +96,25 @@ def household_routed(request, public_id):
     return render(
         request,
         "returns/household_routed.html",
-        {"household": household, "can_register": user_can_register(request.user)},
+        {"household": household, "can_register": policy.may_register(request.user)},
     )
 
 
 def _detail(request, household, *, reroute_form=None):
-    can_reroute = user_can_reroute(request.user)
+    can_reroute = policy.may_reroute(request.user)
     if can_reroute and reroute_form is None:
         reroute_form = RerouteForm(reference=reference_data(), initial={"category": household.category})
+    cases, referrals = household_cases(user=request.user, household=household)
     return render(
         request,
         "returns/household_detail.html",
-        {"household": household, "can_reroute": can_reroute, "reroute_form": reroute_form},
+        {
+            "household": household,
+            "cases": cases,
+            "referrals": referrals,
+            "can_reroute": can_reroute,
+            "reroute_form": reroute_form,
+        },
     )
 
 
@@ -118,8 +125,7 @@ def household_detail(request, public_id):
 
 @require_POST
 def household_reroute_page(request, public_id):
-    if not user_can_reroute(request.user):
-        raise PermissionDenied(_("Only a manager can re-route a household."))
+    policy.require_reroute(request.user)
     household = household_get(user=request.user, public_id=public_id)
     reroute_form = RerouteForm(request.POST, reference=reference_data())
     if reroute_form.is_valid():

@@ -1,7 +1,15 @@
 """The agencies' assistance workflows, one readable file each. ``workflow_for`` finds a case's."""
 
 from returns.workflows import iom_post_arrival, unhcr_voluntary_repatriation
-from returns.workflows.base import Stage, Transition, TransitionContext, Workflow
+from returns.workflows.base import (
+    Changes,
+    ReferralToMake,
+    Stage,
+    Transition,
+    TransitionContext,
+    Workflow,
+    WorkflowDefinitionError,
+)
 
 
 def all_workflows() -> dict[str, Workflow]:
@@ -17,10 +25,13 @@ def workflow_for_agency(agency_code: str) -> Workflow | None:
 
 
 __all__ = [
+    "Changes",
+    "ReferralToMake",
     "Stage",
     "Transition",
     "TransitionContext",
     "Workflow",
+    "WorkflowDefinitionError",
     "all_workflows",
     "workflow_for_agency",
     "workflow_named",

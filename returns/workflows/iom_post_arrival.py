@@ -14,15 +14,12 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agencies.models import User
-from returns.models import Case, NeedCode
-from returns.workflows import effects
-from returns.workflows.base import Stage, Transition, TransitionContext, Workflow
+from agencies.roles import CASE_STAFF, CASE_WORKERS
+from returns.models import Assistance, Case, Member, NeedCode
+from returns.workflows.base import Changes, Stage, Transition, TransitionContext, Workflow
 
 ADULT_AGE = 18
 REINTEGRATION_DAYS = 90
-FIELD_STAFF = frozenset({User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER})
-CASE_WORKERS = frozenset({User.Role.CASE_WORKER, User.Role.MANAGER})
 
 
 def vulnerability_field_name(member) -> str:
@@ -58,7 +55,7 @@ class ReintegrationForm(forms.Form):
 
 
 def assistance_recorded(context: TransitionContext) -> str | None:
-    if any(item.approval != "rejected" for item in context.assistance):
+    if any(item.approval != Assistance.Approval.REJECTED for item in context.assistance):
         return None
     return _("Record the post-arrival assistance given (meals, transit nights, NFI kit, cash for transport) first.")
 
@@ -84,6 +81,18 @@ def not_vulnerable(context: TransitionContext) -> str | None:
     return _("Screening found vulnerabilities: go on to reintegration and protection case management.")
 
 
+def record_vulnerabilities(context: TransitionContext) -> Changes:
+    """Add the IOM vulnerability codes chosen for each member; the case is vulnerable if any."""
+    codes = {need.code: need for need in NeedCode.objects.filter(scheme=NeedCode.Scheme.IOM_VULNERABILITY)}
+    links = [
+        Member.specific_needs.through(member_id=member.pk, needcode_id=codes[code].pk)
+        for member, chosen in context.member_inputs(vulnerability_field_name)
+        for code in chosen
+    ]
+    Member.specific_needs.through.objects.bulk_create(links, ignore_conflicts=True)
+    return Changes(case_fields={"is_vulnerable": bool(links)})
+
+
 WORKFLOW = Workflow(
     code="iom_post_arrival",
     agency_code="IOM",
@@ -95,10 +104,11 @@ WORKFLOW = Workflow(
         Stage("assistance", gettext_lazy("Post-arrival assistance"), due_in_days=2),
         Stage("transport", gettext_lazy("Onward transport"), due_in_days=3),
         Stage("reintegration", gettext_lazy("Reintegration and protection"), due_after_arrival_days=REINTEGRATION_DAYS),
-        Stage("closed", gettext_lazy("Closed"), is_final=True),
+        Stage("closed", gettext_lazy("Closed")),
     ),
+    final_stage_code="closed",
     transitions=(
-        Transition("receive", gettext_lazy("Received: go to screening"), "reception", "screening", roles=FIELD_STAFF),
+        Transition("receive", gettext_lazy("Received: go to screening"), "reception", "screening", roles=CASE_STAFF),
         Transition(
             "screen",
             gettext_lazy("Screened: go to assistance"),
@@ -106,7 +116,7 @@ WORKFLOW = Workflow(
             "assistance",
             roles=CASE_WORKERS,
             inputs=screening_form,
-            effects=(effects.record_vulnerabilities,),
+            effects=(record_vulnerabilities,),
         ),
         Transition(
             "complete_assistance",
@@ -131,7 +141,7 @@ WORKFLOW = Workflow(
             gettext_lazy("Transported: start reintegration"),
             "transport",
             "reintegration",
-            roles=FIELD_STAFF,
+            roles=CASE_STAFF,
             guards=(vulnerable,),
         ),
         Transition(
@@ -139,7 +149,7 @@ WORKFLOW = Workflow(
             gettext_lazy("Transported: close"),
             "transport",
             "closed",
-            roles=FIELD_STAFF,
+            roles=CASE_STAFF,
             guards=(not_vulnerable,),
             outcome=Case.Outcome.ASSISTED,
         ),

@@ -16,15 +16,16 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agencies.models import User
-from returns.models import Case, MemberVerification
-from returns.workflows import effects
-from returns.workflows.base import Stage, Transition, TransitionContext, Workflow
+from agencies.models import Agency
+from agencies.roles import CASE_WORKERS
+from returns.models import Assistance, Case, MemberVerification, Referral
+from returns.workflows.base import Changes, ReferralToMake, Stage, Transition, TransitionContext, Workflow
 
 IRIS_FROM_AGE = 5
 MONITORING_FROM_DAYS = 30
 MONITORING_UNTIL_DAYS = 180
-CASE_WORKERS = frozenset({User.Role.CASE_WORKER, User.Role.MANAGER})
+REFERRAL_ANSWER_DAYS = 3  # IOM answers a referral of a refused family within three days
+FOLLOWUP_STAGE = "monitoring"  # where the return monitoring follow-up falls due (``returns.scheduled``)
 
 
 def iris_field_name(member) -> str:
@@ -83,7 +84,9 @@ def some_verification_failed(context: TransitionContext) -> str | None:
 
 
 def grant_approved(context: TransitionContext) -> str | None:
-    if any(item.assistance_type.is_grant and item.approval == "approved" for item in context.assistance):
+    if any(
+        item.assistance_type.is_grant and item.approval == Assistance.Approval.APPROVED for item in context.assistance
+    ):
         return None
     return _("Record the cash grant and have a second person approve it before paying.")
 
@@ -144,9 +147,42 @@ def monitoring_in_window(context: TransitionContext) -> str | None:
     return None
 
 
-def start_monitoring(context: TransitionContext) -> None:
-    context.case.followup_due_date = context.household.arrival_date + datetime.timedelta(days=MONITORING_FROM_DAYS)
-    context.case.followup_notified_on = None
+def record_verifications(context: TransitionContext) -> Changes:
+    """Save the iris result typed for each member aged 5 or over."""
+    MemberVerification.objects.bulk_create(
+        [
+            MemberVerification(case=context.case, member=member, result=result, recorded_by=context.actor)
+            for member, result in context.member_inputs(iris_field_name)
+        ],
+        update_conflicts=True,
+        unique_fields=["case", "member"],
+        update_fields=["result", "recorded_by"],
+    )
+    return Changes()
+
+
+def refer_to_iom(context: TransitionContext) -> Changes:
+    """A household refused the grant goes to IOM for post-arrival assistance."""
+    return Changes(
+        referrals=(
+            ReferralToMake(
+                to_agency=Agency.objects.get(code="IOM"),
+                service=Referral.Service.ASSISTANCE,
+                reason=_("UNHCR verification failed: %(note)s") % {"note": context.inputs.get("note", "")},
+                due_date=context.today + datetime.timedelta(days=REFERRAL_ANSWER_DAYS),
+            ),
+        )
+    )
+
+
+def start_monitoring(context: TransitionContext) -> Changes:
+    """The follow-up falls due a month after arrival, and has not been notified yet."""
+    return Changes(
+        case_fields={
+            "followup_due_date": context.household.arrival_date + datetime.timedelta(days=MONITORING_FROM_DAYS),
+            "followup_notified_on": None,
+        }
+    )
 
 
 WORKFLOW = Workflow(
@@ -158,9 +194,10 @@ WORKFLOW = Workflow(
         Stage("verification", gettext_lazy("Document and iris verification"), due_in_days=1),
         Stage("encashment", gettext_lazy("Encashment (cash grant)"), due_in_days=2),
         Stage("services", gettext_lazy("Services at the encashment centre"), due_in_days=2),
-        Stage("monitoring", gettext_lazy("Return monitoring"), due_after_arrival_days=MONITORING_UNTIL_DAYS),
-        Stage("closed", gettext_lazy("Closed"), is_final=True),
+        Stage(FOLLOWUP_STAGE, gettext_lazy("Return monitoring"), due_after_arrival_days=MONITORING_UNTIL_DAYS),
+        Stage("closed", gettext_lazy("Closed")),
     ),
+    final_stage_code="closed",
     transitions=(
         Transition(
             "verify",
@@ -170,7 +207,7 @@ WORKFLOW = Workflow(
             roles=CASE_WORKERS,
             inputs=verification_form,
             guards=(every_member_verified_clear,),
-            effects=(effects.record_verifications,),
+            effects=(record_verifications,),
         ),
         Transition(
             "refuse_grant",
@@ -180,7 +217,7 @@ WORKFLOW = Workflow(
             roles=CASE_WORKERS,
             inputs=refusal_form,
             guards=(some_verification_failed,),
-            effects=(effects.record_verifications, effects.refer_to_iom),
+            effects=(record_verifications, refer_to_iom),
             outcome=Case.Outcome.NOT_ELIGIBLE,
             style="danger",
         ),

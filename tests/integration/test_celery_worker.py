@@ -16,8 +16,9 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+import dj_database_url
 import pytest
 import redis
 from celery import Celery
@@ -35,15 +36,67 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 15
 
 
-def database_url_for_worker() -> str:
-    """The URL of the database this test runs in (the test database), for another process."""
-    database = connection.settings_dict
+def database_url_for_worker(database: dict) -> str:
+    """The URL of the database this test runs in (the test database), for another process.
+
+    Built from the connection's own settings: a TCP host and port, or a Unix socket directory (the
+    embedded server's, which dj_database_url puts in OPTIONS["host"]) as a percent-encoded host,
+    which dj_database_url decodes back. Other OPTIONS (sslmode...) travel as the query string.
+    """
+    options = dict(database.get("OPTIONS") or {})
+    host = database["HOST"] or options.pop("host", "")
     credentials = quote(database["USER"] or "", safe="")
     if database["PASSWORD"]:
         credentials += ":" + quote(database["PASSWORD"], safe="")
-    host = database["HOST"] or "127.0.0.1"
-    port = database["PORT"] or "5432"
-    return f"postgres://{credentials}@{host}:{port}/{quote(database['NAME'], safe='')}"
+    address = quote(str(host), safe="") + (f":{database['PORT']}" if database["PORT"] else "")
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{credentials}@{address}/{quote(database['NAME'], safe='')}{query}"
+
+
+@pytest.mark.parametrize(
+    ("database_url", "worker_url", "reached"),
+    [
+        pytest.param(
+            "postgresql://postgres:@/returns?host=/home/Farid/My Projects/returns/.pgdata",
+            "postgres://postgres@%2Fhome%2FFarid%2FMy%20Projects%2Freturns%2F.pgdata/test_returns",
+            ("/home/Farid/My Projects/returns/.pgdata", "", "postgres", "", "test_returns"),
+            id="embedded server: a Unix socket directory",
+        ),
+        pytest.param(
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            "postgres://postgres@127.0.0.1:5432/test_returns",
+            ("127.0.0.1", 5432, "postgres", "", "test_returns"),
+            id="DATABASE_URL: host and port",
+        ),
+        pytest.param(
+            "postgres://returns:p%40ss%2Fw0rd@db.example.org:6432/returns?sslmode=require",
+            "postgres://returns:p%40ss%2Fw0rd@db.example.org:6432/test_returns?sslmode=require",
+            ("db.example.org", 6432, "returns", "p@ss/w0rd", "test_returns"),
+            id="DATABASE_URL: a password to encode, an option",
+        ),
+        pytest.param(
+            "postgres://postgres@/postgres",
+            "postgres://postgres@/test_returns",
+            ("", "", "postgres", "", "test_returns"),
+            id="DATABASE_URL: libpq's default socket",
+        ),
+    ],
+)
+def test_the_worker_is_given_the_test_database_however_it_is_reached(database_url, worker_url, reached):
+    # Given the connection settings of a test run, as dj_database_url and the test database make them.
+    database = {**dj_database_url.parse(database_url), "NAME": "test_returns"}
+
+    # When they are handed to the worker as a URL.
+    url = database_url_for_worker(database)
+
+    # Then the worker's settings reach the same server and database.
+    assert url == worker_url
+    worker = dj_database_url.parse(url)
+    host = worker["HOST"] or worker.get("OPTIONS", {}).get("host", "")
+    assert (host, worker["PORT"], worker["USER"], worker["PASSWORD"], worker["NAME"]) == reached
+    assert {k: v for k, v in worker.get("OPTIONS", {}).items() if k != "host"} == {
+        k: v for k, v in database.get("OPTIONS", {}).items() if k != "host"
+    }
 
 
 def worker_environment(*, redis_url: str, mail_dir: Path) -> dict[str, str]:
@@ -52,7 +105,7 @@ def worker_environment(*, redis_url: str, mail_dir: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "integration-test-only",
-        "DATABASE_URL": database_url_for_worker(),
+        "DATABASE_URL": database_url_for_worker(connection.settings_dict),
         "DATABASE_CONN_MAX_AGE": "0",  # no connection outlives a task: the test database is dropped later
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,

@@ -31,7 +31,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 FIELD_OFFICER, CASE_WORKER, MANAGER = User.Role.FIELD_OFFICER, User.Role.CASE_WORKER, User.Role.MANAGER
 COORDINATOR, ADMIN = User.Role.COORDINATOR, User.Role.ADMIN
-CASE_STAFF = {FIELD_OFFICER, CASE_WORKER, MANAGER}  # returns.services.cases.STAFF_ROLES
+CASE_STAFF = {FIELD_OFFICER, CASE_WORKER, MANAGER}  # agencies.roles.CASE_STAFF
 REGISTERING = {FIELD_OFFICER, CASE_WORKER, MANAGER, ADMIN}  # and partners' keys with households:write
 
 

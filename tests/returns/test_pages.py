@@ -526,8 +526,9 @@ def test_the_list_page_runs_the_same_queries_for_1_and_30_households(client, unh
     list_queries(client, django_assert_num_queries, LIST_QUERIES, rows=30)
 
 
-# Session, user, household, members, documents, specific needs, history.
-DETAIL_QUERIES = 7
+# Session, user, household, members, documents, specific needs, history; then the two the page's
+# links add: the household's cases the user may see, and their referrals (see test_page_links.py).
+DETAIL_QUERIES = 9
 
 
 def test_the_detail_page_runs_the_same_queries_for_1_and_8_members(client, unhcr_officer, django_assert_num_queries):

@@ -1,7 +1,9 @@
 """seed_demo: demo users and a synthetic caseload routed by the real rules, loaded with COPY,
 each household with its agency's case at a realistic stage of the workflow."""
 
+import dataclasses
 import datetime
+import random
 from collections import Counter
 from decimal import Decimal
 from io import StringIO
@@ -10,13 +12,24 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from agencies.models import User
-from returns.demo import DEMO_PASSWORD
+from agencies.models import Agency, User
+from returns.assistance_rules import (
+    approval_on_record,
+    approval_refusal,
+    grant_for_household,
+    grant_rate_on,
+    manager_approval_needed,
+)
+from returns.demo import DEMO_PASSWORD, demo_users_ensure
+from returns.demo.case_rows import CaseRows
+from returns.demo.cases import WorkflowPaths
+from returns.demo.users import demo_staff
 from returns.models import (
     Assistance,
     AssistanceType,
     Case,
     CaseEvent,
+    GrantRate,
     Household,
     HouseholdEvent,
     Member,
@@ -33,7 +46,7 @@ from returns.registration import (
 )
 from returns.routing import routing_decide
 from returns.services.cases import assistance_record, case_transition
-from returns.workflows import all_workflows, workflow_for_agency
+from returns.workflows import Transition, all_workflows, iom_post_arrival, workflow_for_agency
 
 pytestmark = pytest.mark.django_db
 
@@ -394,3 +407,145 @@ def test_seeded_cases_move_on_through_the_services(debug):
     )
     moved = case_transition(case=in_assistance, transition_code="complete_assistance", actor=worker)
     assert moved.stage == "transport"
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived from the real definitions: the workflows and the assistance rules
+# ---------------------------------------------------------------------------------------------
+
+
+def test_each_outcome_has_one_path_read_off_the_workflow():
+    unhcr = WorkflowPaths(workflow_for_agency("UNHCR"))
+    iom = WorkflowPaths(workflow_for_agency("IOM"))
+
+    assert {outcome: [t.code for t in path] for outcome, path in unhcr.paths.items()} == {
+        Case.Outcome.ASSISTED: ["verify", "pay_grant", "complete_services", "record_monitoring"],
+        Case.Outcome.NOT_ELIGIBLE: ["refuse_grant"],
+    }
+    assert {outcome: [t.code for t in path] for outcome, path in iom.paths.items()} == {
+        Case.Outcome.BASIC_PACKAGE: ["receive", "screen", "close_after_basic_package"],
+        Case.Outcome.REINTEGRATION_COMPLETED: [
+            "receive",
+            "screen",
+            "complete_assistance",
+            "complete_transport",
+            "close_reintegration",
+        ],
+        Case.Outcome.ASSISTED: ["receive", "screen", "complete_assistance", "close_after_transport"],
+    }
+    assert unhcr.quick_stages == ("verification", "encashment", "services")
+    assert iom.outcomes_through("reintegration") == {Case.Outcome.REINTEGRATION_COMPLETED}
+
+
+def test_every_history_walks_the_transitions_of_its_workflow(debug):
+    seed(**CASELOAD)
+
+    for case in Case.objects.prefetch_related("events"):
+        workflow = all_workflows()[case.workflow]
+        transitions = {(t.code, t.source, t.target): t for t in workflow.transitions}
+        stage = workflow.initial_stage.code
+        last = None
+        for event in sorted(case.events.all(), key=lambda event: (event.created_at, event.pk)):
+            if event.kind != CaseEvent.Kind.TRANSITION:
+                continue
+            last = transitions[(event.transition, event.from_stage, event.to_stage)]
+            assert last.source == stage, f"{case.case_number}: {event.transition} from {stage}"
+            stage = last.target
+        assert stage == case.stage
+        if case.closed_at is not None:
+            assert case.outcome == last.outcome
+
+
+def test_assistance_follows_the_rules_the_services_decide_with(debug):
+    seed(**CASELOAD)
+    limits = {agency.code: agency for agency in Agency.objects.all()}
+    rates = list(GrantRate.objects.all())
+
+    assistance = Assistance.objects.select_related("assistance_type", "case__agency", "case__household", "approved_by")
+    assert assistance.filter(assistance_type__is_grant=True).exists()
+    for item in assistance:
+        agency = limits[item.case.agency.code]
+        needs_manager = manager_approval_needed(
+            is_cash=item.assistance_type.is_cash,
+            value=item.value,
+            currency=item.currency,
+            limit=agency.manager_approval_above,
+            limit_currency=agency.manager_approval_currency,
+        )
+        assert item.needs_manager_approval is needs_manager
+        if item.approval == Assistance.Approval.APPROVED:
+            assert item.assistance_type.is_cash
+            assert (
+                approval_refusal(
+                    recorded_by_id=item.recorded_by_id,
+                    approver_id=item.approved_by_id,
+                    approver_is_manager=item.approved_by.role == User.Role.MANAGER,
+                    needs_manager_approval=item.needs_manager_approval,
+                )
+                is None
+            )
+        else:
+            assert item.approval == approval_on_record(is_cash=item.assistance_type.is_cash)
+        if item.assistance_type.is_grant:
+            rate = grant_rate_on(
+                rates=[rate for rate in rates if rate.assistance_type_id == item.assistance_type_id],
+                on=item.delivered_on,
+            )
+            assert (item.value, item.currency) == grant_for_household(
+                rate=rate, members=item.case.household.member_count
+            )
+
+
+def test_the_same_seed_gives_the_same_case_histories(debug):
+    def snapshot():
+        return list(
+            CaseEvent.objects.order_by("id").values_list(
+                "case__workflow", "kind", "created_at", "transition", "from_stage", "to_stage", "note"
+            )
+        )
+
+    seed(households=60, seed=5, today=TODAY)
+    first = snapshot()
+
+    seed(households=60, seed=5, today=TODAY, clear=True)
+
+    assert snapshot() == first
+
+
+def test_a_guard_the_demo_cannot_meet_stops_the_loader(debug, monkeypatch):
+    def never(context):
+        return "never"
+
+    workflow = workflow_for_agency("IOM")
+    guarded = tuple(
+        dataclasses.replace(t, guards=(*t.guards, never)) if t.code == "receive" else t for t in workflow.transitions
+    )
+    changed = dataclasses.replace(workflow, transitions=guarded)
+    monkeypatch.setattr(
+        "returns.demo.cases.workflow_for_agency",
+        lambda agency: changed if agency == "IOM" else workflow_for_agency(agency),
+    )
+
+    with pytest.raises(ValueError, match="never of 'receive'"):
+        CaseRows(
+            rng=random.Random(1),
+            today=TODAY,
+            staff=demo_staff(demo_users_ensure()),
+            reference=reference_data(),
+            ids={},
+        )
+
+
+def test_two_paths_to_one_outcome_are_refused():
+    workflow = workflow_for_agency("IOM")
+    shortcut = Transition(
+        "close_early",
+        "Close early",
+        "screening",
+        workflow.final_stage.code,
+        roles=iom_post_arrival.CASE_WORKERS,
+        outcome=Case.Outcome.ASSISTED,
+    )
+
+    with pytest.raises(ValueError, match="one path to each outcome"):
+        WorkflowPaths(dataclasses.replace(workflow, transitions=(*workflow.transitions, shortcut)))

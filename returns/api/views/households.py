@@ -33,6 +33,7 @@ from agencies.api.openapi import (
 from agencies.api.pagination import WATERMARK_PARAMETER, SyncCursorPagination
 from agencies.models import Scope
 from agencies.problems import Refused
+from returns import policy
 from returns.api.listing import HouseholdListing
 from returns.api.serializers.households import (
     DeletedRecordSerializer,
@@ -51,13 +52,7 @@ from returns.selectors.households import (
     household_for_answer,
     household_visible,
 )
-from returns.services.households import (
-    household_delete,
-    household_merge,
-    household_register,
-    household_update,
-    user_can_register,
-)
+from returns.services.households import household_delete, household_merge, household_register, household_update
 
 NOT_AUTHENTICATED = ERRORS[401]
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such household, or not one this user may see."))
@@ -68,7 +63,7 @@ class CanRegisterHouseholds(permissions.BasePermission):
     message = _("Your role cannot register households.")
 
     def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or user_can_register(request.user)
+        return request.method in permissions.SAFE_METHODS or policy.may_register(request.user)
 
 
 class HouseholdCursorPagination(SyncCursorPagination):

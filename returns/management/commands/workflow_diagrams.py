@@ -12,7 +12,7 @@ DOC = Path(settings.BASE_DIR) / "docs" / "workflows.md"
 
 INTRO = """# Assistance workflows
 
-Generated from `agencies/workflows/` by `python manage.py workflow_diagrams`; a test fails when
+Generated from `returns/workflows/` by `python manage.py workflow_diagrams`; a test fails when
 this file no longer matches the code. Each workflow is a state machine: a transition starts from
 one stage, may be fired only by the roles listed, needs its inputs, and is refused (nothing
 changes) while any guard says no. `returns.services.cases.case_transition` runs it: it locks the case,
@@ -29,9 +29,7 @@ def workflows_markdown() -> str:
             parts.append(f"    [*] --> {workflow.initial_stage.code}\n")
             for transition in workflow.transitions:
                 parts.append(f"    {transition.source} --> {transition.target}: {transition.code}\n")
-            for stage in workflow.stages:
-                if stage.is_final:
-                    parts.append(f"    {stage.code} --> [*]\n")
+            parts.append(f"    {workflow.final_stage.code} --> [*]\n")
             parts.append("```\n\n| stage | meaning | due |\n|---|---|---|\n")
             for stage in workflow.stages:
                 if stage.due_after_arrival_days is not None:
