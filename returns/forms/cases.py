@@ -16,7 +16,6 @@ from returns.models import Referral
 from returns.workflows.base import NoInputs
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-REFERRAL_ANSWER_DAYS = 3
 UNASSIGNED = "unassigned"
 
 
@@ -145,7 +144,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args, case, members, agencies, **kwargs):
         kwargs.setdefault("auto_id", "id_referral_%s")
-        kwargs.setdefault("initial", {"due_date": timezone.localdate() + datetime.timedelta(days=REFERRAL_ANSWER_DAYS)})
+        kwargs.setdefault("initial", {"due_date": timezone.localdate() + datetime.timedelta(days=Referral.ANSWER_DAYS)})
         super().__init__(*args, **kwargs)
         self.agencies = {agency.code: agency for agency in agencies if agency.pk != case.agency_id}
         self.members = {str(member.public_id): member for member in members}

@@ -307,6 +307,9 @@ class ReferralQuerySet(models.QuerySet):
 class Referral(models.Model):
     """A referral from a case to another agency (UNHCR, IOM) or a partner organisation."""
 
+    # The usual time a receiving agency has to answer: the default due date of a new referral.
+    ANSWER_DAYS = 3
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         ACCEPTED = "accepted", _("Accepted")

@@ -24,7 +24,6 @@ from returns.workflows.base import Changes, ReferralToMake, Stage, Transition, T
 IRIS_FROM_AGE = 5
 MONITORING_FROM_DAYS = 30
 MONITORING_UNTIL_DAYS = 180
-REFERRAL_ANSWER_DAYS = 3  # IOM answers a referral of a refused family within three days
 FOLLOWUP_STAGE = "monitoring"  # where the return monitoring follow-up falls due (``returns.scheduled``)
 
 
@@ -169,7 +168,7 @@ def refer_to_iom(context: TransitionContext) -> Changes:
                 to_agency=Agency.objects.get(code="IOM"),
                 service=Referral.Service.ASSISTANCE,
                 reason=_("UNHCR verification failed: %(note)s") % {"note": context.inputs.get("note", "")},
-                due_date=context.today + datetime.timedelta(days=REFERRAL_ANSWER_DAYS),
+                due_date=context.today + datetime.timedelta(days=Referral.ANSWER_DAYS),
             ),
         )
     )
