@@ -483,11 +483,13 @@ def referral_answer(*, referral: Referral, answered_by: User, status: str, respo
 
     Accepting opens the receiving agency's case when it runs a workflow."""
     with transaction.atomic():
-        # The referring case first, then the referral: the order every service locks them in.
-        source = Case.objects.locked([Referral.objects.values("case_id").get(pk=referral.pk)["case_id"]]).get()
-        # The referral and its household (as before); the case is locked above, through the one helper.
+        # Household, then case, then referral: the order re-routing, merging and deleting lock them in,
+        # so an answer and a re-route of the same household wait for each other instead of deadlocking.
+        where = Referral.objects.values("case_id", "case__household_id").get(pk=referral.pk)
+        Household.objects.select_for_update().filter(pk=where["case__household_id"]).exists()
+        source = Case.objects.locked([where["case_id"]]).get()
         locked = (
-            Referral.objects.select_for_update(of=("self", "case__household"))
+            Referral.objects.select_for_update(of=("self",))
             .select_related("case__household", "to_agency")
             .get(pk=referral.pk)
         )
