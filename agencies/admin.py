@@ -35,7 +35,7 @@ from agencies.models import (
 
 
 class ReadOnlyAdminMixin:
-    """Shown, never changed here: the registry changes only through ``returns.services``."""
+    """Shown, never changed here: for records that change only through their services."""
 
     def has_add_permission(self, request, obj=None):
         return False

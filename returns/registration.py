@@ -1,7 +1,7 @@
 """What a registration is, and what makes one valid.
 
 The registration page, the API and the bulk import all build a ``HouseholdRegistration`` and hand
-it to ``returns.services.household_register``, which checks it here. Errors are keyed by a path
+it to ``returns.services.households.household_register``, which checks it here. Errors are keyed by a path
 (``arrival_date``, ``members.1.date_of_birth``, ``members.0.documents.0.expiry_date``) so each
 entry point can show every message beside the field it concerns.
 """
