@@ -30,6 +30,7 @@ from agencies.problems import Refused
 from agencies.roles import CASE_STAFF, CASE_WORKERS, MANAGERS, REFERRAL_ANSWERING, REGISTERING
 from returns.assistance_rules import ApprovalRefusal, approval_refusal
 from returns.models import Assistance, Case, Referral
+from returns.reference import reference_data
 from returns.workflows import Transition, workflow_named
 
 # What a referral may become, from where it stands: the answers its receiver is offered.
@@ -305,3 +306,35 @@ def may_answer_referral(user, referral: Referral, status: str | None = None) -> 
 
 def require_answer_referral(user, referral: Referral, status: str) -> None:
     _require(_answer_referral_refusal(user, referral, status))
+
+
+# ---------------------------------------------------------------------------------------------
+# Border arrival counts
+# ---------------------------------------------------------------------------------------------
+
+
+def _counts_arrivals(agency_id: int | None) -> bool:
+    """The agencies whose teams count at the border: those routing sends households to (UNHCR, IOM).
+
+    Read from the reference snapshot, so that asking costs no query on every page's navigation.
+    """
+    return any(
+        agency.pk == agency_id and agency.receives_routed_households for agency in reference_data().agencies.values()
+    )
+
+
+def _record_border_counts_refusal(user) -> Exception | None:
+    if _administers(user):
+        return None
+    if _active(user) and _role(user) in CASE_STAFF and _counts_arrivals(user.agency_id):
+        return None
+    return PermissionDenied(_("Your role cannot record border counts."))
+
+
+def may_record_border_counts(user) -> bool:
+    """Enter or correct a day's arrival counts at a crossing point: UNHCR's and IOM's case staff, administrators."""
+    return _record_border_counts_refusal(user) is None
+
+
+def require_record_border_counts(user) -> None:
+    _require(_record_border_counts_refusal(user))

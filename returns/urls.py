@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returns.views import cases, households
+from returns.views import cases, counts, households
 
 app_name = "returns"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("households/<uuid:public_id>/", households.household_detail, name="household-detail"),
     path("households/<uuid:public_id>/routed/", households.household_routed, name="household-routed"),
     path("households/<uuid:public_id>/reroute/", households.household_reroute_page, name="household-reroute"),
+    path("counts/", counts.border_count_grid_page, name="border-count-grid"),
+    path("counts/record/", counts.border_count_record_page, name="border-count-record"),
+    path("counts/reconciliation/", counts.border_count_reconciliation_page, name="border-count-reconciliation"),
     path("cases/mine/", cases.my_cases_page, name="my-cases"),
     path("cases/referrals/", cases.referrals_inbox, name="referrals"),
     path("cases/referrals/<uuid:public_id>/answer/", cases.referral_answer_page, name="referral-answer"),

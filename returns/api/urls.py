@@ -1,7 +1,7 @@
 from django.urls import path
 
 from returns.api import reference
-from returns.api.views import cases, households
+from returns.api.views import cases, counts, households
 
 app_name = "api"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("assistance/<uuid:id>/decision/", cases.AssistanceDecisionView.as_view(), name="assistance-decision"),
     path("referrals/", cases.ReferralListView.as_view(), name="referral-list"),
     path("referrals/<uuid:id>/answer/", cases.ReferralAnswerView.as_view(), name="referral-answer"),
+    path("border-counts/", counts.BorderCountListCreateView.as_view(), name="border-count-list"),
     # Reference data: read-only code lists.
     path("reference/agencies/", reference.AgencyListView.as_view(), name="reference-agencies"),
     path("reference/offices/", reference.OfficeListView.as_view(), name="reference-offices"),

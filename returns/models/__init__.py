@@ -10,6 +10,7 @@ from returns.models.cases import (
     MemberVerification,
     Referral,
 )
+from returns.models.counts import BorderCount
 from returns.models.registry import (
     Category,
     DeletedRecord,
@@ -27,6 +28,7 @@ from returns.models.registry import (
 __all__ = [
     "Assistance",
     "AssistanceType",
+    "BorderCount",
     "Case",
     "CaseEvent",
     "Category",

@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 
 from returns import policy
+from returns.models.counts import reads_border_counts as _reads_border_counts
 from returns.reference import reference_data
 
 register = template.Library()
@@ -35,3 +36,13 @@ def staff_workplace(user):
 @register.filter
 def can_register(user) -> bool:
     return policy.may_register(user)
+
+
+@register.filter
+def reads_border_counts(user) -> bool:
+    return _reads_border_counts(user)
+
+
+@register.filter
+def can_record_border_counts(user) -> bool:
+    return policy.may_record_border_counts(user)

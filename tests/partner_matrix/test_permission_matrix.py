@@ -23,6 +23,7 @@ from django.utils import timezone
 from agencies.api.access import ANY_KEY
 from agencies.models import User
 from returns.models import Case
+from returns.models.counts import MEASURES as BORDER_COUNT_MEASURES
 from tests.api.payloads import household_json
 from tests.partner_matrix.world import PARTNER, PARTNER_SOURCES, PRINCIPALS, Principal, World, build_world
 
@@ -274,6 +275,27 @@ MATRIX: dict[tuple[str, str], Row] = {
         body=lambda world, principal, target: {"status": "declined", "response": "No capacity this month."},
     ),
 }
+
+
+# Border arrival counts: not personal data. Read by every member of staff and reports:read; recorded by
+# UNHCR's and IOM's case staff and administrators (a coordinator: 403), never by a key.
+MATRIX[("GET", "/api/v1/border-counts/")] = Row(scope="reports:read")
+MATRIX[("POST", "/api/v1/border-counts/")] = Row(
+    scope=None,
+    ok=201,
+    entitled=roles(*CASE_STAFF, ADMIN, keys=False),
+    body=lambda world, principal, target: border_count_json(),
+    refused_before_lookup=True,
+)
+
+
+def border_count_json() -> dict:
+    """100 arrivals at Torkham today from Pakistan; every breakdown adds up."""
+    counts = dict.fromkeys(BORDER_COUNT_MEASURES, 0)
+    counts.update(
+        total=100, deported=60, spontaneous=40, in_families=70, individuals=30, female_18_59=45, male_18_59=55
+    )
+    return {"crossing": "TKM", "day": timezone.localdate().isoformat(), "country": "PK", **counts}
 
 
 # Reference data: any valid key, whatever its scopes; every member of staff.

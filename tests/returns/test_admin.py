@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.api_keys import api_key_issue
-from agencies.models import Agency, DataSharingAgreement, User
+from agencies.models import Agency, Country, DataSharingAgreement, User
 from returns.models import AssistanceType, Case, Household, HouseholdEvent, RoutingRule, RoutingRuleSet
+from returns.models.counts import MEASURES as BORDER_COUNT_MEASURES
 from returns.services.cases import assistance_record, case_transition, referral_make
+from returns.services.counts import border_count_record
 from returns.services.households import household_delete, household_register
 from tests.factories import UserFactory, household, member, por_card
 
@@ -93,6 +95,20 @@ def admin_registered_households(unhcr_officer, iom_officer, iom, torkham):
     manager = UserFactory(username="iom.manager.adm", agency=iom, office=None, role=User.Role.MANAGER)
     registered_twice = household_register(registered_by=iom_officer, registration=household())
     household_delete(household=registered_twice, deleted_by=manager, note="Registered twice by mistake.")
+    # And a day's border counts.
+    border_count_record(
+        recorded_by=iom_officer,
+        crossing=torkham,
+        day=timezone.localdate(),
+        country=Country.objects.get(code="PK"),
+        counts={
+            **dict.fromkeys(BORDER_COUNT_MEASURES, 0),
+            "total": 1,
+            "deported": 1,
+            "individuals": 1,
+            "male_18_59": 1,
+        },
+    )
     return registered
 
 
@@ -133,6 +149,7 @@ def test_every_project_model_is_registered():
         "agencies.DataSharingAgreement",
         "agencies.ApiKey",
         "returns.DeletedRecord",
+        "returns.BorderCount",
     }
 
 

@@ -34,12 +34,13 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from agencies.models import Agency, Scope, User
+from agencies.models import Agency, Country, Office, Scope, User
 from agencies.problems import Refused
 from returns import policy
 from returns.models import (
     Assistance,
     AssistanceType,
+    BorderCount,
     Case,
     CaseEvent,
     DeletedRecord,
@@ -58,6 +59,7 @@ from returns.services.cases import (
     referral_make,
     transition_context,
 )
+from returns.services.counts import border_count_record
 from returns.services.households import (
     household_delete,
     household_merge,
@@ -432,6 +434,35 @@ def merge(scene: Scene):
     )
 
 
+def record_counts_shown(scene: Scene) -> bool:
+    url = reverse("returns:border-count-record")
+    shown = f'href="{url}"' in scene.page(reverse("returns:household-list"))
+    # The entry page itself opens exactly for those it offers the link to.
+    assert (scene.web.get(url).status_code == 200) == shown
+    return shown
+
+
+def record_counts(scene: Scene):
+    # 12 arrivals at Torkham today from Pakistan: all deported, in families; 5 women, 7 men of 18-59.
+    counts = {
+        "total": 12,
+        "deported": 12,
+        "spontaneous": 0,
+        "in_families": 12,
+        "individuals": 0,
+        **{f"{sex}_{band}": 0 for sex in ("female", "male") for band in ("0_4", "5_11", "12_17", "60_plus")},
+        "female_18_59": 5,
+        "male_18_59": 7,
+    }
+    return border_count_record(
+        recorded_by=scene.actor,
+        crossing=Office.objects.get(code="TKM"),
+        day=timezone.localdate(),
+        country=Country.objects.get(code="PK"),
+        counts=counts,
+    )
+
+
 def on_household(may: Callable[[User], bool], *names: str) -> Callable[[Scene], bool]:
     """The policy's answer for a household the gate lets the actor reach (the gate decides which)."""
 
@@ -578,6 +609,16 @@ ACTIONS = [
         merge_shown,
         merge,
     ),
+    Action(
+        "record-border-counts",
+        "UNHCR",
+        STAFF | ADMIN,
+        STAFF | ADMIN,  # UNHCR's staff or IOM's: counts are not an agency's record
+        nothing,
+        lambda scene: policy.may_record_border_counts(scene.actor),
+        record_counts_shown,
+        record_counts,
+    ),
 ]
 
 CELLS = [
@@ -603,6 +644,7 @@ def state() -> dict:
         "household_events": HouseholdEvent.objects.count(),
         "deleted": DeletedRecord.objects.count(),
         "verifications": MemberVerification.objects.count(),
+        "border_counts": BorderCount.objects.count(),
     }
 
 

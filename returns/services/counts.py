@@ -1,0 +1,113 @@
+"""Every write to the border arrival counts.
+
+A count is never changed: ``border_count_record`` adds the next version for its crossing, day and
+country of departure, under a lock, and a correction must say why. Whoever may record is
+``returns.policy``'s answer; what makes the numbers possible is this module's.
+"""
+
+import datetime
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agencies.models import Country, Office, User
+from agencies.problems import Problem, Refused
+from returns import policy
+from returns.models import BorderCount
+from returns.models.counts import BREAKDOWNS, MEASURES
+
+# The largest number a count can hold (PostgreSQL's integer).
+MAX_COUNT = 2_147_483_647
+# How each breakdown is named in a message.
+BREAKDOWN_LABELS = {
+    "return_type": gettext_lazy("Deported and spontaneous"),
+    "travelling": gettext_lazy("In families and individuals"),
+    "sex_age": gettext_lazy("The counts by sex and age"),
+}
+
+
+def border_count_problems(*, crossing: Office, day: datetime.date, counts: Mapping[str, int]) -> dict:
+    """What is impossible about these figures, keyed by field (a breakdown by its name)."""
+    problems: dict[str, list[Problem]] = {}
+
+    def add(path: str, code: str, message: str) -> None:
+        problems.setdefault(path, []).append(Problem(code, message))
+
+    if crossing.kind != Office.Kind.BORDER_CROSSING:
+        add(
+            "crossing",
+            "not_a_crossing",
+            _("%(office)s is not a border crossing point: choose the crossing where the arrivals were counted.")
+            % {"office": crossing.name},
+        )
+    if day > timezone.localdate():
+        add("day", "future_day", _("This day has not come yet: enter counts for today or an earlier day."))
+    for name in MEASURES:
+        value = counts.get(name)
+        if value is None:
+            add(name, "required", _("Enter a number (0 if nobody)."))
+        elif value < 0:
+            add(name, "negative", _("A count cannot be negative."))
+        elif value > MAX_COUNT:
+            add(name, "too_large", _("This number is too large: check it."))
+    if problems.keys() & set(MEASURES):
+        return problems
+    total = counts["total"]
+    for breakdown, fields in BREAKDOWNS.items():
+        added = sum(counts[name] for name in fields)
+        if added != total:
+            add(
+                breakdown,
+                "breakdown_not_total",
+                _("%(breakdown)s add up to %(added)s, not to the %(total)s arrivals: correct them or the total.")
+                % {"breakdown": BREAKDOWN_LABELS[breakdown], "added": added, "total": total},
+            )
+    return problems
+
+
+@transaction.atomic
+def border_count_record(
+    *,
+    recorded_by: User,
+    crossing: Office,
+    day: datetime.date,
+    country: Country,
+    counts: Mapping[str, int],
+    note: str = "",
+) -> BorderCount:
+    """Record the arrivals counted at a crossing on a day from one country, as its next version.
+
+    The first version needs no note; a correction (any later version) needs one. Refuses with
+    ``Refused`` (problems keyed by field, nothing saved) or ``PermissionDenied`` (role).
+    """
+    policy.require_record_border_counts(recorded_by)
+    problems = border_count_problems(crossing=crossing, day=day, counts=counts)
+    if problems:
+        raise Refused(problems)
+    # Serialises the versions of one crossing's counts. FOR NO KEY UPDATE does not block the
+    # registrations that reference the office meanwhile (they take only a key-share lock).
+    list(Office.objects.select_for_update(no_key=True).filter(pk=crossing.pk).values_list("pk", flat=True))
+    latest = BorderCount.objects.filter(crossing=crossing, day=day, country=country).aggregate(latest=Max("version"))[
+        "latest"
+    ]
+    note = note.strip()
+    if latest is not None and not note:
+        raise Refused.one(
+            "note",
+            "correction_without_note",
+            _("These counts replace version %(version)s: say why you are correcting them.") % {"version": latest},
+        )
+    return BorderCount.objects.create(
+        crossing=crossing,
+        day=day,
+        country=country,
+        version=(latest or 0) + 1,
+        note=note,
+        recorded_by=recorded_by,
+        recorded_at=timezone.now(),
+        **{name: counts[name] for name in MEASURES},
+    )
