@@ -1,5 +1,6 @@
 """The rules of assistance, as pure functions: which assistance waits for a second person's
-approval, when that person must be a manager, and what the repatriation grant comes to.
+approval, when that person must be a manager, what the repatriation grant comes to (per eligible
+member, at the rate of the arrival date) and what the return supplement comes to (once per family).
 
 The services decide with these (``assistance_record`` and ``grant_amount`` in
 ``returns.services.cases``; ``assistance_decide`` through ``returns.policy``), and so does the demo
@@ -23,6 +24,19 @@ class GrantRateTerms(Protocol):
     valid_from: datetime.date
     valid_until: datetime.date | None
     amount_per_person: Decimal
+    currency: str
+
+
+class SupplementTerms(Protocol):
+    """What a supplement rule says (a ``SupplementRule`` row, or anything with the same fields)."""
+
+    valid_from: datetime.date
+    valid_until: datetime.date | None
+    family_amount: Decimal
+    single_amount: Decimal
+    part_amount: Decimal
+    parts_paid: int
+    due_after_days: int
     currency: str
 
 
@@ -74,6 +88,38 @@ def grant_rate_on[Rate: GrantRateTerms](*, rates: Iterable[Rate], on: datetime.d
     return max(covering, key=lambda rate: rate.valid_from, default=None)
 
 
-def grant_for_household(*, rate: GrantRateTerms, members: int) -> tuple[Decimal, str]:
-    """The repatriation grant for a household: the rate's amount per person times its members, in its currency."""
-    return rate.amount_per_person * members, rate.currency
+def grant_for_members(*, rate: GrantRateTerms, eligible: int) -> tuple[Decimal, str]:
+    """The repatriation grant: the rate's amount for each eligible member (or once, for a rate per family)."""
+    if getattr(rate, "unit", "person") == "family":
+        return (rate.amount_per_person if eligible else Decimal(0)), rate.currency
+    return rate.amount_per_person * eligible, rate.currency
+
+
+def supplement_rule_on[Rule: SupplementTerms](*, rules: Iterable[Rule], arrival: datetime.date) -> Rule | None:
+    """The supplement rule for a household arriving on ``arrival`` (None: no supplement for that date)."""
+    return grant_rate_on(rates=rules, on=arrival)
+
+
+def supplement_due(
+    *,
+    rule: SupplementTerms,
+    eligible: int,
+    part: int,
+    parts: int,
+    already_paid_to_family: Decimal,
+) -> Decimal:
+    """The supplement a household is owed: once per family, across the parts of a family returning in parts.
+
+    ``part`` is this household's place (1, 2, ...) among the ``parts`` households of its family, by
+    arrival. A family in one part gets the family amount (two or more eligible members) or the single
+    amount; a family in parts gets the part amount for each of its first ``parts_paid`` parts and
+    nothing for a later one. What the family was already paid counts: the total never exceeds the
+    family amount (a first part paid in full before the second arrived leaves nothing for it).
+    """
+    if eligible == 0:
+        return Decimal(0)
+    if parts <= 1:
+        owed = rule.family_amount if eligible >= 2 else rule.single_amount
+    else:
+        owed = rule.part_amount if part <= rule.parts_paid else Decimal(0)
+    return max(Decimal(0), min(owed, rule.family_amount - already_paid_to_family))

@@ -8,14 +8,23 @@ from django.utils.translation import gettext as _
 
 FACTS: dict[str, tuple[str, list]] = {
     "refugee_document_coverage": (
-        "Whether members are covered by a valid refugee card (PoR, Amayesh) or the household's VRF: "
-        "all, some or none. Children under 5 are covered by an adult's card.",
+        "Whether members are on the VRF or hold a refugee card valid on the arrival date: all, some or none. "
+        "Children under 5 are covered by an adult's card.",
         ["all", "some", "none"],
     ),
-    "head_has_refugee_document": ("The head is covered by a valid refugee card or a VRF.", [True, False]),
-    "has_vrf": ("Some member presented a Voluntary Repatriation Form.", [True, False]),
-    "has_expired_refugee_card": ("Some refugee card expired before the arrival date.", [True, False]),
+    "head_has_refugee_document": ("The head is on the VRF or holds a valid refugee card.", [True, False]),
+    "has_vrf": ("Some member is on a Voluntary Repatriation Form.", [True, False]),
+    "holds_refugee_card": ("Some member holds a refugee card (PoR, Amayesh), valid or not.", [True, False]),
+    "holds_por_card": ("Some member holds a PoR card (Pakistan), valid or not.", [True, False]),
+    "has_valid_refugee_card": (
+        "Some member holds a refugee card valid on the arrival date: by its printed expiry, or by a decree "
+        "extending it.",
+        [True, False],
+    ),
+    "has_expired_refugee_card": ("Some refugee card was no longer valid on the arrival date.", [True, False]),
     "has_citizen_card": ("Some member holds a non-refugee registration card (ACC).", [True, False]),
+    "has_passport_or_visa": ("Some member holds a passport or a visa.", [True, False]),
+    "in_winter_pause": ("The arrival falls in the VolRep winter pause (1 December to end of February).", [True, False]),
     "return_type": ("How the household returned (a return type code, e.g. deportation).", []),
     "is_forced_return": ("The return type is a forced return (deportation).", [True, False]),
     "country_of_departure": ("ISO code of the country the household left.", []),

@@ -1,20 +1,33 @@
-"""Reference data (offices, places, code lists, the active routing rules), cached per process.
+"""Reference data (offices, places, code lists, the dated policy), cached per process.
 
-Registration looks up a dozen codes per household; reading them from a small in-memory snapshot
-keeps a registration to a handful of queries. The snapshot is rebuilt when an admin saves a code
-list in this process, and at most ``SNAPSHOT_SECONDS`` later in every other process.
+Registration looks up a dozen codes per household and the policy in force on its arrival date;
+reading them from a small in-memory snapshot keeps a registration to a handful of queries. The
+snapshot is rebuilt when an admin saves a code list or a policy in this process, and at most
+``SNAPSHOT_SECONDS`` later in every other process.
 """
 
+import bisect
+import datetime
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models.signals import post_delete, post_save
 
 from agencies.models import Agency, Country, District, Office, Province
-from returns.models import DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
+from returns.models import CardValidityDecree, DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
 
 SNAPSHOT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """A published routing rule set with its rules, in force from ``effective_from`` until the next one."""
+
+    rule_set: RoutingRuleSet
+    rules: tuple
+    effective_from: datetime.date
+    effective_until: datetime.date | None  # the day before the next version starts
 
 
 @dataclass(frozen=True)
@@ -27,21 +40,67 @@ class ReferenceData:
     return_types: dict
     document_types: dict
     specific_needs: dict
-    rule_set: object | None
-    rules: tuple
+    policies: tuple = ()  # PolicyVersion, by effective_from
+    decrees: dict = field(default_factory=dict)  # card type code → its decrees, by effective_from
+
+    def policy_on(self, day: datetime.date) -> PolicyVersion | None:
+        """The routing policy in force on ``day``: the latest published version that started on or before it."""
+        index = bisect.bisect_right([policy.effective_from for policy in self.policies], day)
+        return self.policies[index - 1] if index else None
+
+    def decree_on(self, document_type: str, day: datetime.date) -> CardValidityDecree | None:
+        """The decision on the validity of cards of this type in force on ``day`` (None: the printed expiry decides)."""
+        decrees = self.decrees.get(document_type, ())
+        index = bisect.bisect_right([decree.effective_from for decree in decrees], day)
+        return decrees[index - 1] if index else None
+
+    def card_validity(
+        self, document_type: str, printed_expiry: datetime.date | None, day: datetime.date
+    ) -> tuple[bool, CardValidityDecree | None]:
+        """Whether a refugee card is legally valid on ``day``, and the decree that makes it so (None: its printed date).
+
+        A decree in force on the day extends every card of its type until its ``valid_until``; a card
+        printed to expire later stays valid until its printed date.
+        """
+        printed_valid = printed_expiry is None or printed_expiry >= day
+        decree = self.decree_on(document_type, day)
+        if decree is None or printed_valid:
+            return printed_valid, None
+        return day <= decree.valid_until, decree
 
 
 _lock = threading.Lock()
 _snapshot: tuple[float, ReferenceData] | None = None
 
 
-def _load() -> ReferenceData:
-    rule_set = RoutingRuleSet.objects.filter(status=RoutingRuleSet.Status.ACTIVE).first()
-    rules = (
-        tuple(RoutingRule.objects.filter(rule_set=rule_set).select_related("agency").order_by("order"))
-        if rule_set
-        else ()
+def _policies() -> tuple[PolicyVersion, ...]:
+    published = list(RoutingRuleSet.objects.filter(status=RoutingRuleSet.Status.PUBLISHED).order_by("effective_from"))
+    rules_by_set: dict[int, list] = {rule_set.pk: [] for rule_set in published}
+    for rule in (
+        RoutingRule.objects.filter(rule_set__in=published).select_related("agency").order_by("rule_set", "order")
+    ):
+        rules_by_set[rule.rule_set_id].append(rule)
+    return tuple(
+        PolicyVersion(
+            rule_set=rule_set,
+            rules=tuple(rules_by_set[rule_set.pk]),
+            effective_from=rule_set.effective_from,
+            effective_until=(
+                published[index + 1].effective_from - datetime.timedelta(days=1) if index + 1 < len(published) else None
+            ),
+        )
+        for index, rule_set in enumerate(published)
     )
+
+
+def _decrees() -> dict[str, tuple]:
+    by_type: dict[str, list] = {}
+    for decree in CardValidityDecree.objects.order_by("document_type", "effective_from"):
+        by_type.setdefault(decree.document_type_id, []).append(decree)
+    return {code: tuple(decrees) for code, decrees in by_type.items()}
+
+
+def _load() -> ReferenceData:
     return ReferenceData(
         agencies={agency.code: agency for agency in Agency.objects.all()},
         offices={office.code: office for office in Office.objects.filter(is_active=True)},
@@ -54,8 +113,8 @@ def _load() -> ReferenceData:
             need.code: need
             for need in NeedCode.objects.filter(scheme=NeedCode.Scheme.UNHCR_SPECIFIC_NEED, is_active=True)
         },
-        rule_set=rule_set,
-        rules=rules,
+        policies=_policies(),
+        decrees=_decrees(),
     )
 
 
@@ -88,6 +147,7 @@ def connect_invalidation() -> None:
         NeedCode,
         RoutingRule,
         RoutingRuleSet,
+        CardValidityDecree,
     ):
         post_save.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-save-{model.__name__}")
         post_delete.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-delete-{model.__name__}")

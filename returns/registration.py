@@ -98,8 +98,27 @@ def registration_problems(
             "unknown_country",
             _("Choose the country the household left (for example Iran or Pakistan)."),
         )
-    if registration.return_type not in reference.return_types:
+    return_type = reference.return_types.get(registration.return_type)
+    if return_type is None:
         problems.add("return_type", "unknown_return_type", _("Choose how the household returned."))
+    elif return_type.is_forced and _vrf_holders(registration, reference):
+        # A VRF means a voluntary return: a "deported" family with one is a data error, not a protection case.
+        problems.add(
+            "return_type",
+            "deported_with_vrf",
+            _(
+                "%(names)s hold a VRF, which is only issued for voluntary repatriation, but the return is "
+                "recorded as %(type)s. Correct the return type (voluntary repatriation) or remove the VRF."
+            )
+            % {"names": ", ".join(_vrf_holders(registration, reference)), "type": return_type.name},
+        )
+    if arrival <= today and reference.policy_on(arrival) is None:
+        problems.add(
+            "arrival_date",
+            "no_policy_on_date",
+            _("No routing policy covers arrivals on %(arrival)s. Check the year of the arrival date.")
+            % {"arrival": arrival.isoformat()},
+        )
     province = reference.provinces.get(registration.destination_province)
     if not registration.destination_province.strip():
         problems.add("destination_province", "required", _("Choose the province the household is going to."))
@@ -150,6 +169,18 @@ def registration_problems(
     for index, member in enumerate(members):
         _member_problems(problems, f"members.{index}", member, arrival=arrival, reference=reference)
     return dict(problems)
+
+
+def _vrf_holders(registration: HouseholdRegistration, reference: ReferenceData) -> list[str]:
+    """The names of members who carry a VRF."""
+    return [
+        member.given_name.strip() or "?"
+        for member in registration.members
+        if any(
+            getattr(reference.document_types.get(document.document_type), "routing_class", None) == "repatriation_form"
+            for document in member.documents
+        )
+    ]
 
 
 def _member_problems(problems: _Problems, path: str, member: MemberRegistration, *, arrival, reference) -> None:
@@ -214,14 +245,16 @@ def _document_problems(problems: _Problems, path: str, document: DocumentRegistr
         and document.expiry_date is not None
         and document.expiry_date < arrival
         and not document.expired_confirmed
+        and not reference.card_validity(document_type.code, document.expiry_date, arrival)[0]
     ):
+        # Printed to expire before the arrival, and no decree kept it valid on that day.
         problems.add(
             f"{path}.expiry_date",
             "refugee_card_expired",
             _(
-                "This %(type)s expired on %(expiry)s, before the arrival on %(arrival)s. Check the date on the card; "
-                "if it is right, confirm the card is expired: the household will go to IOM, "
-                "flagged for UNHCR verification."
+                "This %(type)s expired on %(expiry)s and no decision extended it to the arrival on %(arrival)s. "
+                "Check the date on the card; if it is right, confirm the card is expired: the household is routed "
+                "as a card holder outside voluntary repatriation, flagged for UNHCR verification."
             )
             % {"type": document_type.name, "expiry": document.expiry_date.isoformat(), "arrival": arrival.isoformat()},
         )

@@ -1,12 +1,15 @@
-"""Routing: which agency assists a household, in which category, with which flags.
+"""Routing: which agency assists a household, in which category, with which flags, by the policy of its date.
 
-The *facts* about a household are computed here, in code, because they need care (who counts as
-covered by a refugee document). The *decision* is data: the active ``RoutingRuleSet``, an ordered
-list of rules that an admin edits. Rules are read top to bottom; a rule whose conditions all hold
-adds its flags and explanation, and if it ``decides``, sets the agency and category and stops.
-See docs/routing.md for the rule set shipped with the system.
+The *facts* about a household are computed here, in code, because they need care (who is on the
+VRF, whether a card was legally valid on the arrival date). The *decision* is data: the routing
+rule set in force on the arrival date (``ReferenceData.policy_on``), an ordered list of rules an
+admin edits and publishes for a date. Rules are read top to bottom; a rule whose conditions all
+hold adds its flags and explanation, and if it ``decides``, sets the agency and category and stops.
+See docs/routing.md for the policy history shipped with the system.
 """
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -17,6 +20,26 @@ from returns.registration import HouseholdRegistration
 
 # Children under this age are listed on a parent's refugee card rather than holding their own.
 OWN_CARD_FROM_AGE = 5
+# The VolRep winter pause: returns from Pakistan stop from 1 December to the end of February.
+WINTER_PAUSE_MONTHS = frozenset({12, 1, 2})
+
+
+@dataclass(frozen=True)
+class Papers:
+    """What one person carries, as routing and entitlement read it: age on arrival and documents."""
+
+    age: int | None
+    documents: tuple[tuple[str, datetime.date | None], ...]  # (document type code, printed expiry)
+
+
+@dataclass(frozen=True)
+class PersonCoverage:
+    on_vrf: bool
+    holds_refugee_card: bool
+    holds_valid_card: bool
+    holds_por_card: bool
+    has_documents: bool
+    covered: bool  # on the VRF, or a valid card (a young child: an adult's card)
 
 
 @dataclass(frozen=True)
@@ -28,67 +51,121 @@ class RoutingDecision:
     reason: str
     flags: list[str]
     matched: list[str]
+    facts: dict
+
+
+def people_coverage(
+    people: list[Papers], *, arrival: datetime.date, reference: ReferenceData
+) -> tuple[list[PersonCoverage], list]:
+    """Each person's coverage by refugee documents on the arrival date, and the decrees that were read."""
+    decrees_read = []
+    per_person = []
+    for person in people:
+        on_vrf = holds_card = holds_valid = holds_por = False
+        for type_code, expiry in person.documents:
+            routing_class = reference.document_types[type_code].routing_class
+            if routing_class == "repatriation_form":
+                on_vrf = True
+            elif routing_class == "refugee_card":
+                holds_card = True
+                holds_por = holds_por or type_code == "por_card"
+                valid, decree = reference.card_validity(type_code, expiry, arrival)
+                holds_valid = holds_valid or valid
+                if decree is not None and decree not in decrees_read:
+                    decrees_read.append(decree)
+        per_person.append((person, on_vrf, holds_card, holds_valid, holds_por))
+    any_valid_card = any(holds_valid for _person, _vrf, _card, holds_valid, _por in per_person)
+    coverage = []
+    for person, on_vrf, holds_card, holds_valid, holds_por in per_person:
+        young_child = person.age is not None and person.age < OWN_CARD_FROM_AGE
+        coverage.append(
+            PersonCoverage(
+                on_vrf=on_vrf,
+                holds_refugee_card=holds_card,
+                holds_valid_card=holds_valid,
+                holds_por_card=holds_por,
+                has_documents=bool(person.documents),
+                covered=on_vrf or holds_valid or (young_child and any_valid_card),
+            )
+        )
+    return coverage, decrees_read
+
+
+def registration_papers(registration: HouseholdRegistration) -> list[Papers]:
+    return [
+        Papers(
+            age=member.age_on(registration.arrival_date),
+            documents=tuple((document.document_type, document.expiry_date) for document in member.documents),
+        )
+        for member in registration.members
+    ]
+
+
+def household_papers(members: Iterable, *, arrival: datetime.date) -> list[Papers]:
+    """The papers of saved members (with their documents prefetched)."""
+    return [
+        Papers(
+            age=member.age_on(arrival),
+            documents=tuple((document.document_type_id, document.expiry_date) for document in member.documents.all()),
+        )
+        for member in members
+    ]
 
 
 def routing_facts(registration: HouseholdRegistration, *, reference: ReferenceData) -> dict:
     """The facts the rules read, computed from a (valid) registration."""
     arrival = registration.arrival_date
-    classes_by_member = []
-    has_expired_card = False
-    has_vrf = False
-    has_citizen_card = False
-    for member in registration.members:
-        classes = set()
-        for document in member.documents:
-            document_type = reference.document_types[document.document_type]
-            routing_class = document_type.routing_class
-            if routing_class == "refugee_card":
-                if document.expiry_date is not None and document.expiry_date < arrival:
-                    has_expired_card = True
-                    continue
-            elif routing_class == "repatriation_form":
-                has_vrf = True
-            elif routing_class == "citizen_card":
-                has_citizen_card = True
-            classes.add(routing_class)
-        classes_by_member.append(classes)
-
-    # A VRF lists every returning member of the family; a refugee card covers its holder, and an
-    # adult's card covers the young children registered on it.
-    holds_card = ["refugee_card" in classes for classes in classes_by_member]
-    any_card = any(holds_card)
-    covered = []
-    for member, has_card in zip(registration.members, holds_card, strict=True):
-        age = member.age_on(arrival)
-        young_child = age is not None and age < OWN_CARD_FROM_AGE
-        covered.append(has_vrf or has_card or (young_child and any_card))
+    coverage, decrees = people_coverage(registration_papers(registration), arrival=arrival, reference=reference)
+    classes = {
+        reference.document_types[document.document_type].routing_class
+        for member in registration.members
+        for document in member.documents
+    }
+    covered = [person.covered for person in coverage]
     if covered and all(covered):
-        coverage = "all"
+        document_coverage = "all"
     elif any(covered):
-        coverage = "some"
+        document_coverage = "some"
     else:
-        coverage = "none"
+        document_coverage = "none"
     head_index = next((i for i, member in enumerate(registration.members) if member.relationship == "head"), None)
     return_type = reference.return_types[registration.return_type]
     return {
-        "refugee_document_coverage": coverage,
+        "refugee_document_coverage": document_coverage,
         "head_has_refugee_document": head_index is not None and covered[head_index],
-        "has_vrf": has_vrf,
-        "has_expired_refugee_card": has_expired_card,
-        "has_citizen_card": has_citizen_card,
+        "has_vrf": any(person.on_vrf for person in coverage),
+        "holds_refugee_card": any(person.holds_refugee_card for person in coverage),
+        "holds_por_card": any(person.holds_por_card for person in coverage),
+        "has_valid_refugee_card": any(person.holds_valid_card for person in coverage),
+        "has_expired_refugee_card": any(
+            person.holds_refugee_card and not person.holds_valid_card for person in coverage
+        ),
+        "has_citizen_card": "citizen_card" in classes,
+        "has_passport_or_visa": "passport_visa" in classes,
+        "in_winter_pause": arrival.month in WINTER_PAUSE_MONTHS,
         "return_type": return_type.code,
         "is_forced_return": return_type.is_forced,
         "country_of_departure": registration.country_of_departure,
+        "card_decrees": [
+            {"id": decree.pk, "title": decree.title, "valid_until": decree.valid_until.isoformat()}
+            for decree in decrees
+        ],
     }
 
 
 def routing_decide(registration: HouseholdRegistration, *, reference: ReferenceData) -> RoutingDecision:
-    """Apply the active rule set to the registration."""
+    """Apply the rule set in force on the arrival date to the registration."""
+    policy = reference.policy_on(registration.arrival_date)
+    if policy is None:
+        raise RoutingUndecided(
+            _("No routing policy was in force on %(date)s: an administrator must publish one from that date.")
+            % {"date": registration.arrival_date.isoformat()}
+        )
     facts = routing_facts(registration, reference=reference)
     flags: list[str] = []
     reasons: list[str] = []
     matched: list[str] = []
-    for rule in reference.rules:
+    for rule in policy.rules:
         if not rule_matches(rule.conditions, facts):
             continue
         matched.append(rule.code)
@@ -99,10 +176,11 @@ def routing_decide(registration: HouseholdRegistration, *, reference: ReferenceD
                 agency=rule.agency,
                 category=rule.category,
                 rule=rule,
-                version=reference.rule_set.version,
+                version=policy.rule_set.version,
                 reason=" ".join(reasons),
                 flags=flags,
                 matched=matched,
+                facts=facts,
             )
     raise RoutingUndecided(
         _("No routing rule decided this household. An administrator must add a final rule with no conditions.")
@@ -110,4 +188,4 @@ def routing_decide(registration: HouseholdRegistration, *, reference: ReferenceD
 
 
 class RoutingUndecided(Exception):
-    """The active rule set has no rule that decides for these facts (a configuration error)."""
+    """No policy covers the date, or its rule set has no rule that decides for these facts (a configuration error)."""

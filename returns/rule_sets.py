@@ -1,9 +1,13 @@
-"""Versioning of the routing rule sets: copy a version into a new draft, activate a draft.
+"""Versioning of the routing rule sets: copy a version into a new draft, publish a draft for a date.
 
-A household cites the rule and the rule-set version that decided it, so an active or retired rule
-set never changes: a change to routing is a new draft version, edited in the admin and then
-activated here, which retires the previous version in the same transaction.
+Published versions form the routing policy's timeline: a household is routed by the version in
+force on its arrival date. A household cites the rule and the version that decided it, so a
+published or withdrawn version never changes: a change to routing is a new draft, edited in the
+admin and published here from a day that has not passed yet, so no decision already made would
+come out differently if it were evaluated again.
 """
+
+import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -93,15 +97,15 @@ def rule_set_problems(rules: list[RoutingRule]) -> list[str]:
     return problems
 
 
-def rule_set_activate(*, rule_set: RoutingRuleSet, activated_by: User) -> RoutingRuleSet:
-    """Make a draft the active rule set and retire the previous one, in one transaction.
+def rule_set_publish(*, rule_set: RoutingRuleSet, published_by: User, effective_from: datetime.date) -> RoutingRuleSet:
+    """Publish a draft: arrivals from ``effective_from`` are routed by it, until the next version's date.
 
-    Raises ``ValidationError`` listing every problem when the draft cannot route every household.
-    New registrations use the new version once the transaction commits; households already
-    registered keep citing the rule and version that decided them.
+    Raises ``ValidationError`` listing every problem: a draft that cannot route every household, a
+    date in the past (decisions already made would no longer follow the policy of their date), or a
+    day another published version already starts on.
     """
-    if not activated_by.has_perm("returns.change_routingruleset"):
-        raise PermissionDenied(_("You may not activate routing rule sets."))
+    if not published_by.has_perm("returns.change_routingruleset"):
+        raise PermissionDenied(_("You may not publish routing rule sets."))
     with transaction.atomic():
         locked = _rule_sets_lock()
         target = locked.get(rule_set.pk)
@@ -109,24 +113,63 @@ def rule_set_activate(*, rule_set: RoutingRuleSet, activated_by: User) -> Routin
             raise ValidationError(_("This rule set no longer exists."))
         if target.status != RoutingRuleSet.Status.DRAFT:
             raise ValidationError(
-                _("Only a draft can be activated; v%(version)s is %(status)s. Copy it as a new draft version instead.")
+                _("Only a draft can be published; v%(version)s is %(status)s. Copy it as a new draft version instead.")
                 % {"version": target.version, "status": target.get_status_display().lower()}
             )
         problems = rule_set_problems(list(target.rules.select_related("agency").order_by("order")))
+        today = timezone.localdate()
+        if effective_from < today:
+            problems.append(
+                _(
+                    "A version cannot take effect in the past (%(date)s): households already routed would no longer "
+                    "follow the policy of their arrival date. Publish it from today or a later day."
+                )
+                % {"date": effective_from.isoformat()}
+            )
+        same_day = [
+            other
+            for other in locked.values()
+            if other.status == RoutingRuleSet.Status.PUBLISHED and other.effective_from == effective_from
+        ]
+        if same_day:
+            problems.append(
+                _("v%(version)s already takes effect on %(date)s. Choose another day.")
+                % {"version": same_day[0].version, "date": effective_from.isoformat()}
+            )
         if problems:
             raise ValidationError(problems)
-        for other in locked.values():
-            if other.status == RoutingRuleSet.Status.ACTIVE:
-                other.status = RoutingRuleSet.Status.RETIRED
-                other.save(update_fields=["status"])
         now = timezone.now()
-        target.status = RoutingRuleSet.Status.ACTIVE
+        target.status = RoutingRuleSet.Status.PUBLISHED
+        target.effective_from = effective_from
         target.activated_at = now
-        activation_note = _("Activated by %(user)s on %(when)s.") % {
-            "user": activated_by,
+        publication_note = _("Published by %(user)s on %(when)s, in force from %(date)s.") % {
+            "user": published_by,
             "when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
+            "date": effective_from.isoformat(),
         }
-        target.notes = f"{target.notes}\n{activation_note}".strip()
-        target.save(update_fields=["status", "activated_at", "notes"])
+        target.notes = f"{target.notes}\n{publication_note}".strip()
+        target.save(update_fields=["status", "effective_from", "activated_at", "notes"])
+        transaction.on_commit(reference_invalidate)
+    return target
+
+
+def rule_set_withdraw(*, rule_set: RoutingRuleSet, withdrawn_by: User) -> RoutingRuleSet:
+    """Take a published version that has not taken effect yet off the timeline (it stays, withdrawn)."""
+    if not withdrawn_by.has_perm("returns.change_routingruleset"):
+        raise PermissionDenied(_("You may not withdraw routing rule sets."))
+    with transaction.atomic():
+        target = _rule_sets_lock().get(rule_set.pk)
+        if target is None or target.status != RoutingRuleSet.Status.PUBLISHED:
+            raise ValidationError(_("Only a published version can be withdrawn."))
+        if target.effective_from <= timezone.localdate():
+            raise ValidationError(
+                _(
+                    "v%(version)s has been in force since %(date)s and households were routed by it. "
+                    "Publish a new version from a later day instead."
+                )
+                % {"version": target.version, "date": target.effective_from.isoformat()}
+            )
+        target.status = RoutingRuleSet.Status.WITHDRAWN
+        target.save(update_fields=["status"])
         transaction.on_commit(reference_invalidate)
     return target

@@ -12,20 +12,49 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.admin import ReadOnlyAdminMixin
 from agencies.models import ALL_AGENCIES, Agency, agency_scope
-from returns.models import Assistance, AssistanceType, Case, CaseEvent, GrantRate, MemberVerification, Referral
+from returns.models import (
+    Assistance,
+    AssistanceType,
+    Case,
+    CaseEvent,
+    GrantRate,
+    MemberEntitlement,
+    MemberVerification,
+    Referral,
+    SupplementRule,
+)
 from returns.workflows import all_workflows, workflow_named
 
 
 class GrantRateInline(admin.TabularInline):
     model = GrantRate
     extra = 0
-    fields = ["valid_from", "valid_until", "amount_per_person", "currency"]
+    fields = ["valid_from", "valid_until", "amount_per_person", "unit", "currency", "is_approximate", "source"]
+    ordering = ["valid_from"]  # the timeline, oldest first
+
+
+@admin.register(SupplementRule)
+class SupplementRuleAdmin(admin.ModelAdmin):
+    """The return supplement by arrival period: a timeline, newest first."""
+
+    list_display = [
+        "valid_from",
+        "valid_until",
+        "family_amount",
+        "single_amount",
+        "part_amount",
+        "parts_paid",
+        "due_after_days",
+        "currency",
+        "is_approximate",
+    ]
+    ordering = ["-valid_from"]
 
 
 @admin.register(AssistanceType)
 class AssistanceTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "agency", "is_cash", "is_grant", "unit", "order", "is_active"]
-    list_filter = ["agency", "is_cash", "is_grant", "is_active"]
+    list_display = ["code", "name", "agency", "is_cash", "is_grant", "is_supplement", "unit", "order", "is_active"]
+    list_filter = ["agency", "is_cash", "is_grant", "is_supplement", "is_active"]
     list_select_related = ["agency"]
     search_fields = ["code", "name"]
     inlines = [GrantRateInline]
@@ -212,6 +241,14 @@ class MemberVerificationAdmin(_OnVisibleCasesAdmin):
     list_display = ["case", "member", "result", "recorded_by", "recorded_at"]
     list_filter = ["result"]
     list_select_related = ["case", "member", "recorded_by"]
+    search_fields = ["case__case_number"]
+
+
+@admin.register(MemberEntitlement)
+class MemberEntitlementAdmin(_OnVisibleCasesAdmin):
+    list_display = ["case", "member", "decision", "reason", "decided_by", "decided_at"]
+    list_filter = ["decision"]
+    list_select_related = ["case", "member", "decided_by"]
     search_fields = ["case__case_number"]
 
 

@@ -1,10 +1,14 @@
 """Admin for the code lists, the routing rule sets and a read-only view of the registry.
 
 The registry changes only through ``returns.services`` (registration, re-routing), so households
-and their history are read-only here. Routing rule sets are versioned: active and retired
-versions are read-only because registered households cite them; a change is a new draft version
-(``rule_set_copy``), edited here and then activated (``rule_set_activate``).
+and their history are read-only here. Routing rule sets are versioned and dated: published and
+withdrawn versions are read-only because registered households cite them; a change is a new draft
+version (``rule_set_copy``), edited here and published for the day it takes effect
+(``rule_set_publish``). The list reads as the policy's timeline. Card validity decrees and the
+grant rates are timelines too (``returns.admin.cases`` for the rates).
 """
+
+import datetime
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +22,7 @@ from agencies.admin import ReadOnlyAdminMixin
 from agencies.models import Agency
 from returns.conditions import FACTS
 from returns.models import (
+    CardValidityDecree,
     DeletedRecord,
     DocumentType,
     Household,
@@ -29,7 +34,7 @@ from returns.models import (
     RoutingRule,
     RoutingRuleSet,
 )
-from returns.rule_sets import rule_set_activate, rule_set_copy, rule_set_next_version
+from returns.rule_sets import rule_set_copy, rule_set_next_version, rule_set_publish, rule_set_withdraw
 
 # ---------------------------------------------------------------------------------------------
 # Code lists
@@ -110,13 +115,31 @@ class RoutingRuleInline(admin.TabularInline):
 
 @admin.register(RoutingRuleSet)
 class RoutingRuleSetAdmin(admin.ModelAdmin):
-    list_display = ["version", "status", "rule_count", "created_at", "activated_at"]
+    list_display = ["version", "title", "status", "effective_from", "in_force_until", "rule_count", "activated_at"]
     list_filter = ["status"]
-    search_fields = ["notes"]
-    fields = ["version", "status", "notes", "created_at", "activated_at", "available_facts"]
+    search_fields = ["title", "notes"]
+    ordering = ["-effective_from", "-version"]
+    fields = ["version", "status", "title", "effective_from", "notes", "created_at", "activated_at", "available_facts"]
     readonly_fields = ["version", "status", "created_at", "activated_at", "available_facts"]
     inlines = [RoutingRuleInline]
-    actions = ["copy_as_new_draft", "activate"]
+    actions = ["copy_as_new_draft", "publish", "withdraw"]
+
+    def changelist_view(self, request, extra_context=None):
+        # The end of each published version is the start of the next one.
+        starts = sorted(
+            RoutingRuleSet.objects.filter(status=RoutingRuleSet.Status.PUBLISHED).values_list(
+                "effective_from", flat=True
+            )
+        )
+        self._next_start = dict(zip(starts, [*starts[1:], None], strict=True))
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("in force until"))
+    def in_force_until(self, rule_set: RoutingRuleSet):
+        if rule_set.status != RoutingRuleSet.Status.PUBLISHED:
+            return "—"
+        following = getattr(self, "_next_start", {}).get(rule_set.effective_from)
+        return (following - datetime.timedelta(days=1)).isoformat() if following else _("until further notice")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(rule_count=Count("rules"))
@@ -175,27 +198,34 @@ class RoutingRuleSetAdmin(admin.ModelAdmin):
                 return
             self.message_user(
                 request,
-                _("Copied v%(source)s as draft v%(draft)s. Edit its rules, then activate it.")
+                _("Copied v%(source)s as draft v%(draft)s. Edit its rules, set its first day, then publish it.")
                 % {"source": rule_set.version, "draft": draft.version},
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Activate"), permissions=["change"], location=BOTH_LOCATIONS)
-    def activate(self, request, queryset):
+    @admin.action(description=_("Publish for its date"), permissions=["change"], location=BOTH_LOCATIONS)
+    def publish(self, request, queryset):
         rule_sets = list(queryset[:2])
         if len(rule_sets) != 1:
-            self.message_user(request, _("Select exactly one draft to activate."), messages.ERROR)
+            self.message_user(request, _("Select exactly one draft to publish."), messages.ERROR)
             return
         (rule_set,) = rule_sets
+        if rule_set.effective_from is None:
+            self.message_user(
+                request,
+                _("Set the day v%(version)s takes effect, then publish it.") % {"version": rule_set.version},
+                messages.ERROR,
+            )
+            return
         try:
-            rule_set_activate(rule_set=rule_set, activated_by=request.user)
+            rule_set_publish(rule_set=rule_set, published_by=request.user, effective_from=rule_set.effective_from)
         except (PermissionDenied, ValidationError) as error:
             problems = _messages(error)
             self.message_user(
                 request,
                 ngettext(
-                    "v%(version)s was not activated: %(problems)s",
-                    "v%(version)s was not activated (%(count)d problems): %(problems)s",
+                    "v%(version)s was not published: %(problems)s",
+                    "v%(version)s was not published (%(count)d problems): %(problems)s",
                     len(problems),
                 )
                 % {"version": rule_set.version, "count": len(problems), "problems": " ".join(problems)},
@@ -204,10 +234,34 @@ class RoutingRuleSetAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            _("v%(version)s is now the active rule set; new registrations are routed by it.")
-            % {"version": rule_set.version},
+            _("v%(version)s is published: households arriving from %(date)s are routed by it.")
+            % {"version": rule_set.version, "date": rule_set.effective_from.isoformat()},
             messages.SUCCESS,
         )
+
+    @admin.action(description=_("Withdraw before it takes effect"), permissions=["change"], location=BOTH_LOCATIONS)
+    def withdraw(self, request, queryset):
+        for rule_set in queryset.order_by("version"):
+            try:
+                rule_set_withdraw(rule_set=rule_set, withdrawn_by=request.user)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, " ".join(_messages(error)), messages.ERROR)
+                return
+            self.message_user(request, _("v%(version)s was withdrawn.") % {"version": rule_set.version})
+
+
+@admin.register(CardValidityDecree)
+class CardValidityDecreeAdmin(admin.ModelAdmin):
+    """The decisions that kept refugee cards valid past their printed expiry, as a timeline per card type."""
+
+    list_display = ["document_type", "effective_from", "valid_until", "title", "decided_on", "date_is_approximate"]
+    list_filter = ["document_type", "date_is_approximate"]
+    ordering = ["document_type", "-effective_from"]
+    search_fields = ["title", "source"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Households cite the decree that routed them (``Household.routing_facts``).
+        return False
 
 
 def _messages(error: Exception) -> list[str]:

@@ -222,14 +222,19 @@ class DemoCaseload:
                 if unregistered:
                     unregistered[-1].documents.clear()
             if kind.endswith("_vrf"):
+                # The VRF lists every member who repatriates; in about one family in seven a relative
+                # who travels with them (married in, or undocumented) is not on it and holds no card.
                 issuer = "IR" if card == "amayesh" else "PK"
-                head.documents.append(
-                    DocumentRegistration(
-                        document_type="vrf",
-                        issuing_country=issuer,
-                        number=f"VRF-{arrival.year}-{rng.randrange(10**6):06d}",
+                number = f"VRF-{arrival.year}-{rng.randrange(10**6):06d}"
+                relatives = [member for member in members[1:] if (member.age_on(arrival) or 0) >= 18]
+                not_listed = rng.choice(relatives) if relatives and rng.random() < 0.15 else None
+                for member in members:
+                    if member is not_listed:
+                        member.documents.clear()
+                        continue
+                    member.documents.append(
+                        DocumentRegistration(document_type="vrf", issuing_country=issuer, number=number)
                     )
-                )
         elif kind == "acc":
             for member in members:
                 if (member.age_on(arrival) or 0) >= 18 or member is head:

@@ -2,6 +2,7 @@
 case, written in batches with COPY in one transaction."""
 
 import datetime
+import json
 import random
 import time
 import uuid
@@ -134,6 +135,7 @@ def demo_caseload_load(
                             str(decision.rule.pk),
                             str(decision.version),
                             reason,
+                            text(json.dumps(decision.facts)),
                             "{" + ",".join(decision.flags) + "}",
                             str(len(registration.members)),
                             created,
@@ -200,6 +202,7 @@ def demo_caseload_load(
                     registration_number=registration_number,
                     registration=registration,
                     agency=decision.agency.code,
+                    category=decision.category,
                     agency_id=agency_id,
                     opened_by=actor,
                     created=created_at,
@@ -226,6 +229,7 @@ def demo_caseload_load(
                 "case_event": case_rows.rows["case_event"],
                 "assistance": case_rows.rows["assistance"],
                 "verification": case_rows.rows["verification"],
+                "entitlement": case_rows.rows["entitlement"],
             }
             for key, rows in chunk.items():
                 copy_rows(cursor, key, rows)

@@ -18,6 +18,7 @@ from returns.models import (
     HouseholdEvent,
     Member,
     MemberDocument,
+    MemberEntitlement,
     MemberVerification,
     Referral,
 )
@@ -32,7 +33,7 @@ COLUMNS = {
         Household,
         "id, public_id, registration_number, arrival_date, office_id, country_of_departure_id, return_type_id, "
         "destination_province_id, destination_district_id, phone, registered_by_id, routed_agency_id, category, "
-        "routing_rule_id, routing_version, routing_reason, flags, member_count, created_at, updated_at",
+        "routing_rule_id, routing_version, routing_reason, routing_facts, flags, member_count, created_at, updated_at",
     ),
     "member": (
         Member,
@@ -58,6 +59,7 @@ COLUMNS = {
         "recorded_by_id, recorded_at, approval, needs_manager_approval, approved_by_id, approved_at, note",
     ),
     "verification": (MemberVerification, "id, case_id, member_id, result, recorded_by_id, recorded_at"),
+    "entitlement": (MemberEntitlement, "id, case_id, member_id, decision, reason, decided_by_id, decided_at"),
 }
 
 

@@ -189,6 +189,11 @@ class AssistanceType(models.Model):
     is_grant = models.BooleanField(
         _("repatriation grant"), default=False, help_text=_("Its amount per person comes from the grant rates.")
     )
+    is_supplement = models.BooleanField(
+        _("return supplement"),
+        default=False,
+        help_text=_("Its amount comes from the supplement rules: once per family, across the parts of a family."),
+    )
     unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("e.g. kit, night, meal"))
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -204,13 +209,28 @@ class AssistanceType(models.Model):
 
 
 class GrantRate(models.Model):
-    """Cash grant per person for a period (USD 375 from 2023...): the amount is data, by period."""
+    """The grant for a period (USD 375 per person from 1 August 2022...): the amount is data, by arrival date.
+
+    Most rates are per person, paid for each eligible member; before 29 May 2002 the grant was per
+    family. Figures the sources give only as an average or an approximate date are marked so.
+    """
+
+    class Unit(models.TextChoices):
+        PERSON = "person", _("per eligible person")
+        FAMILY = "family", _("per family")
 
     assistance_type = models.ForeignKey(AssistanceType, on_delete=models.PROTECT, related_name="rates")
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    amount_per_person = models.DecimalField(_("amount per person"), max_digits=10, decimal_places=2)
+    amount_per_person = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    unit = models.CharField(_("paid"), max_length=6, choices=Unit.choices, default=Unit.PERSON)
     currency = models.CharField(_("currency"), max_length=3, default="USD")
+    is_approximate = models.BooleanField(
+        _("approximate"),
+        default=False,
+        help_text=_("The sources give this amount or its start only approximately (an average, a month)."),
+    )
+    source = models.TextField(_("source"), blank=True)
 
     class Meta:
         ordering = ["assistance_type", "-valid_from"]
@@ -222,10 +242,81 @@ class GrantRate(models.Model):
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")), name="grant_rate_period"
             ),
             models.UniqueConstraint(fields=["assistance_type", "valid_from"], name="grant_rate_one_per_start"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="grant_rate_currency_code"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount_per_person} {self.currency} from {self.valid_from}"
+        return f"{self.amount_per_person} {self.currency} {self.get_unit_display()} from {self.valid_from}"
+
+
+class SupplementRule(models.Model):
+    """The return supplement for arrivals in a period, paid once per family some months after arrival.
+
+    From 1 January 2023: USD 700 for a family of two or more, USD 350 for one person; a family that
+    returns in parts gets ``part_amount`` for each of its first ``parts_paid`` parts, and nothing after.
+    """
+
+    valid_from = models.DateField(_("arrivals from"))
+    valid_until = models.DateField(_("arrivals until"), null=True, blank=True)
+    family_amount = models.DecimalField(_("family of two or more"), max_digits=10, decimal_places=2)
+    single_amount = models.DecimalField(_("one person"), max_digits=10, decimal_places=2)
+    part_amount = models.DecimalField(_("each part of a family returning in parts"), max_digits=10, decimal_places=2)
+    parts_paid = models.PositiveSmallIntegerField(_("parts paid"), default=2)
+    due_after_days = models.PositiveSmallIntegerField(_("due days after arrival"), default=90)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    is_approximate = models.BooleanField(_("approximate"), default=False)
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("supplement rule")
+        verbose_name_plural = _("supplement rules")
+        constraints = [
+            models.UniqueConstraint(fields=["valid_from"], name="supplement_one_per_start"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")), name="supplement_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(family_amount__gte=0, single_amount__gte=0, part_amount__gte=0),
+                name="supplement_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="supplement_currency_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_amount}/{self.single_amount} {self.currency} from {self.valid_from}"
+
+
+class MemberEntitlement(models.Model):
+    """What one member of a UNHCR case is entitled to, decided at verification; paid per eligible member."""
+
+    class Decision(models.TextChoices):
+        ELIGIBLE = "eligible", _("Eligible for the VolRep grant")
+        ALREADY_ASSISTED = "already_assisted", _("Already assisted (recycler)")
+        NOT_ON_VRF = "not_on_vrf", _("Not on the VRF")
+        UNDOCUMENTED = "undocumented", _("Undocumented")
+        REFUSED = "refused", _("Refused")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entitlements")
+    member = models.ForeignKey("returns.Member", on_delete=models.PROTECT, related_name="entitlements")
+    decision = models.CharField(_("entitlement"), max_length=16, choices=Decision.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "member"]
+        verbose_name = _("member entitlement")
+        verbose_name_plural = _("member entitlements")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "member"], name="entitlement_one_per_member"),
+            models.CheckConstraint(
+                condition=~Q(decision="refused") | ~Q(reason=""), name="entitlement_refusal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.decision}"
 
 
 class Assistance(models.Model):
@@ -318,6 +409,7 @@ class Referral(models.Model):
 
     class Service(models.TextChoices):
         ASSISTANCE = "assistance", _("Assistance by the other agency")
+        SCREENING = "screening", _("IOM vulnerability screening")
         LEGAL_AID = "legal_aid", _("Legal aid")
         HEALTH = "health", _("Health")
         SHELTER = "shelter", _("Shelter")

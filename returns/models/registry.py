@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +42,8 @@ class DocumentType(models.Model):
         REFUGEE_CARD = "refugee_card", _("Refugee card (PoR, Amayesh)")
         REPATRIATION_FORM = "repatriation_form", _("Voluntary Repatriation Form (VRF)")
         CITIZEN_CARD = "citizen_card", _("Non-refugee registration card (ACC)")
-        IDENTITY = "identity", _("Identity or travel document")
+        PASSPORT_VISA = "passport_visa", _("Passport or visa")
+        IDENTITY = "identity", _("Identity document (tazkira)")
         OTHER = "other", _("Other")
 
     code = models.SlugField(_("code"), max_length=32, primary_key=True)
@@ -98,28 +99,89 @@ class NeedCode(models.Model):
 
 
 class Category(models.TextChoices):
-    REGISTERED_REFUGEE = "registered_refugee", _("Registered refugee")
+    """The categories the joint report counts (docs/routing.md explains each)."""
+
+    REGISTERED_REFUGEE = "registered_refugee", _("Registered refugee returning through VolRep (VRF)")
+    REFUGEE_CARD = "refugee_card", _("Refugee-card holder returning outside VolRep")
+    ACC_HOLDER = "acc_holder", _("Afghan Citizen Card (ACC) holder")
+    PASSPORT_VISA = "passport_visa", _("Passport or visa holder")
     UNDOCUMENTED = "undocumented", _("Undocumented returnee")
 
 
+class CardValidityDecree(models.Model):
+    """A decision that makes refugee cards of a type legally valid until a date, whatever is printed on them.
+
+    Pakistan's cabinet extended PoR cards past their printed expiry several times, then stopped
+    after 30 June 2025. From ``effective_from`` until the next decree for the same card type, a card
+    of ``document_type`` is valid on a day when the day is on or before ``valid_until``; before the
+    first decree, the printed expiry decides. Decrees are history: a later decision is a new row.
+    """
+
+    document_type = models.ForeignKey(
+        DocumentType,
+        on_delete=models.PROTECT,
+        related_name="decrees",
+        limit_choices_to={"routing_class": "refugee_card"},
+        verbose_name=_("card type"),
+    )
+    title = models.CharField(_("decision"), max_length=200)
+    decided_on = models.DateField(_("decided on"))
+    effective_from = models.DateField(_("in force from"))
+    valid_until = models.DateField(_("cards valid until"))
+    date_is_approximate = models.BooleanField(
+        _("dates approximate"), default=False, help_text=_("The sources give the month or season, not the day.")
+    )
+    source = models.TextField(_("source"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document_type", "effective_from"]
+        verbose_name = _("card validity decree")
+        verbose_name_plural = _("card validity decrees")
+        constraints = [
+            models.UniqueConstraint(fields=["document_type", "effective_from"], name="decree_one_per_start"),
+            models.CheckConstraint(condition=Q(decided_on__lte=F("effective_from")), name="decree_decided_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.effective_from})"
+
+
 class RoutingRuleSet(models.Model):
+    """One version of the routing policy, in force from a date until the next published version.
+
+    Published versions form a timeline: a household is routed by the version in force on its
+    arrival date (``returns.reference.ReferenceData.policy_on``). A draft is edited, then published
+    for a date (``returns.rule_sets.rule_set_publish``); a withdrawn version leaves the timeline
+    but stays cited by the households it decided.
+    """
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
-        RETIRED = "retired", _("Retired")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     version = models.PositiveIntegerField(_("version"), unique=True)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.DRAFT)
+    effective_from = models.DateField(
+        _("in force from"), null=True, blank=True, help_text=_("Arrivals on or after this day follow this version.")
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-version"]
         verbose_name = _("routing rule set")
         verbose_name_plural = _("routing rule sets")
         constraints = [
-            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="routing_one_active_rule_set")
+            models.UniqueConstraint(
+                fields=["effective_from"], condition=Q(status="published"), name="routing_one_version_per_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(effective_from__isnull=False), name="routing_published_has_date"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,7 +296,8 @@ class Household(models.Model):
     class Flag(models.TextChoices):
         MIXED_STATUS = "mixed_status", _("Mixed status: some members without refugee documents")
         PROTECTION_FOLLOW_UP = "protection_follow_up", _("Protection follow-up: refugee-card holder deported")
-        UNHCR_VERIFICATION = "unhcr_verification", _("UNHCR to verify an expired refugee card")
+        UNHCR_VERIFICATION = "unhcr_verification", _("UNHCR to verify a refugee card")
+        WINTER_PAUSE = "winter_pause", _("Arrived during the VolRep winter pause (1 December to end of February)")
         REROUTED = "rerouted", _("Re-routed by a manager")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -269,6 +332,21 @@ class Household(models.Model):
     routing_rule = models.ForeignKey(RoutingRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     routing_version = models.PositiveIntegerField(_("routing rule set version"), null=True, blank=True)
     routing_reason = models.TextField(_("routing reason"))
+    routing_facts = models.JSONField(
+        _("what routing read"),
+        default=dict,
+        blank=True,
+        help_text=_("The facts the rules read on the arrival date, with the card decrees that applied."),
+    )
+    family = models.ForeignKey(
+        "returns.Family",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("family"),
+        help_text=_("The other parts of a family that returns in parts."),
+    )
     flags = ArrayField(models.SlugField(max_length=48), default=list, blank=True, verbose_name=_("flags"))
     member_count = models.PositiveSmallIntegerField(_("members"))
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -304,6 +382,37 @@ class Household(models.Model):
     def flag_labels(self) -> list[str]:
         labels = dict(self.Flag.choices)
         return [str(labels.get(flag, flag)) for flag in self.flags]
+
+
+class Family(models.Model):
+    """Households of one family that return in parts: linked by their VRF's family number or by a manager.
+
+    The return supplement is paid once per family, across its parts (``returns.assistance_rules``).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    vrf_number = models.CharField(
+        _("VRF family number"), max_length=40, blank=True, help_text=_("Empty for a family linked by a manager.")
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("family")
+        verbose_name_plural = _("families")
+        constraints = [
+            models.UniqueConstraint(fields=["vrf_number"], condition=~Q(vrf_number=""), name="family_one_per_vrf"),
+            models.CheckConstraint(
+                condition=~Q(vrf_number="") | Q(linked_by__isnull=False), name="family_vrf_or_manager"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.vrf_number or str(self.public_id)[:8]
 
 
 class Member(models.Model):

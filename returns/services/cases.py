@@ -8,10 +8,11 @@ from there.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,11 +21,24 @@ from agencies.problems import Problem, Refused
 from returns import policy
 from returns.assistance_rules import (
     approval_on_record,
-    grant_for_household,
+    grant_for_members,
     grant_rate_on,
     manager_approval_needed,
+    supplement_due,
+    supplement_rule_on,
 )
-from returns.models import Assistance, AssistanceType, Case, CaseEvent, GrantRate, Household, Member, Referral
+from returns.models import (
+    Assistance,
+    AssistanceType,
+    Case,
+    CaseEvent,
+    GrantRate,
+    Household,
+    Member,
+    MemberEntitlement,
+    Referral,
+    SupplementRule,
+)
 from returns.selectors.households import household_with_members
 from returns.workflows import (
     Transition,
@@ -149,6 +163,7 @@ def case_for_transition(case: Case) -> Case:
             Prefetch("assistance", queryset=Assistance.objects.select_related("assistance_type")),
             "referrals",
             "verifications",
+            "entitlements",
         )
         .get(pk=case.pk)
     )
@@ -259,6 +274,7 @@ def _effects_apply(*, transition: Transition, context: TransitionContext) -> lis
                 service=referral.service,
                 reason=referral.reason,
                 due_date=referral.due_date,
+                member=referral.member,
                 locked=True,
             )
     return changed
@@ -302,12 +318,62 @@ def case_assign(*, case_ids: list[int], assignee: User | None, assigned_by: User
 # ---------------------------------------------------------------------------------------------
 
 
-def grant_amount(*, case: Case, assistance_type: AssistanceType, on: datetime.date) -> tuple[Decimal, str] | None:
-    """The repatriation grant for the household: the rate of the period, times the members."""
-    rate = grant_rate_on(rates=GrantRate.objects.filter(assistance_type=assistance_type), on=on)
+def grant_amount(*, case: Case, assistance_type: AssistanceType) -> tuple[Decimal, str] | None:
+    """The repatriation grant: the rate in force on the household's arrival date, for each eligible member.
+
+    The eligible members are those verification found eligible (``MemberEntitlement``); None when
+    no rate covers the arrival date.
+    """
+    rate = grant_rate_on(
+        rates=GrantRate.objects.filter(assistance_type=assistance_type), on=case.household.arrival_date
+    )
     if rate is None:
         return None
-    return grant_for_household(rate=rate, members=case.household.member_count)
+    eligible = MemberEntitlement.objects.filter(case=case, decision=MemberEntitlement.Decision.ELIGIBLE).count()
+    return grant_for_members(rate=rate, eligible=eligible)
+
+
+@dataclass(frozen=True)
+class SupplementOwed:
+    amount: Decimal
+    currency: str
+    due_on: datetime.date
+    part: int
+    parts: int
+    already_paid: Decimal
+
+
+def supplement_owed(*, case: Case) -> SupplementOwed | None:
+    """The return supplement this household is owed, once per family across its parts (None: no rule for its date)."""
+    household = case.household
+    rule = supplement_rule_on(rules=SupplementRule.objects.all(), arrival=household.arrival_date)
+    if rule is None:
+        return None
+    eligible = MemberEntitlement.objects.filter(case=case, decision=MemberEntitlement.Decision.ELIGIBLE).count()
+    if household.family_id is None:
+        part, parts, already_paid = 1, 1, Decimal(0)
+    else:
+        family = list(
+            Household.objects.filter(family_id=household.family_id)
+            .order_by("arrival_date", "id")
+            .values_list("pk", flat=True)
+        )
+        part, parts = family.index(household.pk) + 1, len(family)
+        already_paid = Assistance.objects.filter(
+            case__household__family_id=household.family_id,
+            assistance_type__is_supplement=True,
+            approval__in=[Assistance.Approval.PENDING, Assistance.Approval.APPROVED],
+            currency=rule.currency,
+        ).exclude(case__household=household).aggregate(total=Sum("value"))["total"] or Decimal(0)
+    amount = supplement_due(rule=rule, eligible=eligible, part=part, parts=parts, already_paid_to_family=already_paid)
+    return SupplementOwed(
+        amount=amount,
+        currency=rule.currency,
+        due_on=household.arrival_date + datetime.timedelta(days=rule.due_after_days),
+        part=part,
+        parts=parts,
+        already_paid=already_paid,
+    )
 
 
 def assistance_record(
@@ -335,13 +401,59 @@ def assistance_record(
     if quantity <= 0:
         problems.setdefault("quantity", []).append(Problem("not_positive", _("Enter a quantity above zero.")))
     if assistance_type.is_grant and value is None:
-        amount = grant_amount(case=case, assistance_type=assistance_type, on=delivered_on)
+        amount = grant_amount(case=case, assistance_type=assistance_type)
         if amount is None:
             problems.setdefault("value", []).append(
-                Problem("no_grant_rate", _("No grant rate covers %(date)s: enter the amount.") % {"date": delivered_on})
+                Problem(
+                    "no_grant_rate",
+                    _("No grant rate covers the arrival date %(date)s: enter the amount.")
+                    % {"date": case.household.arrival_date},
+                )
+            )
+        elif amount[0] == 0:
+            problems.setdefault("assistance_type", []).append(
+                Problem("nobody_eligible", _("No member is eligible for the grant: verify the family first."))
             )
         else:
             value, currency = amount
+    if assistance_type.is_supplement:
+        owed = supplement_owed(case=case)
+        if owed is None:
+            problems.setdefault("assistance_type", []).append(
+                Problem(
+                    "no_supplement",
+                    _("No return supplement was paid for arrivals on %(date)s.")
+                    % {"date": case.household.arrival_date},
+                )
+            )
+        elif delivered_on < owed.due_on:
+            problems.setdefault("delivered_on", []).append(
+                Problem(
+                    "supplement_not_due",
+                    _("The supplement falls due on %(date)s, three months after arrival.") % {"date": owed.due_on},
+                )
+            )
+        elif owed.amount == 0:
+            problems.setdefault("assistance_type", []).append(
+                Problem(
+                    "supplement_paid",
+                    _(
+                        "Nothing is owed: the family's supplement was paid to its other parts "
+                        "(%(paid)s %(currency)s), or this is its third part or later."
+                    )
+                    % {"paid": owed.already_paid, "currency": owed.currency},
+                )
+            )
+        elif value is None:
+            value, currency = owed.amount, owed.currency
+        elif value != owed.amount or (currency or "").upper() != owed.currency:
+            problems.setdefault("value", []).append(
+                Problem(
+                    "supplement_amount",
+                    _("The supplement owed is %(amount)s %(currency)s (part %(part)s of %(parts)s).")
+                    % {"amount": owed.amount, "currency": owed.currency, "part": owed.part, "parts": owed.parts},
+                )
+            )
     if assistance_type.is_cash and value is None and "value" not in problems:  # no_grant_rate already asks for it
         problems.setdefault("value", []).append(Problem("required", _("Enter the amount of cash given.")))
     if value is not None:

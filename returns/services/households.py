@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
 from returns import policy
-from returns.models import Case, Category, DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
+from returns.models import Case, Category, DeletedRecord, Family, Household, HouseholdEvent, Member, MemberDocument
 from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
 from returns.routing import routing_decide
@@ -27,6 +27,7 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
     if problems:
         raise RegistrationInvalid(problems)
     decision = routing_decide(registration, reference=reference)
+    vrf_number = _vrf_family_number(registration, reference)
 
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -48,8 +49,10 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
             routing_rule=decision.rule,
             routing_version=decision.version,
             routing_reason=decision.reason,
+            routing_facts=decision.facts,
             flags=decision.flags,
             member_count=len(registration.members),
+            family=_family_for_vrf(vrf_number) if vrf_number else None,
         )
         members = Member.objects.bulk_create(
             [
@@ -105,6 +108,24 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
     return household
 
 
+def _vrf_family_number(registration: HouseholdRegistration, reference) -> str:
+    """The VRF number when the members carry one VRF: the parts of a family returning in parts share it."""
+    numbers = {
+        document.number.strip().upper()
+        for member in registration.members
+        for document in member.documents
+        if reference.document_types[document.document_type].routing_class == "repatriation_form"
+        and document.number.strip()
+    }
+    return numbers.pop() if len(numbers) == 1 else ""
+
+
+def _family_for_vrf(vrf_number: str) -> Family:
+    """The family of this VRF number, created by the first of its parts to arrive (safe when two arrive at once)."""
+    Family.objects.bulk_create([Family(vrf_number=vrf_number)], ignore_conflicts=True)
+    return Family.objects.get(vrf_number=vrf_number)
+
+
 def _attach_written_rows(household, members, documents, needs_by_member) -> None:
     """Hand back what was just written, as if prefetched, so callers need not read it again."""
     documents_by_member: dict[int, list] = {member.pk: [] for member in members}
@@ -138,7 +159,7 @@ def household_reroute(
         ]
     if category not in Category.values:
         problems["category"] = [
-            RegistrationProblem("invalid_choice", _("Choose registered refugee or undocumented returnee."))
+            RegistrationProblem("invalid_choice", _("Choose one of the categories.")),
         ]
     if not agency.receives_routed_households:
         problems["agency"] = [

@@ -188,7 +188,7 @@ def _case_page(
             )
         for assistance_type in assistance_types:
             if assistance_type.is_grant:
-                amount = grant_amount(case=case, assistance_type=assistance_type, on=today)
+                amount = grant_amount(case=case, assistance_type=assistance_type)
                 if amount is not None:
                     grant_hints.append({"type": assistance_type, "value": amount[0], "currency": amount[1]})
     if can_refer and referral_form is None:

@@ -36,6 +36,7 @@ class ReferralToMake:
     service: str  # a ``Referral.Service``
     reason: str
     due_date: datetime.date
+    member: Any = None  # the member referred, when the referral is for one person
 
 
 @dataclass(frozen=True)

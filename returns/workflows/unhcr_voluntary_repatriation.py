@@ -3,9 +3,11 @@
     verification → encashment → services → monitoring → closed
          └──────── refuse the grant, refer to IOM ─────→ closed
 
-Verification checks the refugee card or VRF and records iris verification for every member aged
-5 or over; a member assisted before (a recycler) or who cannot be verified blocks the grant, and
-the case can be closed with a referral to IOM. The grant is recorded as assistance (its amount
+Verification checks the refugee card or VRF, records iris verification for every covered member
+aged 5 or over, and decides each member's entitlement (``returns.entitlement``): members not on the
+VRF are referred to IOM for screening, a member assisted before (a recycler) or refused with a
+reason is not paid, and the others are. Only when nobody can be paid is the grant refused and the
+family referred to IOM. The grant is recorded as assistance (its amount
 from the grant rates) and approved by a second person before it is paid. Return monitoring falls
 due one to six months after arrival.
 """
@@ -18,7 +20,10 @@ from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
 from agencies.roles import CASE_WORKERS
-from returns.models import Assistance, Case, MemberVerification, Referral
+from returns.entitlement import Decision, Verified, decide, volrep_covered
+from returns.models import Assistance, Case, MemberEntitlement, MemberVerification, Referral
+from returns.reference import reference_data
+from returns.routing import household_papers, people_coverage
 from returns.workflows.base import Changes, ReferralToMake, Stage, Transition, TransitionContext, Workflow
 
 IRIS_FROM_AGE = 5
@@ -31,20 +36,45 @@ def iris_field_name(member) -> str:
     return f"iris_{member.public_id}"
 
 
+def refusal_field_name(member) -> str:
+    return f"refuse_{member.public_id}"
+
+
+def volrep_coverage(context: TransitionContext) -> list[tuple]:
+    """(member, covered by voluntary repatriation, coverage) for each member, on the arrival date."""
+    members = context.members
+    arrival = context.household.arrival_date
+    papers = household_papers(members, arrival=arrival)
+    coverage, _decrees = people_coverage(papers, arrival=arrival, reference=reference_data())
+    covered = volrep_covered(papers, coverage, category=context.household.category)
+    return list(zip(members, covered, coverage, strict=True))
+
+
 def verification_form(context: TransitionContext, *, refusing: bool = False) -> type[forms.Form]:
-    """Documents checked, and an iris result for each member aged 5 or over."""
+    """Documents checked; for each member voluntary repatriation covers, an iris result (from age 5) and a refusal.
+
+    Members it does not cover (not on the VRF, undocumented) get their decision without a question.
+    """
     fields = {
         "documents_checked": forms.BooleanField(
             label=gettext_lazy("The refugee card or VRF was checked and is genuine"), required=not refusing
         )
     }
-    for member in context.members:
+    for member, covered, _coverage in volrep_coverage(context):
+        if not covered:
+            continue
         age = context.age_of(member)
         if age is not None and age >= IRIS_FROM_AGE:
             fields[iris_field_name(member)] = forms.ChoiceField(
                 label=gettext_lazy("Iris verification: %(name)s") % {"name": str(member)},
                 choices=MemberVerification.Result.choices,
             )
+        fields[refusal_field_name(member)] = forms.CharField(
+            label=gettext_lazy("Refuse %(name)s the grant, because") % {"name": str(member)},
+            required=False,
+            max_length=300,
+            help_text=gettext_lazy("Leave empty to pay this member."),
+        )
     fields["note"] = forms.CharField(
         label=gettext_lazy("Why the grant is refused") if refusing else gettext_lazy("Note"),
         required=refusing,
@@ -57,29 +87,44 @@ def refusal_form(context: TransitionContext) -> type[forms.Form]:
     return verification_form(context, refusing=True)
 
 
-def _unclear_members(context: TransitionContext) -> list[str]:
+def entitlement_decisions(context: TransitionContext) -> list[tuple]:
+    """(member, decision, reason) for every member, from coverage and what verification found."""
     return [
-        str(member)
-        for member in context.members
-        if context.inputs.get(iris_field_name(member), MemberVerification.Result.CLEAR)
-        != MemberVerification.Result.CLEAR
+        (
+            member,
+            *decide(
+                covered=covered,
+                person=coverage,
+                verified=Verified(
+                    iris=context.inputs.get(iris_field_name(member)),
+                    refusal=context.inputs.get(refusal_field_name(member), "") or "",
+                ),
+            ),
+        )
+        for member, covered, coverage in volrep_coverage(context)
     ]
 
 
-def every_member_verified_clear(context: TransitionContext) -> str | None:
-    unclear = _unclear_members(context)
-    if unclear:
-        return _(
-            "%(names)s: assisted before or not verified. The grant cannot be paid; "
-            "use “Refuse the grant and refer to IOM”."
-        ) % {"names": ", ".join(unclear)}
-    return None
-
-
-def some_verification_failed(context: TransitionContext) -> str | None:
-    if _unclear_members(context) or not context.inputs.get("documents_checked"):
+def someone_eligible(context: TransitionContext) -> str | None:
+    if any(decision == Decision.ELIGIBLE for _member, decision, _reason in entitlement_decisions(context)):
         return None
-    return _("Every member was verified: the grant can be paid. Refuse it only when a verification failed.")
+    return _(
+        "No member is eligible for the grant (not on the VRF, assisted before, or refused). "
+        "Use “Refuse the grant and refer to IOM”."
+    )
+
+
+def nobody_eligible(context: TransitionContext) -> str | None:
+    eligible = [
+        str(member)
+        for member, decision, _reason in entitlement_decisions(context)
+        if decision == Decision.ELIGIBLE and context.inputs.get("documents_checked")
+    ]
+    if not eligible:
+        return None
+    return _(
+        "%(names)s can be paid: verify the family and refuse only the members who are not eligible, each with a reason."
+    ) % {"names": ", ".join(eligible)}
 
 
 def grant_approved(context: TransitionContext) -> str | None:
@@ -147,7 +192,7 @@ def monitoring_in_window(context: TransitionContext) -> str | None:
 
 
 def record_verifications(context: TransitionContext) -> Changes:
-    """Save the iris result typed for each member aged 5 or over."""
+    """Save the iris result typed for each member aged 5 or over, and every member's entitlement."""
     MemberVerification.objects.bulk_create(
         [
             MemberVerification(case=context.case, member=member, result=result, recorded_by=context.actor)
@@ -157,17 +202,56 @@ def record_verifications(context: TransitionContext) -> Changes:
         unique_fields=["case", "member"],
         update_fields=["result", "recorded_by"],
     )
+    MemberEntitlement.objects.bulk_create(
+        [
+            MemberEntitlement(
+                case=context.case, member=member, decision=decision, reason=reason, decided_by=context.actor
+            )
+            for member, decision, reason in entitlement_decisions(context)
+        ],
+        update_conflicts=True,
+        unique_fields=["case", "member"],
+        update_fields=["decision", "reason", "decided_by"],
+    )
     return Changes()
 
 
+def refer_uncovered_to_iom(context: TransitionContext) -> Changes:
+    """In a mixed family, each member voluntary repatriation does not cover is referred to IOM for screening."""
+    uncovered = [
+        (member, decision)
+        for member, decision, _reason in entitlement_decisions(context)
+        if decision in (Decision.NOT_ON_VRF, Decision.UNDOCUMENTED)
+    ]
+    if not uncovered:
+        return Changes()
+    iom = Agency.objects.get(code="IOM")
+    due = context.today + datetime.timedelta(days=Referral.ANSWER_DAYS)
+    labels = dict(Decision.choices)
+    return Changes(
+        referrals=tuple(
+            ReferralToMake(
+                to_agency=iom,
+                service=Referral.Service.SCREENING,
+                reason=_("%(name)s travels with a VolRep family but is not covered by it (%(decision)s).")
+                % {"name": str(member), "decision": labels[decision]},
+                due_date=due,
+                member=member,
+            )
+            for member, decision in uncovered
+        )
+    )
+
+
 def refer_to_iom(context: TransitionContext) -> Changes:
-    """A household refused the grant goes to IOM for post-arrival assistance."""
+    """A household refused the grant goes to IOM for screening."""
     return Changes(
         referrals=(
             ReferralToMake(
                 to_agency=Agency.objects.get(code="IOM"),
-                service=Referral.Service.ASSISTANCE,
-                reason=_("UNHCR verification failed: %(note)s") % {"note": context.inputs.get("note", "")},
+                service=Referral.Service.SCREENING,
+                reason=_("No member could be paid the VolRep grant: %(note)s")
+                % {"note": context.inputs.get("note", "")},
                 due_date=context.today + datetime.timedelta(days=Referral.ANSWER_DAYS),
             ),
         )
@@ -205,8 +289,8 @@ WORKFLOW = Workflow(
             "encashment",
             roles=CASE_WORKERS,
             inputs=verification_form,
-            guards=(every_member_verified_clear,),
-            effects=(record_verifications,),
+            guards=(someone_eligible,),
+            effects=(record_verifications, refer_uncovered_to_iom),
         ),
         Transition(
             "refuse_grant",
@@ -215,7 +299,7 @@ WORKFLOW = Workflow(
             "closed",
             roles=CASE_WORKERS,
             inputs=refusal_form,
-            guards=(some_verification_failed,),
+            guards=(nobody_eligible,),
             effects=(record_verifications, refer_to_iom),
             outcome=Case.Outcome.NOT_ELIGIBLE,
             style="danger",
