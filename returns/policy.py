@@ -113,6 +113,16 @@ def require_reroute(user) -> None:
         raise PermissionDenied(_("Only a manager can re-route a household."))
 
 
+def may_link_family(user) -> bool:
+    """Link the households of a family that returned in parts: a registry manager."""
+    return _manages_registry(user)
+
+
+def require_link_family(user) -> None:
+    if not may_link_family(user):
+        raise PermissionDenied(_("Only a manager can link the parts of a family."))
+
+
 def may_remove_household(user) -> bool:
     """Delete a household registered in error, or merge a duplicate into the household that stays."""
     return _manages_registry(user)

@@ -5,6 +5,7 @@ personal data, and a partner needs them to make sense of the codes in households
 Each list is cursor-paginated in the order of its code (or id), with a few filters.
 """
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -16,7 +17,17 @@ from agencies.api.openapi import INVALID_FILTER, READ_ERRORS, with_errors
 from agencies.api.pagination import StableCursorPagination
 from agencies.models import Agency, Country, District, Office, Province
 from returns.api import filters
-from returns.models import AssistanceType, DocumentType, NeedCode, ReturnType
+from returns.models import (
+    AssistanceType,
+    CardValidityDecree,
+    DocumentType,
+    GrantRate,
+    NeedCode,
+    ReturnType,
+    RoutingRule,
+    RoutingRuleSet,
+    SupplementRule,
+)
 
 TAGS = ["reference data"]
 
@@ -83,7 +94,67 @@ class AssistanceTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssistanceType
-        fields = ["agency", "code", "name", "is_cash", "is_grant", "unit", "is_active"]
+        fields = ["agency", "code", "name", "is_cash", "is_grant", "is_supplement", "unit", "is_active"]
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.code", allow_null=True)
+
+    class Meta:
+        model = RoutingRule
+        fields = ["order", "code", "conditions", "decides", "agency", "category", "flags", "explanation"]
+
+
+class RoutingPolicySerializer(serializers.ModelSerializer):
+    """A published version of the routing policy: arrivals from ``effective_from`` until the next version's."""
+
+    rules = RoutingRuleSerializer(many=True)
+
+    class Meta:
+        model = RoutingRuleSet
+        fields = ["version", "title", "effective_from", "notes", "rules"]
+
+
+class GrantRateSerializer(serializers.ModelSerializer):
+    assistance_type = serializers.CharField(source="assistance_type.code")
+    amount = serializers.DecimalField(source="amount_per_person", max_digits=10, decimal_places=2)
+
+    class Meta:
+        model = GrantRate
+        fields = [
+            "assistance_type",
+            "valid_from",
+            "valid_until",
+            "amount",
+            "unit",
+            "currency",
+            "is_approximate",
+            "source",
+        ]
+
+
+class SupplementRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupplementRule
+        fields = [
+            "valid_from",
+            "valid_until",
+            "family_amount",
+            "single_amount",
+            "part_amount",
+            "parts_paid",
+            "due_after_days",
+            "currency",
+            "is_approximate",
+        ]
+
+
+class CardValidityDecreeSerializer(serializers.ModelSerializer):
+    document_type = serializers.CharField(source="document_type_id")
+
+    class Meta:
+        model = CardValidityDecree
+        fields = ["document_type", "title", "decided_on", "effective_from", "valid_until", "date_is_approximate"]
 
 
 class ByCode(StableCursorPagination):
@@ -188,3 +259,55 @@ class AssistanceTypeListView(ReferenceListView):
     serializer_class = AssistanceTypeSerializer
     filterset_class = filters.AssistanceTypeFilter
     pagination_class = ById
+
+
+# The dated policy: what routed a household and what it was paid depend on its arrival date.
+
+
+class ByEffectiveFrom(StableCursorPagination):
+    ordering = ("effective_from", "id")
+    page_size = 100
+
+
+class ByValidFrom(ByEffectiveFrom):
+    ordering = ("valid_from", "id")
+
+
+@reference_schema(
+    "routing_policies",
+    _("List the routing policy's published versions, by the day each takes effect"),
+    RoutingPolicySerializer,
+)
+class RoutingPolicyListView(ReferenceListView):
+    queryset = RoutingRuleSet.objects.filter(status=RoutingRuleSet.Status.PUBLISHED).prefetch_related(
+        Prefetch("rules", queryset=RoutingRule.objects.select_related("agency").order_by("order"))
+    )
+    serializer_class = RoutingPolicySerializer
+    pagination_class = ByEffectiveFrom
+
+
+@reference_schema("grant_rates", _("List the grant rates by period of arrival"), GrantRateSerializer)
+class GrantRateListView(ReferenceListView):
+    queryset = GrantRate.objects.select_related("assistance_type")
+    serializer_class = GrantRateSerializer
+    pagination_class = ByValidFrom
+
+
+@reference_schema(
+    "supplement_rules", _("List the return supplement rules by period of arrival"), SupplementRuleSerializer
+)
+class SupplementRuleListView(ReferenceListView):
+    queryset = SupplementRule.objects.all()
+    serializer_class = SupplementRuleSerializer
+    pagination_class = ByValidFrom
+
+
+@reference_schema(
+    "card_decrees",
+    _("List the decisions extending refugee cards past their printed expiry"),
+    CardValidityDecreeSerializer,
+)
+class CardValidityDecreeListView(ReferenceListView):
+    queryset = CardValidityDecree.objects.all()
+    serializer_class = CardValidityDecreeSerializer
+    pagination_class = ByEffectiveFrom

@@ -31,4 +31,8 @@ urlpatterns = [
     path("reference/return-types/", reference.ReturnTypeListView.as_view(), name="reference-return-types"),
     path("reference/need-codes/", reference.NeedCodeListView.as_view(), name="reference-need-codes"),
     path("reference/assistance-types/", reference.AssistanceTypeListView.as_view(), name="reference-assistance-types"),
+    path("reference/routing-policies/", reference.RoutingPolicyListView.as_view(), name="reference-routing-policies"),
+    path("reference/grant-rates/", reference.GrantRateListView.as_view(), name="reference-grant-rates"),
+    path("reference/supplement-rules/", reference.SupplementRuleListView.as_view(), name="reference-supplement-rules"),
+    path("reference/card-decrees/", reference.CardValidityDecreeListView.as_view(), name="reference-card-decrees"),
 ]

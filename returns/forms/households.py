@@ -374,3 +374,19 @@ class RerouteForm(forms.Form):
         for field, field_problems in problems.items():
             for problem in field_problems:
                 self.add_error(field if field in self.fields else None, problem.message)
+
+
+class FamilyLinkForm(forms.Form):
+    registration_number = forms.CharField(
+        label=_("Registration number of another part of the family"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "TKM-2026-000123"}),
+    )
+    note = forms.CharField(
+        label=_("How you know they are one family"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def problems_show(self, problems: dict[str, list[RegistrationProblem]]) -> None:
+        for field, field_problems in problems.items():
+            for problem in field_problems:
+                self.add_error(field if field in self.fields else None, problem.message)

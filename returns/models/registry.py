@@ -497,6 +497,7 @@ class HouseholdEvent(models.Model):
         REROUTED = "rerouted", _("Re-routed")
         UPDATED = "updated", _("Updated")
         MERGED = "merged", _("Merged with a duplicate")
+        FAMILY_LINKED = "family_linked", _("Linked to another part of the family")
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

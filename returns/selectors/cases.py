@@ -52,6 +52,7 @@ def case_get(*, user, public_id) -> Case:
             ),
             Prefetch("referrals", queryset=Referral.objects.select_related("to_agency", "from_agency", "member")),
             "verifications",
+            "entitlements",
         )
     )
     return get_object_or_404(queryset, public_id=public_id)

@@ -44,7 +44,7 @@ def household_for_answer(
 ):
     """Load what the API answers about households, leaving out what a partner is not given."""
     if routing:
-        queryset = queryset.select_related("routing_rule")
+        queryset = queryset.select_related("routing_rule", "family")
     if members:
         queryset = household_with_members(queryset, documents=documents, specific_needs=specific_needs)
     return queryset
@@ -65,12 +65,24 @@ def household_get(*, user, public_id) -> Household:
     """One household with members, documents, needs and history, or 404 if this user may not see it."""
     queryset = household_with_members(
         Household.objects.visible_to(user).select_related(
-            *LIST_RELATED, "destination_district", "registered_by", "routing_rule"
+            *LIST_RELATED, "destination_district", "registered_by", "routing_rule__rule_set", "family"
         )
     ).prefetch_related(
         Prefetch("events", queryset=HouseholdEvent.objects.select_related("actor", "from_agency", "to_agency"))
     )
     return get_object_or_404(queryset, public_id=public_id)
+
+
+def family_parts(*, user, household: Household) -> list[Household]:
+    """The parts of the household's family this user may see, in the order they arrived (empty: no family link)."""
+    if household.family_id is None:
+        return []
+    return list(
+        Household.objects.visible_to(user)
+        .filter(family_id=household.family_id)
+        .order_by("arrival_date", "id")
+        .only("pk", "public_id", "registration_number", "arrival_date")
+    )
 
 
 def deleted_record_filter(*, user, resource: str, params) -> DeletedRecordFilter:

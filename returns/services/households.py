@@ -1,6 +1,7 @@
 """Every change to the registry goes through one of these functions; who may make it is ``returns.policy``'s answer."""
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -203,6 +204,73 @@ def household_reroute(
         case_close_for_reroute(household=locked, closed_by=rerouted_by, note=justification)
         case_open(household=locked, agency=agency, opened_by=rerouted_by)
     return locked
+
+
+def household_family_link(*, household: Household, registration_number: str, linked_by: User, note: str) -> Family:
+    """Join a household to another part of its family (the return supplement is then paid once across them).
+
+    The other part is named by its registration number and must be one the manager may see. A
+    household already in a family brings the other into it; two different families are refused
+    (unlinking is not offered: the supplement may already have been paid on the link).
+    """
+    policy.require_link_family(linked_by)
+    number = registration_number.strip().upper()
+    with transaction.atomic():
+        # Both rows locked, in primary-key order (the order re-routing and merging lock households in).
+        pair = list(
+            Household.objects.visible_to(linked_by)
+            .filter(Q(pk=household.pk) | Q(registration_number=number))
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        locked = next((row for row in pair if row.pk == household.pk), None)
+        other = next((row for row in pair if row.registration_number == number and row.pk != household.pk), None)
+        if locked is None:
+            raise Household.DoesNotExist
+        problems: dict[str, list[RegistrationProblem]] = {}
+        if other is None:
+            problems["registration_number"] = [
+                RegistrationProblem(
+                    "unknown_household",
+                    _("No household %(number)s that you may see. Check the number of the other part.")
+                    % {"number": number or "—"},
+                )
+            ]
+        elif locked.family_id and other.family_id and locked.family_id != other.family_id:
+            problems["registration_number"] = [
+                RegistrationProblem(
+                    "other_family", _("%(number)s already belongs to another family.") % {"number": number}
+                )
+            ]
+        elif locked.family_id and locked.family_id == other.family_id:
+            problems["registration_number"] = [
+                RegistrationProblem(
+                    "same_family", _("%(number)s is already a part of this family.") % {"number": number}
+                )
+            ]
+        if not note.strip():
+            problems["note"] = [RegistrationProblem("required", _("Say how you know they are one family."))]
+        if problems:
+            raise RegistrationInvalid(problems)
+        family_id = locked.family_id or other.family_id
+        if family_id is None:
+            family = Family.objects.create(linked_by=linked_by, note=note.strip())
+        else:
+            family = Family.objects.get(pk=family_id)
+        Household.objects.filter(pk__in=[locked.pk, other.pk]).update(family=family, updated_at=timezone.now())
+        HouseholdEvent.objects.bulk_create(
+            [
+                HouseholdEvent(
+                    household_id=row.pk,
+                    kind=HouseholdEvent.Kind.FAMILY_LINKED,
+                    actor=linked_by,
+                    note=_("Linked with %(other)s as one family: %(note)s")
+                    % {"other": partner.registration_number, "note": note.strip()},
+                )
+                for row, partner in ((locked, other), (other, locked))
+            ]
+        )
+    return family
 
 
 UPDATABLE_FIELDS = ("phone", "destination_province", "destination_district")

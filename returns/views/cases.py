@@ -153,8 +153,10 @@ def _case_page(
     household = case.household
     members = list(household.members.all())
     verifications = {verification.member_id: verification for verification in case.verifications.all()}
+    entitlements = {entitlement.member_id: entitlement for entitlement in case.entitlements.all()}
     for member in members:
         member.verification = verifications.get(member.pk)
+        member.entitlement = entitlements.get(member.pk)
 
     actions = []
     for transition, form_class in allowed_transitions(case=case, actor=user):
@@ -214,6 +216,7 @@ def _case_page(
             "case": case,
             "household": household,
             "members": members,
+            "has_entitlements": bool(entitlements),
             "workflow": workflow,
             "stage": stage,
             "is_overdue": case.is_open and case.stage_due_date is not None and case.stage_due_date < today,

@@ -9,14 +9,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from returns import policy
-from returns.forms.households import RerouteForm, household_registration, registration_forms, registration_problems_show
+from returns.forms.households import (
+    FamilyLinkForm,
+    RerouteForm,
+    household_registration,
+    registration_forms,
+    registration_problems_show,
+)
 from returns.models import Household, Member
 from returns.reference import reference_data
 from returns.registration import RegistrationInvalid
 from returns.routing import RoutingUndecided
 from returns.selectors.cases import household_cases
-from returns.selectors.households import household_filter, household_get
-from returns.services.households import household_register, household_reroute
+from returns.selectors.households import family_parts, household_filter, household_get
+from returns.services.households import household_family_link, household_register, household_reroute
 
 HOUSEHOLDS_PER_PAGE = 50
 
@@ -100,10 +106,13 @@ def household_routed(request, public_id):
     )
 
 
-def _detail(request, household, *, reroute_form=None):
+def _detail(request, household, *, reroute_form=None, family_form=None):
     can_reroute = policy.may_reroute(request.user)
     if can_reroute and reroute_form is None:
         reroute_form = RerouteForm(reference=reference_data(), initial={"category": household.category})
+    can_link_family = policy.may_link_family(request.user)
+    if can_link_family and family_form is None:
+        family_form = FamilyLinkForm()
     cases, referrals = household_cases(user=request.user, household=household)
     return render(
         request,
@@ -112,8 +121,11 @@ def _detail(request, household, *, reroute_form=None):
             "household": household,
             "cases": cases,
             "referrals": referrals,
+            "family_parts": family_parts(user=request.user, household=household),
             "can_reroute": can_reroute,
             "reroute_form": reroute_form,
+            "can_link_family": can_link_family,
+            "family_form": family_form,
         },
     )
 
@@ -149,3 +161,28 @@ def household_reroute_page(request, public_id):
                 return redirect(household)
             return redirect("returns:household-list")
     return _detail(request, household, reroute_form=reroute_form)
+
+
+@require_POST
+def household_family_link_page(request, public_id):
+    policy.require_link_family(request.user)
+    household = household_get(user=request.user, public_id=public_id)
+    family_form = FamilyLinkForm(request.POST)
+    if family_form.is_valid():
+        try:
+            household_family_link(
+                household=household,
+                registration_number=family_form.cleaned_data["registration_number"],
+                linked_by=request.user,
+                note=family_form.cleaned_data["note"],
+            )
+        except RegistrationInvalid as invalid:
+            family_form.problems_show(invalid.problems)
+        else:
+            messages.success(
+                request,
+                _("%(number)s and %(other)s are now parts of one family.")
+                % {"number": household.registration_number, "other": family_form.cleaned_data["registration_number"]},
+            )
+            return redirect(household)
+    return _detail(request, household, family_form=family_form)

@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin
 from agencies.models import Agency, Office, User
-from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, Referral
+from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, MemberEntitlement, Referral
 from returns.workflows import workflow_named
 
 # ---------------------------------------------------------------------------------------------
@@ -147,12 +147,23 @@ class AllowedTransitionSerializer(serializers.Serializer):
         }
 
 
+class EntitlementSerializer(serializers.Serializer):
+    """One member's entitlement in a UNHCR case, decided at verification: the grant is paid per eligible member."""
+
+    member = serializers.UUIDField(source="member.public_id")
+    decision = serializers.ChoiceField(choices=MemberEntitlement.Decision.choices)
+    reason = serializers.CharField(help_text=_("Why the member was refused (empty otherwise)."))
+    decided_at = serializers.DateTimeField()
+
+
 class CaseDetailSerializer(CaseSerializer):
-    """A case with the transitions the caller may fire now, each with the inputs it needs.
+    """A case with the transitions the caller may fire now, each with the inputs it needs, and the
+    per-member entitlement decided at verification (UNHCR cases; empty before verification).
 
     Pass ``allowed_transitions`` (from ``returns.services.cases.allowed_transitions``) in the context.
     """
 
+    entitlements = EntitlementSerializer(many=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
 
     @extend_schema_field(AllowedTransitionSerializer(many=True))

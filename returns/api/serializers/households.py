@@ -145,10 +145,27 @@ class MemberSerializer(MinimisedFieldsMixin, serializers.Serializer):
 
 
 class RoutingSerializer(serializers.Serializer):
+    """Which policy decided, and why: the rule set version in force on the arrival date."""
+
     rule = serializers.CharField(source="routing_rule.code", allow_null=True, help_text=_("The deciding rule."))
     version = serializers.IntegerField(source="routing_version", allow_null=True, help_text=_("Rule set version."))
     reason = serializers.CharField(source="routing_reason")
-    flags = serializers.ListField(child=serializers.CharField(), help_text=_("e.g. mixed_status, unhcr_verification."))
+    flags = serializers.ListField(
+        child=serializers.CharField(), help_text=_("e.g. mixed_status, unhcr_verification, winter_pause.")
+    )
+    facts = serializers.JSONField(
+        source="routing_facts",
+        help_text=_(
+            "What the rules read on the arrival date (VRF coverage, card validity, return type...), with the "
+            "card validity decrees that applied."
+        ),
+    )
+    family = serializers.UUIDField(
+        source="family.public_id",
+        allow_null=True,
+        default=None,
+        help_text=_("The family this household is a part of, when the family returns in parts."),
+    )
 
 
 class HouseholdSerializer(MinimisedFieldsMixin, serializers.Serializer):
