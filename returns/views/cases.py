@@ -36,7 +36,7 @@ from returns.forms.cases import (
     problems_show,
     transition_form,
 )
-from returns.models import Assistance, AssistanceType, Case, Referral
+from returns.models import Assistance, AssistanceType, Case, MemberEntitlement, Referral
 from returns.reference import reference_data
 from returns.selectors.cases import (
     arrivals_per_week,
@@ -191,8 +191,18 @@ def _case_page(
         for assistance_type in assistance_types:
             if assistance_type.is_grant:
                 amount = grant_amount(case=case, assistance_type=assistance_type)
-                if amount is not None:
-                    grant_hints.append({"type": assistance_type, "value": amount[0], "currency": amount[1]})
+                if amount is not None and amount[0]:
+                    grant_hints.append(
+                        {
+                            "type": assistance_type,
+                            "value": amount[0],
+                            "currency": amount[1],
+                            "eligible": sum(
+                                entitlement.decision == MemberEntitlement.Decision.ELIGIBLE
+                                for entitlement in entitlements.values()
+                            ),
+                        }
+                    )
     if can_refer and referral_form is None:
         referral_form = ReferralForm(case=case, members=members, agencies=reference.agencies.values())
 
