@@ -36,12 +36,13 @@ STUCK = 0.003  # cases that never left a stage: open and overdue
 NEVER_CLOSED = 0.01  # monitoring or reintegration never done: open and overdue
 # Whom IOM's screening finds eligible (DOMAIN.md, "Most undocumented returnees are counted, not
 # assisted"): in 2017-18 IOM assisted about 5% of undocumented returnees from Iran and 76% to 96% of
-# those from Pakistan. The demo takes 5% from Iran and 80% from Pakistan (so about 95% and 20% are
-# counted, not assisted), and a guessed 30% from elsewhere; a household with a visible
-# vulnerability (specific needs, a woman alone, a child at its head) is eligible far more often.
+# those from Pakistan. The demo takes 5% from Iran and 80% from Pakistan, and a guessed 30% from
+# elsewhere; a household with a visible vulnerability (specific needs, a woman alone, a child at its
+# head) three times as often (at most always). That counts, not assists, about 90% of the households
+# from Iran and 20% of those from Pakistan.
 IOM_ELIGIBLE = {"IR": 0.05, "PK": 0.80}
 IOM_ELIGIBLE_ELSEWHERE = 0.30
-IOM_ELIGIBLE_VISIBLY_VULNERABLE = 0.80
+IOM_ELIGIBLE_VISIBLY_VULNERABLE = 3.0  # times the country's share
 # Of the eligible, those the case worker sends on to reintegration and protection case management
 # in their province of destination; the others close after onward transport.
 IOM_REINTEGRATION = 0.40
@@ -301,9 +302,8 @@ class DemoCases:
             or (head.age_on(arrival) or 0) < 18
             or (head.sex == "female" and (len(members) == 1 or not any(m.relationship == "spouse" for m in members)))
         )
-        if visibly_vulnerable:
-            return IOM_ELIGIBLE_VISIBLY_VULNERABLE
-        return IOM_ELIGIBLE.get(country, IOM_ELIGIBLE_ELSEWHERE)
+        chance = IOM_ELIGIBLE.get(country, IOM_ELIGIBLE_ELSEWHERE)
+        return min(1.0, chance * IOM_ELIGIBLE_VISIBLY_VULNERABLE) if visibly_vulnerable else chance
 
     # -- the walk --------------------------------------------------------------------------------
 
