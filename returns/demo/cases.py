@@ -2,7 +2,7 @@
 
 The path is read off the workflow (``returns.workflows``): a case opens at the first stage and
 leaves each stage by one of its transitions until the final stage. Where a stage can be left more
-than one way, the demo draws how the case ends (its outcome: a refused grant, the basic package,
+than one way, the demo draws how the case ends (its outcome: a refused grant, counted not assisted,
 reintegration...) and takes the one path of the workflow that ends so. What the demo adds is only
 how households behave: how long they spend at a stage, how many are refused, eligible or stuck.
 

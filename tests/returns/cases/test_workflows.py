@@ -1423,6 +1423,18 @@ def test_screening_takes_the_same_queries_for_one_member_or_eight(given, django_
     assert Member.specific_needs.through.objects.filter(member__household_id=case.household_id).count() == size
 
 
+@pytest.mark.parametrize(("province", "queries"), [("AF30", 19), ("AF21", 20)])
+def test_handing_over_takes_a_fixed_number_of_queries(given, django_assert_num_queries, province, queries):
+    case = given.at(
+        given.iom_case(members=iom_adults(3), destination_province=province), "transport", is_vulnerable=True
+    )
+
+    with django_assert_num_queries(queries):
+        case_transition(case=case, transition_code="complete_transport", actor=actor_named("field_officer", "IOM"))
+
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.HANDOVER).count() == 1
+
+
 @pytest.mark.parametrize("count", [1, 50])
 def test_assigning_takes_the_same_queries_for_one_case_or_fifty(given, django_assert_num_queries, count):
     cases = [given.iom_case() for _ in range(count)]
