@@ -8,8 +8,9 @@ Three ways of measuring, each printed with its figures:
 - pages and API, through the production server (gunicorn, ``config.wsgi``): time to first byte,
   from the last byte of the request written to the first byte of the answer read, one request at
   a time (no concurrent load), on a kept-alive connection, logged in as the demo users;
-- one transition, ``receive`` on distinct IOM cases in reception: through the API (time to first
-  byte) and through the service ``case_transition`` called in process (wall time).
+- one transition, ``screen_not_eligible`` (counted, not assisted: the usual outcome) on distinct IOM
+  cases waiting at screening: through the API (time to first byte) and through the service
+  ``case_transition`` called in process (wall time).
 """
 
 import datetime
@@ -279,11 +280,11 @@ def pages_measure(result: CasesResult, *, host: str, port: int) -> None:
         connection.close()
 
 
-def _reception_cases(count: int, *, exclude: set[int]) -> list:
+def _screening_cases(count: int, *, exclude: set[int]) -> list:
     from returns.models import Case
 
     return list(
-        Case.objects.filter(agency__code="IOM", stage="reception", closed_at__isnull=True)
+        Case.objects.filter(agency__code="IOM", stage="screening", closed_at__isnull=True)
         .exclude(pk__in=exclude)
         .order_by("-id")[:count]
     )
@@ -307,10 +308,10 @@ def transitions_measure(result: CasesResult, *, host: str | None, port: int | No
         has_api = False
         result.notes.append("POST /api/v1/cases/{id}/transitions/ is not routed yet: not measured.")
     if has_api:
-        cases = _reception_cases(TRANSITIONS + WARMUP, exclude=used)
+        cases = _screening_cases(TRANSITIONS + WARMUP, exclude=used)
         used.update(case.pk for case in cases)
         timing = Timing(
-            label="POST /api/v1/cases/{id}/transitions/ receive",
+            label="POST /api/v1/cases/{id}/transitions/ screen_not_eligible",
             how="gunicorn, time to first byte",
             target_ms=TARGET_TRANSITION_P95_MS,
         )
@@ -324,7 +325,7 @@ def transitions_measure(result: CasesResult, *, host: str | None, port: int | No
         errors = 0
         try:
             for index, case in enumerate(cases):
-                body = json.dumps({"transition": "receive", "version": case.version, "inputs": {}}).encode()
+                body = json.dumps({"transition": "screen_not_eligible", "version": case.version, "inputs": {}}).encode()
                 status, first_byte, data = connection.request(
                     "POST", api_path.format(case.public_id), headers=headers, body=body
                 )
@@ -338,26 +339,28 @@ def transitions_measure(result: CasesResult, *, host: str | None, port: int | No
         if errors:
             timing.note = f"{errors} errors; last {timing.note}"
         else:
-            timing.note = f"{len(timing.seconds)} distinct cases, reception -> screening"
+            timing.note = f"{len(timing.seconds)} distinct cases, screening -> closed (counted, not assisted)"
         result.timings.append(timing)
 
     # Through the service, in process.
-    cases = _reception_cases(TRANSITIONS + WARMUP, exclude=used)
-    timing = Timing(label="case_transition() receive", how="in-process wall time", target_ms=TARGET_TRANSITION_P95_MS)
+    cases = _screening_cases(TRANSITIONS + WARMUP, exclude=used)
+    timing = Timing(
+        label="case_transition() screen_not_eligible", how="in-process wall time", target_ms=TARGET_TRANSITION_P95_MS
+    )
     for index, case in enumerate(cases):
         began = time.perf_counter()
-        case_transition(case=case, transition_code="receive", actor=worker, expected_version=case.version)
+        case_transition(case=case, transition_code="screen_not_eligible", actor=worker, expected_version=case.version)
         if index >= WARMUP:
             timing.seconds.append(time.perf_counter() - began)
-    timing.note = f"{len(timing.seconds)} distinct cases, reception -> screening"
+    timing.note = f"{len(timing.seconds)} distinct cases, screening -> closed (counted, not assisted)"
     result.timings.append(timing)
     if cases:
         result.explains.append(
             _explain(
-                "case_transition receive (one more case)",
+                "case_transition screen_not_eligible (one more case)",
                 lambda: case_transition(
-                    case=_reception_cases(1, exclude=used | {case.pk for case in cases})[0],
-                    transition_code="receive",
+                    case=_screening_cases(1, exclude=used | {case.pk for case in cases})[0],
+                    transition_code="screen_not_eligible",
                     actor=worker,
                 ),
             )

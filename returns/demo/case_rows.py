@@ -1,5 +1,5 @@
 """The rows each case plan writes, as the services would have written them: the case, its events,
-assistance, iris verifications and IOM vulnerability codes.
+assistance, iris verifications, IOM vulnerability codes and IOM's handover to a provincial team.
 
 Each step of a plan replays its transition the way ``case_transition`` runs it: first what its
 guards need recorded (the grant, approved by a second person; the post-arrival package), then the
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from agencies.models import Agency, User
+from agencies.models import Agency, Office, User
 from agencies.roles import MANAGERS
 from returns.assistance_rules import (
     approval_on_record,
@@ -96,9 +96,7 @@ GUARDS_MET_BY_THE_PLAN = frozenset(
         unhcr.services_delivered,  # the services were delivered
         unhcr.monitoring_in_window,  # the interview falls in the window (cases.AFTER_ARRIVAL)
         unhcr.needs_referred_or_explained,  # the note explains (NEEDS_EXPLAINED)
-        iom.single_adult_not_vulnerable,  # cases.DemoCases._iom: only they close after the basic package
-        iom.vulnerable,  # the path follows the screening
-        iom.not_vulnerable,
+        iom.eligible_by_vulnerability,  # iom_vulnerability_codes: a code for someone, never DF alone
     }
 )
 # Effects the demo does not replay, and why.
@@ -107,7 +105,7 @@ EFFECTS_NOT_REPLAYED = {
     unhcr.refer_uncovered_to_iom: "the demo draws no referrals: IOM's screening of relatives not on the VRF",
 }
 # Effects that only return case fields read off the household's arrival: the demo calls them.
-EFFECTS_CALLED = frozenset({unhcr.start_monitoring})
+EFFECTS_CALLED = frozenset({unhcr.start_monitoring, iom.record_not_eligible})
 CASE_FIELDS = ("followup_due_date", "followup_notified_on", "is_vulnerable")
 
 
@@ -139,7 +137,9 @@ def iom_vulnerability_codes(members: list[MemberRegistration], *, deported: bool
             chosen.append("SF")
         codes.append(list(dict.fromkeys(chosen)))
     if not any(codes):
-        codes[0].append("DF" if deported and not single else "PF")
+        codes[0].append("PF")  # a poor family: the usual reason when nothing else shows
+    if deported and not single:
+        codes[0].append("DF")  # recorded too, though it never makes a family eligible by itself
     return codes
 
 
@@ -154,10 +154,13 @@ class CaseDraft:
     plan: CasePlan
     clock: Clock
     centre: str  # the office id where assistance is given
+    office: Office  # the office responsible for the case: where registered, until handed over
+    member_public_ids: list[str] = field(default_factory=list)
     category: str = ""  # the household's routing category
     eligible: int | None = None  # members verification found eligible (None: not verified yet)
-    changes: int = 0  # what the case's version counts: every event after it was opened
+    changes: int = 0  # what the case's version counts: every change after it was opened
     fields: dict = field(default_factory=dict)  # case fields set by effects
+    details: dict = field(default_factory=dict)  # what effects record in the transition's event
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,7 @@ class CaseRows:
         self.effects = {
             unhcr.record_verifications: self._verifications,
             iom.record_vulnerabilities: self._vulnerabilities,
+            iom.hand_over_to_destination_team: self._handover,
             **{effect: self._case_fields(effect) for effect in EFFECTS_CALLED},
         }
         self.recipes: dict[str, dict[str, Recipe]] = {}
@@ -289,6 +293,7 @@ class CaseRows:
         created: datetime.datetime,
         member_ids: list[str],
         report,
+        member_public_ids: list[str] | None = None,
         category: str = "",
     ) -> None:
         """The case ``household_register`` opens for the household, at the stage its plan reached today."""
@@ -296,7 +301,9 @@ class CaseRows:
         if workflow is None:
             return
         rng, arrival = self.rng, registration.arrival_date
-        plan = self.cases.plan(agency=agency, arrival=arrival, members=registration.members)
+        plan = self.cases.plan(
+            agency=agency, arrival=arrival, members=registration.members, country=registration.country_of_departure
+        )
         office_code = registration.office
         draft = CaseDraft(
             case_id=str(self.ids["case"].take()),
@@ -306,6 +313,8 @@ class CaseRows:
             plan=plan,
             clock=Clock(rng, created),
             centre=str(self.reference.offices[CENTRE[agency].get(office_code, office_code)].pk),
+            office=self.reference.offices[office_code],
+            member_public_ids=member_public_ids or [],
             category=category,
         )
         case_id, clock, recipes = draft.case_id, draft.clock, self.recipes[agency]
@@ -319,6 +328,7 @@ class CaseRows:
             note = rng.choice(recipe.notes) if recipe.notes else ""
             if not note and recipe.explains_needs and any(m.specific_needs for m in registration.members):
                 note = NEEDS_EXPLAINED
+            draft.details = {}
             for effect in recipe.effects:
                 effect(draft, step, moment, recipe.actor)
             self._event(
@@ -330,6 +340,7 @@ class CaseRows:
                 source=step.transition.source,
                 target=step.transition.target,
                 note=note,
+                details=draft.details,
             )
             draft.changes += 1
             if recipe.closes:
@@ -344,7 +355,7 @@ class CaseRows:
         if (
             is_open
             and (self.today - arrival).days <= RECENT_DAYS
-            and office_code in CASE_WORKER_OFFICES[agency]
+            and draft.office.code in CASE_WORKER_OFFICES[agency]
             and rng.random() < self.assign_chance.get(agency, 0.0)
         ):
             worker = self.staff[agency][ASSIGNEE_ROLE]
@@ -371,7 +382,7 @@ class CaseRows:
                     f"{workflow.case_number_prefix}-{registration_number}",
                     str(household_id),
                     agency_id,
-                    str(self.reference.offices[office_code].pk),
+                    str(draft.office.pk),
                     workflow.code,
                     plan.stage,
                     assigned,
@@ -570,17 +581,48 @@ class CaseRows:
 
     def _vulnerabilities(self, draft: CaseDraft, step: CaseStep, moment: datetime.datetime, actor: str) -> None:
         """``record_vulnerabilities``: IOM vulnerability codes for each member; the case is vulnerable if any."""
-        codes_written = 0
-        if draft.plan.vulnerable:
-            members = draft.registration.members
-            deported = draft.registration.return_type == "deportation"
-            for member_id, codes in zip(
-                draft.member_ids, iom_vulnerability_codes(members, deported=deported), strict=True
-            ):
-                for code in codes:
-                    self.rows["need"].append(f"{self.ids['need'].take()}\t{member_id}\t{self.iom_codes[code]}")
-                    codes_written += 1
-        draft.fields["is_vulnerable"] = codes_written > 0
+        if not draft.plan.vulnerable:
+            raise ValueError("The demo screened eligible a household it did not draw eligible.")
+        members = draft.registration.members
+        deported = draft.registration.return_type == "deportation"
+        chosen = {}
+        public_ids = draft.member_public_ids or [""] * len(members)
+        for member_id, public_id, codes in zip(
+            draft.member_ids, public_ids, iom_vulnerability_codes(members, deported=deported), strict=True
+        ):
+            for code in codes:
+                self.rows["need"].append(f"{self.ids['need'].take()}\t{member_id}\t{self.iom_codes[code]}")
+            if codes and public_id:
+                chosen[public_id] = sorted(codes)
+        draft.fields["is_vulnerable"] = True
+        draft.details.update({"eligible": True, "vulnerabilities": chosen})
+
+    def _handover(self, draft: CaseDraft, step: CaseStep, moment: datetime.datetime, actor: str) -> None:
+        """``hand_over_to_destination_team``: the case moves to IOM's office in the province of
+        destination (an event, written before the transition's, as the service writes it), or the
+        event says there is none. Part of the transition's change: the version counts it once."""
+        province = draft.registration.destination_province
+        current = draft.office
+        team = iom.destination_team(
+            self.reference.offices.values(), province=province, agency_id=self.reference.agencies[draft.agency].pk
+        )
+        if team is not None and team.pk == current.pk:
+            return
+        note = (
+            iom.handover_note(from_office=current, to_office=team)
+            if team is not None
+            else iom.no_team_note(province=self.reference.provinces[province], office=current)
+        )
+        self._event(
+            draft.case_id,
+            CaseEvent.Kind.HANDOVER,
+            actor,
+            moment,
+            note=note,
+            details={"from_office": current.code, "to_office": team.code if team else None, "province": province},
+        )
+        if team is not None:
+            draft.office = team
 
     def _case_fields(self, effect: Callable) -> Callable:
         """Replay an effect that only sets case fields from the household's arrival, by calling it."""
@@ -590,10 +632,11 @@ class CaseRows:
             context = TransitionContext(
                 case=types.SimpleNamespace(household=household), actor=None, today=step.on, inputs={}
             )
-            changes = effect(context).case_fields
-            unknown = set(changes) - set(CASE_FIELDS)
+            changes = effect(context)
+            unknown = set(changes.case_fields) - set(CASE_FIELDS)
             if unknown:
                 raise ValueError(f"The demo loader writes no case field {sorted(unknown)} ({effect.__name__}).")
-            draft.fields.update(changes)
+            draft.fields.update(changes.case_fields)
+            draft.details.update(changes.event_details)
 
         return replay

@@ -2,9 +2,9 @@
 
 The path is read off the workflow (``returns.workflows``): a case opens at the first stage and
 leaves each stage by one of its transitions until the final stage. Where a stage can be left more
-than one way, the demo draws how the case ends (its outcome: a refused grant, the basic package,
+than one way, the demo draws how the case ends (its outcome: a refused grant, counted not assisted,
 reintegration...) and takes the one path of the workflow that ends so. What the demo adds is only
-how households behave: how long they spend at a stage, how many are refused, vulnerable or stuck.
+how households behave: how long they spend at a stage, how many are refused, eligible or stuck.
 
 Arrivals of the last three weeks are spread over every stage of their workflow (a shuffled deck of
 stages, so that even a small caseload shows each one); older households follow the natural
@@ -34,10 +34,21 @@ RECENT_DAYS = 21
 UNHCR_REFUSED = 0.03  # iris or documents failed: grant refused, referred to IOM
 STUCK = 0.003  # cases that never left a stage: open and overdue
 NEVER_CLOSED = 0.01  # monitoring or reintegration never done: open and overdue
-IOM_BASIC_PACKAGE = 0.55  # single adults, not vulnerable, who close after the basic package
-# IOM closes most non-vulnerable households within days: among recent cases, closed comes up too.
+# Whom IOM's screening finds eligible (DOMAIN.md, "Most undocumented returnees are counted, not
+# assisted"): in 2017-18 IOM assisted about 5% of undocumented returnees from Iran and 76% to 96% of
+# those from Pakistan. The demo takes 5% from Iran and 80% from Pakistan, and a guessed 30% from
+# elsewhere; a household with a visible vulnerability (specific needs, a woman alone, a child at its
+# head) three times as often (at most always). That counts, not assists, about 90% of the households
+# from Iran and 20% of those from Pakistan.
+IOM_ELIGIBLE = {"IR": 0.05, "PK": 0.80}
+IOM_ELIGIBLE_ELSEWHERE = 0.30
+IOM_ELIGIBLE_VISIBLY_VULNERABLE = 3.0  # times the country's share
+# Of the eligible, those the case worker sends on to reintegration and protection case management
+# in their province of destination; the others close after onward transport.
+IOM_REINTEGRATION = 0.40
+# IOM closes most households on the day of screening: among recent cases, closed comes up too.
 DEALT_CLOSED = frozenset({"IOM"})
-# The effect that screens a household for vulnerability: a case is vulnerable only once it ran.
+# The effect that screens a household eligible: a case is vulnerable only once it ran.
 SCREENING = iom_post_arrival.record_vulnerabilities
 
 
@@ -50,12 +61,12 @@ class Days(WeightedChoice):
 
 
 STAGE_DAYS = Days({0: 62, 1: 24, 2: 8, (3, 7): 6})  # verification, encashment, services, screening...
-RECEPTION_DAYS = Days({0: 90, 1: 10})
+SCREENING_DAYS = Days({0: 90, 1: 10})  # IOM screens most arrivals on the day they cross
 TRANSPORT_DAYS = Days({0: 20, 1: 40, 2: 25, 3: 10, (4, 8): 5})
 
 # How long households spend at a stage due a few days after entering it, where that differs from
 # most stages (STAGE_DAYS): by agency and stage code. Checked against the workflows by DemoCases.
-DWELL = {"IOM": {"reception": RECEPTION_DAYS, "transport": TRANSPORT_DAYS}}
+DWELL = {"IOM": {"screening": SCREENING_DAYS, "transport": TRANSPORT_DAYS}}
 
 
 @dataclass(frozen=True)
@@ -236,7 +247,9 @@ class DemoCases:
         paths = self.paths.get(agency)
         return paths.workflow if paths else None
 
-    def plan(self, *, agency: str, arrival: datetime.date, members: list[MemberRegistration]) -> CasePlan:
+    def plan(
+        self, *, agency: str, arrival: datetime.date, members: list[MemberRegistration], country: str = ""
+    ) -> CasePlan:
         paths = self.paths[agency]
         age = (self.today - arrival).days
         target = None
@@ -248,51 +261,49 @@ class DemoCases:
                 return stage != first or age <= 2 or self.rng.random() < 0.3
 
             target = self.decks[agency].draw(accept)
-        vulnerable, decide = self.draws[agency](members=members, arrival=arrival, target=target, paths=paths)
+        vulnerable, decide = self.draws[agency](
+            members=members, arrival=arrival, target=target, paths=paths, country=country
+        )
         path = self._walk(agency, paths, arrival, decide)
         return self._settle_plan(paths, path, arrival=arrival, target=target, vulnerable=vulnerable)
 
     # -- the agencies' households --------------------------------------------------------------
 
-    def _unhcr(self, *, members, arrival, target, paths) -> tuple[bool, Callable[[], str]]:
+    def _unhcr(self, *, members, arrival, target, paths, country) -> tuple[bool, Callable[[], str]]:
         def decide() -> str:
             return Case.Outcome.NOT_ELIGIBLE if self.rng.random() < UNHCR_REFUSED else Case.Outcome.ASSISTED
 
         return False, decide
 
-    def _iom(self, *, members, arrival, target, paths) -> tuple[bool, Callable[[], str]]:
-        vulnerable = self._iom_vulnerable(members, arrival)
-        single_adult = len(members) == 1 and (members[0].age_on(arrival) or 0) >= iom_post_arrival.ADULT_AGE
-        if target is not None:
-            if paths.outcomes_through(target) == {Case.Outcome.REINTEGRATION_COMPLETED}:
-                vulnerable = True  # dealt a stage only vulnerable households reach
-            elif target == paths.final.code:
-                vulnerable = False  # closed within three weeks: not through reintegration
+    def _iom(self, *, members, arrival, target, paths, country) -> tuple[bool, Callable[[], str]]:
+        counted = Case.Outcome.COUNTED_NOT_ASSISTED
+        outcomes = set(paths.outcomes) if target is None else set(paths.outcomes_through(target))
+        if target == paths.initial.code:
+            outcomes.discard(counted)  # dealt screening: waiting to be screened, whichever way it goes
+        elif target == paths.final.code:
+            outcomes.discard(Case.Outcome.REINTEGRATION_COMPLETED)  # closed within three weeks
+        eligible = counted not in outcomes or self.rng.random() < self._iom_eligible_chance(members, arrival, country)
 
         def decide() -> str:
-            if (
-                single_adult
-                and not vulnerable
-                and (target is None or Case.Outcome.BASIC_PACKAGE in paths.outcomes_through(target))
-                and self.rng.random() < IOM_BASIC_PACKAGE
-            ):
-                return Case.Outcome.BASIC_PACKAGE
-            return Case.Outcome.REINTEGRATION_COMPLETED if vulnerable else Case.Outcome.ASSISTED
+            if not eligible:
+                return counted
+            options = [o for o in (Case.Outcome.REINTEGRATION_COMPLETED, Case.Outcome.ASSISTED) if o in outcomes]
+            if len(options) == 2:
+                return options[0] if self.rng.random() < IOM_REINTEGRATION else options[1]
+            return options[0]
 
-        return vulnerable, decide
+        return eligible, decide
 
-    def _iom_vulnerable(self, members: list[MemberRegistration], arrival: datetime.date) -> bool:
-        rng = self.rng
+    @staticmethod
+    def _iom_eligible_chance(members: list[MemberRegistration], arrival: datetime.date, country: str) -> float:
         head = members[0]
-        if any(member.specific_needs for member in members):
-            chance = 0.7
-        elif (len(members) == 1 and head.sex == "female") or (head.age_on(arrival) or 0) < 18:
-            chance = 0.8
-        elif len(members) > 1 and head.sex == "female":
-            chance = 0.5
-        else:
-            chance = 0.06
-        return rng.random() < chance
+        visibly_vulnerable = (
+            any(member.specific_needs for member in members)
+            or (head.age_on(arrival) or 0) < 18
+            or (head.sex == "female" and (len(members) == 1 or not any(m.relationship == "spouse" for m in members)))
+        )
+        chance = IOM_ELIGIBLE.get(country, IOM_ELIGIBLE_ELSEWHERE)
+        return min(1.0, chance * IOM_ELIGIBLE_VISIBLY_VULNERABLE) if visibly_vulnerable else chance
 
     # -- the walk --------------------------------------------------------------------------------
 

@@ -159,15 +159,16 @@ def demo_caseload_load(
                     )
                 )
                 household_key = str(household_id)
-                member_ids = []
+                member_ids, member_public_ids = [], []
                 for member in registration.members:
                     member_id = str(ids["member"].take())
                     member_ids.append(member_id)
+                    member_public_ids.append(str(uuid.uuid4()))
                     member_rows.append(
                         "\t".join(
                             (
                                 member_id,
-                                str(uuid.uuid4()),
+                                member_public_ids[-1],
                                 household_key,
                                 member.given_name,
                                 member.fathers_name,
@@ -207,6 +208,7 @@ def demo_caseload_load(
                     opened_by=actor,
                     created=created_at,
                     member_ids=member_ids,
+                    member_public_ids=member_public_ids,
                     report=report,
                 )
 

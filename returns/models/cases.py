@@ -51,13 +51,20 @@ class Case(models.Model):
         REINTEGRATION_COMPLETED = "reintegration_completed", _("Reintegration completed")
         NOT_ELIGIBLE = "not_eligible", _("Not eligible; referred to IOM")
         REROUTED = "rerouted", _("Household re-routed to another agency")
+        COUNTED_NOT_ASSISTED = "counted_not_assisted", _("Counted, not assisted")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case_number = models.CharField(_("case number"), max_length=32, unique=True)
     household = models.ForeignKey("returns.Household", on_delete=models.PROTECT, related_name="cases")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cases")
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, related_name="cases", help_text=_("Where the household was registered.")
+        Office,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_(
+            "The office responsible for the case now: where the household was registered, until the case is "
+            "handed to another office (IOM: the team of the province of destination)."
+        ),
     )
     workflow = models.CharField(_("workflow"), max_length=32)
     stage = models.CharField(_("stage"), max_length=32)
@@ -132,6 +139,7 @@ class CaseEvent(models.Model):
         REFERRAL_ANSWERED = "referral_answered", _("Referral answered")
         OVERDUE = "overdue", _("Marked overdue")
         FOLLOWUP_DUE = "followup_due", _("Follow-up due")
+        HANDOVER = "handover", _("Handover to the province of destination")
         CLOSED = "closed", _("Closed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

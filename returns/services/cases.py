@@ -220,7 +220,7 @@ def case_transition(
         reasons = [reason for guard in transition.guards if (reason := guard(context))]
         if reasons:
             raise Refused({"transition": [Problem("guard", reason) for reason in reasons]})
-        changed = _effects_apply(transition=transition, context=context)
+        changed, details = _effects_apply(transition=transition, context=context)
         target = workflow.stage(transition.target)
         from_stage = loaded.stage
         loaded.stage = target.code
@@ -241,6 +241,7 @@ def case_transition(
             from_stage=from_stage,
             to_stage=target.code,
             note=str(context.inputs.get("note", "") or ""),
+            details=details,
         )
     return loaded
 
@@ -249,12 +250,14 @@ def case_transition(
 TRANSITION_FIELDS = frozenset({"stage", "overdue_since", "stage_due_date", "closed_at", "outcome", "version"})
 
 
-def _effects_apply(*, transition: Transition, context: TransitionContext) -> list[str]:
+def _effects_apply(*, transition: Transition, context: TransitionContext) -> tuple[list[str], dict]:
     """Run the transition's effects in order, set the case fields each returns and make the referrals it asks for.
 
-    Returns the names of the fields set, which the transition saves with its own.
+    Returns the names of the fields set, which the transition saves with its own, and the details
+    its event records.
     """
     changed: list[str] = []
+    details: dict = {}
     for effect in transition.effects:
         changes = effect(context)
         clashing = TRANSITION_FIELDS.intersection(changes.case_fields)
@@ -266,6 +269,7 @@ def _effects_apply(*, transition: Transition, context: TransitionContext) -> lis
             setattr(context.case, name, value)
             if name not in changed:
                 changed.append(name)
+        details.update(changes.event_details)
         for referral in changes.referrals:
             referral_make(
                 case=context.case,
@@ -277,7 +281,7 @@ def _effects_apply(*, transition: Transition, context: TransitionContext) -> lis
                 member=referral.member,
                 locked=True,
             )
-    return changed
+    return changed, details
 
 
 def case_assign(*, case_ids: list[int], assignee: User | None, assigned_by: User) -> int:

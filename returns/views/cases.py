@@ -213,6 +213,11 @@ def _case_page(
 
     events = list(case.events.all())
     for event in events:
+        # IOM screening: the codes chosen for each member, by name in the household's order.
+        chosen = (event.details or {}).get("vulnerabilities") or {}
+        event.vulnerabilities = [
+            (str(member), chosen[str(member.public_id)]) for member in members if str(member.public_id) in chosen
+        ]
         event.from_label = _stage_label(case.workflow, event.from_stage)
         event.to_label = _stage_label(case.workflow, event.to_stage)
         transition = next((t for t in workflow.transitions if t.code == event.transition), None)

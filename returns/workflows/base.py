@@ -41,14 +41,17 @@ class ReferralToMake:
 
 @dataclass(frozen=True)
 class Changes:
-    """What an effect changes on the case itself: field → value, and referrals to make.
+    """What an effect changes on the case itself: field → value, referrals to make, and what the
+    transition's event records (``event_details``: what was decided, such as screening's codes).
 
     Rows of their own (verifications, vulnerability codes) the effect writes itself; the case row
-    it never saves: ``case_transition`` sets these fields and saves them with the stage change.
+    it never saves: ``case_transition`` sets these fields and saves them with the stage change, and
+    writes the details into the transition's event.
     """
 
     case_fields: Mapping[str, Any] = field(default_factory=dict)
     referrals: tuple[ReferralToMake, ...] = ()
+    event_details: Mapping[str, Any] = field(default_factory=dict)
 
 
 # An effect writes what the transition means beyond the stage change (verifications, a referral...)

@@ -244,7 +244,9 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
         assert user_page.console_errors == []
 
 
-def test_an_undocumented_household_goes_from_reception_to_closed_at_iom(live_server, log_in_as, iom, torkham):
+def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_province_at_iom(
+    live_server, log_in_as, iom, torkham
+):
     UserFactory(username="iom.officer.b", agency=iom, office=torkham, role=User.Role.FIELD_OFFICER)
     UserFactory(
         username="iom.worker.b",
@@ -255,7 +257,7 @@ def test_an_undocumented_household_goes_from_reception_to_closed_at_iom(live_ser
         role=User.Role.CASE_WORKER,
     )
 
-    # An IOM field officer registers an undocumented household deported from Pakistan
+    # An IOM field officer registers an undocumented household deported from Pakistan, going to Nangarhar
     officer = log_in_as("iom.officer.b")
     officer.click("nav >> text=Register a household")
     officer.select_option("select[name=country_of_departure]", "PK")
@@ -279,21 +281,37 @@ def test_an_undocumented_household_goes_from_reception_to_closed_at_iom(live_ser
     registered = Household.objects.get(members__given_name="Nazir")
     case = Case.objects.get(household=registered)
 
-    # ... and receives it at the border: reception → screening
+    # The case opens at screening (no reception click), which is a case worker's job
     open_case(officer, live_server, registered.registration_number)
-    assert officer.locator("[data-current-stage]").inner_text() == "Reception at the border"
-    do_action(officer, "receive")
     assert officer.locator("[data-current-stage]").inner_text() == "Vulnerability screening"
-    assert officer.locator("[data-action]").count() == 0  # screening is a case worker's job
+    assert officer.locator("[data-action]").count() == 0
 
-    # An IOM case worker screens each member against the IOM vulnerability codes: none applies
+    # An IOM case worker screens each member against the IOM vulnerability codes: DF alone is refused
     case_worker = log_in_as("iom.worker.b")
     open_case(case_worker, live_server, registered.registration_number)
-    screening = open_action(case_worker, "screen")
+    assert list(case_worker.locator("[data-action]").evaluate_all("els => els.map(e => e.dataset.action)")) == [
+        "screen_eligible",
+        "screen_not_eligible",
+    ]
+    screening = open_action(case_worker, "screen_eligible")
     assert screening.locator("fieldset").count() == 2
     assert screening.locator("input[type=checkbox]").count() == 24
+    nazir, farid = screening.locator("fieldset").nth(0), screening.locator("fieldset").nth(1)
+    nazir.locator("input[value=DF]").check()
+    screening.locator("button[type=submit]").click()
+    case_worker.wait_for_load_state()
+    refused = case_worker.locator("details[data-action=screen_eligible]")
+    assert "Being a deported family (DF) does not by itself make a family eligible" in refused.inner_text()
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Vulnerability screening"
+
+    # ... Farid needs medical care: with MC the household is eligible
+    screening = open_action(case_worker, "screen_eligible")
+    nazir, farid = screening.locator("fieldset").nth(0), screening.locator("fieldset").nth(1)
+    if not nazir.locator("input[value=DF]").is_checked():
+        nazir.locator("input[value=DF]").check()
+    farid.locator("input[value=MC]").check()
     case_worker.screenshot(path=SCREENSHOTS / "case-screening.png", full_page=True)
-    screening.locator("textarea[name=note]").fill("Two adult brothers, in good health; no vulnerability found.")
+    screening.locator("textarea[name=note]").fill("Farid needs treatment for a chronic condition.")
     screening.locator("button[type=submit]").click()
     case_worker.wait_for_load_state()
     assert case_worker.locator("[data-current-stage]").inner_text() == "Post-arrival assistance"
@@ -314,26 +332,49 @@ def test_an_undocumented_household_goes_from_reception_to_closed_at_iom(live_ser
     do_action(case_worker, "complete_assistance")
     assert case_worker.locator("[data-current-stage]").inner_text() == "Onward transport"
 
-    # The field officer puts the household on onward transport, and the case closes: not vulnerable
+    # The field officer puts the household on onward transport, and hands the case to the Nangarhar team
     officer.reload()
     assert list(officer.locator("[data-action]").evaluate_all("els => els.map(e => e.dataset.action)")) == [
         "complete_transport",
         "close_after_transport",
     ]
-    do_action(officer, "close_after_transport")
-    assert officer.locator("[data-current-stage]").inner_text() == "Closed"
-    assert officer.locator("[data-outcome]").inner_text() == "Assisted"
-    assert timeline(officer) == [
-        "Opened · Reception at the border",
-        "Received: go to screening · Reception at the border → Vulnerability screening",
-        "Screened: go to assistance · Vulnerability screening → Post-arrival assistance",
+    do_action(officer, "complete_transport")
+    assert officer.locator("[data-current-stage]").inner_text() == "Reintegration and protection"
+    case.refresh_from_db()
+    assert (case.stage, case.office.code, case.is_vulnerable) == ("reintegration", "ING", True)
+
+    # The case worker records the reintegration assessment and closes the case
+    case_worker.reload()
+    reintegration = open_action(case_worker, "close_reintegration")
+    reintegration.locator("textarea[name=note]").fill("Assessed in Jalalabad; referred to a health partner.")
+    reintegration.locator("button[type=submit]").click()
+    case_worker.wait_for_load_state()
+    assert case_worker.locator("[data-current-stage]").inner_text() == "Closed"
+    assert case_worker.locator("[data-outcome]").inner_text() == "Reintegration completed"
+    assert timeline(case_worker) == [
+        "Opened · Vulnerability screening",
+        "Eligible: go to assistance · Vulnerability screening → Post-arrival assistance",
         "Assistance recorded",
         "Assistance recorded",
         "Assistance given: arrange transport · Post-arrival assistance → Onward transport",
-        "Transported: close · Onward transport → Closed",
+        "Handover to the province of destination",
+        "Transported: hand over for reintegration · Onward transport → Reintegration and protection",
+        "Reintegration done: close · Reintegration and protection → Closed",
     ]
+    assert case_worker.locator("[data-vulnerabilities]").inner_text() == (
+        "Vulnerabilities: Nazir Habib: DF; Farid Habib: MC"
+    )
+    assert (
+        "Handed from Torkham border crossing to IOM Nangarhar provincial office"
+        in case_worker.locator("[data-timeline]").inner_text()
+    )
     case.refresh_from_db()
-    assert (case.stage, case.outcome, case.is_vulnerable) == ("closed", "assisted", False)
+    assert (case.stage, case.outcome, case.is_vulnerable, case.office.code) == (
+        "closed",
+        "reintegration_completed",
+        True,
+        "ING",
+    )
     assert list(case.assistance.order_by("id").values_list("assistance_type__code", "quantity")) == [
         ("meals", 4),
         ("nfi_kit", 1),

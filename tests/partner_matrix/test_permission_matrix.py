@@ -167,12 +167,12 @@ def transition_body(world: World, principal: Principal, target: str) -> dict:
             "version": case.version,
             "inputs": {"documents_checked": True, f"iris_{head.public_id}": "clear"},
         }
-    return {"transition": "receive", "version": case.version, "inputs": {}}
+    return {"transition": "screen_not_eligible", "version": case.version, "inputs": {}}
 
 
 def may_fire(principal: Principal, target: str) -> bool:
-    # UNHCR's verify: case workers and managers; IOM's receive: all field staff. Of the case's agency.
-    allowed = {CASE_WORKER, MANAGER} if target == "UNHCR" else CASE_STAFF
+    # UNHCR's verify and IOM's screen_not_eligible: case workers and managers of the case's agency.
+    allowed = {CASE_WORKER, MANAGER}
     return principal.role in allowed and principal.agency == target
 
 

@@ -488,14 +488,14 @@ ACTIONS = [
         fire("verify"),
     ),
     Action(
-        "transition-receive",  # IOM: field staff
+        "transition-screen_not_eligible",  # IOM: case workers and managers
         "IOM",
-        STAFF,
+        CASE_WORKERS,
         NOBODY,
         with_case("iom_case"),
-        transition_allowed("receive"),
-        transition_shown("receive"),
-        fire("receive"),
+        transition_allowed("screen_not_eligible"),
+        transition_shown("screen_not_eligible"),
+        fire("screen_not_eligible"),
     ),
     Action(
         "assign",

@@ -254,7 +254,7 @@ TODAY = datetime.date(2023, 4, 30)
 CASELOAD = {"households": 400, "seed": 3, "today": TODAY}
 OUTCOMES = {
     "UNHCR": {Case.Outcome.ASSISTED, Case.Outcome.NOT_ELIGIBLE},
-    "IOM": {Case.Outcome.ASSISTED, Case.Outcome.BASIC_PACKAGE, Case.Outcome.REINTEGRATION_COMPLETED},
+    "IOM": {Case.Outcome.COUNTED_NOT_ASSISTED, Case.Outcome.ASSISTED, Case.Outcome.REINTEGRATION_COMPLETED},
 }
 
 
@@ -275,7 +275,10 @@ def test_every_household_has_one_case_at_its_routed_agency(debug):
         assert case.agency_id == case.household.routed_agency_id
         assert case.workflow == workflow.code
         assert case.case_number == f"{workflow.case_number_prefix}-{case.household.registration_number}"
-        assert case.office_id == case.household.office_id
+        # The office responsible: where registered, unless IOM handed the case to a provincial team.
+        handed_to = case.events.filter(kind=CaseEvent.Kind.HANDOVER).exclude(details__to_office=None)
+        expected = handed_to.get().details["to_office"] if handed_to.exists() else case.household.office.code
+        assert case.office.code == expected
     opened = CaseEvent.objects.filter(kind=CaseEvent.Kind.OPENED)
     assert opened.count() == 400
     assert not Case.objects.annotate(n=Count("events", filter=Q(events__kind="opened"))).exclude(n=1).exists()
@@ -289,7 +292,7 @@ def test_recent_cases_are_in_every_stage_and_old_ones_mostly_closed(debug):
         for stage in workflow.stages:
             assert (workflow.code, stage.code) in present, f"no case in {workflow.code} {stage.code}"
     recent = Case.objects.filter(household__arrival_date__gt=TODAY - datetime.timedelta(days=21))
-    assert set(recent.values_list("stage", flat=True)) >= {"verification", "encashment", "services", "reception"}
+    assert set(recent.values_list("stage", flat=True)) >= {"verification", "encashment", "services", "screening"}
     old_iom = Case.objects.filter(agency__code="IOM", household__arrival_date__lt=TODAY - datetime.timedelta(days=60))
     assert old_iom.filter(closed_at__isnull=False).count() > 0.8 * old_iom.count()
     assert "UNHCR: " in output and "reintegration" in output
@@ -320,7 +323,7 @@ def test_closed_cases_have_outcomes_and_open_ones_consistent_due_dates(debug):
         # The history ends where the case is.
         last = case.events.filter(kind=CaseEvent.Kind.TRANSITION).order_by("created_at", "id").last()
         assert (last.to_stage if last else workflow.initial_stage.code) == case.stage
-    assert outcomes["IOM", Case.Outcome.BASIC_PACKAGE] and outcomes["IOM", Case.Outcome.ASSISTED]
+    assert outcomes["IOM", Case.Outcome.COUNTED_NOT_ASSISTED] and outcomes["IOM", Case.Outcome.ASSISTED]
     assert outcomes["IOM", Case.Outcome.REINTEGRATION_COMPLETED] and outcomes["UNHCR", Case.Outcome.ASSISTED]
     overdue = Case.objects.overdue(TODAY)
     assert 0 < overdue.count() < Case.objects.open().count() / 2
@@ -359,17 +362,48 @@ def test_history_assistance_and_verifications_follow_the_workflow(debug):
     vulnerable_households = set(codes.values_list("member__household_id", flat=True))
     assert vulnerable_households
     assert vulnerable_households == set(iom.filter(is_vulnerable=True).values_list("household_id", flat=True))
-    assert not iom.filter(is_vulnerable=True, stage__in=["reception", "screening"]).exists()
-    assert not iom.filter(stage="reintegration", is_vulnerable=False).exists()
-    past_assistance = iom.filter(Q(stage__in=["transport", "reintegration"]) | Q(closed_at__isnull=False))
+    assert not iom.filter(is_vulnerable=True, stage="screening").exists()
+    assert not iom.filter(stage__in=["assistance", "transport", "reintegration"], is_vulnerable=False).exists()
+    counted = iom.filter(outcome=Case.Outcome.COUNTED_NOT_ASSISTED)
+    assert not counted.filter(Q(is_vulnerable=True) | Exists(Assistance.objects.filter(case=OuterRef("pk")))).exists()
+    # Most undocumented returnees from Iran are counted, not assisted, fewer from Pakistan
+    # (cases.IOM_ELIGIBLE; recent cases are dealt to every stage instead).
+    screened = iom.exclude(stage="screening").filter(household__arrival_date__lt=TODAY - datetime.timedelta(days=21))
+    for country, low, high in (("IR", 0.85, 1.0), ("PK", 0.05, 0.4)):
+        share = counted.filter(pk__in=screened.filter(household__country_of_departure=country)).count() / max(
+            screened.filter(household__country_of_departure=country).count(), 1
+        )
+        assert low <= share <= high, (country, share)
+    # The screening's event lists each eligible member's codes, as stored on the members.
+    for event in CaseEvent.objects.filter(transition="screen_eligible").select_related("case"):
+        stored = {}
+        for public_id, code in codes.filter(member__household_id=event.case.household_id).values_list(
+            "member__public_id", "needcode__code"
+        ):
+            stored.setdefault(str(public_id), []).append(code)
+        assert event.details == {
+            "eligible": True,
+            "vulnerabilities": {public_id: sorted(chosen) for public_id, chosen in stored.items()},
+        }
+    # Going on to reintegration hands the case over: to the provincial team, or the history says there is none.
+    handovers = CaseEvent.objects.filter(kind=CaseEvent.Kind.HANDOVER)
+    assert handovers.exclude(details__to_office=None).exists()
+    assert set(handovers.values_list("case_id", flat=True)) == set(
+        CaseEvent.objects.filter(transition="complete_transport").values_list("case_id", flat=True)
+    )
+    past_assistance = iom.filter(Q(stage__in=["transport", "reintegration"]) | Q(closed_at__isnull=False)).exclude(
+        outcome=Case.Outcome.COUNTED_NOT_ASSISTED
+    )
     assert not past_assistance.exclude(
         Exists(Assistance.objects.filter(case=OuterRef("pk"), assistance_type__code="meals"))
     ).exists()
     transport_cash = Assistance.objects.filter(assistance_type__code="transport_cash")
     assert transport_cash.exists()
     assert not transport_cash.exclude(approval=Assistance.Approval.APPROVED).exists()
-    # Every case's version counts its changes: the events after it was opened.
-    assert not Case.objects.annotate(n=Count("events")).exclude(version=F("n")).exists()
+    # Every case's version counts its changes: the events after it was opened (a handover is part
+    # of its transition's change).
+    events = Count("events", filter=~Q(events__kind=CaseEvent.Kind.HANDOVER))
+    assert not Case.objects.annotate(n=events).exclude(version=F("n")).exists()
 
 
 def test_demo_case_workers_have_open_cases_of_their_agency(debug):
@@ -391,12 +425,12 @@ def test_seeded_cases_move_on_through_the_services(debug):
     seed(**CASELOAD)
     worker = User.objects.get(username="iom.caseworker")
 
-    received = case_transition(
-        case=Case.objects.filter(agency__code="IOM", stage="reception").first(),
-        transition_code="receive",
+    counted = case_transition(
+        case=Case.objects.filter(agency__code="IOM", stage="screening").first(),
+        transition_code="screen_not_eligible",
         actor=worker,
     )
-    assert received.stage == "screening"
+    assert (counted.stage, counted.outcome) == ("closed", Case.Outcome.COUNTED_NOT_ASSISTED)
     in_assistance = Case.objects.filter(agency__code="IOM", stage="assistance").first()
     assistance_record(
         case=in_assistance,
@@ -423,15 +457,14 @@ def test_each_outcome_has_one_path_read_off_the_workflow():
         Case.Outcome.NOT_ELIGIBLE: ["refuse_grant"],
     }
     assert {outcome: [t.code for t in path] for outcome, path in iom.paths.items()} == {
-        Case.Outcome.BASIC_PACKAGE: ["receive", "screen", "close_after_basic_package"],
+        Case.Outcome.COUNTED_NOT_ASSISTED: ["screen_not_eligible"],
         Case.Outcome.REINTEGRATION_COMPLETED: [
-            "receive",
-            "screen",
+            "screen_eligible",
             "complete_assistance",
             "complete_transport",
             "close_reintegration",
         ],
-        Case.Outcome.ASSISTED: ["receive", "screen", "complete_assistance", "close_after_transport"],
+        Case.Outcome.ASSISTED: ["screen_eligible", "complete_assistance", "close_after_transport"],
     }
     assert unhcr.quick_stages == ("verification", "encashment", "services")
     assert iom.outcomes_through("reintegration") == {Case.Outcome.REINTEGRATION_COMPLETED}
@@ -518,7 +551,8 @@ def test_a_guard_the_demo_cannot_meet_stops_the_loader(debug, monkeypatch):
 
     workflow = workflow_for_agency("IOM")
     guarded = tuple(
-        dataclasses.replace(t, guards=(*t.guards, never)) if t.code == "receive" else t for t in workflow.transitions
+        dataclasses.replace(t, guards=(*t.guards, never)) if t.code == "screen_eligible" else t
+        for t in workflow.transitions
     )
     changed = dataclasses.replace(workflow, transitions=guarded)
     monkeypatch.setattr(
@@ -526,7 +560,7 @@ def test_a_guard_the_demo_cannot_meet_stops_the_loader(debug, monkeypatch):
         lambda agency: changed if agency == "IOM" else workflow_for_agency(agency),
     )
 
-    with pytest.raises(ValueError, match="never of 'receive'"):
+    with pytest.raises(ValueError, match="never of 'screen_eligible'"):
         CaseRows(
             rng=random.Random(1),
             today=TODAY,

@@ -49,7 +49,13 @@ class CaseSerializer(MinimisedFieldsMixin, serializers.Serializer):
     case_number = serializers.CharField()
     household = CaseHouseholdSerializer()
     agency = serializers.CharField(source="agency.code", help_text=_("UNHCR or IOM."))
-    office = serializers.CharField(source="office.code", help_text=_("Where the household was registered."))
+    office = serializers.CharField(
+        source="office.code",
+        help_text=_(
+            "The office responsible for the case now: where the household was registered, or the team it was "
+            "handed to (IOM: the province of destination)."
+        ),
+    )
     workflow = serializers.CharField(help_text=_("e.g. unhcr_voluntary_repatriation, iom_post_arrival."))
     stage = serializers.CharField()
     stage_label = serializers.SerializerMethodField()

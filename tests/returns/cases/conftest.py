@@ -59,7 +59,7 @@ def unhcr_case(unhcr_officer) -> Case:
 
 @pytest.fixture
 def iom_case(iom_officer) -> Case:
-    """An IOM case at reception: an undocumented deported household of two."""
+    """An IOM case at screening: an undocumented deported household of two."""
     registered = household_register(
         registered_by=iom_officer,
         registration=household(

@@ -28,7 +28,7 @@ def listed(response) -> list:
 
 @pytest.fixture
 def cases(unhcr_officer, unhcr, iom, torkham) -> tuple[Case, Case]:
-    """A UNHCR case in encashment, with a verification, assistance and a referral; an IOM case in reception."""
+    """A UNHCR case in encashment, with a verification, assistance and a referral; an IOM case at screening."""
     worker = UserFactory(username="unhcr.worker.adm", agency=unhcr, role=User.Role.CASE_WORKER, office=torkham)
     unhcr_household = household_register(
         registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card()])])
@@ -78,7 +78,7 @@ def test_cases_filter_by_stage_and_overdue(admin_client, cases):
     assert found(overdue="yes") == [iom_case.pk]
     assert found(overdue="no") == [unhcr_case.pk]
     assert found(stage="unhcr_voluntary_repatriation:encashment") == [unhcr_case.pk]
-    assert found(stage="iom_post_arrival:reception") == [iom_case.pk]
+    assert found(stage="iom_post_arrival:screening") == [iom_case.pk]
 
 
 @pytest.mark.parametrize("model", CASE_MODELS, ids=lambda model: model.__name__)

@@ -348,7 +348,7 @@ def test_accepting_a_unhcr_referral_opens_an_iom_case_and_iom_then_sees_the_hous
         opened.closed_at,
     ) == (
         "iom_post_arrival",
-        "reception",
+        "screening",
         in_days(1),
         f"PA-{registered.registration_number}",
         registered.office_id,
@@ -357,12 +357,12 @@ def test_accepting_a_unhcr_referral_opens_an_iom_case_and_iom_then_sees_the_hous
         None,
     )
     assert list(opened.events.values_list("kind", "actor", "to_stage", "details")) == [
-        ("opened", iom_worker.pk, "reception", {"referral": str(referral.public_id)})
+        ("opened", iom_worker.pk, "screening", {"referral": str(referral.public_id)})
     ]
     assert list(Household.objects.visible_to(iom_worker).filter(pk=registered.pk)) == [registered]
     assert list(Case.objects.visible_to(iom_worker).filter(household=registered)) == [opened]
     # The IOM staff can work the case they were referred.
-    assert case_transition(case=opened, transition_code="receive", actor=iom_worker).stage == "screening"
+    assert case_transition(case=opened, transition_code="screen_not_eligible", actor=iom_worker).stage == "closed"
 
 
 def test_refusing_the_grant_then_accepting_the_referral_hands_the_family_to_iom():
@@ -424,7 +424,7 @@ def test_a_referral_back_to_an_agency_that_closed_its_case_reopens_it_for_that_a
     reopened = case_of(registered, "IOM")
     assert (reopened.pk, reopened.stage, reopened.closed_at, reopened.outcome, reopened.opened_by_referral) == (
         iom_case.pk,
-        "reception",
+        "screening",
         None,
         "",
         referral,
@@ -463,12 +463,12 @@ def test_rerouting_closes_the_old_agencys_case_and_opens_one_at_the_new_agency()
     opened = case_of(registered, "IOM")
     assert (opened.workflow, opened.stage, opened.stage_due_date, opened.closed_at, opened.opened_by_referral) == (
         "iom_post_arrival",
-        "reception",
+        "screening",
         in_days(1),
         None,
         None,
     )
-    assert list(opened.events.values_list("kind", "actor", "to_stage")) == [("opened", unhcr_manager.pk, "reception")]
+    assert list(opened.events.values_list("kind", "actor", "to_stage")) == [("opened", unhcr_manager.pk, "screening")]
 
 
 def test_rerouting_back_reopens_the_old_case():

@@ -98,7 +98,7 @@ def test_open_cases_past_their_stage_due_date_are_marked_overdue(registrar):
     ]
     assert events_of(CaseEvent.Kind.OVERDUE) == [
         (late.pk, None, {"stage": "verification", "stage_due_date": "2026-03-08"}),
-        (just_late.pk, None, {"stage": "reception", "stage_due_date": "2026-03-09"}),
+        (just_late.pk, None, {"stage": "screening", "stage_due_date": "2026-03-09"}),
     ]
 
 

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
 
-from agencies.models import Agency, User
+from agencies.models import Agency, Office, User
 from agencies.problems import Refused
 from returns.models import (
     Assistance,
@@ -32,6 +32,7 @@ from returns.models import (
     NeedCode,
     Referral,
 )
+from returns.selectors.cases import case_filter, caseload_counts
 from returns.services.cases import (
     CaseChanged,
     allowed_transitions,
@@ -114,7 +115,7 @@ class Given:
         )
         return Case.objects.get(household=registered, agency__code="UNHCR")
 
-    def iom_case(self, members=None, arrival=None) -> Case:
+    def iom_case(self, members=None, arrival=None, destination_province="AF30") -> Case:
         registered = household_register(
             registered_by=self.registrar["IOM"],
             registration=household(
@@ -122,7 +123,7 @@ class Given:
                 office="IQL",
                 country_of_departure="IR",
                 return_type="deportation",
-                destination_province="AF30",
+                destination_province=destination_province,
                 members=members if members is not None else iom_single_adult(),
             ),
         )
@@ -225,6 +226,7 @@ def snapshot(case: Case) -> dict:
                 "followup_due_date",
                 "followup_notified_on",
                 "assigned_to_id",
+                "office_id",
                 "updated_at",
             )
         },
@@ -327,13 +329,13 @@ def monitoring_interview_done(given: Given) -> tuple[Case, dict]:
     return case, {"interview_date": (today() - days(5)).isoformat(), "reached": "on", "note": "Settled in Achin."}
 
 
-def received(given: Given) -> tuple[Case, dict]:
-    return given.iom_case(), {"note": "Met at the zero point."}
+def screened_eligible(given: Given) -> tuple[Case, dict]:
+    case = given.iom_case()
+    return case, {**vulnerability_inputs(case, Rahim=["MC"]), "note": "Needs dialysis."}
 
 
-def screened_not_vulnerable(given: Given) -> tuple[Case, dict]:
-    case = given.at(given.iom_case(), "screening")
-    return case, {**vulnerability_inputs(case, Rahim=[]), "note": "No vulnerability found."}
+def screened_not_eligible(given: Given) -> tuple[Case, dict]:
+    return given.iom_case(), {"note": "Single man, deported, in good health."}
 
 
 def assistance_given(given: Given) -> tuple[Case, dict]:
@@ -342,20 +344,14 @@ def assistance_given(given: Given) -> tuple[Case, dict]:
     return case, {"note": "Three meals and an NFI kit."}
 
 
-def single_adult_assisted(given: Given) -> tuple[Case, dict]:
-    case = given.at(given.iom_case(), "assistance")
-    given.iom_assistance(case, "meals", quantity=2)
-    return case, {"note": "Going on alone to Herat city."}
-
-
-def vulnerable_at_transport(given: Given) -> tuple[Case, dict]:
+def at_transport_for_reintegration(given: Given) -> tuple[Case, dict]:
     case = given.at(given.iom_case(), "transport", is_vulnerable=True)
-    return case, {"note": "Bus to Herat city."}
+    return case, {"note": "Bus to Herat city; the Herat team follows up."}
 
 
-def not_vulnerable_at_transport(given: Given) -> tuple[Case, dict]:
-    case = given.at(given.iom_case(), "transport")
-    return case, {"note": "Bus to Herat city."}
+def at_transport_to_close(given: Given) -> tuple[Case, dict]:
+    case = given.at(given.iom_case(), "transport", is_vulnerable=True)
+    return case, {"note": "Bus to Herat city; treatment arranged there, nothing more needed."}
 
 
 def reintegration_done(given: Given) -> tuple[Case, dict]:
@@ -387,19 +383,20 @@ SCENARIOS = [
         monitoring_interview_done,
         outcome="assisted",
     ),
-    Scenario(IOM_WORKFLOW, "receive", "reception", "screening", FIELD_STAFF, received, entered_plus(1)),
-    Scenario(IOM_WORKFLOW, "screen", "screening", "assistance", CASE_WORKERS, screened_not_vulnerable, entered_plus(2)),
     Scenario(
-        IOM_WORKFLOW, "complete_assistance", "assistance", "transport", CASE_WORKERS, assistance_given, entered_plus(3)
+        IOM_WORKFLOW, "screen_eligible", "screening", "assistance", CASE_WORKERS, screened_eligible, entered_plus(2)
     ),
     Scenario(
         IOM_WORKFLOW,
-        "close_after_basic_package",
-        "assistance",
+        "screen_not_eligible",
+        "screening",
         "closed",
         CASE_WORKERS,
-        single_adult_assisted,
-        outcome="basic_package",
+        screened_not_eligible,
+        outcome="counted_not_assisted",
+    ),
+    Scenario(
+        IOM_WORKFLOW, "complete_assistance", "assistance", "transport", CASE_WORKERS, assistance_given, entered_plus(3)
     ),
     Scenario(
         IOM_WORKFLOW,
@@ -407,7 +404,7 @@ SCENARIOS = [
         "transport",
         "reintegration",
         FIELD_STAFF,
-        vulnerable_at_transport,
+        at_transport_for_reintegration,
         arrival_plus(90),
     ),
     Scenario(
@@ -416,7 +413,7 @@ SCENARIOS = [
         "transport",
         "closed",
         FIELD_STAFF,
-        not_vulnerable_at_transport,
+        at_transport_to_close,
         outcome="assisted",
     ),
     Scenario(
@@ -452,14 +449,13 @@ REFUSAL_FOR = {
 }
 STAGES = {
     UNHCR_WORKFLOW: ("verification", "encashment", "services", "monitoring", "closed"),
-    IOM_WORKFLOW: ("reception", "screening", "assistance", "transport", "reintegration", "closed"),
+    IOM_WORKFLOW: ("screening", "assistance", "transport", "reintegration", "closed"),
 }
 STAGE_LABELS = {
     "verification": "Document and iris verification",
     "encashment": "Encashment (cash grant)",
     "services": "Services at the encashment centre",
     "monitoring": "Return monitoring",
-    "reception": "Reception at the border",
     "screening": "Vulnerability screening",
     "assistance": "Post-arrival assistance",
     "transport": "Onward transport",
@@ -536,8 +532,9 @@ def test_a_permitted_role_moves_the_case_to_the_target_stage(given, scenario, ro
             "note": inputs.get("note", ""),
         }
     ]
-    # refuse_grant also refers the household to IOM, which writes its own event.
-    extra = 1 if scenario.transition == "refuse_grant" else 0
+    # refuse_grant also refers the household to IOM, and complete_transport hands the case over to
+    # the team of the province of destination: each writes its own event.
+    extra = 1 if scenario.transition in ("refuse_grant", "complete_transport") else 0
     assert CaseEvent.objects.filter(case=case).count() == events_before + 1 + extra
 
 
@@ -612,11 +609,14 @@ def test_a_transition_the_workflow_does_not_know_is_refused(given):
     before = snapshot(case)
 
     with pytest.raises(Refused) as refused:
-        case_transition(case=case, transition_code="receive", actor=actor_named("manager", "UNHCR"))
+        case_transition(case=case, transition_code="screen_eligible", actor=actor_named("manager", "UNHCR"))
 
     assert problem_list(refused.value) == {
         "transition": [
-            ("not_from_this_stage", "“receive” is not possible from the stage “Document and iris verification”.")
+            (
+                "not_from_this_stage",
+                "“screen_eligible” is not possible from the stage “Document and iris verification”.",
+            )
         ]
     }
     assert snapshot(case) == before
@@ -745,13 +745,6 @@ def iom_at_assistance(members=None, assistance: str | None = None, **fields):
     return given_case
 
 
-def iom_at_transport(*, vulnerable: bool):
-    def given_case(given: Given):
-        return given.at(given.iom_case(), "transport", is_vulnerable=vulnerable), {}, {}
-
-    return given_case
-
-
 def reintegration_without_a_note(given: Given):
     return given.at(given.iom_case(), "reintegration", is_vulnerable=True), {"note": ""}, {"note": REQUIRED}
 
@@ -759,7 +752,23 @@ def reintegration_without_a_note(given: Given):
 UNCLEAR = "%s: assisted before or not verified. The grant cannot be paid; use “Refuse the grant and refer to IOM”."
 NO_GRANT = "Record the cash grant and have a second person approve it before paying."
 NO_ASSISTANCE = "Record the post-arrival assistance given (meals, transit nights, NFI kit, cash for transport) first."
-ONLY_SINGLE_ADULT = "Only a single adult may close after the basic package."
+NO_CODES = (
+    "Choose the vulnerability codes that make the household eligible, for each member concerned; "
+    "if none applies, screen it as not eligible (counted, not assisted)."
+)
+DF_ALONE = (
+    "Being a deported family (DF) does not by itself make a family eligible: choose the vulnerability "
+    "that does (for example SF, UMC, MC, PF), or screen the family as not eligible."
+)
+
+
+def screening_with(**codes: list[str]) -> Callable[[Given], tuple[Case, dict, dict]]:
+    def given_case(given: Given):
+        case = given.iom_case(members=iom_family_members())
+        return case, vulnerability_inputs(case, **codes), {}
+
+    return given_case
+
 
 GUARDED = [
     pytest.param(
@@ -829,6 +838,18 @@ GUARDED = [
     pytest.param("record_monitoring", monitoring_without("interview_date"), None, id="record_monitoring-no-date"),
     pytest.param("record_monitoring", monitoring_without("note"), None, id="record_monitoring-no-note"),
     pytest.param(
+        "screen_eligible",
+        screening_with(Rahim=[], Zarmina=[], Bilal=[]),
+        guard(NO_CODES),
+        id="screen_eligible-no-code",
+    ),
+    pytest.param(
+        "screen_eligible",
+        screening_with(Rahim=["DF"], Zarmina=["DF"], Bilal=[]),
+        guard(DF_ALONE),
+        id="screen_eligible-deported-family-alone",
+    ),
+    pytest.param(
         "complete_assistance", iom_at_assistance(), guard(NO_ASSISTANCE), id="complete_assistance-no-assistance"
     ),
     pytest.param(
@@ -836,42 +857,6 @@ GUARDED = [
         iom_at_assistance(assistance="rejected_transport_cash"),
         guard(NO_ASSISTANCE),
         id="complete_assistance-only-rejected-cash",
-    ),
-    pytest.param(
-        "close_after_basic_package",
-        iom_at_assistance(),
-        guard(NO_ASSISTANCE),
-        id="close_after_basic_package-no-assistance",
-    ),
-    pytest.param(
-        "close_after_basic_package",
-        iom_at_assistance(members=iom_family_members(), assistance="meals"),
-        guard(ONLY_SINGLE_ADULT),
-        id="close_after_basic_package-family",
-    ),
-    pytest.param(
-        "close_after_basic_package",
-        iom_at_assistance(members=[member(given_name="Jawad", fathers_name="Gul", age=16)], assistance="meals"),
-        guard(ONLY_SINGLE_ADULT),
-        id="close_after_basic_package-child-alone",
-    ),
-    pytest.param(
-        "close_after_basic_package",
-        iom_at_assistance(assistance="meals", is_vulnerable=True),
-        guard("A vulnerable returnee goes on to transport and reintegration."),
-        id="close_after_basic_package-vulnerable-adult",
-    ),
-    pytest.param(
-        "complete_transport",
-        iom_at_transport(vulnerable=False),
-        guard("Screening found no vulnerability: close the case after transport instead."),
-        id="complete_transport-not-vulnerable",
-    ),
-    pytest.param(
-        "close_after_transport",
-        iom_at_transport(vulnerable=True),
-        guard("Screening found vulnerabilities: go on to reintegration and protection case management."),
-        id="close_after_transport-vulnerable",
     ),
     pytest.param("close_reintegration", reintegration_without_a_note, None, id="close_reintegration-no-note"),
 ]
@@ -940,17 +925,6 @@ def test_monitoring_on_the_thirtieth_day_after_arrival_and_today_is_accepted(giv
     )
 
     assert (first.outcome, last.outcome) == ("assisted", "assisted")
-
-
-def test_a_single_returnee_of_exactly_18_may_close_after_the_basic_package(given):
-    case = given.at(given.iom_case(members=[member(given_name="Jawad", fathers_name="Gul", age=18)]), "assistance")
-    given.iom_assistance(case, "nfi_kit")
-
-    closed = case_transition(
-        case=case, transition_code="close_after_basic_package", actor=actor_named("case_worker", "IOM")
-    )
-
-    assert (closed.stage, closed.outcome) == ("closed", "basic_package")
 
 
 def test_refusing_the_grant_is_allowed_when_the_documents_were_not_genuine(given):
@@ -1053,52 +1027,131 @@ def test_refusing_the_grant_records_the_verifications_and_a_pending_referral_to_
     ]
 
 
-def test_screening_records_iom_vulnerability_codes_and_marks_the_case_vulnerable(given):
-    case = given.at(given.iom_case(members=iom_family_members()), "screening")
-
-    screened = case_transition(
-        case=case,
-        transition_code="screen",
-        actor=actor_named("case_worker", "IOM"),
-        data=vulnerability_inputs(case, Rahim=["DF", "PF"], Zarmina=[], Bilal=["MC"]),
-    )
-
-    assert screened.is_vulnerable is True
-    assert Case.objects.get(pk=case.pk).is_vulnerable is True
-    assert sorted(
+def household_codes(case: Case) -> list[tuple[str, str, str]]:
+    return sorted(
         Member.specific_needs.through.objects.filter(member__household_id=case.household_id).values_list(
             "member__given_name", "needcode__scheme", "needcode__code"
         )
-    ) == [
+    )
+
+
+def test_screening_eligible_records_the_codes_per_member_and_moves_to_assistance(given):
+    case = given.iom_case(members=iom_family_members())
+    members = members_by_name(case)
+    worker = actor_named("case_worker", "IOM")
+
+    screened = case_transition(
+        case=case,
+        transition_code="screen_eligible",
+        actor=worker,
+        data=vulnerability_inputs(case, Rahim=["PF", "DF"], Zarmina=[], Bilal=["MC"]),
+    )
+
+    saved = Case.objects.get(pk=case.pk)
+    assert (saved.stage, saved.is_vulnerable, saved.closed_at, saved.outcome, saved.version) == (
+        "assistance",
+        True,
+        None,
+        "",
+        2,
+    )
+    assert screened.is_vulnerable is True
+    assert household_codes(case) == [
         ("Bilal", NeedCode.Scheme.IOM_VULNERABILITY, "MC"),
         ("Rahim", NeedCode.Scheme.IOM_VULNERABILITY, "DF"),
         ("Rahim", NeedCode.Scheme.IOM_VULNERABILITY, "PF"),
     ]
+    assert list(CaseEvent.objects.filter(case=case).values_list("kind", "transition", "actor", "details")) == [
+        ("opened", "", given.registrar["IOM"].pk, {}),
+        (
+            "transition",
+            "screen_eligible",
+            worker.pk,
+            {
+                "eligible": True,
+                "vulnerabilities": {
+                    str(members["Rahim"].public_id): ["DF", "PF"],
+                    str(members["Bilal"].public_id): ["MC"],
+                },
+            },
+        ),
+    ]
 
 
-def test_screening_with_no_vulnerability_leaves_the_case_not_vulnerable(given):
-    case = given.at(given.iom_case(members=iom_family_members()), "screening")
+def test_a_deported_family_is_eligible_when_another_code_applies(given):
+    case = given.iom_case(members=iom_family_members())
 
     screened = case_transition(
         case=case,
-        transition_code="screen",
+        transition_code="screen_eligible",
         actor=actor_named("manager", "IOM"),
-        data=vulnerability_inputs(case, Rahim=[], Zarmina=[], Bilal=[]),
+        data=vulnerability_inputs(case, Rahim=["DF"], Zarmina=["SP"], Bilal=[]),
     )
 
-    assert (screened.is_vulnerable, Case.objects.get(pk=case.pk).is_vulnerable) == (False, False)
-    assert not Member.specific_needs.through.objects.filter(member__household_id=case.household_id).exists()
+    assert (screened.stage, screened.is_vulnerable) == ("assistance", True)
+    assert [code for _name, _scheme, code in household_codes(case)] == ["DF", "SP"]
+
+
+def test_a_deported_family_alone_is_refused_and_nothing_changes(given):
+    case = given.iom_case(members=iom_family_members())
+    before = snapshot(case)
+
+    with pytest.raises(Refused) as refused:
+        case_transition(
+            case=case,
+            transition_code="screen_eligible",
+            actor=actor_named("case_worker", "IOM"),
+            data=vulnerability_inputs(case, Rahim=["DF"], Zarmina=[], Bilal=["DF"]),
+            expected_version=1,
+        )
+
+    assert problem_list(refused.value) == {"transition": [("guard", DF_ALONE)]}
+    saved = Case.objects.get(pk=case.pk)
+    assert (saved.stage, saved.version, saved.is_vulnerable) == ("screening", 1, False)
+    assert list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True)) == ["opened"]
+    assert household_codes(case) == []
+    assert snapshot(case) == before
+
+
+def test_screening_not_eligible_closes_the_case_counted_not_assisted_with_no_assistance(given):
+    case = given.iom_case(members=iom_family_members())
+    worker = actor_named("case_worker", "IOM")
+    started = timezone.now()
+
+    closed = case_transition(
+        case=case,
+        transition_code="screen_not_eligible",
+        actor=worker,
+        data={"note": "Family of three, working-age adults, no specific needs."},
+    )
+
+    saved = Case.objects.get(pk=case.pk)
+    assert (saved.stage, saved.outcome, saved.is_vulnerable, saved.stage_due_date, saved.version) == (
+        "closed",
+        Case.Outcome.COUNTED_NOT_ASSISTED,
+        False,
+        None,
+        2,
+    )
+    assert started <= saved.closed_at <= timezone.now()
+    assert closed.get_outcome_display() == "Counted, not assisted"
+    assert Assistance.objects.filter(case=case).count() == 0
+    assert household_codes(case) == []
+    assert list(CaseEvent.objects.filter(case=case).values_list("kind", "transition", "to_stage", "details")) == [
+        ("opened", "", "screening", {}),
+        ("transition", "screen_not_eligible", "closed", {"eligible": False}),
+    ]
 
 
 def test_screening_refuses_a_code_outside_iom_vulnerability_categories(given):
-    case = given.at(given.iom_case(), "screening")
+    case = given.iom_case()
     rahim = members_by_name(case)["Rahim"]
     before = snapshot(case)
 
     with pytest.raises(Refused) as refused:
         case_transition(
             case=case,
-            transition_code="screen",
+            transition_code="screen_eligible",
             actor=actor_named("manager", "IOM"),
             data=vulnerability_inputs(case, Rahim=["DS-PM"]),  # a UNHCR specific-needs code
         )
@@ -1107,6 +1160,107 @@ def test_screening_refuses_a_code_outside_iom_vulnerability_categories(given):
         f"vulnerabilities_{rahim.public_id}": ["invalid_choice"]
     }
     assert snapshot(case) == before
+
+
+def test_going_on_to_reintegration_hands_the_case_to_the_iom_team_of_the_destination_province(given):
+    # Given an eligible case from Islam Qala, going to Herat, assigned to a case worker at the border
+    case = given.iom_case(destination_province="AF30")
+    worker = actor_named("case_worker", "IOM")
+    manager = actor_named("manager", "IOM")
+    case_transition(
+        case=case, transition_code="screen_eligible", actor=worker, data=vulnerability_inputs(case, Rahim=["MC"])
+    )
+    given.iom_assistance(case, "meals")
+    case_transition(case=case, transition_code="complete_assistance", actor=worker)
+    case_assign(case_ids=[case.pk], assignee=worker, assigned_by=manager)
+    border, herat = Office.objects.get(code="IQL"), Office.objects.get(code="IHR")
+    assert Case.objects.get(pk=case.pk).office == border
+
+    # When it goes on to reintegration
+    moved = case_transition(case=case, transition_code="complete_transport", actor=worker, data={"note": "Bus."})
+
+    # Then it belongs to the Herat team, unassigned, with the move in its history after all the rest
+    saved = Case.objects.get(pk=case.pk)
+    assert (saved.stage, saved.office, saved.assigned_to, saved.version) == ("reintegration", herat, None, 6)
+    assert (moved.office, moved.assigned_to) == (herat, None)
+    assert (herat.kind, herat.agency.code, herat.province_id, herat.is_active) == (
+        "provincial_office",
+        "IOM",
+        "AF30",
+        True,
+    )
+    assert list(
+        CaseEvent.objects.filter(case=case)
+        .order_by("created_at", "id")
+        .values_list("kind", "transition", "note", "details")
+    ) == [
+        ("opened", "", "", {}),
+        (
+            "transition",
+            "screen_eligible",
+            "",
+            {"eligible": True, "vulnerabilities": {str(members_by_name(case)["Rahim"].public_id): ["MC"]}},
+        ),
+        ("assistance_recorded", "", "", CaseEvent.objects.get(case=case, kind="assistance_recorded").details),
+        ("transition", "complete_assistance", "", {}),
+        ("assigned", "", worker.username, {"from": None, "to": worker.pk}),
+        (
+            "handover",
+            "",
+            "Handed from Islam Qala border crossing to IOM Herat provincial office, the team of the province of "
+            "destination.",
+            {"from_office": "IQL", "to_office": "IHR", "province": "AF30"},
+        ),
+        ("transition", "complete_transport", "Bus.", {}),
+    ]
+    # And the Herat team's caseload shows it, the border's no longer does
+    herat_cases = case_filter(user=manager, params={"office": "IHR", "open": "true"}).qs
+    border_cases = case_filter(user=manager, params={"office": "IQL", "open": "true"}).qs
+    assert (list(herat_cases.values_list("pk", flat=True)), border_cases.filter(pk=case.pk).exists()) == (
+        [case.pk],
+        False,
+    )
+    assert [
+        (row["stage"], row["office_id"], row["total"])
+        for row in caseload_counts(cases=Case.objects.visible_to(manager), today=today())
+    ] == [("reintegration", herat.pk, 1)]
+
+
+def test_with_no_iom_office_in_the_destination_province_the_case_stays_and_the_history_says_so(given):
+    case = given.at(given.iom_case(destination_province="AF21"), "transport", is_vulnerable=True)  # Ghor
+    worker = actor_named("case_worker", "IOM")
+    case_assign(case_ids=[case.pk], assignee=worker, assigned_by=actor_named("manager", "IOM"))
+
+    case_transition(case=case, transition_code="complete_transport", actor=worker)
+
+    saved = Case.objects.get(pk=case.pk)
+    assert (saved.stage, saved.office.code, saved.assigned_to, saved.version) == ("reintegration", "IQL", worker, 3)
+    assert list(
+        CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.HANDOVER).values_list("actor", "note", "details")
+    ) == [
+        (
+            worker.pk,
+            "IOM has no office in the province of destination, Ghor (AF21): the case stays with Islam Qala border "
+            "crossing.",
+            {"from_office": "IQL", "to_office": None, "province": "AF21"},
+        )
+    ]
+
+
+def test_an_inactive_provincial_office_takes_no_handover_and_a_case_already_there_stays_quietly(given):
+    Office.objects.filter(code="IHR").update(is_active=False)
+    inactive = given.at(given.iom_case(destination_province="AF30"), "transport", is_vulnerable=True)
+    kandahar = Office.objects.get(code="IKD")
+    already = given.at(given.iom_case(destination_province="AF33"), "transport", is_vulnerable=True, office=kandahar)
+    worker = actor_named("case_worker", "IOM")
+
+    case_transition(case=inactive, transition_code="complete_transport", actor=worker)
+    case_transition(case=already, transition_code="complete_transport", actor=worker)
+
+    assert Case.objects.get(pk=inactive.pk).office.code == "IQL"
+    assert CaseEvent.objects.get(case=inactive, kind=CaseEvent.Kind.HANDOVER).details["to_office"] is None
+    assert Case.objects.get(pk=already.pk).office == kandahar
+    assert not CaseEvent.objects.filter(case=already, kind=CaseEvent.Kind.HANDOVER).exists()
 
 
 def test_completing_services_sets_the_monitoring_follow_up_thirty_days_after_arrival(given):
@@ -1137,16 +1291,15 @@ ALLOWED_BY_STAGE = [
     (UNHCR_WORKFLOW, "services", {"case_worker": ["complete_services"], "manager": ["complete_services"]}),
     (UNHCR_WORKFLOW, "monitoring", {"case_worker": ["record_monitoring"], "manager": ["record_monitoring"]}),
     (UNHCR_WORKFLOW, "closed", {}),
-    (IOM_WORKFLOW, "reception", {"field_officer": ["receive"], "case_worker": ["receive"], "manager": ["receive"]}),
-    (IOM_WORKFLOW, "screening", {"case_worker": ["screen"], "manager": ["screen"]}),
     (
         IOM_WORKFLOW,
-        "assistance",
+        "screening",
         {
-            "case_worker": ["complete_assistance", "close_after_basic_package"],
-            "manager": ["complete_assistance", "close_after_basic_package"],
+            "case_worker": ["screen_eligible", "screen_not_eligible"],
+            "manager": ["screen_eligible", "screen_not_eligible"],
         },
     ),
+    (IOM_WORKFLOW, "assistance", {"case_worker": ["complete_assistance"], "manager": ["complete_assistance"]}),
     (
         IOM_WORKFLOW,
         "transport",
@@ -1260,14 +1413,26 @@ def test_verifying_takes_the_same_queries_for_one_member_or_eight(given, django_
 
 @pytest.mark.parametrize("size", [1, 8])
 def test_screening_takes_the_same_queries_for_one_member_or_eight(given, django_assert_num_queries, size):
-    case = given.at(given.iom_case(members=iom_adults(size)), "screening")
+    case = given.iom_case(members=iom_adults(size))
     inputs = {f"vulnerabilities_{m.public_id}": ["PF"] for m in Member.objects.filter(household_id=case.household_id)}
     worker = actor_named("case_worker", "IOM")
 
     with django_assert_num_queries(16):
-        case_transition(case=case, transition_code="screen", actor=worker, data=inputs)
+        case_transition(case=case, transition_code="screen_eligible", actor=worker, data=inputs)
 
     assert Member.specific_needs.through.objects.filter(member__household_id=case.household_id).count() == size
+
+
+@pytest.mark.parametrize(("province", "queries"), [("AF30", 19), ("AF21", 20)])
+def test_handing_over_takes_a_fixed_number_of_queries(given, django_assert_num_queries, province, queries):
+    case = given.at(
+        given.iom_case(members=iom_adults(3), destination_province=province), "transport", is_vulnerable=True
+    )
+
+    with django_assert_num_queries(queries):
+        case_transition(case=case, transition_code="complete_transport", actor=actor_named("field_officer", "IOM"))
+
+    assert CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.HANDOVER).count() == 1
 
 
 @pytest.mark.parametrize("count", [1, 50])
@@ -1301,6 +1466,6 @@ def test_households_reach_the_agency_the_workflow_expects(given):
     )
     assert (iom_case.workflow, iom_case.stage, iom_case.stage_due_date) == (
         IOM_WORKFLOW,
-        "reception",
+        "screening",
         today() + days(1),
     )

@@ -64,7 +64,7 @@ def register_unhcr_case(officer, *, given_name="Ahmad", arrival_days_ago=1, memb
 
 
 def register_iom_case(officer, *, given_name="Karim") -> Case:
-    """An undocumented returnee: routed to IOM, whose case opens at reception."""
+    """An undocumented returnee: routed to IOM, whose case opens at screening."""
     registered = household_register(
         registered_by=officer, registration=household(members=[member(given_name=given_name)])
     )

@@ -193,15 +193,15 @@ def test_a_field_officer_may_fire_no_verification_transition(client_for, unhcr_o
 
 
 def test_an_iom_screening_offers_vulnerability_codes_per_member(client_for, iom_worker, iom_case):
-    # Given an IOM case at screening
-    Case.objects.filter(pk=iom_case.pk).update(stage="screening")
+    # Given an IOM case, which opens at screening
     karim = iom_case.household.members.get()
 
     # When the case worker reads it
-    [screen] = client_for(iom_worker).get(f"{URL}{iom_case.public_id}/").json()["allowed_transitions"]
+    [screen, not_eligible] = client_for(iom_worker).get(f"{URL}{iom_case.public_id}/").json()["allowed_transitions"]
 
-    # Then Karim's vulnerabilities are a multiple choice among IOM's codes
-    assert (screen["code"], screen["target"]) == ("screen", "assistance")
+    # Then Karim's vulnerabilities are a multiple choice among IOM's codes; not eligible closes the case
+    assert (screen["code"], screen["target"]) == ("screen_eligible", "assistance")
+    assert (not_eligible["code"], not_eligible["target"]) == ("screen_not_eligible", "closed")
     vulnerabilities, note = screen["inputs"]
     assert (vulnerabilities["name"], vulnerabilities["type"], vulnerabilities["required"]) == (
         f"vulnerabilities_{karim.public_id}",

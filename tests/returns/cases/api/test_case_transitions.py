@@ -201,15 +201,19 @@ def test_a_date_input_is_read_from_iso_format(client_for, unhcr_worker, unhcr_of
 
 
 def test_iom_screening_takes_a_list_of_vulnerability_codes(client_for, iom_worker, iom_case):
-    # Given an IOM case at screening, and one of IOM's vulnerability codes
-    Case.objects.filter(pk=iom_case.pk).update(stage="screening")
+    # Given an IOM case at screening, and one of IOM's vulnerability codes (not DF: not enough alone)
     karim = iom_case.household.members.get()
-    code = NeedCode.objects.filter(scheme=NeedCode.Scheme.IOM_VULNERABILITY, is_active=True).order_by("code").first()
+    code = (
+        NeedCode.objects.filter(scheme=NeedCode.Scheme.IOM_VULNERABILITY, is_active=True)
+        .exclude(code="DF")
+        .order_by("code")
+        .first()
+    )
 
     # When the case worker screens Karim with that code
     response = client_for(iom_worker).post(
         _url(iom_case),
-        {"transition": "screen", "version": 1, "inputs": {f"vulnerabilities_{karim.public_id}": [code.code]}},
+        {"transition": "screen_eligible", "version": 1, "inputs": {f"vulnerabilities_{karim.public_id}": [code.code]}},
         format="json",
     )
 

@@ -122,12 +122,12 @@ def test_accepting_a_referral_opens_a_case_at_the_receiving_agency(client_for, i
     client = client_for(iom_worker)
     response = _answer(client, referral, status="accepted", response="We will.")
 
-    # Then the referral is accepted, and IOM has a case for the family, at reception, opened by the referral
+    # Then the referral is accepted, and IOM has a case for the family, at screening, opened by the referral
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["response"], body["responded_by"]) == ("accepted", "We will.", "iom.worker.t")
     opened = Case.objects.get(household=unhcr_case.household, agency__code="IOM")
-    assert (opened.workflow, opened.stage, opened.opened_by_referral) == ("iom_post_arrival", "reception", referral)
+    assert (opened.workflow, opened.stage, opened.opened_by_referral) == ("iom_post_arrival", "screening", referral)
     assert [item["id"] for item in client.get("/api/v1/cases/").json()["results"]] == [str(opened.public_id)]
     assert list(unhcr_case.events.values_list("kind", "details__status")) == [
         ("opened", None),
