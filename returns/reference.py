@@ -1,4 +1,4 @@
-"""Reference data (offices, places, code lists, the active routing rules), cached per process.
+"""Reference data (offices, places, code lists, the active routing rules and flag follow-ups), cached per process.
 
 Registration looks up a dozen codes per household; reading them from a small in-memory snapshot
 keeps a registration to a handful of queries. The snapshot is rebuilt when an admin saves a code
@@ -7,12 +7,12 @@ list in this process, and at most ``SNAPSHOT_SECONDS`` later in every other proc
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models.signals import post_delete, post_save
 
 from agencies.models import Agency, Country, District, Office, Province
-from returns.models import DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
+from returns.models import DocumentType, FlagFollowUp, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
 
 SNAPSHOT_SECONDS = 60
 
@@ -29,6 +29,8 @@ class ReferenceData:
     specific_needs: dict
     rule_set: object | None
     rules: tuple
+    # The active flag follow-ups by (flag, id of the agency whose case carries it).
+    flag_follow_ups: dict = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -56,6 +58,10 @@ def _load() -> ReferenceData:
         },
         rule_set=rule_set,
         rules=rules,
+        flag_follow_ups={
+            (follow_up.flag, follow_up.case_agency_id): follow_up
+            for follow_up in FlagFollowUp.objects.filter(is_active=True).select_related("to_agency")
+        },
     )
 
 
@@ -88,6 +94,7 @@ def connect_invalidation() -> None:
         NeedCode,
         RoutingRule,
         RoutingRuleSet,
+        FlagFollowUp,
     ):
         post_save.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-save-{model.__name__}")
         post_delete.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-delete-{model.__name__}")
