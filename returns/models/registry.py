@@ -192,10 +192,12 @@ class HouseholdQuerySet(models.QuerySet):
         addressed to the agency that is still open (pending or accepted): the agency must see the
         household before it answers, e.g. UNHCR verifying an IOM household's expired card
         (``returns.services.follow_ups``). A declined or completed referral no longer opens the
-        household to it, unless the referral opened a case there. Only the assisting agencies
-        (those routing sends households to: UNHCR, IOM) are opened households this way; a partner
-        organisation reads the referrals addressed to it (``Referral.objects.visible_to``) and
-        households only as far as its data-sharing agreement covers them.
+        household to it, unless the referral opened a case there. Only the staff of an assisting
+        agency (one routing sends households to: UNHCR, IOM) are opened households this way, by
+        referrals to their own agency; a partner organisation reads the referrals addressed to it
+        (``Referral.objects.visible_to``), and its key reads households only as far as its
+        data-sharing agreement covers them (an IOM household referred to UNHCR is not opened to a
+        key whose agreement covers UNHCR).
         """
         scope = agency_scope(user)
         if scope is None:
@@ -205,7 +207,7 @@ class HouseholdQuerySet(models.QuerySet):
         # Both are small, indexed subqueries (the open-case and referral-inbox indexes): no query is added.
         opened = Case.objects.filter(agency_id__in=scope, opened_by_referral__isnull=False).values("household_id")
         addressed = Referral.objects.filter(
-            to_agency_id__in=scope, to_agency__receives_routed_households=True, status__in=Referral.OPEN_STATUSES
+            to_agency_id=user.agency_id, to_agency__receives_routed_households=True, status__in=Referral.OPEN_STATUSES
         ).values("case__household_id")
         return self.filter(
             Q(routed_agency_id__in=scope) | Q(registered_by_id=user.pk) | Q(pk__in=opened) | Q(pk__in=addressed)
