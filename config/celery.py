@@ -25,4 +25,9 @@ app.conf.beat_schedule = {
         "task": "returns.tasks.check_followups_due",
         "schedule": crontab(hour=21, minute=45),
     },
+    # Referrals (flag follow-ups among them) still pending after their due date: 02:20 in Kabul.
+    "check-overdue-referrals": {
+        "task": "returns.tasks.check_overdue_referrals",
+        "schedule": crontab(hour=21, minute=50),
+    },
 }

@@ -1,4 +1,4 @@
-"""Reference data (offices, places, code lists, the dated policy), cached per process.
+"""Reference data (offices, places, code lists, the dated policy, flag follow-ups), cached per process.
 
 Registration looks up a dozen codes per household and the policy in force on its arrival date;
 reading them from a small in-memory snapshot keeps a registration to a handful of queries. The
@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from django.db.models.signals import post_delete, post_save
 
 from agencies.models import Agency, Country, District, Office, Province
-from returns.models import CardValidityDecree, DocumentType, NeedCode, ReturnType, RoutingRule, RoutingRuleSet
+from returns.models import (
+    CardValidityDecree,
+    DocumentType,
+    FlagFollowUp,
+    NeedCode,
+    ReturnType,
+    RoutingRule,
+    RoutingRuleSet,
+)
 
 SNAPSHOT_SECONDS = 60
 
@@ -40,6 +48,8 @@ class ReferenceData:
     return_types: dict
     document_types: dict
     specific_needs: dict
+    # The active flag follow-ups by (flag, id of the agency whose case carries it).
+    flag_follow_ups: dict = field(default_factory=dict)
     policies: tuple = ()  # PolicyVersion, by effective_from
     decrees: dict = field(default_factory=dict)  # card type code → its decrees, by effective_from
 
@@ -115,6 +125,10 @@ def _load() -> ReferenceData:
         },
         policies=_policies(),
         decrees=_decrees(),
+        flag_follow_ups={
+            (follow_up.flag, follow_up.case_agency_id): follow_up
+            for follow_up in FlagFollowUp.objects.filter(is_active=True).select_related("to_agency")
+        },
     )
 
 
@@ -148,6 +162,7 @@ def connect_invalidation() -> None:
         RoutingRule,
         RoutingRuleSet,
         CardValidityDecree,
+        FlagFollowUp,
     ):
         post_save.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-save-{model.__name__}")
         post_delete.connect(reference_invalidate, sender=model, dispatch_uid=f"reference-delete-{model.__name__}")

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
-from returns.models import Case, CaseEvent
+from agencies.models import User
+from returns.models import Case, CaseEvent, Referral
 from returns.models.cases import CaseQuerySet
 from returns.workflows import unhcr_voluntary_repatriation, workflow_named
 
@@ -148,4 +150,105 @@ def _assignees_notify(
     )
     if unassigned or no_email:
         logger.warning("Cases nobody was told about: %s", summary)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals not answered in time (flag follow-ups among them)
+#
+# Separate from the case checks above: a referral waits on the receiving agency, not on the
+# referring case's assignee, so it is marked on the referral and told to the receiving agency's
+# managers.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralNotificationSummary:
+    emails_sent: int = 0
+    referrals_listed: int = 0
+    skipped_no_manager: int = 0  # the receiving agency has no active manager with an email address (a partner)
+
+
+def referrals_mark_overdue(*, today: datetime.date) -> list[int]:
+    """Mark referrals still pending after their due date; return the ids just marked.
+
+    Idempotent like the case checks: a referral is marked once (``overdue_since``), so a rerun
+    marks nothing. One lock query (referral rows only, in primary-key order), one UPDATE, one
+    bulk insert of ``referral_overdue`` events on the referring cases, whatever the number. The
+    referring case's row is not changed (nor its version): the referral is late, not the case.
+    """
+    with transaction.atomic():
+        due = list(
+            Referral.objects.overdue(today)
+            .filter(overdue_since__isnull=True)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", "case_id", "to_agency__code", "due_date", "public_id")
+        )
+        if not due:
+            return []
+        referral_ids = [referral_id for referral_id, *_rest in due]
+        Referral.objects.filter(pk__in=referral_ids).update(overdue_since=today, updated_at=timezone.now())
+        CaseEvent.objects.bulk_create(
+            CaseEvent(
+                case_id=case_id,
+                kind=CaseEvent.Kind.REFERRAL_OVERDUE,
+                details={"referral": str(public_id), "to": to_agency, "due_date": due_on.isoformat()},
+            )
+            for _referral_id, case_id, to_agency, due_on, public_id in due
+        )
+    return referral_ids
+
+
+def referrals_overdue_notify(*, referral_ids: list[int]) -> ReferralNotificationSummary:
+    """Email the receiving agencies' managers the referrals among ``referral_ids`` still pending and overdue.
+
+    One email per manager, listing their agency's referrals; two queries (the referrals, the
+    managers) whatever the number.
+    """
+    referrals = list(
+        Referral.objects.filter(pk__in=referral_ids, status=Referral.Status.PENDING, overdue_since__isnull=False)
+        .select_related("case__household", "from_agency", "to_agency")
+        .order_by("to_agency_id", "due_date", "id")
+    )
+    if not referrals:
+        return ReferralNotificationSummary()
+    managers: dict[int, list[User]] = {}
+    for manager in User.objects.filter(
+        agency_id__in={referral.to_agency_id for referral in referrals},
+        role=User.Role.MANAGER,
+        is_active=True,
+    ).exclude(email=""):
+        managers.setdefault(manager.agency_id, []).append(manager)
+    inbox = reverse("returns:referrals")
+    messages, listed, skipped = [], 0, 0
+    for agency_id, group in itertools.groupby(referrals, key=lambda referral: referral.to_agency_id):
+        overdue = list(group)
+        if not managers.get(agency_id):
+            skipped += len(overdue)
+            continue
+        lines = [
+            _("%(registration_number)s · from %(agency)s · %(service)s · due %(due)s")
+            % {
+                "registration_number": referral.case.household.registration_number,
+                "agency": referral.from_agency.code,
+                "service": referral.get_service_display(),
+                "due": referral.due_date.isoformat(),
+            }
+            for referral in overdue
+        ]
+        subject = ngettext_lazy(
+            "%(count)d referral to your agency is overdue", "%(count)d referrals to your agency are overdue", "count"
+        ) % {"count": len(overdue)}
+        for manager in managers[agency_id]:
+            greeting = _("Hello %(name)s,") % {"name": manager.get_short_name() or manager.get_username()}
+            introduction = _("These referrals to your agency were not answered by their due date:")
+            closing = _("Answer them at %(inbox)s") % {"inbox": inbox}
+            body = "\n".join([greeting, "", introduction, "", *lines, "", closing, ""])
+            messages.append(EmailMessage(subject=subject, body=body, to=[manager.email]))
+        listed += len(overdue)
+    sent = mailers.default.send_messages(messages) if messages else 0
+    summary = ReferralNotificationSummary(emails_sent=sent or 0, referrals_listed=listed, skipped_no_manager=skipped)
+    if skipped:
+        logger.warning("Overdue referrals nobody was told about: %s", summary)
     return summary

@@ -46,6 +46,17 @@ def notify_followups_due(case_ids: list[int]) -> dict:
     return asdict(scheduled.followups_notify(case_ids=case_ids))
 
 
+@shared_task(acks_late=True)
+def check_overdue_referrals() -> dict:
+    """Mark the referrals still pending after their due date, then notify the receiving agencies' managers."""
+    return _mark_then_notify(mark=scheduled.referrals_mark_overdue, notify=notify_overdue_referrals)
+
+
+@shared_task(acks_late=True, **NOTIFY_RETRY)
+def notify_overdue_referrals(referral_ids: list[int]) -> dict:
+    return asdict(scheduled.referrals_overdue_notify(referral_ids=referral_ids))
+
+
 def _mark_then_notify(*, mark, notify) -> dict:
     """What a check returns: the ids it marked and the id of the notification task it enqueued."""
     notify_task_id = None

@@ -25,6 +25,7 @@ from returns.models import (
     CardValidityDecree,
     DeletedRecord,
     DocumentType,
+    FlagFollowUp,
     Household,
     HouseholdEvent,
     Member,
@@ -64,6 +65,21 @@ class NeedCodeAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
+
+
+@admin.register(FlagFollowUp)
+class FlagFollowUpAdmin(admin.ModelAdmin):
+    """Which work a routing flag creates: edit who follows it up, for which service, how fast.
+
+    Deactivate a row to stop new referrals (a row that made referrals cannot be deleted). Takes
+    effect for the registrations after the save (the reference snapshot is refreshed on save, and
+    within a minute in other processes); referrals already made are not changed.
+    """
+
+    list_display = ["flag", "case_agency", "to_agency", "service", "answer_days", "is_active"]
+    list_filter = ["is_active", "flag", "case_agency", "to_agency"]
+    list_select_related = ["case_agency", "to_agency"]
+    list_editable = ["is_active"]
 
 
 # ---------------------------------------------------------------------------------------------

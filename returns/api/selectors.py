@@ -11,7 +11,15 @@ from returns.models import Assistance, Case, CaseEvent, Member, MemberEntitlemen
 from returns.selectors.cases import CASE_LIST_RELATED
 
 ASSISTANCE_RELATED = ("assistance_type", "member", "office", "recorded_by", "approved_by")
-REFERRAL_RELATED = ("case__household", "member", "from_agency", "to_agency", "created_by", "responded_by")
+REFERRAL_RELATED = (
+    "case__household",
+    "member",
+    "from_agency",
+    "to_agency",
+    "created_by",
+    "responded_by",
+    "follow_up",
+)
 
 
 def case_visible(*, user, public_id) -> Case:

@@ -137,6 +137,7 @@ class CaseEvent(models.Model):
         ASSISTANCE_REJECTED = "assistance_rejected", _("Assistance rejected")
         REFERRAL_MADE = "referral_made", _("Referral made")
         REFERRAL_ANSWERED = "referral_answered", _("Referral answered")
+        REFERRAL_OVERDUE = "referral_overdue", _("Referral overdue: not answered in time")
         OVERDUE = "overdue", _("Marked overdue")
         FOLLOWUP_DUE = "followup_due", _("Follow-up due")
         HANDOVER = "handover", _("Handover to the province of destination")
@@ -388,6 +389,14 @@ class Assistance(models.Model):
 
 
 class ReferralQuerySet(models.QuerySet):
+    def open(self) -> "ReferralQuerySet":
+        """Pending or accepted: the receiving agency still has something to do."""
+        return self.filter(status__in=Referral.OPEN_STATUSES)
+
+    def overdue(self, today) -> "ReferralQuerySet":
+        """Still pending after the day its answer was due."""
+        return self.filter(status=Referral.Status.PENDING, due_date__lt=today)
+
     def visible_to(self, user) -> "ReferralQuerySet":
         """The gate for referrals: those made by or addressed to the user's agency.
 
@@ -422,7 +431,11 @@ class Referral(models.Model):
         HEALTH = "health", _("Health")
         SHELTER = "shelter", _("Shelter")
         PROTECTION = "protection", _("Protection")
+        VERIFICATION = "verification", _("UNHCR verification of refugee registration")
         OTHER = "other", _("Other")
+
+    # Waiting for the receiving agency: what its inbox and the dashboards count as open.
+    OPEN_STATUSES = (Status.PENDING, Status.ACCEPTED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
@@ -433,6 +446,21 @@ class Referral(models.Model):
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     due_date = models.DateField(_("answer due"))
+    overdue_since = models.DateField(
+        _("marked overdue on"),
+        null=True,
+        blank=True,
+        help_text=_("Set once by the nightly check when still pending after its due date."),
+    )
+    follow_up = models.ForeignKey(
+        "returns.FlagFollowUp",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("flag follow-up"),
+        help_text=_("The rule that made it for a household flag; empty for a referral a person made."),
+    )
     response = models.TextField(_("response"), blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -452,7 +480,11 @@ class Referral(models.Model):
             models.CheckConstraint(condition=~Q(from_agency=F("to_agency")), name="referral_to_another_agency"),
             models.CheckConstraint(condition=~Q(reason=""), name="referral_has_reason"),
         ]
-        indexes = [models.Index(fields=["to_agency", "status"], name="referral_inbox")]
+        indexes = [
+            models.Index(fields=["to_agency", "status"], name="referral_inbox"),
+            # The nightly overdue check reads only the pending referrals.
+            models.Index(fields=["due_date"], condition=Q(status="pending"), name="referral_pending_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_agency_id}→{self.to_agency_id} {self.service}"

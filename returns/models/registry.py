@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import ALL_AGENCIES, Agency, Country, District, Office, Province, Scope, User, agency_scope
 from returns.ages import age_on
 from returns.conditions import conditions_errors
-from returns.models.cases import Case
+from returns.models.cases import Case, Referral
 
 # ---------------------------------------------------------------------------------------------
 # Code lists: data, so an agency can update them in the admin without a code change.
@@ -249,15 +249,31 @@ class HouseholdQuerySet(models.QuerySet):
         it, and any household they registered themselves (so an officer sees the routing of a
         household sent elsewhere).
         Administrators see everything. Coordinators read joint figures, never personal records.
+
+        Referred means either a case the agency opened on accepting a referral, or a referral
+        addressed to the agency that is still open (pending or accepted): the agency must see the
+        household before it answers, e.g. UNHCR verifying an IOM household's expired card
+        (``returns.services.follow_ups``). A declined or completed referral no longer opens the
+        household to it, unless the referral opened a case there. Only the staff of an assisting
+        agency (one routing sends households to: UNHCR, IOM) are opened households this way, by
+        referrals to their own agency; a partner organisation reads the referrals addressed to it
+        (``Referral.objects.visible_to``), and its key reads households only as far as its
+        data-sharing agreement covers them (an IOM household referred to UNHCR is not opened to a
+        key whose agreement covers UNHCR).
         """
         scope = agency_scope(user)
         if scope is None:
             return self.none()
         if scope == ALL_AGENCIES:
             return self
-        # Plus the households another agency referred to them (the few cases opened by a referral).
-        referred = Case.objects.filter(agency_id__in=scope, opened_by_referral__isnull=False).values("household_id")
-        return self.filter(Q(routed_agency_id__in=scope) | Q(registered_by_id=user.pk) | Q(pk__in=referred))
+        # Both are small, indexed subqueries (the open-case and referral-inbox indexes): no query is added.
+        opened = Case.objects.filter(agency_id__in=scope, opened_by_referral__isnull=False).values("household_id")
+        addressed = Referral.objects.filter(
+            to_agency_id=user.agency_id, to_agency__receives_routed_households=True, status__in=Referral.OPEN_STATUSES
+        ).values("case__household_id")
+        return self.filter(
+            Q(routed_agency_id__in=scope) | Q(registered_by_id=user.pk) | Q(pk__in=opened) | Q(pk__in=addressed)
+        )
 
     def countable_by(self, user) -> "HouseholdQuerySet":
         """The gate for aggregates (never for personal records): the households a user may count.
@@ -413,6 +429,60 @@ class Family(models.Model):
 
     def __str__(self) -> str:
         return self.vrf_number or str(self.public_id)[:8]
+
+
+class FlagFollowUp(models.Model):
+    """Which work a household flag creates: a referral from the flagged household's case.
+
+    Routing rules set flags (``Household.flags``); this table says who is then asked to act. When a
+    household is registered (or re-routed) with a flag, the active row for that flag and the
+    agency whose case carries it (the agency the household is routed to) makes one referral from
+    that case to ``to_agency`` for ``service``, due ``answer_days`` after that day
+    (``returns.services.follow_ups.follow_ups_open``). A flag with no active row creates no work.
+
+    Data, not code, so that an agency changes who follows up a flag, or how fast, in the admin.
+    Deactivating a row stops new referrals; the ones already made stay (they name the row, so a
+    row that made referrals cannot be deleted, only deactivated). The row in force is the one
+    active when the household is registered: a referral is made once, at that moment, never
+    recomputed, so no validity dates are needed to replay an earlier decision.
+    """
+
+    flag = models.CharField(_("flag"), max_length=48, choices=Household.Flag.choices)
+    case_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("flagged case at"),
+        help_text=_("The agency the household is routed to, whose case carries the flag."),
+    )
+    to_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("referred to"), help_text=_("Who acts.")
+    )
+    service = models.CharField(_("service"), max_length=16, choices=Referral.Service.choices)
+    answer_days = models.PositiveSmallIntegerField(
+        _("days to answer"), help_text=_("The referral's answer is due this many days after registration.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["flag", "case_agency"]
+        verbose_name = _("flag follow-up")
+        verbose_name_plural = _("flag follow-ups")
+        constraints = [
+            # One referral per flag: at most one active row for a flag on an agency's case.
+            models.UniqueConstraint(
+                fields=["flag", "case_agency"], condition=Q(is_active=True), name="flag_follow_up_one_active"
+            ),
+            models.CheckConstraint(condition=~Q(case_agency=F("to_agency")), name="flag_follow_up_to_another_agency"),
+            models.CheckConstraint(condition=Q(answer_days__lte=90), name="flag_follow_up_answer_within_90_days"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flag}: {self.case_agency} → {self.to_agency}"
+
+    def clean(self) -> None:
+        if self.case_agency_id is not None and self.case_agency_id == self.to_agency_id:
+            raise ValidationError({"to_agency": _("Refer to another agency than the one whose case is flagged.")})
 
 
 class Member(models.Model):

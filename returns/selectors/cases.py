@@ -101,6 +101,29 @@ def referrals_received(*, user):
     return Referral.objects.visible_to(user).filter(to_agency_id=user.agency_id).select_related("from_agency", "case")
 
 
+def follow_up_counts(*, user, today: datetime.date) -> dict:
+    """The flag follow-ups of the user's agency, counted in SQL in one query.
+
+    ``received_*``: addressed to the agency (work it must do); ``made_*``: made from its cases
+    (work it waits for). Open: pending or accepted. Overdue: still pending after the due date,
+    counted from the date, so the figure is right before the nightly check has marked them.
+    """
+    agency_id = user.agency_id
+    received, made = Q(to_agency_id=agency_id), Q(from_agency_id=agency_id)
+    is_open = Q(status__in=Referral.OPEN_STATUSES)
+    is_overdue = Q(status=Referral.Status.PENDING, due_date__lt=today)
+    return (
+        Referral.objects.visible_to(user)
+        .filter(received | made, follow_up__isnull=False)
+        .aggregate(
+            received_open=Count("id", filter=received & is_open),
+            received_overdue=Count("id", filter=received & is_overdue),
+            made_open=Count("id", filter=made & is_open),
+            made_overdue=Count("id", filter=made & is_overdue),
+        )
+    )
+
+
 class HouseholdCases(NamedTuple):
     cases: list[Case]
     referrals: list[Referral]

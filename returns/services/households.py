@@ -12,6 +12,7 @@ from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
 from returns.routing import routing_decide
 from returns.services.cases import case_close_for_reroute, case_open
+from returns.services.follow_ups import follow_ups_open
 
 REGISTRATION_NUMBER_SEQUENCE = "returns_household_number_seq"
 
@@ -104,7 +105,8 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
             to_agency=decision.agency,
             note=decision.reason,
         )
-        case_open(household=household, agency=decision.agency, opened_by=registered_by, just_registered=True)
+        case = case_open(household=household, agency=decision.agency, opened_by=registered_by, just_registered=True)
+        follow_ups_open(household=household, case=case, made_by=registered_by, just_registered=True)
     _attach_written_rows(household, members, documents, needs_by_member)
     return household
 
@@ -202,7 +204,8 @@ def household_reroute(
             note=justification,
         )
         case_close_for_reroute(household=locked, closed_by=rerouted_by, note=justification)
-        case_open(household=locked, agency=agency, opened_by=rerouted_by)
+        case = case_open(household=locked, agency=agency, opened_by=rerouted_by)
+        follow_ups_open(household=locked, case=case, made_by=rerouted_by, reason=justification)
     return locked
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.forms import NullBooleanSelect
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,13 +36,14 @@ from returns.forms.cases import (
     problems_show,
     transition_form,
 )
-from returns.models import Assistance, AssistanceType, Case, MemberEntitlement, Referral
+from returns.models import Assistance, AssistanceType, Case, Household, MemberEntitlement, Referral
 from returns.reference import reference_data
 from returns.selectors.cases import (
     arrivals_per_week,
     case_filter,
     case_get,
     caseload_counts,
+    follow_up_counts,
     my_cases,
     referrals_received,
     with_head_name,
@@ -418,21 +419,27 @@ def _assigned_message(count: int, assignee) -> str:
 
 
 def _received(user):
-    """Referrals addressed to the user's agency, with the case they opened here (if accepted)."""
+    """Referrals addressed to the user's agency, with the case they opened here (if accepted) and
+    whether the user may open the household's page (while a referral is open, the gate says yes)."""
     opened_here = Case.objects.filter(opened_by_referral=OuterRef("pk"), agency_id=user.agency_id).values("public_id")
     return (
         referrals_received(user=user)
-        .select_related("case__household", "member")
-        .annotate(opened_case=Subquery(opened_here[:1]))
+        .select_related("case__household", "member", "follow_up")
+        .annotate(
+            opened_case=Subquery(opened_here[:1]),
+            household_visible=Exists(Household.objects.visible_to(user).filter(pk=OuterRef("case__household_id"))),
+        )
         .order_by("status", "due_date", "id")
     )
 
 
 def _referrals_page(request, *, answer_errors=None, status=200):
+    today = timezone.localdate()
     page = Paginator(_received(request.user), REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     for referral in page.object_list:
         referral.answer_errors = (answer_errors or {}).get(referral.pk, [])
         referral.answers = [_answer_button(status) for status in policy.referral_answers(request.user, referral)]
+        referral.is_overdue = referral.status == Referral.Status.PENDING and referral.due_date < today
     return render(request, "returns/cases/referrals.html", {"page": page, "referrals": page.object_list}, status=status)
 
 
@@ -567,6 +574,8 @@ def _caseload_page(request, *, bulk_form=None, status=200):
         row = arrivals.get(week, {})
         arrival_bars.append({"week": week, "value": row.get("households", 0), "people": row.get("people") or 0})
 
+    follow_ups = follow_up_counts(user=user, today=today)
+
     overdue = with_head_name(visible.overdue(today).select_related("household", "office", "assigned_to")).order_by(
         "stage_due_date", "id"
     )
@@ -597,6 +606,7 @@ def _caseload_page(request, *, bulk_form=None, status=200):
             "table": table,
             "stage_bars": stage_bars,
             "arrival_bars": arrival_bars,
+            "follow_ups": follow_ups,
             "overdue_page": overdue_page,
             "filter": case_filterset,
             "cases_page": cases_page,

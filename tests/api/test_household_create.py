@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from returns.models import Household, HouseholdEvent, Member, MemberDocument
+from returns.models import Household, HouseholdEvent, Member, MemberDocument, Referral
 from tests.api.payloads import ARRIVAL, household_json, member_json, por_card_json
 from tests.problems import problem_of
 
@@ -277,3 +277,24 @@ def test_registering_five_members_takes_a_fixed_number_of_queries(unhcr_client, 
         response = unhcr_client.post(URL, household_json(members=members), format="json")
     assert response.status_code == 201
     assert len(response.json()["members"]) == 5
+
+
+@pytest.mark.usefixtures("warm_reference")
+def test_registering_a_flagged_household_adds_two_queries_for_its_follow_ups(unhcr_client, django_assert_num_queries):
+    # Given deported PoR-card holders (flagged for protection follow-up: a referral to NRC), one or five
+    def deported(count: int) -> dict:
+        members = [member_json(documents=[por_card_json(number="PK-1")], specific_needs=["LP"])]
+        members += [
+            member_json(relationship="son", age=6 + age, documents=[por_card_json(number=f"PK-{age + 2}")])
+            for age in range(count - 1)
+        ]
+        return household_json(return_type="deportation", members=members)
+
+    # When registered, each takes the 11 queries above, plus the referral and its event (bulk inserts)
+    with django_assert_num_queries(13):
+        small = unhcr_client.post(URL, deported(1), format="json")
+    with django_assert_num_queries(13):
+        large = unhcr_client.post(URL, deported(5), format="json")
+
+    assert (small.status_code, large.status_code) == (201, 201)
+    assert list(Referral.objects.values_list("to_agency__code", "service")) == [("NRC", "legal_aid")] * 2

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from returns.models import Case, Referral
 from returns.services.cases import referral_make
+from returns.services.households import household_register
+from tests.factories import household, member, por_card
 from tests.partner_api.conftest import ALL_SCOPES, register_iom, register_unhcr
 from tests.problems import problem_of
 
@@ -175,3 +177,21 @@ def test_a_partner_answer_is_idempotent(partner, nrc, iom_officer):
     assert retry.json() == first.json()
     assert retry["Idempotent-Replayed"] == "true"
     assert problem_of(changed)["code"] == "idempotency_key_reused"
+
+
+def test_an_iom_household_referred_to_unhcr_stays_hidden_from_a_partner_covering_unhcr(
+    partner, iom_officer, unhcr_household
+):
+    # An expired PoR card: IOM's household, flagged for UNHCR to verify (a referral to UNHCR, pending).
+    arrival = timezone.localdate() - datetime.timedelta(days=1)
+    expired = por_card(expiry_date=arrival - datetime.timedelta(days=40), expired_confirmed=True)
+    to_verify = household_register(
+        registered_by=iom_officer, registration=household(arrival_date=arrival, members=[member(documents=[expired])])
+    )
+    assert Referral.objects.filter(case__household=to_verify, to_agency__code="UNHCR", status="pending").exists()
+
+    listed = partner.get("/api/v1/households/").json()["results"]
+
+    # The referral opens the household to UNHCR's staff, not to a key whose agreement covers UNHCR's records.
+    assert [item["id"] for item in listed] == [str(unhcr_household.public_id)]
+    assert partner.get(f"/api/v1/households/{to_verify.public_id}/").status_code == 404

@@ -100,6 +100,10 @@ def sees(principal: Principal, kind: str, name: str) -> bool:
     agency = TARGETS[kind][name]
     if principal.kind == "key":
         return agency in PARTNER_SOURCES
+    if kind == "household" and any(
+        made_by == agency and addressed_to == principal.agency for made_by, addressed_to in REFERRALS.values()
+    ):
+        return True  # a pending referral to the staff's own agency opens the household to it (not its case)
     return agency == principal.agency
 
 
@@ -130,6 +134,8 @@ class Row:
     body: Callable[[World, Principal, str | None], dict] | None = None
     refused_before_lookup: bool = False
     query: dict | None = None
+    # A status decided before the role is checked, for some principals (None: the usual rules).
+    refused_first: Callable[[Principal, str | None], int | None] = lambda principal, target: None
 
     def targets(self) -> list[str | None]:
         if self.target is None:
@@ -145,6 +151,9 @@ class Row:
             return 403
         if target is not None and not sees(principal, self.target, target):
             return 404
+        refused = self.refused_first(principal, target)
+        if refused is not None:
+            return refused
         return self.ok if self.entitled(principal, target) else 403
 
 
@@ -222,6 +231,11 @@ MATRIX: dict[tuple[str, str], Row] = {
             "into": str(world.spares[target].public_id),
             "note": "The same family registered twice.",
         },
+        # Staff who see the duplicate only through a referral to their agency do not see the agency's
+        # other household it would be merged into: that is refused (400) before their role is.
+        refused_first=lambda principal, target: (
+            400 if principal.kind == "staff" and principal.role != ADMIN and principal.agency != target else None
+        ),
     ),
     # Cases
     ("GET", "/api/v1/cases/"): Row(scope="cases:read"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agencies.api_keys import api_key_issue
 from agencies.models import Agency, Country, DataSharingAgreement, User
-from returns.models import AssistanceType, Case, Household, HouseholdEvent, RoutingRule, RoutingRuleSet
+from returns.models import AssistanceType, Case, Household, HouseholdEvent, Referral, RoutingRule, RoutingRuleSet
 from returns.models.counts import MEASURES as BORDER_COUNT_MEASURES
 from returns.services.cases import assistance_record, case_transition, referral_make
 from returns.services.counts import border_count_record
@@ -138,6 +138,7 @@ def test_every_project_model_is_registered():
         "returns.DocumentType",
         "returns.NeedCode",
         "returns.RoutingRuleSet",
+        "returns.FlagFollowUp",
         "returns.Household",
         "returns.HouseholdEvent",
         "returns.Case",
@@ -268,8 +269,10 @@ def test_staff_of_an_agency_see_only_their_households_in_the_admin(client, iom, 
     events = client.get(admin_url(HouseholdEvent, "changelist")).context["cl"].result_list
     unhcr_household = admin_registered_households[0]
 
-    assert [row.pk for row in households] == [admin_registered_households[1].pk]
-    assert {event.household_id for event in events} == {admin_registered_households[1].pk}
+    # IOM's own household, and UNHCR's while UNHCR's referral to IOM is pending (the one gate).
+    assert [row.pk for row in households] == [admin_registered_households[1].pk, unhcr_household.pk]
+    assert {event.household_id for event in events} == {admin_registered_households[1].pk, unhcr_household.pk}
+    Referral.objects.filter(case__household=unhcr_household).update(status=Referral.Status.DECLINED)
     assert client.get(admin_url(Household, "change", unhcr_household.pk)).status_code == 302  # not found: redirected
 
 

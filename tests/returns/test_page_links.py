@@ -190,9 +190,14 @@ def test_a_referral_not_yet_accepted_is_listed_but_links_to_no_case_of_the_other
 ):
     unhcr_case = case_of(registered, "UNHCR")
     refer(unhcr_case, to="IOM", made_by=unhcr_worker)
-    # Pending, the referral does not open the household to IOM yet: IOM sees it in its inbox.
+    # Pending, the referral opens the household to IOM, which must decide on it; UNHCR's case stays
+    # UNHCR's, so IOM's row links to no case.
     client.force_login(iom_worker)
-    assert client.get(household_url(registered)).status_code == 404
+    iom_view = client.get(household_url(registered))
+    assert table_rows(iom_view, "household-referrals") == [
+        [("UNHCR → IOM", None), ("Assistance by the other agency", None), ("Pending", None), ("—", None)],
+    ]  # fmt: skip
+    assert case_url(unhcr_case) not in iom_view.content.decode()
 
     client.force_login(unhcr_worker)
     response = client.get(household_url(registered))

@@ -333,6 +333,17 @@ class ReferralSerializer(serializers.Serializer):
     reason = serializers.CharField()
     status = serializers.ChoiceField(choices=Referral.Status.choices)
     due_date = serializers.DateField(help_text=_("When the answer is due."))
+    overdue_since = serializers.DateField(
+        allow_null=True, help_text=_("The night it was found still pending after its due date; null: not overdue.")
+    )
+    flag = serializers.CharField(
+        source="follow_up.flag",
+        allow_null=True,
+        help_text=_(
+            "The household flag this referral follows up (e.g. protection_follow_up, unhcr_verification); "
+            "null: made by a person."
+        ),
+    )
     response = serializers.CharField()
     responded_by = serializers.CharField(source="responded_by.username", allow_null=True)
     responded_at = serializers.DateTimeField(allow_null=True)

@@ -332,7 +332,9 @@ def test_accepting_a_unhcr_referral_opens_an_iom_case_and_iom_then_sees_the_hous
     registered = unhcr_household()
     referral = refer(case_of(registered, "UNHCR"))
     iom_worker = staff("IOM", User.Role.CASE_WORKER)
-    assert not Household.objects.visible_to(iom_worker).filter(pk=registered.pk).exists()
+    # Pending, the referral already opens the household to IOM (it must see whom it is asked to take)...
+    assert list(Household.objects.visible_to(iom_worker).filter(pk=registered.pk)) == [registered]
+    assert not Case.objects.visible_to(iom_worker).filter(household=registered).exists()
 
     referral_answer(referral=referral, answered_by=iom_worker, status="accepted", response="Come to Torkham TC.")
 
@@ -359,6 +361,7 @@ def test_accepting_a_unhcr_referral_opens_an_iom_case_and_iom_then_sees_the_hous
     assert list(opened.events.values_list("kind", "actor", "to_stage", "details")) == [
         ("opened", iom_worker.pk, "screening", {"referral": str(referral.public_id)})
     ]
+    # ...and, accepted, its own case on it.
     assert list(Household.objects.visible_to(iom_worker).filter(pk=registered.pk)) == [registered]
     assert list(Case.objects.visible_to(iom_worker).filter(household=registered)) == [opened]
     # The IOM staff can work the case they were referred.

@@ -322,6 +322,10 @@ def test_the_daily_checks_run_at_two_in_the_morning_in_kabul():
     assert next_runs == {
         "check-overdue-cases": (tasks.check_overdue_cases, datetime.datetime(2026, 3, 11, 2, 0, tzinfo=kabul)),
         "check-followups-due": (tasks.check_followups_due, datetime.datetime(2026, 3, 11, 2, 15, tzinfo=kabul)),
+        "check-overdue-referrals": (
+            tasks.check_overdue_referrals,
+            datetime.datetime(2026, 3, 11, 2, 20, tzinfo=kabul),
+        ),
     }
 
 
@@ -333,5 +337,7 @@ def test_the_tasks_are_acknowledged_after_they_run():
             tasks.check_followups_due,
             tasks.notify_overdue_cases,
             tasks.notify_followups_due,
+            tasks.check_overdue_referrals,
+            tasks.notify_overdue_referrals,
         )
     )

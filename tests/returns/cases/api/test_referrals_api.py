@@ -53,6 +53,8 @@ def test_a_case_worker_refers_a_family_to_iom(client_for, unhcr_worker, unhcr_ca
         "reason": "Needs transport home.",
         "status": "pending",
         "due_date": _due(),
+        "overdue_since": None,
+        "flag": None,
         "response": "",
         "responded_by": None,
         "responded_at": None,
