@@ -123,7 +123,6 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "assigned_to",
         "stage_due_date",
         "overdue_since",
-        "followup_due_date",
         "opened_at",
         "closed_at",
     ]
@@ -143,8 +142,6 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "assigned_to",
         "stage_due_date",
         "overdue_since",
-        "followup_due_date",
-        "followup_notified_on",
         "is_vulnerable",
         "opened_at",
         "closed_at",

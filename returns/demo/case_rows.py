@@ -84,7 +84,6 @@ GUARDS_MET_BY_THE_PLAN = frozenset(
         unhcr.every_member_verified_clear,  # verified: every member's iris result is clear
         unhcr.some_verification_failed,  # refused: one member's verification failed (_verifications)
         unhcr.services_delivered,  # the services were delivered
-        unhcr.monitoring_in_window,  # the interview falls in the window (cases.AFTER_ARRIVAL)
         unhcr.needs_referred_or_explained,  # the note explains (NEEDS_EXPLAINED)
         iom.single_adult_not_vulnerable,  # cases.DemoCases._iom: only they close after the basic package
         iom.vulnerable,  # the path follows the screening
@@ -96,8 +95,8 @@ EFFECTS_NOT_REPLAYED = {
     unhcr.refer_to_iom: "the demo draws no referrals: IOM's side of a refused family is not simulated",
 }
 # Effects that only return case fields read off the household's arrival: the demo calls them.
-EFFECTS_CALLED = frozenset({unhcr.start_monitoring})
-CASE_FIELDS = ("followup_due_date", "followup_notified_on", "is_vulnerable")
+EFFECTS_CALLED: frozenset[Callable] = frozenset()
+CASE_FIELDS = ("is_vulnerable",)
 
 
 class Clock:
@@ -339,8 +338,6 @@ class CaseRows:
             draft.changes += 1
         stage = workflow.stage(plan.stage)
         due = stage.due_date(entered_on=plan.entered_on, arrival_date=arrival)
-        followup = draft.fields.get("followup_due_date")
-        notified = draft.fields.get("followup_notified_on")
         self.rows["case"].append(
             "\t".join(
                 (
@@ -355,8 +352,6 @@ class CaseRows:
                     assigned,
                     due.isoformat() if due else NULL,
                     NULL,
-                    followup.isoformat() if followup else NULL,
-                    notified.isoformat() if notified else NULL,
                     "t" if draft.fields.get("is_vulnerable") else "f",
                     stamp(created),
                     stamp(closed_at) if closed_at else NULL,

@@ -11,6 +11,7 @@ from returns.models.cases import (
     Referral,
 )
 from returns.models.counts import BorderCount
+from returns.models.monitoring import MonitoringInterview, MonitoringPlan
 from returns.models.registry import (
     Category,
     DeletedRecord,
@@ -40,6 +41,8 @@ __all__ = [
     "Member",
     "MemberDocument",
     "MemberVerification",
+    "MonitoringInterview",
+    "MonitoringPlan",
     "NeedCode",
     "Referral",
     "ReturnType",
