@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agencies.models import User
 from agencies.problems import Refused
+from config.celery import app
 from returns.models import Case, MonitoringInterview
 from returns.registration import RegistrationInvalid
 from returns.selectors.monitoring import monitoring_interviews
@@ -126,7 +127,9 @@ def test_a_rate_of_one_half_draws_exactly_the_households_the_hash_puts_under_it(
 
     # Then it holds exactly the households the hash, recomputed in Python, puts under 0.5
     expected = {
-        household.pk for household in households if in_sample(seed="reproducible", public_id=household.public_id, rate="0.5")
+        household.pk
+        for household in households
+        if in_sample(seed="reproducible", public_id=household.public_id, rate="0.5")
     }
     assert drawn == {"UNHCR": len(expected)}
     assert drawn_ids() == expected
@@ -206,8 +209,6 @@ def test_the_daily_task_draws_today(unhcr, unhcr_officer):
 
 
 def test_the_draw_is_in_the_daily_beat_schedule():
-    from config.celery import app  # noqa: PLC0415 - the tests may read config; the apps may not
-
     assert app.conf.beat_schedule["draw-monitoring-sample"]["task"] == "returns.tasks.draw_monitoring_sample"
 
 
@@ -270,9 +271,7 @@ def test_answers_without_consent_are_refused_and_nothing_changes(pending, unhcr_
     before = _snapshot(pending)
 
     with pytest.raises(Refused) as refused:
-        monitoring_interview_record(
-            interview=pending, recorded_by=unhcr_worker, data=completed_answers(consent=False)
-        )
+        monitoring_interview_record(interview=pending, recorded_by=unhcr_worker, data=completed_answers(consent=False))
 
     assert [problem.code for problem in refused.value.problems["consent"]] == [
         "consent_required",
