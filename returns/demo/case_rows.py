@@ -61,12 +61,6 @@ IOM_CODE_FOR_NEED = {"SC-UC": "UMC", "SM-CI": "CI", "SM": "MC", "DS-PM": "PD", "
 
 # What the person firing a transition writes in its form's note.
 NOTES = {
-    unhcr.MonitoringForm: (
-        "Family reached by phone; settled with relatives.",
-        "Family reached; looking for work, children not yet in school.",
-        "Interview at the encashment centre follow-up; shelter needs noted.",
-        "Family reached; has a tazkira appointment.",
-    ),
     iom.ReintegrationForm: (
         "Assessment done; referred to a health partner.",
         "Assessment done; cash for protection given.",
