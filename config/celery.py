@@ -12,17 +12,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The beat schedule lives in code (django-celery-beat does not support Django 6.1 yet).
-# Crontabs are read in CELERY_TIMEZONE, UTC. The daily checks run at 02:00 and 02:15 in Kabul
+# Crontabs are read in CELERY_TIMEZONE, UTC. The daily jobs run at 02:00 and 02:15 in Kabul
 # (UTC+4:30 all year, no daylight saving), that is 21:30 and 21:45 UTC the evening before, so that
-# staff find the emails when they start work, and ``timezone.localdate()`` (TIME_ZONE is
-# Asia/Kabul) is already the new day.
+# staff find the emails and the day's monitoring queue when they start work, and
+# ``timezone.localdate()`` (TIME_ZONE is Asia/Kabul) is already the new day.
 app.conf.beat_schedule = {
     "check-overdue-cases": {
         "task": "returns.tasks.check_overdue_cases",
         "schedule": crontab(hour=21, minute=30),
     },
-    "check-followups-due": {
-        "task": "returns.tasks.check_followups_due",
+    "draw-monitoring-sample": {
+        "task": "returns.tasks.draw_monitoring_sample",
         "schedule": crontab(hour=21, minute=45),
     },
     # Referrals (flag follow-ups among them) still pending after their due date: 02:20 in Kabul.

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from agencies.problems import Refused
 from agencies.roles import CASE_STAFF, CASE_WORKERS, MANAGERS, REFERRAL_ANSWERING, REGISTERING
 from returns.assistance_rules import ApprovalRefusal, approval_refusal
-from returns.models import Assistance, Case, Referral
+from returns.models import Assistance, Case, MonitoringInterview, Referral
 from returns.reference import reference_data
 from returns.workflows import Transition, workflow_named
 
@@ -348,3 +348,36 @@ def may_record_border_counts(user) -> bool:
 
 def require_record_border_counts(user) -> None:
     _require(_record_border_counts_refusal(user))
+
+
+# ---------------------------------------------------------------------------------------------
+# Return monitoring
+# ---------------------------------------------------------------------------------------------
+
+
+def sees_monitoring(user) -> bool:
+    """The monitoring queue page: staff of an agency who hold cases, and administrators (who read it)."""
+    return holds_cases(user) or _administers(user)
+
+
+def _record_monitoring_refusal(user, interview: MonitoringInterview | None) -> Exception | None:
+    if _role(user) not in CASE_WORKERS or (interview is not None and not _staff_of(user, interview.agency_id)):
+        return PermissionDenied(_("Your role cannot record monitoring interviews."))
+    if interview is not None and not interview.is_waiting:
+        return Refused.one(
+            "status",
+            "already_recorded",
+            _("This interview was already recorded (%(status)s) and is not changed afterwards.")
+            % {"status": interview.get_status_display()},
+        )
+    return None
+
+
+def may_record_monitoring(user, interview: MonitoringInterview | None = None) -> bool:
+    """Record a monitoring interview (without one: any): case workers and managers of its agency, while
+    it is waiting (never tried, or the family not reached)."""
+    return _record_monitoring_refusal(user, interview) is None
+
+
+def require_record_monitoring(user, interview: MonitoringInterview | None = None) -> None:
+    _require(_record_monitoring_refusal(user, interview))

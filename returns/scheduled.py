@@ -1,10 +1,10 @@
 """Scheduled work on cases: marking what fell due overnight, and telling the assigned staff.
 
 ``returns.tasks`` runs these once a day. Marking is idempotent: a case is marked once (its
-``overdue_since`` or ``followup_notified_on`` is set), so a second run, or a retried task, marks
-nothing. Marking writes with one lock query, one UPDATE and one bulk insert of events, whatever
-the number of cases. A transition clears ``overdue_since`` (``case_transition``), so a case is
-marked again only when its next stage falls overdue.
+``overdue_since`` is set), so a second run, or a retried task, marks nothing. Marking writes with
+one lock query, one UPDATE and one bulk insert of events, whatever the number of cases. A
+transition clears ``overdue_since`` (``case_transition``), so a case is marked again only when its
+next stage falls overdue.
 
 Notifying sends one email per assignee, listing their cases. A case nobody can be told about (no
 assignee, an inactive one, or one without an email address) is skipped and counted.
@@ -27,11 +27,9 @@ from django.utils.translation import ngettext_lazy
 from agencies.models import User
 from returns.models import Case, CaseEvent, Referral
 from returns.models.cases import CaseQuerySet
-from returns.workflows import unhcr_voluntary_repatriation, workflow_named
+from returns.workflows import workflow_named
 
 logger = logging.getLogger(__name__)
-
-MONITORING_STAGE = unhcr_voluntary_repatriation.FOLLOWUP_STAGE
 
 
 @dataclass(frozen=True)
@@ -54,21 +52,6 @@ def cases_mark_overdue(*, today: datetime.date) -> list[int]:
         mark={"overdue_since": today},
         kind=CaseEvent.Kind.OVERDUE,
         due_field="stage_due_date",
-    )
-
-
-def followups_mark_due(*, today: datetime.date) -> list[int]:
-    """Mark UNHCR cases in return monitoring whose follow-up is due by ``today``; return the ids just marked."""
-    return _cases_mark(
-        cases=Case.objects.open().filter(
-            workflow=unhcr_voluntary_repatriation.WORKFLOW.code,
-            stage=MONITORING_STAGE,
-            followup_due_date__lte=today,
-            followup_notified_on__isnull=True,
-        ),
-        mark={"followup_notified_on": today},
-        kind=CaseEvent.Kind.FOLLOWUP_DUE,
-        due_field="followup_due_date",
     )
 
 
@@ -101,18 +84,6 @@ def overdue_notify(*, case_ids: list[int]) -> NotificationSummary:
         due_field="stage_due_date",
         subject=ngettext_lazy("%(count)d case is overdue", "%(count)d cases are overdue", "count"),
         introduction=_("These cases assigned to you are past the date their current stage was due:"),
-    )
-
-
-def followups_notify(*, case_ids: list[int]) -> NotificationSummary:
-    """Email each assignee the cases among ``case_ids`` still waiting for their return monitoring follow-up."""
-    return _assignees_notify(
-        cases=Case.objects.open().filter(pk__in=case_ids, stage=MONITORING_STAGE, followup_notified_on__isnull=False),
-        due_field="followup_due_date",
-        subject=ngettext_lazy(
-            "%(count)d return monitoring follow-up is due", "%(count)d return monitoring follow-ups are due", "count"
-        ),
-        introduction=_("The return monitoring follow-up is due for these families assigned to you:"),
     )
 
 

@@ -1,10 +1,12 @@
-"""Daily checks on cases. Each task takes ids (or nothing), calls ``returns.scheduled`` and is safe to rerun.
+"""Daily work: checks on cases and the return monitoring draw. Each task takes ids (or nothing), calls
+``returns.scheduled`` or a service, and is safe to rerun.
 
 The checks run from the beat schedule in ``config/celery.py``. A check marks the cases that fell
 due and, once that is committed, enqueues the notification of exactly those cases, so a rerun
 (or a redelivery: tasks are acknowledged late) marks nothing and sends nothing twice. A
 notification retries when the mail server is unreachable; a retry after a partly sent batch may
-repeat an email, which is better than losing one.
+repeat an email, which is better than losing one. The monitoring draw is idempotent by itself: a
+household is drawn once per plan.
 """
 
 from dataclasses import asdict
@@ -15,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from returns import scheduled
+from returns.services.monitoring import monitoring_sample_draw
 
 NOTIFY_RETRY = {
     "autoretry_for": (OSError,),  # smtplib's errors are OSErrors
@@ -31,19 +34,14 @@ def check_overdue_cases() -> dict:
 
 
 @shared_task(acks_late=True)
-def check_followups_due() -> dict:
-    """Mark the return monitoring follow-ups that fell due today, then notify the assignees."""
-    return _mark_then_notify(mark=scheduled.followups_mark_due, notify=notify_followups_due)
+def draw_monitoring_sample() -> dict:
+    """Draw today's return monitoring sample for every active plan: how many households per agency."""
+    return monitoring_sample_draw(today=timezone.localdate())
 
 
 @shared_task(acks_late=True, **NOTIFY_RETRY)
 def notify_overdue_cases(case_ids: list[int]) -> dict:
     return asdict(scheduled.overdue_notify(case_ids=case_ids))
-
-
-@shared_task(acks_late=True, **NOTIFY_RETRY)
-def notify_followups_due(case_ids: list[int]) -> dict:
-    return asdict(scheduled.followups_notify(case_ids=case_ids))
 
 
 @shared_task(acks_late=True)

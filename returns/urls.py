@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returns.views import cases, counts, households
+from returns.views import cases, counts, households, monitoring
 
 app_name = "returns"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("counts/", counts.border_count_grid_page, name="border-count-grid"),
     path("counts/record/", counts.border_count_record_page, name="border-count-record"),
     path("counts/reconciliation/", counts.border_count_reconciliation_page, name="border-count-reconciliation"),
+    path("monitoring/", monitoring.monitoring_queue, name="monitoring-queue"),
+    path("monitoring/<uuid:public_id>/", monitoring.monitoring_interview_page, name="monitoring-interview"),
     path("cases/mine/", cases.my_cases_page, name="my-cases"),
     path("cases/referrals/", cases.referrals_inbox, name="referrals"),
     path("cases/referrals/<uuid:public_id>/answer/", cases.referral_answer_page, name="referral-answer"),

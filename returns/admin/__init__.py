@@ -1,5 +1,5 @@
-"""Admin of the registry (code lists, rule sets, households), of the cases and of the border counts."""
+"""Admin of the registry (code lists, rule sets, households), of the cases, the border counts and return monitoring."""
 
-from returns.admin import cases, counts, households
+from returns.admin import cases, counts, households, monitoring
 
-__all__ = ["cases", "counts", "households"]
+__all__ = ["cases", "counts", "households", "monitoring"]

@@ -152,7 +152,6 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "assigned_to",
         "stage_due_date",
         "overdue_since",
-        "followup_due_date",
         "opened_at",
         "closed_at",
     ]
@@ -172,8 +171,6 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "assigned_to",
         "stage_due_date",
         "overdue_since",
-        "followup_due_date",
-        "followup_notified_on",
         "is_vulnerable",
         "opened_at",
         "closed_at",

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from returns.api import reference
-from returns.api.views import cases, counts, households
+from returns.api.views import cases, counts, households, monitoring
 
 app_name = "api"
 urlpatterns = [
@@ -21,6 +21,17 @@ urlpatterns = [
     path("referrals/", cases.ReferralListView.as_view(), name="referral-list"),
     path("referrals/<uuid:id>/answer/", cases.ReferralAnswerView.as_view(), name="referral-answer"),
     path("border-counts/", counts.BorderCountListCreateView.as_view(), name="border-count-list"),
+    path("monitoring/interviews/", monitoring.MonitoringInterviewListView.as_view(), name="monitoring-interview-list"),
+    path(
+        "monitoring/interviews/<uuid:id>/",
+        monitoring.MonitoringInterviewDetailView.as_view(),
+        name="monitoring-interview-detail",
+    ),
+    path(
+        "monitoring/interviews/<uuid:id>/record/",
+        monitoring.MonitoringInterviewRecordView.as_view(),
+        name="monitoring-interview-record",
+    ),
     # Reference data: read-only code lists.
     path("reference/agencies/", reference.AgencyListView.as_view(), name="reference-agencies"),
     path("reference/offices/", reference.OfficeListView.as_view(), name="reference-offices"),

@@ -71,12 +71,6 @@ IOM_CODE_FOR_NEED = {"SC-UC": "UMC", "SM-CI": "CI", "SM": "MC", "DS-PM": "PD", "
 
 # What the person firing a transition writes in its form's note.
 NOTES = {
-    unhcr.MonitoringForm: (
-        "Family reached by phone; settled with relatives.",
-        "Family reached; looking for work, children not yet in school.",
-        "Interview at the encashment centre follow-up; shelter needs noted.",
-        "Family reached; has a tazkira appointment.",
-    ),
     iom.ReintegrationForm: (
         "Assessment done; referred to a health partner.",
         "Assessment done; cash for protection given.",
@@ -94,7 +88,6 @@ GUARDS_MET_BY_THE_PLAN = frozenset(
         unhcr.someone_eligible,  # verified: most members are paid (_verifications)
         unhcr.nobody_eligible,  # refused: no member could be paid (_verifications)
         unhcr.services_delivered,  # the services were delivered
-        unhcr.monitoring_in_window,  # the interview falls in the window (cases.AFTER_ARRIVAL)
         unhcr.needs_referred_or_explained,  # the note explains (NEEDS_EXPLAINED)
         iom.eligible_by_vulnerability,  # iom_vulnerability_codes: a code for someone, never DF alone
     }
@@ -105,8 +98,8 @@ EFFECTS_NOT_REPLAYED = {
     unhcr.refer_uncovered_to_iom: "the demo draws no referrals: IOM's screening of relatives not on the VRF",
 }
 # Effects that only return case fields read off the household's arrival: the demo calls them.
-EFFECTS_CALLED = frozenset({unhcr.start_monitoring, iom.record_not_eligible})
-CASE_FIELDS = ("followup_due_date", "followup_notified_on", "is_vulnerable")
+EFFECTS_CALLED = frozenset({iom.record_not_eligible})
+CASE_FIELDS = ("is_vulnerable",)
 
 
 class Clock:
@@ -372,8 +365,6 @@ class CaseRows:
             draft.changes += 1
         stage = workflow.stage(plan.stage)
         due = stage.due_date(entered_on=plan.entered_on, arrival_date=arrival)
-        followup = draft.fields.get("followup_due_date")
-        notified = draft.fields.get("followup_notified_on")
         self.rows["case"].append(
             "\t".join(
                 (
@@ -388,8 +379,6 @@ class CaseRows:
                     assigned,
                     due.isoformat() if due else NULL,
                     NULL,
-                    followup.isoformat() if followup else NULL,
-                    notified.isoformat() if notified else NULL,
                     "t" if draft.fields.get("is_vulnerable") else "f",
                     stamp(created),
                     stamp(closed_at) if closed_at else NULL,

@@ -26,14 +26,13 @@ from returns.workflows import (
     Transition,
     Workflow,
     iom_post_arrival,
-    unhcr_voluntary_repatriation,
     workflow_for_agency,
 )
 
 RECENT_DAYS = 21
 UNHCR_REFUSED = 0.03  # iris or documents failed: grant refused, referred to IOM
 STUCK = 0.003  # cases that never left a stage: open and overdue
-NEVER_CLOSED = 0.01  # monitoring or reintegration never done: open and overdue
+NEVER_CLOSED = 0.01  # reintegration never done: open and overdue
 # Whom IOM's screening finds eligible (DOMAIN.md, "Most undocumented returnees are counted, not
 # assisted"): in 2017-18 IOM assisted about 5% of undocumented returnees from Iran and 76% to 96% of
 # those from Pakistan. The demo takes 5% from Iran and 80% from Pakistan, and a guessed 30% from
@@ -84,12 +83,9 @@ class ArrivalWindow:
         return arrival + datetime.timedelta(days=self.first_day + int(spread * rng.betavariate(self.alpha, self.beta)))
 
 
-# The agencies' stages due after arrival (return monitoring, reintegration), by agency.
+# The agencies' stages due after arrival (IOM's reintegration), by agency. (UNHCR's return
+# monitoring is a sample apart from the case: ``returns.services.monitoring``.)
 AFTER_ARRIVAL = {
-    # The monitoring interview falls in its window: one to six months after arrival.
-    "UNHCR": ArrivalWindow(
-        first_day=unhcr_voluntary_repatriation.MONITORING_FROM_DAYS, overrun_days=0, alpha=1.3, beta=2.5
-    ),
     # Reintegration is assessed and closed within about three months; some late.
     "IOM": ArrivalWindow(first_day=20, overrun_days=20, alpha=2, beta=2.5),
 }

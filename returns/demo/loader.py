@@ -19,6 +19,7 @@ from returns.demo.users import demo_staff
 from returns.reference import ReferenceData
 from returns.routing import routing_decide
 from returns.services.households import REGISTRATION_NUMBER_SEQUENCE
+from returns.services.monitoring import monitoring_sample_draw
 
 # Households are registered by the demo user of this role at the agency they are routed to.
 REGISTRAR_ROLE = User.Role.FIELD_OFFICER
@@ -35,6 +36,7 @@ class LoadReport:
     assistance: int = 0
     verifications: int = 0
     vulnerabilities: int = 0
+    monitoring_interviews: int = 0  # drawn for return monitoring today, by the plans in force
     seconds: float = 0.0
     stages: dict = field(default_factory=dict)  # (agency, stage) -> cases
 
@@ -246,5 +248,7 @@ def demo_caseload_load(
     with connection.cursor() as cursor:
         for key in COLUMNS:
             cursor.execute(f"ANALYZE {table(key)}")
+    # Today's monitoring queue, as the daily draw would have filled it (``returns.tasks``).
+    report.monitoring_interviews = sum(monitoring_sample_draw(today=today).values())
     report.seconds = time.perf_counter() - started
     return report

@@ -46,7 +46,7 @@ COLUMNS = {
     "case": (
         Case,
         "id, public_id, case_number, household_id, agency_id, office_id, workflow, stage, assigned_to_id, "
-        "stage_due_date, overdue_since, followup_due_date, followup_notified_on, is_vulnerable, opened_at, "
+        "stage_due_date, overdue_since, is_vulnerable, opened_at, "
         "closed_at, outcome, opened_by_referral_id, version, updated_at",
     ),
     "case_event": (

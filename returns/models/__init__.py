@@ -13,6 +13,7 @@ from returns.models.cases import (
     SupplementRule,
 )
 from returns.models.counts import BorderCount
+from returns.models.monitoring import MonitoringInterview, MonitoringPlan
 from returns.models.registry import (
     CardValidityDecree,
     Category,
@@ -49,6 +50,8 @@ __all__ = [
     "MemberDocument",
     "MemberEntitlement",
     "MemberVerification",
+    "MonitoringInterview",
+    "MonitoringPlan",
     "NeedCode",
     "Referral",
     "ReturnType",

@@ -73,8 +73,6 @@ class Case(models.Model):
     )
     stage_due_date = models.DateField(_("current stage due"), null=True, blank=True)
     overdue_since = models.DateField(_("marked overdue on"), null=True, blank=True)
-    followup_due_date = models.DateField(_("return monitoring follow-up due"), null=True, blank=True)
-    followup_notified_on = models.DateField(null=True, blank=True)
     is_vulnerable = models.BooleanField(_("vulnerable"), default=False)
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -139,7 +137,7 @@ class CaseEvent(models.Model):
         REFERRAL_ANSWERED = "referral_answered", _("Referral answered")
         REFERRAL_OVERDUE = "referral_overdue", _("Referral overdue: not answered in time")
         OVERDUE = "overdue", _("Marked overdue")
-        FOLLOWUP_DUE = "followup_due", _("Follow-up due")
+        FOLLOWUP_DUE = "followup_due", _("Follow-up due")  # no longer written: monitoring is a sample
         HANDOVER = "handover", _("Handover to the province of destination")
         CLOSED = "closed", _("Closed")
 

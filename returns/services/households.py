@@ -7,7 +7,17 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
 from returns import policy
-from returns.models import Case, Category, DeletedRecord, Family, Household, HouseholdEvent, Member, MemberDocument
+from returns.models import (
+    Case,
+    Category,
+    DeletedRecord,
+    Family,
+    Household,
+    HouseholdEvent,
+    Member,
+    MemberDocument,
+    MonitoringInterview,
+)
 from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
 from returns.routing import routing_decide
@@ -389,6 +399,7 @@ def _household_remove(*, household: Household, removed_by: User, note: str, surv
                 ),
             ]
         )
+        _monitoring_interviews_move(removed=removed, kept=kept)
         Case.objects.filter(household=removed).delete()
         removed.delete()
         if kept is not None:
@@ -401,3 +412,25 @@ def _household_remove(*, household: Household, removed_by: User, note: str, surv
                 % {"number": removed.registration_number, "note": note.strip()},
             )
     return kept
+
+
+def _monitoring_interviews_move(*, removed: Household, kept: Household | None) -> None:
+    """A household drawn for return monitoring keeps its interviews: a merge moves them to the household
+    that stays; a deletion is refused, since interviews are never deleted."""
+    interviews = MonitoringInterview.objects.filter(household=removed)
+    plans = set(interviews.values_list("plan_id", flat=True))
+    if not plans:
+        return
+    if kept is None:
+        raise RegistrationInvalid.one(
+            "household",
+            "monitored",
+            _("This household was drawn for return monitoring and its interview is kept: it cannot be deleted."),
+        )
+    if MonitoringInterview.objects.filter(household=kept, plan_id__in=plans).exists():
+        raise RegistrationInvalid.one(
+            "survivor",
+            "both_monitored",
+            _("Both households were drawn for return monitoring: the interviews cannot be merged."),
+        )
+    interviews.update(household=kept, updated_at=timezone.now())

@@ -46,3 +46,8 @@ def reads_border_counts(user) -> bool:
 @register.filter
 def can_record_border_counts(user) -> bool:
     return policy.may_record_border_counts(user)
+
+
+@register.filter
+def sees_monitoring(user) -> bool:
+    return policy.sees_monitoring(user)

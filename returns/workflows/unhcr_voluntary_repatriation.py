@@ -1,15 +1,16 @@
 """UNHCR voluntary repatriation, after the household has crossed.
 
-    verification → encashment → services → monitoring → closed
+    verification → encashment → services → closed
          └──────── refuse the grant, refer to IOM ─────→ closed
 
 Verification checks the refugee card or VRF, records iris verification for every covered member
 aged 5 or over, and decides each member's entitlement (``returns.entitlement``): members not on the
 VRF are referred to IOM for screening, a member assisted before (a recycler) or refused with a
 reason is not paid, and the others are. Only when nobody can be paid is the grant refused and the
-family referred to IOM. The grant is recorded as assistance (its amount
-from the grant rates) and approved by a second person before it is paid. Return monitoring falls
-due one to six months after arrival.
+family referred to IOM. The grant is recorded as assistance (its amount from the grant rate of the
+arrival date, per eligible member) and approved by a second person before it is paid. Completing
+the services closes the case: return monitoring is a sample drawn apart from the case
+(``returns.services.monitoring``), and a case does not wait for it.
 """
 
 import datetime
@@ -27,9 +28,6 @@ from returns.routing import household_papers, people_coverage
 from returns.workflows.base import Changes, ReferralToMake, Stage, Transition, TransitionContext, Workflow
 
 IRIS_FROM_AGE = 5
-MONITORING_FROM_DAYS = 30
-MONITORING_UNTIL_DAYS = 180
-FOLLOWUP_STAGE = "monitoring"  # where the return monitoring follow-up falls due (``returns.scheduled``)
 
 
 def iris_field_name(member) -> str:
@@ -168,29 +166,6 @@ class ServicesForm(forms.Form):
     )
 
 
-class MonitoringForm(forms.Form):
-    interview_date = forms.DateField(
-        label=gettext_lazy("Interview date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reached = forms.BooleanField(label=gettext_lazy("The family was reached"), required=False)
-    note = forms.CharField(label=gettext_lazy("What the family said"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-def monitoring_in_window(context: TransitionContext) -> str | None:
-    interview = context.inputs.get("interview_date")
-    if interview is None:
-        return None
-    arrival = context.household.arrival_date
-    earliest = arrival + datetime.timedelta(days=MONITORING_FROM_DAYS)
-    if interview > context.today:
-        return _("The interview date %(date)s is in the future.") % {"date": interview.isoformat()}
-    if interview < earliest:
-        return _("Return monitoring takes place one to six months after arrival: from %(date)s for this family.") % {
-            "date": earliest.isoformat()
-        }
-    return None
-
-
 def record_verifications(context: TransitionContext) -> Changes:
     """Save the iris result typed for each member aged 5 or over, and every member's entitlement."""
     MemberVerification.objects.bulk_create(
@@ -258,16 +233,6 @@ def refer_to_iom(context: TransitionContext) -> Changes:
     )
 
 
-def start_monitoring(context: TransitionContext) -> Changes:
-    """The follow-up falls due a month after arrival, and has not been notified yet."""
-    return Changes(
-        case_fields={
-            "followup_due_date": context.household.arrival_date + datetime.timedelta(days=MONITORING_FROM_DAYS),
-            "followup_notified_on": None,
-        }
-    )
-
-
 WORKFLOW = Workflow(
     code="unhcr_voluntary_repatriation",
     agency_code="UNHCR",
@@ -277,7 +242,6 @@ WORKFLOW = Workflow(
         Stage("verification", gettext_lazy("Document and iris verification"), due_in_days=1),
         Stage("encashment", gettext_lazy("Encashment (cash grant)"), due_in_days=2),
         Stage("services", gettext_lazy("Services at the encashment centre"), due_in_days=2),
-        Stage(FOLLOWUP_STAGE, gettext_lazy("Return monitoring"), due_after_arrival_days=MONITORING_UNTIL_DAYS),
         Stage("closed", gettext_lazy("Closed")),
     ),
     final_stage_code="closed",
@@ -314,22 +278,12 @@ WORKFLOW = Workflow(
         ),
         Transition(
             "complete_services",
-            gettext_lazy("Services done: start return monitoring"),
+            gettext_lazy("Services done: close the case"),
             "services",
-            "monitoring",
+            "closed",
             roles=CASE_WORKERS,
             inputs=ServicesForm,
             guards=(services_delivered, needs_referred_or_explained),
-            effects=(start_monitoring,),
-        ),
-        Transition(
-            "record_monitoring",
-            gettext_lazy("Monitoring interview done: close"),
-            "monitoring",
-            "closed",
-            roles=CASE_WORKERS,
-            inputs=MonitoringForm,
-            guards=(monitoring_in_window,),
             outcome=Case.Outcome.ASSISTED,
         ),
     ),

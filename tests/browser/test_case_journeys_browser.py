@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import User
-from returns.models import Assistance, Case, Household
+from returns.models import Assistance, Case, Household, MonitoringInterview, MonitoringPlan
 from returns.services.households import household_register
+from returns.services.monitoring import monitoring_sample_draw
 from tests.factories import DEMO_PASSWORD, UserFactory, household, member, por_card
 
 # Screenshots for a human to look at: /tmp/case.png and /tmp/caseload.png.
@@ -118,7 +119,7 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     )
     officer_user = UserFactory(username="unhcr.officer.b", agency=unhcr, office=torkham, role=User.Role.FIELD_OFFICER)
     register_background_caseload(officer_user)
-    arrival = TODAY - datetime.timedelta(days=35)  # return monitoring is allowed from 30 days after arrival
+    arrival = TODAY - datetime.timedelta(days=35)  # inside the return monitoring window (30 to 180 days)
 
     # A UNHCR field officer registers a household whose head holds a PoR card
     officer = log_in_as("unhcr.officer.b")
@@ -206,7 +207,7 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     assert success_message(checker) == "Repatriation cash grant approved."
     assert Assistance.objects.get(case=case).approved_by.username == "unhcr.checker.b"
 
-    # The case worker marks the grant paid, completes the services and records the monitoring interview
+    # The case worker marks the grant paid and completes the services, which closes the case
     case_worker.reload()
     do_action(case_worker, "pay_grant")
     assert case_worker.locator("[data-current-stage]").inner_text() == "Services at the encashment centre"
@@ -215,16 +216,9 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     services.locator("input[name=mine_risk_awareness]").check()
     services.locator("button[type=submit]").click()
     case_worker.wait_for_load_state()
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Return monitoring"
-    monitoring = open_action(case_worker, "record_monitoring")
-    monitoring.locator("input[name=interview_date]").fill(TODAY.isoformat())
-    monitoring.locator("input[name=reached]").check()
-    monitoring.locator("textarea[name=note]").fill("Settled in Achin; the children go to school.")
-    monitoring.locator("button[type=submit]").click()
-    case_worker.wait_for_load_state()
 
     # The case is closed, and its whole history is on the page
-    assert success_message(case_worker) == ("Monitoring interview done: close — done. The case is now at “Closed”.")
+    assert success_message(case_worker) == ("Services done: close the case — done. The case is now at “Closed”.")
     assert case_worker.locator("[data-current-stage]").inner_text() == "Closed"
     assert case_worker.locator("[data-outcome]").inner_text() == "Assisted"
     assert timeline(case_worker) == [
@@ -234,11 +228,37 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
         "Assistance recorded · 750.00 USD",
         "Assistance approved",
         "Grant paid: go to services · Encashment (cash grant) → Services at the encashment centre",
-        "Services done: start return monitoring · Services at the encashment centre → Return monitoring",
-        "Monitoring interview done: close · Return monitoring → Closed",
+        "Services done: close the case · Services at the encashment centre → Closed",
     ]
     case.refresh_from_db()
     assert (case.stage, case.outcome, case.assigned_to) == ("closed", "assisted", worker)
+
+    # Tonight's draw puts the family in the monitoring sample (here the plan draws everyone), and
+    # the case worker records the phone interview from the monitoring queue
+    MonitoringPlan.objects.filter(agency=unhcr).update(sample_rate=1)
+    monitoring_sample_draw(today=TODAY)
+    assert MonitoringInterview.objects.filter(household=case.household, status="pending").exists()
+    case_worker.click("nav >> text=Monitoring")
+    case_worker.click(f"[data-monitoring-queue] >> text={case.household.registration_number}")
+    questionnaire = case_worker.locator("[data-questionnaire]")
+    questionnaire.locator("input[name=status][value=completed]").check()
+    questionnaire.locator("select[name=method]").select_option("phone")
+    questionnaire.locator("input[name=consent]").check()
+    questionnaire.locator("select[name=current_province]").select_option("AF06")
+    questionnaire.locator("select[name=shelter]").select_option("with_relatives")
+    questionnaire.locator("select[name=work]").select_option("daily_labour")
+    questionnaire.locator("select[name=intends_to_stay]").select_option("yes")
+    questionnaire.locator("input[name=needs][value=livelihood]").check()
+    questionnaire.locator("button[type=submit]").click()
+    case_worker.wait_for_load_state()
+    assert success_message(case_worker) == f"Interview of {case.household.registration_number} recorded: Interviewed."
+    interview = MonitoringInterview.objects.get(household=case.household)
+    assert (interview.status, interview.consent, interview.shelter, interview.needs) == (
+        "completed",
+        True,
+        "with_relatives",
+        ["livelihood"],
+    )
     case_worker.screenshot(path=SCREENSHOTS / "case.png", full_page=True)
     for user_page in (officer, manager, case_worker, checker):
         assert user_page.console_errors == []

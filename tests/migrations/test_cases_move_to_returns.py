@@ -131,8 +131,19 @@ def dump(table: str) -> tuple[list[str], list[tuple]]:
         return [column.name for column in cursor.description], cursor.fetchall()
 
 
+# Columns a later migration drops (returns 0014: return monitoring became a sample, and the cases'
+# follow-up columns went). The comparison is about the move, so it leaves them out.
+DROPPED_LATER = {"case": {"followup_due_date", "followup_notified_on"}}
+
+
+def without(dumped: tuple[list[str], list[tuple]], columns: set[str]) -> tuple[list[str], list[tuple]]:
+    names, rows = dumped
+    kept = [index for index, name in enumerate(names) if name not in columns]
+    return [names[index] for index in kept], [tuple(row[index] for index in kept) for row in rows]
+
+
 def moved_tables(app_label: str) -> dict[str, tuple[list[str], list[tuple]]]:
-    return {model: dump(f"{app_label}_{model}") for model in MOVED}
+    return {model: without(dump(f"{app_label}_{model}"), DROPPED_LATER.get(model, set())) for model in MOVED}
 
 
 def moved_content_types(app_label: str) -> dict[str, int]:

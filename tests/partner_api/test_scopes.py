@@ -32,7 +32,7 @@ def api_views() -> list[tuple[str, type]]:
 
 def test_every_api_view_checks_scopes_and_names_them():
     views = api_views()
-    assert len(views) == 26
+    assert len(views) == 29
     for route, view_class in views:
         view = view_class()
         # Then no view replaced the default permissions without keeping ScopeRequired
@@ -85,6 +85,9 @@ def test_a_key_without_the_scope_is_refused(agreement, key_client, scopes, metho
         ("post", f"/api/v1/assistance/{ANY_ID}/decision/"),
         ("post", f"/api/v1/cases/{ANY_ID}/referrals/"),
         ("post", "/api/v1/border-counts/"),
+        ("get", "/api/v1/monitoring/interviews/"),
+        ("get", f"/api/v1/monitoring/interviews/{ANY_ID}/"),
+        ("post", f"/api/v1/monitoring/interviews/{ANY_ID}/record/"),
     ],
 )
 def test_staff_only_operations_refuse_every_key(agreement, key_client, method, path):

@@ -82,6 +82,7 @@ TARGETS = {
     "household": {"UNHCR": "UNHCR", "IOM": "IOM"},
     "case": {"UNHCR": "UNHCR", "IOM": "IOM"},
     "assistance": {"UNHCR": "UNHCR", "IOM": "IOM"},
+    "interview": {"UNHCR": "UNHCR", "IOM": "IOM"},
 }
 # Referrals: (made by, addressed to).
 REFERRALS = {"to_nrc": ("UNHCR", PARTNER), "to_unhcr": ("IOM", "UNHCR"), "to_drc": ("IOM", "DRC")}
@@ -99,7 +100,7 @@ def sees(principal: Principal, kind: str, name: str) -> bool:
         return principal.agency in (made_by, addressed_to)
     agency = TARGETS[kind][name]
     if principal.kind == "key":
-        return agency in PARTNER_SOURCES
+        return kind != "interview" and agency in PARTNER_SOURCES  # monitoring answers: staff only
     if kind == "household" and any(
         made_by == agency and addressed_to == principal.agency for made_by, addressed_to in REFERRALS.values()
     ):
@@ -310,6 +311,28 @@ def border_count_json() -> dict:
         total=100, deported=60, spontaneous=40, in_families=70, individuals=30, female_18_59=45, male_18_59=55
     )
     return {"crossing": "TKM", "day": timezone.localdate().isoformat(), "country": "PK", **counts}
+
+
+# Return monitoring: staff only (no key, whatever its scopes); recorded by the case workers and managers
+# of the interview's agency.
+MATRIX[("GET", "/api/v1/monitoring/interviews/")] = Row(scope=None)
+MATRIX[("GET", "/api/v1/monitoring/interviews/{id}/")] = Row(scope=None, target="interview")
+MATRIX[("POST", "/api/v1/monitoring/interviews/{id}/record/")] = Row(
+    scope=None,
+    target="interview",
+    entitled=of_the_objects_agency({CASE_WORKER, MANAGER}),
+    body=lambda world, principal, target: {
+        "status": "completed",
+        "method": "phone",
+        "interviewed_on": timezone.localdate().isoformat(),
+        "consent": True,
+        "current_province": "AF06",
+        "shelter": "rented",
+        "work": "daily_labour",
+        "intends_to_stay": "yes",
+        "needs": ["livelihood"],
+    },
+)
 
 
 # Reference data: any valid key, whatever its scopes; every member of staff.

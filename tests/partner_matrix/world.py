@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Scope, User
-from returns.models import Assistance, AssistanceType, Case, Household, Referral
+from returns.models import Assistance, AssistanceType, Case, Household, MonitoringInterview, MonitoringPlan, Referral
 from returns.services.cases import assistance_record, referral_make
 from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
@@ -57,12 +57,16 @@ class World:
     cases: dict[str, Case] = field(default_factory=dict)
     assistance: dict[str, Assistance] = field(default_factory=dict)  # cash waiting for approval
     referrals: dict[str, Referral] = field(default_factory=dict)  # to_nrc, to_unhcr, to_drc
+    interviews: dict[str, MonitoringInterview] = field(default_factory=dict)  # drawn 40 days after arrival
     clients: dict[str, APIClient] = field(default_factory=dict)  # by principal name
 
     def target(self, kind: str, name: str):
-        return {"household": self.households, "case": self.cases, "assistance": self.assistance}.get(
-            kind, self.referrals
-        )[name]
+        return {
+            "household": self.households,
+            "case": self.cases,
+            "assistance": self.assistance,
+            "interview": self.interviews,
+        }.get(kind, self.referrals)[name]
 
 
 def build_world() -> World:
@@ -104,6 +108,19 @@ def build_world() -> World:
             service=Referral.Service.PROTECTION,
             reason="Needs legal counselling.",
             due_date=due,
+        )
+
+    for code, registration in registrations.items():
+        # A household of each agency 40 days after arrival, in its agency's monitoring sample.
+        registration.arrival_date = timezone.localdate() - datetime.timedelta(days=40)
+        drawn = household_register(registered_by=registrar, registration=registration)
+        plan = MonitoringPlan.objects.get(agency=agencies[code])
+        world.interviews[code] = MonitoringInterview.objects.create(
+            household=drawn,
+            agency=agencies[code],
+            plan=plan,
+            drawn_on=timezone.localdate(),
+            due_by=drawn.arrival_date + datetime.timedelta(days=plan.window_until_days),
         )
 
     world.clients[ANONYMOUS.name] = APIClient(raise_request_exception=False)

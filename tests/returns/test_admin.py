@@ -19,6 +19,7 @@ from returns.services.cases import assistance_record, case_transition, referral_
 from returns.services.counts import border_count_record
 from returns.services.households import household_delete, household_register
 from tests.factories import UserFactory, household, member, por_card
+from tests.returns.monitoring_support import interview_for
 
 PROJECT_APPS = {"agencies", "returns"}
 
@@ -109,6 +110,8 @@ def admin_registered_households(unhcr_officer, iom_officer, iom, torkham):
             "male_18_59": 1,
         },
     )
+    # And the UNHCR household drawn for return monitoring.
+    interview_for(registered[0])
     return registered
 
 
@@ -151,6 +154,8 @@ def test_every_project_model_is_registered():
         "agencies.ApiKey",
         "returns.DeletedRecord",
         "returns.BorderCount",
+        "returns.MonitoringPlan",
+        "returns.MonitoringInterview",
     }
 
 

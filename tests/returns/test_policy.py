@@ -47,6 +47,7 @@ from returns.models import (
     Household,
     HouseholdEvent,
     MemberVerification,
+    MonitoringInterview,
     Referral,
 )
 from returns.services.cases import (
@@ -67,6 +68,7 @@ from returns.services.households import (
     household_reroute,
     household_update,
 )
+from returns.services.monitoring import monitoring_interview_record
 from returns.workflows import workflow_named
 from tests.factories import UserFactory, household, member, por_card
 from tests.partner_infra.keys import administrator, agreement, issue, key_client
@@ -77,6 +79,7 @@ from tests.returns.cases.conftest import (  # noqa: F401 (fixtures)
     unhcr_checker,
     unhcr_worker,
 )
+from tests.returns.monitoring_support import completed_answers, households_arrived, interview_for
 
 ROLES = ("field_officer", "case_worker", "manager", "coordinator", "admin", "partner")
 SIDES = ("own", "other")
@@ -442,6 +445,28 @@ def record_counts_shown(scene: Scene) -> bool:
     return shown
 
 
+def with_interview(scene: Scene) -> None:
+    """A UNHCR household 40 days after arrival, drawn for return monitoring."""
+    (arrived,) = households_arrived(
+        agency=Agency.objects.get(code="UNHCR"), registered_by=recorder("UNHCR"), days_ago=40
+    )
+    scene.objects["interview"] = interview_for(arrived)
+
+
+def monitoring_recordable(scene: Scene) -> bool:
+    return policy.may_record_monitoring(scene.actor, scene.objects["interview"])
+
+
+def questionnaire_shown(scene: Scene) -> bool:
+    return "data-questionnaire" in scene.page(scene.objects["interview"].get_absolute_url())
+
+
+def record_monitoring(scene: Scene):
+    return monitoring_interview_record(
+        interview=scene.objects["interview"], recorded_by=scene.actor, data=completed_answers()
+    )
+
+
 def record_counts(scene: Scene):
     # 12 arrivals at Torkham today from Pakistan: all deported, in families; 5 women, 7 men of 18-59.
     counts = {
@@ -619,6 +644,16 @@ ACTIONS = [
         record_counts_shown,
         record_counts,
     ),
+    Action(
+        "record-monitoring-interview",
+        "UNHCR",
+        CASE_WORKERS,
+        NOBODY,
+        with_interview,
+        monitoring_recordable,
+        questionnaire_shown,
+        record_monitoring,
+    ),
 ]
 
 CELLS = [
@@ -645,6 +680,7 @@ def state() -> dict:
         "deleted": DeletedRecord.objects.count(),
         "verifications": MemberVerification.objects.count(),
         "border_counts": BorderCount.objects.count(),
+        "monitoring": sorted(MonitoringInterview.objects.values_list("pk", "status", "attempts", "updated_at")),
     }
 
 

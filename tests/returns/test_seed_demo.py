@@ -35,6 +35,8 @@ from returns.models import (
     Member,
     MemberDocument,
     MemberVerification,
+    MonitoringInterview,
+    MonitoringPlan,
     NeedCode,
 )
 from returns.reference import reference_data
@@ -453,7 +455,7 @@ def test_each_outcome_has_one_path_read_off_the_workflow():
     iom = WorkflowPaths(workflow_for_agency("IOM"))
 
     assert {outcome: [t.code for t in path] for outcome, path in unhcr.paths.items()} == {
-        Case.Outcome.ASSISTED: ["verify", "pay_grant", "complete_services", "record_monitoring"],
+        Case.Outcome.ASSISTED: ["verify", "pay_grant", "complete_services"],
         Case.Outcome.NOT_ELIGIBLE: ["refuse_grant"],
     }
     assert {outcome: [t.code for t in path] for outcome, path in iom.paths.items()} == {
@@ -583,3 +585,19 @@ def test_two_paths_to_one_outcome_are_refused():
 
     with pytest.raises(ValueError, match="one path to each outcome"):
         WorkflowPaths(dataclasses.replace(workflow, transitions=(*workflow.transitions, shortcut)))
+
+
+def test_the_demo_fills_todays_monitoring_queue_from_the_plans(debug):
+    # Given UNHCR's plan drawing everyone (IOM's stays inactive)
+    MonitoringPlan.objects.filter(agency__code="UNHCR").update(sample_rate=1)
+
+    output = seed(**CASELOAD)
+
+    # Then every UNHCR household 30 to 180 days after arrival is in the queue, and no IOM one
+    window = (TODAY - datetime.timedelta(days=180), TODAY - datetime.timedelta(days=30))
+    in_window = Household.objects.filter(routed_agency__code="UNHCR", arrival_date__range=window)
+    drawn = MonitoringInterview.objects.all()
+    assert in_window.exists()
+    assert set(drawn.values_list("household_id", flat=True)) == set(in_window.values_list("pk", flat=True))
+    assert set(drawn.values_list("status", "agency__code", "drawn_on").distinct()) == {("pending", "UNHCR", TODAY)}
+    assert f"Return monitoring: {drawn.count():,} households drawn into the queue." in output

@@ -81,6 +81,7 @@ class Command(BaseCommand):
                     for stage in workflow_for_agency(agency).stages
                 )
                 self.stdout.write(f"  {agency}: {stages}")
+            self.stdout.write(f"Return monitoring: {report.monitoring_interviews:,} households drawn into the queue.")
 
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, (agency, office, role, _superuser) in DEMO_USERS.items():

@@ -18,6 +18,10 @@ one stage, may be fired only by the roles listed, needs its inputs, and is refus
 changes) while any guard says no. `returns.services.cases.case_transition` runs it: it locks the case,
 refuses a stale version (409 in the API), applies the effects and writes an event to the case's
 append-only history.
+
+Return monitoring is not a stage: UNHCR's case closes once the services at the encashment centre
+are done, and a reproducible sample of returnees is drawn 30 to 180 days after arrival into a
+monitoring queue of its own (`docs/monitoring.md`).
 """
 
 

@@ -716,26 +716,26 @@ def test_the_assignee_list_holds_only_colleagues(client, unhcr_manager, unhcr_wo
 
 
 def test_the_caseload_counts_cases_per_stage_and_office(client, unhcr_manager, caseload_of):
-    caseload_of(12)
+    caseload_of(9)
     client.force_login(unhcr_manager)
 
     response = client.get(reverse("returns:caseload"))
 
     table = response.context["table"]
-    assert [stage.code for stage in table["stages"]] == ["verification", "encashment", "services", "monitoring"]
-    # Offices cycle IQL, SBD, TKM and stages cycle every 4: each office has one case in 4 stages... per its index.
+    assert [stage.code for stage in table["stages"]] == ["verification", "encashment", "services"]
+    # Offices cycle IQL, SBD, TKM and stages every three cases: each office has one case in each stage.
     assert [
         (row["office"].code, [cell["total"] for cell in row["cells"]], row["total"], row["overdue"])
         for row in table["rows"]
     ] == [
-        ("IQL", [1, 1, 1, 1], 4, 4),
-        ("SBD", [1, 1, 1, 1], 4, 0),
-        ("TKM", [1, 1, 1, 1], 4, 0),
+        ("IQL", [1, 1, 1], 3, 3),
+        ("SBD", [1, 1, 1], 3, 0),
+        ("TKM", [1, 1, 1], 3, 0),
     ]
-    assert [cell["total"] for cell in table["totals"]] == [3, 3, 3, 3]
-    assert (table["total"], table["overdue"]) == (12, 4)
-    assert response.context["overdue_page"].paginator.count == 4
-    assert response.context["cases_page"].paginator.count == 12
+    assert [cell["total"] for cell in table["totals"]] == [3, 3, 3]
+    assert (table["total"], table["overdue"]) == (9, 3)
+    assert response.context["overdue_page"].paginator.count == 3
+    assert response.context["cases_page"].paginator.count == 9
 
 
 def test_the_caseload_charts_are_inline_svg_with_titles(client, unhcr_manager, caseload_of):
@@ -748,8 +748,8 @@ def test_the_caseload_charts_are_inline_svg_with_titles(client, unhcr_manager, c
     assert content.count('role="img"') == 2
     assert '<title id="chart-stages-title">Open cases by stage</title>' in content
     assert '<title id="chart-arrivals-title">Households arriving per week, last 12 weeks</title>' in content
-    assert "<title>Document and iris verification: 2 open, 1 overdue</title>" in content
-    assert [bar["value"] for bar in response.context["stage_bars"]] == [2, 2, 2, 2]
+    assert "<title>Document and iris verification: 3 open, 1 overdue</title>" in content
+    assert [bar["value"] for bar in response.context["stage_bars"]] == [3, 3, 2]
     assert len(response.context["arrival_bars"]) == 12
     assert sum(bar["value"] for bar in response.context["arrival_bars"]) == 8
     assert "<script" not in content.split("<main")[1]

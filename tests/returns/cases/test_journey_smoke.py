@@ -56,13 +56,7 @@ def test_a_unhcr_case_goes_from_verification_to_closed(unhcr_officer, unhcr, tor
         actor=worker,
         data={"health_screening": "on", "mine_risk_awareness": "on"},
     )
-    assert (case.stage, case.followup_due_date) == ("monitoring", arrival + datetime.timedelta(days=30))
-    case = case_transition(
-        case=case,
-        transition_code="record_monitoring",
-        actor=worker,
-        data={"interview_date": timezone.localdate().isoformat(), "reached": "on", "note": "Settled in Achin."},
-    )
+    # Services done close the case: return monitoring is a sample, drawn apart from the case.
     assert (case.stage, case.outcome, case.closed_at is not None) == ("closed", "assisted", True)
     assert list(case.events.values_list("kind", "transition")) == [
         ("opened", ""),
@@ -71,7 +65,6 @@ def test_a_unhcr_case_goes_from_verification_to_closed(unhcr_officer, unhcr, tor
         ("assistance_approved", ""),
         ("transition", "pay_grant"),
         ("transition", "complete_services"),
-        ("transition", "record_monitoring"),
     ]
 
 

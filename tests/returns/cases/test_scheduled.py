@@ -1,4 +1,5 @@
-"""The daily checks: marking overdue cases and due follow-ups once, and one email per assignee."""
+"""The daily checks: marking overdue cases once, and one email per assignee. (Return monitoring is a
+sample drawn apart from the cases: ``tests/returns/test_monitoring.py``.)"""
 
 import datetime
 import itertools
@@ -15,8 +16,6 @@ from returns.models import Case, CaseEvent
 from returns.scheduled import (
     NotificationSummary,
     cases_mark_overdue,
-    followups_mark_due,
-    followups_notify,
     overdue_notify,
 )
 from returns.services.households import household_register
@@ -48,10 +47,6 @@ def closed(**fields) -> dict:
     return {"stage": "closed", "closed_at": timezone.now(), "outcome": Case.Outcome.ASSISTED, **fields}
 
 
-def in_monitoring(followup_due_date: datetime.date, **fields) -> dict:
-    return {"stage": "monitoring", "followup_due_date": followup_due_date, **fields}
-
-
 def days(number: int) -> datetime.timedelta:
     return datetime.timedelta(days=number)
 
@@ -60,7 +55,7 @@ def case_state(*cases: Case) -> list[tuple]:
     return list(
         Case.objects.filter(pk__in=[case.pk for case in cases])
         .order_by("pk")
-        .values_list("pk", "overdue_since", "followup_notified_on", "version")
+        .values_list("pk", "overdue_since", "version")
     )
 
 
@@ -89,12 +84,12 @@ def test_open_cases_past_their_stage_due_date_are_marked_overdue(registrar):
 
     assert marked == [late.pk, just_late.pk]
     assert case_state(late, just_late, due_today, due_later, closed_late, no_due_date) == [
-        (late.pk, TODAY, None, 2),
-        (just_late.pk, TODAY, None, 2),
-        (due_today.pk, None, None, 1),
-        (due_later.pk, None, None, 1),
-        (closed_late.pk, None, None, 1),
-        (no_due_date.pk, None, None, 1),
+        (late.pk, TODAY, 2),
+        (just_late.pk, TODAY, 2),
+        (due_today.pk, None, 1),
+        (due_later.pk, None, 1),
+        (closed_late.pk, None, 1),
+        (no_due_date.pk, None, 1),
     ]
     assert events_of(CaseEvent.Kind.OVERDUE) == [
         (late.pk, None, {"stage": "verification", "stage_due_date": "2026-03-08"}),
@@ -111,7 +106,7 @@ def test_marking_overdue_twice_marks_nothing_the_second_time(registrar):
     next_day = cases_mark_overdue(today=TODAY + days(1))
 
     assert (again, next_day) == ([], [])
-    assert case_state(late) == before == [(late.pk, TODAY, None, 2)]
+    assert case_state(late) == before == [(late.pk, TODAY, 2)]
     assert CaseEvent.objects.filter(kind=CaseEvent.Kind.OVERDUE).count() == 1
 
 
@@ -119,7 +114,7 @@ def test_a_case_already_marked_overdue_is_left_alone(registrar):
     marked_earlier = a_case(registrar, stage_due_date=TODAY - days(9), overdue_since=TODAY - days(8))
 
     assert cases_mark_overdue(today=TODAY) == []
-    assert case_state(marked_earlier) == [(marked_earlier.pk, TODAY - days(8), None, 1)]
+    assert case_state(marked_earlier) == [(marked_earlier.pk, TODAY - days(8), 1)]
     assert events_of(CaseEvent.Kind.OVERDUE) == []
 
 
@@ -137,41 +132,6 @@ def test_marking_takes_the_same_queries_for_one_case_or_many(registrar, django_a
 
 
 # ---------------------------------------------------------------------------------------------
-# Marking follow-ups that fell due
-# ---------------------------------------------------------------------------------------------
-
-
-def test_return_monitoring_follow_ups_falling_due_are_marked_once(registrar):
-    due = a_case(registrar, **in_monitoring(TODAY - days(3)))
-    due_today = a_case(registrar, **in_monitoring(TODAY))
-    due_tomorrow = a_case(registrar, **in_monitoring(TODAY + days(1)))
-    already_notified = a_case(registrar, **in_monitoring(TODAY - days(10), followup_notified_on=TODAY - days(10)))
-    closed_case = a_case(registrar, **closed(followup_due_date=TODAY - days(3)))
-    not_in_monitoring = a_case(registrar, stage="services", followup_due_date=TODAY - days(3))
-
-    marked = followups_mark_due(today=TODAY)
-    again = followups_mark_due(today=TODAY)
-
-    assert (marked, again) == ([due.pk, due_today.pk], [])
-    assert case_state(due, due_today, due_tomorrow, already_notified, closed_case, not_in_monitoring) == [
-        (due.pk, None, TODAY, 2),
-        (due_today.pk, None, TODAY, 2),
-        (due_tomorrow.pk, None, None, 1),
-        (already_notified.pk, None, TODAY - days(10), 1),
-        (closed_case.pk, None, None, 1),
-        (not_in_monitoring.pk, None, None, 1),
-    ]
-    assert events_of(CaseEvent.Kind.FOLLOWUP_DUE) == [
-        (due.pk, None, {"stage": "monitoring", "followup_due_date": "2026-03-07"}),
-        (due_today.pk, None, {"stage": "monitoring", "followup_due_date": "2026-03-10"}),
-    ]
-
-
-def test_iom_cases_have_no_return_monitoring_follow_up(registrar):
-    iom_case = a_case(registrar, agency="IOM", stage="monitoring", followup_due_date=TODAY - days(1))
-
-    assert followups_mark_due(today=TODAY) == []
-    assert case_state(iom_case) == [(iom_case.pk, None, None, 1)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,28 +200,6 @@ def test_nothing_to_notify_sends_nothing(db):
     assert mail.outbox == []
 
 
-def test_each_assignee_gets_one_email_listing_their_follow_ups(registrar):
-    farid = worker("farid.t", first_name="Farid", email="farid@example.org")
-    due = [
-        a_case(registrar, **in_monitoring(TODAY - days(1), assigned_to=farid)),
-        a_case(registrar, **in_monitoring(TODAY, assigned_to=farid)),
-    ]
-    unassigned = a_case(registrar, **in_monitoring(TODAY))
-
-    summary = followups_notify(case_ids=followups_mark_due(today=TODAY))
-
-    assert summary == NotificationSummary(emails_sent=1, cases_listed=2, skipped_unassigned=1)
-    (message,) = mail.outbox
-    assert (message.to, message.subject) == (["farid@example.org"], "2 return monitoring follow-ups are due")
-    assert message.body.splitlines()[2:] == [
-        "The return monitoring follow-up is due for these families assigned to you:",
-        "",
-        f"{due[0].case_number} · Return monitoring · due 2026-03-09 · {due[0].get_absolute_url()}",
-        f"{due[1].case_number} · Return monitoring · due 2026-03-10 · {due[1].get_absolute_url()}",
-    ]
-    assert unassigned.case_number not in message.body
-
-
 # ---------------------------------------------------------------------------------------------
 # The tasks and their schedule
 # ---------------------------------------------------------------------------------------------
@@ -281,21 +219,8 @@ def test_the_overdue_check_marks_then_emails_once_committed(registrar, django_ca
     assert first["notify_task_id"]
     assert len(callbacks) == 1
     assert second == {"marked": [], "notify_task_id": None}
-    assert case_state(late) == [(late.pk, today, None, 2)]
+    assert case_state(late) == [(late.pk, today, 2)]
     assert [(message.to, message.subject) for message in mail.outbox] == [(["farid@example.org"], "1 case is overdue")]
-
-
-def test_the_follow_up_check_marks_then_emails_once_committed(registrar, django_capture_on_commit_callbacks):
-    today = timezone.localdate()
-    farid = worker("farid.t", email="farid@example.org")
-    due = a_case(registrar, **in_monitoring(today, assigned_to=farid))
-
-    with django_capture_on_commit_callbacks(execute=True):
-        result = tasks.check_followups_due.delay().get()
-
-    assert result["marked"] == [due.pk]
-    assert case_state(due) == [(due.pk, None, today, 2)]
-    assert [message.subject for message in mail.outbox] == ["1 return monitoring follow-up is due"]
 
 
 def test_nothing_is_emailed_when_the_marking_rolls_back(registrar, django_capture_on_commit_callbacks):
@@ -310,7 +235,7 @@ def test_nothing_is_emailed_when_the_marking_rolls_back(registrar, django_captur
     assert mail.outbox == []
 
 
-def test_the_daily_checks_run_at_two_in_the_morning_in_kabul():
+def test_the_daily_jobs_run_at_two_in_the_morning_in_kabul():
     kabul = zoneinfo.ZoneInfo("Asia/Kabul")
     noon_utc = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
 
@@ -321,7 +246,10 @@ def test_the_daily_checks_run_at_two_in_the_morning_in_kabul():
 
     assert next_runs == {
         "check-overdue-cases": (tasks.check_overdue_cases, datetime.datetime(2026, 3, 11, 2, 0, tzinfo=kabul)),
-        "check-followups-due": (tasks.check_followups_due, datetime.datetime(2026, 3, 11, 2, 15, tzinfo=kabul)),
+        "draw-monitoring-sample": (
+            tasks.draw_monitoring_sample,
+            datetime.datetime(2026, 3, 11, 2, 15, tzinfo=kabul),
+        ),
         "check-overdue-referrals": (
             tasks.check_overdue_referrals,
             datetime.datetime(2026, 3, 11, 2, 20, tzinfo=kabul),
@@ -334,9 +262,8 @@ def test_the_tasks_are_acknowledged_after_they_run():
         task.acks_late
         for task in (
             tasks.check_overdue_cases,
-            tasks.check_followups_due,
             tasks.notify_overdue_cases,
-            tasks.notify_followups_due,
+            tasks.draw_monitoring_sample,
             tasks.check_overdue_referrals,
             tasks.notify_overdue_referrals,
         )

@@ -223,8 +223,6 @@ def snapshot(case: Case) -> dict:
                 "closed_at",
                 "outcome",
                 "is_vulnerable",
-                "followup_due_date",
-                "followup_notified_on",
                 "assigned_to_id",
                 "office_id",
                 "updated_at",
@@ -324,11 +322,6 @@ def services_given(given: Given) -> tuple[Case, dict]:
     return case, {"health_screening": "on", "mine_risk_awareness": "on", "note": ""}
 
 
-def monitoring_interview_done(given: Given) -> tuple[Case, dict]:
-    case = given.at(given.unhcr_case(), "monitoring")
-    return case, {"interview_date": (today() - days(5)).isoformat(), "reached": "on", "note": "Settled in Achin."}
-
-
 def screened_eligible(given: Given) -> tuple[Case, dict]:
     case = given.iom_case()
     return case, {**vulnerability_inputs(case, Rahim=["MC"]), "note": "Needs dialysis."}
@@ -371,16 +364,14 @@ SCENARIOS = [
         outcome="not_eligible",
     ),
     Scenario(UNHCR_WORKFLOW, "pay_grant", "encashment", "services", CASE_WORKERS, grant_approved, entered_plus(2)),
-    Scenario(
-        UNHCR_WORKFLOW, "complete_services", "services", "monitoring", CASE_WORKERS, services_given, arrival_plus(180)
-    ),
+    # Services done close the case: return monitoring is a sample drawn apart from it.
     Scenario(
         UNHCR_WORKFLOW,
-        "record_monitoring",
-        "monitoring",
+        "complete_services",
+        "services",
         "closed",
         CASE_WORKERS,
-        monitoring_interview_done,
+        services_given,
         outcome="assisted",
     ),
     Scenario(
@@ -448,14 +439,13 @@ REFUSAL_FOR = {
     "other_agency_manager": Case.DoesNotExist,
 }
 STAGES = {
-    UNHCR_WORKFLOW: ("verification", "encashment", "services", "monitoring", "closed"),
+    UNHCR_WORKFLOW: ("verification", "encashment", "services", "closed"),
     IOM_WORKFLOW: ("screening", "assistance", "transport", "reintegration", "closed"),
 }
 STAGE_LABELS = {
     "verification": "Document and iris verification",
     "encashment": "Encashment (cash grant)",
     "services": "Services at the encashment centre",
-    "monitoring": "Return monitoring",
     "screening": "Vulnerability screening",
     "assistance": "Post-arrival assistance",
     "transport": "Onward transport",
@@ -711,25 +701,6 @@ def services_for_a_member_with_specific_needs(given: Given):
     return case, {"health_screening": "on", "mine_risk_awareness": "on", "note": "  "}, {}
 
 
-def monitoring_on(days_after_arrival: int):
-    def given_case(given: Given):
-        case = given.at(given.unhcr_case(), "monitoring")
-        interview = given.arrival + days(days_after_arrival)
-        return case, {"interview_date": interview.isoformat(), "reached": "on", "note": "Reached by phone."}, {}
-
-    return given_case
-
-
-def monitoring_without(field: str):
-    def given_case(given: Given):
-        case = given.at(given.unhcr_case(), "monitoring")
-        inputs = {"interview_date": (today() - days(1)).isoformat(), "reached": "on", "note": "Reached by phone."}
-        del inputs[field]
-        return case, inputs, {field: REQUIRED}
-
-    return given_case
-
-
 def iom_at_assistance(members=None, assistance: str | None = None, **fields):
     def given_case(given: Given):
         case = given.at(given.iom_case(members=members), "assistance", **fields)
@@ -821,23 +792,6 @@ GUARDED = [
         id="complete_services-specific-needs-unreferred",
     ),
     pytest.param(
-        "record_monitoring",
-        monitoring_on(29),
-        lambda given: guard(
-            "Return monitoring takes place one to six months after arrival: "
-            f"from {(given.arrival + days(30)).isoformat()} for this family."
-        ),
-        id="record_monitoring-before-arrival-plus-30",
-    ),
-    pytest.param(
-        "record_monitoring",
-        monitoring_on(ARRIVED_DAYS_AGO + 1),
-        lambda given: guard(f"The interview date {(today() + days(1)).isoformat()} is in the future."),
-        id="record_monitoring-in-the-future",
-    ),
-    pytest.param("record_monitoring", monitoring_without("interview_date"), None, id="record_monitoring-no-date"),
-    pytest.param("record_monitoring", monitoring_without("note"), None, id="record_monitoring-no-note"),
-    pytest.param(
         "screen_eligible",
         screening_with(Rahim=[], Zarmina=[], Bilal=[]),
         guard(NO_CODES),
@@ -903,28 +857,7 @@ def test_a_referral_or_a_note_lets_services_complete_for_a_member_with_specific_
     )
     referred = case_transition(case=referred, transition_code="complete_services", actor=worker, data=services)
 
-    assert (noted.stage, referred.stage) == ("monitoring", "monitoring")
-
-
-def test_monitoring_on_the_thirtieth_day_after_arrival_and_today_is_accepted(given):
-    worker = actor_named("case_worker", "UNHCR")
-    first = given.at(given.unhcr_case(), "monitoring")
-    last = given.at(given.unhcr_case(), "monitoring")
-
-    first = case_transition(
-        case=first,
-        transition_code="record_monitoring",
-        actor=worker,
-        data={"interview_date": (given.arrival + days(30)).isoformat(), "note": "Not reached; will call again."},
-    )
-    last = case_transition(
-        case=last,
-        transition_code="record_monitoring",
-        actor=worker,
-        data={"interview_date": today().isoformat(), "reached": "on", "note": "Reached."},
-    )
-
-    assert (first.outcome, last.outcome) == ("assisted", "assisted")
+    assert (noted.stage, referred.stage) == ("closed", "closed")
 
 
 def test_refusing_the_grant_is_allowed_when_the_documents_were_not_genuine(given):
@@ -1263,17 +1196,25 @@ def test_an_inactive_provincial_office_takes_no_handover_and_a_case_already_ther
     assert not CaseEvent.objects.filter(case=already, kind=CaseEvent.Kind.HANDOVER).exists()
 
 
-def test_completing_services_sets_the_monitoring_follow_up_thirty_days_after_arrival(given):
+def test_completing_services_closes_the_case_without_waiting_for_monitoring(given):
     case, inputs = services_given(given)
-    Case.objects.filter(pk=case.pk).update(followup_notified_on=today() - days(1))
 
     moved = case_transition(
         case=case, transition_code="complete_services", actor=actor_named("case_worker", "UNHCR"), data=inputs
     )
 
     saved = Case.objects.get(pk=case.pk)
-    assert (saved.followup_due_date, saved.followup_notified_on) == (given.arrival + days(30), None)
-    assert (moved.followup_due_date, saved.stage_due_date) == (given.arrival + days(30), given.arrival + days(180))
+    assert (saved.stage, saved.outcome, saved.stage_due_date, saved.is_open) == ("closed", "assisted", None, False)
+    assert saved.closed_at is not None
+    assert moved.version == case.version + 1
+    assert list(CaseEvent.objects.filter(case=case).values_list("kind", "transition", "from_stage", "to_stage"))[
+        -1
+    ] == (
+        "transition",
+        "complete_services",
+        "services",
+        "closed",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1289,7 +1230,6 @@ ALLOWED_BY_STAGE = [
     ),
     (UNHCR_WORKFLOW, "encashment", {"case_worker": ["pay_grant"], "manager": ["pay_grant"]}),
     (UNHCR_WORKFLOW, "services", {"case_worker": ["complete_services"], "manager": ["complete_services"]}),
-    (UNHCR_WORKFLOW, "monitoring", {"case_worker": ["record_monitoring"], "manager": ["record_monitoring"]}),
     (UNHCR_WORKFLOW, "closed", {}),
     (
         IOM_WORKFLOW,

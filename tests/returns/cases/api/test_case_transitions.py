@@ -3,10 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from returns.models import Case, CaseEvent, MemberVerification, NeedCode, Referral
-from tests.factories import member, por_card
+from returns.models import Case, MemberVerification, NeedCode, Referral
 from tests.problems import problem_of
-from tests.returns.cases.api.conftest import register_unhcr_case
 
 
 def _url(case) -> str:
@@ -173,31 +171,6 @@ def test_refusing_the_grant_closes_the_case_and_refers_to_iom(client_for, unhcr_
         [],
     )
     assert list(Referral.objects.filter(case=unhcr_case).values_list("to_agency", "status")) == [(iom.pk, "pending")]
-
-
-def test_a_date_input_is_read_from_iso_format(client_for, unhcr_worker, unhcr_officer):
-    # Given a case at monitoring, for a family that arrived 40 days ago
-    case = register_unhcr_case(unhcr_officer, arrival_days_ago=40, members=[member(documents=[por_card()])])
-    Case.objects.filter(pk=case.pk).update(stage="monitoring")
-
-    # When the interview of yesterday is recorded
-    response = client_for(unhcr_worker).post(
-        _url(case),
-        {
-            "transition": "record_monitoring",
-            "version": 1,
-            "inputs": {
-                "interview_date": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
-                "reached": True,
-                "note": "Settled in Achin.",
-            },
-        },
-        format="json",
-    )
-
-    # Then the case closes, assisted
-    assert (response.status_code, response.json()["outcome"]) == (200, "assisted")
-    assert CaseEvent.objects.filter(case=case, transition="record_monitoring").get().note == "Settled in Achin."
 
 
 def test_iom_screening_takes_a_list_of_vulnerability_codes(client_for, iom_worker, iom_case):
