@@ -27,6 +27,8 @@ from returns.assistance_rules import (
     grant_for_members,
     grant_rate_on,
     manager_approval_needed,
+    supplement_due,
+    supplement_rule_on,
 )
 from returns.demo.cases import RECENT_DAYS, CasePlan, CaseStep, DemoCases
 from returns.demo.tables import NULL, stamp, text
@@ -39,6 +41,7 @@ from returns.models import (
     MemberEntitlement,
     MemberVerification,
     NeedCode,
+    SupplementRule,
 )
 from returns.registration import HouseholdRegistration, MemberRegistration
 from returns.routing import people_coverage, registration_papers
@@ -189,6 +192,10 @@ class CaseRows:
         self.grant_types = {
             agency: item for (agency, _code), item in self.types.items() if item.is_grant and item.is_active
         }
+        self.supplement_rules = list(SupplementRule.objects.all())
+        self.supplement_types = {
+            agency: item for (agency, _code), item in self.types.items() if item.is_supplement and item.is_active
+        }
         self.rates: dict[int, list[GrantRate]] = {}
         for rate in GrantRate.objects.filter(assistance_type__in=list(self.grant_types.values())):
             self.rates.setdefault(rate.assistance_type_id, []).append(rate)
@@ -201,6 +208,9 @@ class CaseRows:
         }
         self.preparations = {
             unhcr.grant_approved: Preparation(done=self._grant_paid, begun=self._grant_waiting, begun_share=0.5),
+            unhcr.supplement_settled: Preparation(
+                done=self._supplement_paid, begun=self._supplement_waiting, begun_share=0.3
+            ),
             iom.assistance_recorded: Preparation(done=self._iom_package, begun=self._iom_meals, begun_share=0.6),
         }
         self.effects = {
@@ -499,6 +509,32 @@ class CaseRows:
         return self._assistance(
             draft, grant_type.code, quantity=1, value=value, currency=currency, day=day, approved=approved
         )
+
+    def _supplement(self, draft: CaseDraft, day: datetime.date, *, approved: bool) -> int:
+        """The return supplement, as ``supplement_owed`` gives it for a family in one part (the demo links no
+        families); none when no rule covers the arrival or the day is before it falls due."""
+        rule = supplement_rule_on(rules=self.supplement_rules, arrival=draft.registration.arrival_date)
+        eligible = draft.eligible if draft.eligible is not None else len(draft.registration.members)
+        if rule is None or day < draft.registration.arrival_date + datetime.timedelta(days=rule.due_after_days):
+            return 0
+        value = supplement_due(rule=rule, eligible=eligible, part=1, parts=1, already_paid_to_family=Decimal(0))
+        if value == 0:
+            return 0
+        return self._assistance(
+            draft,
+            self.supplement_types[draft.agency].code,
+            quantity=1,
+            value=value,
+            currency=rule.currency,
+            day=day,
+            approved=approved,
+        )
+
+    def _supplement_paid(self, draft: CaseDraft, step: CaseStep) -> int:
+        return self._supplement(draft, step.on, approved=True)
+
+    def _supplement_waiting(self, draft: CaseDraft, day: datetime.date) -> int:
+        return self._supplement(draft, day, approved=False)
 
     def _grant_paid(self, draft: CaseDraft, step: CaseStep) -> int:
         return self._grant(draft, step.on, approved=True)

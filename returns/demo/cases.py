@@ -83,9 +83,11 @@ class ArrivalWindow:
         return arrival + datetime.timedelta(days=self.first_day + int(spread * rng.betavariate(self.alpha, self.beta)))
 
 
-# The agencies' stages due after arrival (IOM's reintegration), by agency. (UNHCR's return
-# monitoring is a sample apart from the case: ``returns.services.monitoring``.)
+# The agencies' stages due after arrival (UNHCR's return supplement, IOM's reintegration), by agency.
+# (UNHCR's return monitoring is a sample apart from the case: ``returns.services.monitoring``.)
 AFTER_ARRIVAL = {
+    # The supplement is paid from three months after arrival (SupplementRule.due_after_days); some late.
+    "UNHCR": ArrivalWindow(first_day=90, overrun_days=20, alpha=1.5, beta=3),
     # Reintegration is assessed and closed within about three months; some late.
     "IOM": ArrivalWindow(first_day=20, overrun_days=20, alpha=2, beta=2.5),
 }

@@ -8,11 +8,10 @@ from there.
 """
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +23,6 @@ from returns.assistance_rules import (
     grant_for_members,
     grant_rate_on,
     manager_approval_needed,
-    supplement_due,
-    supplement_rule_on,
 )
 from returns.models import (
     Assistance,
@@ -37,9 +34,9 @@ from returns.models import (
     Member,
     MemberEntitlement,
     Referral,
-    SupplementRule,
 )
 from returns.selectors.households import household_with_members
+from returns.supplements import supplement_owed
 from returns.workflows import (
     Transition,
     TransitionContext,
@@ -335,49 +332,6 @@ def grant_amount(*, case: Case, assistance_type: AssistanceType) -> tuple[Decima
         return None
     eligible = MemberEntitlement.objects.filter(case=case, decision=MemberEntitlement.Decision.ELIGIBLE).count()
     return grant_for_members(rate=rate, eligible=eligible)
-
-
-@dataclass(frozen=True)
-class SupplementOwed:
-    amount: Decimal
-    currency: str
-    due_on: datetime.date
-    part: int
-    parts: int
-    already_paid: Decimal
-
-
-def supplement_owed(*, case: Case) -> SupplementOwed | None:
-    """The return supplement this household is owed, once per family across its parts (None: no rule for its date)."""
-    household = case.household
-    rule = supplement_rule_on(rules=SupplementRule.objects.all(), arrival=household.arrival_date)
-    if rule is None:
-        return None
-    eligible = MemberEntitlement.objects.filter(case=case, decision=MemberEntitlement.Decision.ELIGIBLE).count()
-    if household.family_id is None:
-        part, parts, already_paid = 1, 1, Decimal(0)
-    else:
-        family = list(
-            Household.objects.filter(family_id=household.family_id)
-            .order_by("arrival_date", "id")
-            .values_list("pk", flat=True)
-        )
-        part, parts = family.index(household.pk) + 1, len(family)
-        already_paid = Assistance.objects.filter(
-            case__household__family_id=household.family_id,
-            assistance_type__is_supplement=True,
-            approval__in=[Assistance.Approval.PENDING, Assistance.Approval.APPROVED],
-            currency=rule.currency,
-        ).exclude(case__household=household).aggregate(total=Sum("value"))["total"] or Decimal(0)
-    amount = supplement_due(rule=rule, eligible=eligible, part=part, parts=parts, already_paid_to_family=already_paid)
-    return SupplementOwed(
-        amount=amount,
-        currency=rule.currency,
-        due_on=household.arrival_date + datetime.timedelta(days=rule.due_after_days),
-        part=part,
-        parts=parts,
-        already_paid=already_paid,
-    )
 
 
 def assistance_record(

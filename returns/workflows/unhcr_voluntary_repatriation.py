@@ -1,16 +1,18 @@
 """UNHCR voluntary repatriation, after the household has crossed.
 
-    verification → encashment → services → closed
-         └──────── refuse the grant, refer to IOM ─────→ closed
+    verification → encashment → services → supplement → closed
+         └──────── refuse the grant, refer to IOM ──────────────→ closed
 
 Verification checks the refugee card or VRF, records iris verification for every covered member
 aged 5 or over, and decides each member's entitlement (``returns.entitlement``): members not on the
 VRF are referred to IOM for screening, a member assisted before (a recycler) or refused with a
 reason is not paid, and the others are. Only when nobody can be paid is the grant refused and the
 family referred to IOM. The grant is recorded as assistance (its amount from the grant rate of the
-arrival date, per eligible member) and approved by a second person before it is paid. Completing
-the services closes the case: return monitoring is a sample drawn apart from the case
-(``returns.services.monitoring``), and a case does not wait for it.
+arrival date, per eligible member) and approved by a second person before it is paid. After the
+services the case waits for the return supplement (once per family, about three months after
+arrival, ``returns.supplements``) and closes when it is paid, or at once when nothing is owed (an
+arrival before 2023, or a family whose other parts were paid it). Return monitoring is a sample
+drawn apart from the case (``returns.services.monitoring``): a case does not wait for it.
 """
 
 import datetime
@@ -25,9 +27,14 @@ from returns.entitlement import Decision, Verified, decide, volrep_covered
 from returns.models import Assistance, Case, MemberEntitlement, MemberVerification, Referral
 from returns.reference import reference_data
 from returns.routing import household_papers, people_coverage
+from returns.supplements import supplement_owed
 from returns.workflows.base import Changes, ReferralToMake, Stage, Transition, TransitionContext, Workflow
 
 IRIS_FROM_AGE = 5
+SUPPLEMENT_STAGE = "supplement"
+# When the supplement stage falls due: the usual delay (``SupplementRule.due_after_days``); a case whose
+# arrival no supplement rule covers closes from it straight away.
+SUPPLEMENT_DUE_DAYS = 90
 
 
 def iris_field_name(member) -> str:
@@ -131,6 +138,23 @@ def grant_approved(context: TransitionContext) -> str | None:
     ):
         return None
     return _("Record the cash grant and have a second person approve it before paying.")
+
+
+def supplement_settled(context: TransitionContext) -> str | None:
+    """The return supplement is paid and approved, or nothing is owed (no rule for the arrival date, or the
+    family's other parts were paid it)."""
+    if any(
+        item.assistance_type.is_supplement and item.approval == Assistance.Approval.APPROVED
+        for item in context.assistance
+    ):
+        return None
+    owed = supplement_owed(case=context.case)
+    if owed is None or owed.amount == 0:
+        return None
+    return _(
+        "Pay the return supplement of %(amount)s %(currency)s (due on %(date)s) and have a second person "
+        "approve it first."
+    ) % {"amount": owed.amount, "currency": owed.currency, "date": owed.due_on.isoformat()}
 
 
 def needs_referred_or_explained(context: TransitionContext) -> str | None:
@@ -242,6 +266,11 @@ WORKFLOW = Workflow(
         Stage("verification", gettext_lazy("Document and iris verification"), due_in_days=1),
         Stage("encashment", gettext_lazy("Encashment (cash grant)"), due_in_days=2),
         Stage("services", gettext_lazy("Services at the encashment centre"), due_in_days=2),
+        Stage(
+            SUPPLEMENT_STAGE,
+            gettext_lazy("Return supplement (about three months after arrival)"),
+            due_after_arrival_days=SUPPLEMENT_DUE_DAYS,
+        ),
         Stage("closed", gettext_lazy("Closed")),
     ),
     final_stage_code="closed",
@@ -278,12 +307,20 @@ WORKFLOW = Workflow(
         ),
         Transition(
             "complete_services",
-            gettext_lazy("Services done: close the case"),
+            gettext_lazy("Services done: on to the return supplement"),
             "services",
-            "closed",
+            SUPPLEMENT_STAGE,
             roles=CASE_WORKERS,
             inputs=ServicesForm,
             guards=(services_delivered, needs_referred_or_explained),
+        ),
+        Transition(
+            "close_after_supplement",
+            gettext_lazy("Supplement paid, or none owed: close"),
+            SUPPLEMENT_STAGE,
+            "closed",
+            roles=CASE_WORKERS,
+            guards=(supplement_settled,),
             outcome=Case.Outcome.ASSISTED,
         ),
     ),
