@@ -21,6 +21,11 @@ urlpatterns = [
     path("referrals/", cases.ReferralListView.as_view(), name="referral-list"),
     path("referrals/<uuid:id>/answer/", cases.ReferralAnswerView.as_view(), name="referral-answer"),
     path("border-counts/", counts.BorderCountListCreateView.as_view(), name="border-count-list"),
+    path(
+        "border-counts/reconciliation/",
+        counts.BorderCountReconciliationView.as_view(),
+        name="border-count-reconciliation",
+    ),
     # Reference data: read-only code lists.
     path("reference/agencies/", reference.AgencyListView.as_view(), name="reference-agencies"),
     path("reference/offices/", reference.OfficeListView.as_view(), name="reference-offices"),
