@@ -87,7 +87,6 @@ def border_count_grid_page(request):
             "band_labels": [label for _band, label in AGE_BANDS],
             "can_record": can_record,
             "last_day_to_record": today if can_record else None,
-            "today": today,
         },
     )
 
