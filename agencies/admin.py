@@ -79,11 +79,39 @@ class AgencyAdmin(admin.ModelAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "province", "agency", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "province",
+        "district",
+        "place_description",
+        "place_coordinates",
+        "agency",
+        "is_active",
+    ]
+    list_display_links = ["code", "name"]
     list_filter = ["kind", "is_active", "agency", "province"]
-    list_select_related = ["province", "agency"]
-    search_fields = ["code", "name"]
-    autocomplete_fields = ["province", "agency"]
+    list_select_related = ["province", "district", "agency"]
+    search_fields = ["code", "name", "place_description"]
+    autocomplete_fields = ["province", "district", "agency"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kind", "agency", "is_active"]}),
+        (
+            _("Place"),
+            {
+                "fields": ["province", "district", "place_description", ("latitude", "longitude")],
+                "description": _(
+                    "Coordinates in decimal degrees (WGS 84); those loaded with the system are approximate, "
+                    "to the town: correct them when the exact position is known."
+                ),
+            },
+        ),
+    ]
+
+    @admin.display(description=_("coordinates (latitude, longitude)"))
+    def place_coordinates(self, office: Office) -> str:
+        return office.coordinates or "—"
 
 
 class _UserAgencyFormMixin:

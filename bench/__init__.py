@@ -7,6 +7,7 @@ Run ``python -m bench``. Figures are printed and written to ``bench-results/``. 
   (default ``postgres://postgres@127.0.0.1:5432/returns_bench``); ``BENCH_KEEP_DB=1`` keeps it;
 - ``BENCH_CLIENTS`` (8), ``BENCH_WARMUP`` (3 s), ``BENCH_DURATION`` (20 s) for the HTTP load;
 - ``BENCH_WORKERS``, ``BENCH_WORKER_CLASS``, ``BENCH_THREADS`` for gunicorn;
-- ``BENCH_ONLY`` one part: ``cases``, ``registration`` or ``partner`` (a list page and a full sync
-  with a partner's key); ``BENCH_REUSE_DB=1`` reuses a loaded benchmark database.
+- ``BENCH_ONLY`` one part: ``cases``, ``registration``, ``partner`` (a list page and a full sync
+  with a partner's key) or ``counts`` (the border counts' daily grid of a whole year);
+  ``BENCH_REUSE_DB=1`` reuses a loaded benchmark database.
 """

@@ -1,8 +1,9 @@
 """``python -m bench``: load a million demo people with their cases, measure the case pages, the
 selectors and transitions (issue 3), register households over HTTP under load, then read and sync the
-registry with a partner's key (issue 4).
+registry with a partner's key (issue 4), and the border counts' grid of a whole year (issue 8).
 
-``BENCH_ONLY=registration``, ``BENCH_ONLY=cases`` or ``BENCH_ONLY=partner`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
+``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner`` or ``BENCH_ONLY=counts`` runs one
+part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
 
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from bench.cases import CasesResult, cases_run, cases_summary
+from bench.counts import counts_run, counts_summary
 from bench.database import (
     DEFAULT_URL,
     bench_env,
@@ -88,8 +90,8 @@ def main() -> int:
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
     only = os.environ.get("BENCH_ONLY", "").strip().lower()
-    if only not in ("", "registration", "cases", "partner"):
-        say("BENCH_ONLY must be registration, cases or partner")
+    if only not in ("", "registration", "cases", "partner", "counts"):
+        say("BENCH_ONLY must be registration, cases, partner or counts")
         return 2
     env = bench_env(url)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
@@ -117,6 +119,7 @@ def main() -> int:
     results: list[LoadResult] = []
     cases: CasesResult | None = None
     partner: PartnerResult | None = None
+    counts: dict | None = None
     server = f"gunicorn {workers} x {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else "")
     with gunicorn(env=env, workers=workers, worker_class=worker_class, threads=threads) as (host, port):
         if only in ("", "cases"):
@@ -133,6 +136,11 @@ def main() -> int:
             partner = partner_run(host=host, port=port)
             for line in partner_summary(partner)[1:]:
                 say(line)
+        if only in ("", "counts"):
+            say(f"(f) Border counts: a year of one crossing, COPY; selector in process, pages through {server}")
+            counts = counts_run(host=host, port=port)
+            for line in counts_summary(counts)[1:]:
+                say(line)
 
     summary = summary_table(
         started=started,
@@ -140,6 +148,7 @@ def main() -> int:
         results=results,
         cases=cases,
         partner=partner,
+        counts=counts,
         server=server,
         clients=clients,
         warmup=warmup,
@@ -152,6 +161,10 @@ def main() -> int:
     path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}.txt"
     path.write_text(summary + "\n")
     say(f"\nWritten to {path.relative_to(ROOT)}")
+    if counts is not None and counts["explains"]:
+        explain_path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-counts-explain.txt"
+        explain_path.write_text("\n\n".join(counts["explains"]) + "\n")
+        say(f"EXPLAIN (ANALYZE, BUFFERS) of the year's grid: {explain_path.relative_to(ROOT)}")
     if cases is not None and cases.explains:
         explain_path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-explain.txt"
         explain_path.write_text("\n\n".join(cases.explains) + "\n")
@@ -196,7 +209,7 @@ def registration_run(*, host, port, server, clients, warmup, duration) -> list[L
     return results
 
 
-def summary_table(*, started, seeded, results, cases, partner, server, clients, warmup, duration) -> str:
+def summary_table(*, started, seeded, results, cases, partner, counts, server, clients, warmup, duration) -> str:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
@@ -227,6 +240,7 @@ def summary_table(*, started, seeded, results, cases, partner, server, clients, 
         lines += [*cases_summary(cases), ""]
     # Issue 4's part comes last, as it runs last.
     partner_lines = [*partner_summary(partner), ""] if partner is not None else []
+    partner_lines += [*counts_summary(counts), ""] if counts is not None else []
     if not results:
         return "\n".join([*lines, *partner_lines])
     lines += [

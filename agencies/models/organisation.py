@@ -3,6 +3,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -122,15 +123,78 @@ class Office(models.Model):
         help_text=_("The agency running it; empty for a shared place such as a border crossing."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Where it is: plain numbers and words, no GIS. Coordinates are decimal degrees (WGS 84).
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offices",
+        help_text=_("The district it is in, when known; in the office's province."),
+    )
+    place_description = models.CharField(
+        _("place"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where it is, in words a visitor can follow, e.g. “Kandahar city” or “at the border gate”."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Decimal degrees, north positive (Afghanistan: about 29 to 39)."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Decimal degrees, east positive (Afghanistan: about 60 to 75)."),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("office")
         verbose_name_plural = _("offices")
-        constraints = [models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z]{3}$"), name="office_code_format")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[A-Z]{3}$"), name="office_code_format"),
+            # Any valid place on Earth: an office abroad (a partner's, a consulate) is not ruled out.
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="office_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="office_longitude_range",
+            ),
+            # A point has both coordinates or neither.
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(latitude__isnull=False, longitude__isnull=False),
+                name="office_coordinates_both_or_neither",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.district_id and self.province_id and not self.district_id.startswith(self.province_id):
+            # A district's P-code starts with its province's (AF0617 Achin is in AF06 Nangarhar).
+            raise ValidationError({"district": _("This district is not in the office's province.")})
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Enter both the latitude and the longitude, or neither."))
+
+    @property
+    def coordinates(self) -> str:
+        """``34.1167, 71.0950`` (latitude, longitude), or empty: plain text, no map."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"{self.latitude:.4f}, {self.longitude:.4f}"
 
 
 class StaffUserManager(UserManager):

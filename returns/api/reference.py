@@ -40,11 +40,38 @@ class AgencySerializer(serializers.ModelSerializer):
 
 class OfficeSerializer(serializers.ModelSerializer):
     province = serializers.CharField(source="province_id", help_text=_("P-code."))
+    district = serializers.CharField(source="district_id", allow_null=True, help_text=_("P-code; null: not recorded."))
     agency = serializers.CharField(source="agency.code", allow_null=True, help_text=_("null: a shared place."))
+    place_description = serializers.CharField(help_text=_("Where it is, in words (e.g. Kandahar city); may be empty."))
+    latitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=6,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=_("Decimal degrees (WGS 84), north positive; null: not recorded. Approximate, to the town."),
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=_("Decimal degrees (WGS 84), east positive; null: not recorded. Approximate, to the town."),
+    )
 
     class Meta:
         model = Office
-        fields = ["code", "name", "kind", "province", "agency", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "province",
+            "district",
+            "place_description",
+            "latitude",
+            "longitude",
+            "agency",
+            "is_active",
+        ]
 
 
 class ProvinceSerializer(serializers.ModelSerializer):

@@ -32,6 +32,11 @@ urlpatterns = [
         monitoring.MonitoringInterviewRecordView.as_view(),
         name="monitoring-interview-record",
     ),
+    path(
+        "border-counts/reconciliation/",
+        counts.BorderCountReconciliationView.as_view(),
+        name="border-count-reconciliation",
+    ),
     # Reference data: read-only code lists.
     path("reference/agencies/", reference.AgencyListView.as_view(), name="reference-agencies"),
     path("reference/offices/", reference.OfficeListView.as_view(), name="reference-offices"),

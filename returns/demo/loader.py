@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from agencies.models import User
 from returns.demo.case_rows import CaseRows
+from returns.demo.counts import demo_border_counts_load
 from returns.demo.households import DemoCaseload
 from returns.demo.tables import COLUMNS, NULL, Ids, copy_rows, registry_tables, stamp, table, text
 from returns.demo.users import demo_staff
@@ -241,6 +242,8 @@ def demo_caseload_load(
             report.seconds = time.perf_counter() - started
             if progress:
                 progress(report)
+
+        demo_border_counts_load(cursor, seed=seed, today=today, recorded_by=registrar["IOM"])
 
         for sequence in ids.values():
             sequence.release(cursor)

@@ -11,6 +11,7 @@ from agencies.models import Office
 from returns.models import BorderCount
 from returns.models.counts import AGE_BANDS, BREAKDOWNS, MEASURES, SEXES
 from returns.reference import ReferenceData
+from returns.selectors.counts import ISO_WEEK_MESSAGE, iso_week_monday
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH_WIDGET = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -114,9 +115,46 @@ def initial_counts(*, user, reference: ReferenceData, params) -> dict:
 
 
 class GridForm(forms.Form):
+    class Period:
+        MONTH = "month"
+        YEAR = "year"
+
     crossing = forms.ChoiceField(label=_("Crossing point"))
     month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], widget=MONTH_WIDGET)
+    period = forms.ChoiceField(
+        label=_("Show"),
+        choices=[(Period.MONTH, _("That month")), (Period.YEAR, _("Its whole year"))],
+        required=False,
+    )
 
     def __init__(self, *args, reference: ReferenceData, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["crossing"].choices = crossing_choices(reference)
+
+
+class IsoWeekField(forms.CharField):
+    """An ISO week, ``2026-W41`` (a browser's week field), cleaned to its Monday."""
+
+    widget = forms.TextInput(attrs={"type": "week", "placeholder": "2026-W41", "dir": "ltr"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        monday = iso_week_monday(value)
+        if monday is None:
+            raise forms.ValidationError(ISO_WEEK_MESSAGE, code="invalid_week")
+        return monday
+
+
+class ReconciliationForm(forms.Form):
+    """Which weeks to set counted against registered: from and to (ISO weeks), each optional
+    (the defaults are ``returns.selectors.counts.reconciliation_days``')."""
+
+    week_from = IsoWeekField(label=_("From week"), required=False)
+    week_to = IsoWeekField(label=_("To week"), required=False)
+
+    def problems_show(self, problems: dict) -> None:
+        for path, path_problems in problems.items():
+            for problem in path_problems:
+                self.add_error(path if path in self.fields else None, problem.message)

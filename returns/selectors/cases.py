@@ -36,7 +36,7 @@ def case_get(*, user, public_id) -> Case:
     queryset = (
         Case.objects.visible_to(user)
         .annotate(household_visible=Exists(Household.objects.visible_to(user).filter(pk=OuterRef("household_id"))))
-        .select_related("agency", "office", "assigned_to")
+        .select_related("agency", "office__province", "office__district", "assigned_to")
         .prefetch_related(
             # The household is prefetched (not joined) so that its members, documents and needs come with it.
             Prefetch(

@@ -65,7 +65,13 @@ def household_get(*, user, public_id) -> Household:
     """One household with members, documents, needs and history, or 404 if this user may not see it."""
     queryset = household_with_members(
         Household.objects.visible_to(user).select_related(
-            *LIST_RELATED, "destination_district", "registered_by", "routing_rule__rule_set", "family"
+            *LIST_RELATED,
+            "office__province",
+            "office__district",
+            "destination_district",
+            "registered_by",
+            "routing_rule__rule_set",
+            "family",
         )
     ).prefetch_related(
         Prefetch("events", queryset=HouseholdEvent.objects.select_related("actor", "from_agency", "to_agency"))

@@ -1,9 +1,15 @@
 """Small helpers for the page templates."""
 
+from urllib.parse import quote
+
 from django import template
 from django.conf import settings
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from returns import policy
+from returns.models.counts import MEASURES
 from returns.models.counts import reads_border_counts as _reads_border_counts
 from returns.reference import reference_data
 
@@ -51,3 +57,44 @@ def can_record_border_counts(user) -> bool:
 @register.filter
 def sees_monitoring(user) -> bool:
     return policy.sees_monitoring(user)
+
+
+@register.filter
+def count_cells(figures: dict) -> SafeString:
+    """The 15 numeric cells of a row of the border count grid, total first, in ``MEASURES`` order.
+
+    Whole numbers only (``int`` of each), so there is nothing to escape; digits are the same in
+    every language here (no thousands separator).
+    """
+    cells = [f'<td class="numeric" data-measure="total">{int(figures["total"])}</td>']
+    cells.extend(f'<td class="numeric">{int(figures[name])}</td>' for name in MEASURES[1:])
+    return SafeString("".join(cells))
+
+
+@register.simple_tag
+def count_grid_rows(days: list, *, record_url: str, crossing_code: str, last_day_to_record) -> SafeString:
+    """The rows of the border count grid, one ``<tr>`` per day.
+
+    Written here rather than in the template: a year's grid has 365 rows, and the template engine's
+    dozen nodes a row took most of the page's time (the page's target: a year in 200 ms). The
+    markup is what the template wrote before; ``last_day_to_record`` is None when the user may not record
+    (no "enter"/"correct" links), else today (no link for a day to come).
+    """
+    correct, enter, not_counted = escape(gettext("correct")), escape(gettext("enter")), escape(gettext("Not counted"))
+    link = f"{escape(record_url)}?crossing={escape(quote(crossing_code))}&amp;day="
+    rows = []
+    for row in days:
+        day = row["iso_day"]
+        action = ""
+        if last_day_to_record is not None and row["day"] <= last_day_to_record:
+            label = correct if row["counted"] else enter
+            action = f' <a class="border-grid__enter" href="{link}{day}">{label}</a>'
+        if row["counted"]:
+            opening, cells = "<tr", count_cells(row)
+        else:
+            opening = '<tr class="border-grid__empty"'
+            cells = f'<td colspan="15" class="border-grid__none">{not_counted}</td>'
+        rows.append(
+            f'{opening} data-day="{day}">\n<th scope="row"><span dir="ltr">{day}</span>{action}</th>{cells}\n</tr>'
+        )
+    return SafeString("\n".join(rows))

@@ -18,18 +18,21 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.problems import Refused
 from returns import policy
-from returns.forms.counts import BorderCountForm, GridForm, default_crossing, initial_counts
+from returns.forms.counts import BorderCountForm, GridForm, ReconciliationForm, default_crossing, initial_counts
 from returns.models.counts import AGE_BANDS, MEASURES, SEXES, reads_border_counts
 from returns.reference import reference_data
 from returns.selectors.counts import (
+    RECONCILIATION_DEFAULT_WEEKS,
+    RECONCILIATION_MAX_WEEKS,
     border_count_day,
     border_count_grid,
     border_count_history,
     border_count_reconciliation,
+    iso_week,
+    reconciliation_days,
+    reconciliation_default_weeks,
 )
 from returns.services.counts import border_count_record
-
-RECONCILIATION_WEEKS = 8
 
 
 def _require_reader(user) -> None:
@@ -59,12 +62,17 @@ def border_count_grid_page(request):
     )
     if grid_form.is_bound and grid_form.is_valid():
         crossing_code, month = grid_form.cleaned_data["crossing"], grid_form.cleaned_data["month"]
+        whole_year = grid_form.cleaned_data["period"] == GridForm.Period.YEAR
     else:
-        crossing_code, month = grid_form.initial["crossing"], grid_form.initial["month"]
+        crossing_code, month, whole_year = grid_form.initial["crossing"], grid_form.initial["month"], False
     crossing = reference.offices.get(crossing_code)
+    can_record = policy.may_record_border_counts(request.user)
     grid = None
     if crossing is not None:
-        first_day, last_day = _month_bounds(month)
+        if whole_year:
+            first_day, last_day = datetime.date(month.year, 1, 1), datetime.date(month.year, 12, 31)
+        else:
+            first_day, last_day = _month_bounds(month)
         grid = border_count_grid(user=request.user, crossing=crossing, first_day=first_day, last_day=last_day)
     return render(
         request,
@@ -73,11 +81,12 @@ def border_count_grid_page(request):
             "grid_form": grid_form,
             "crossing": crossing,
             "month": month,
+            "whole_year": whole_year,
             "grid": grid,
             "sex_columns": [(sex, label, [f"{sex}_{band}" for band, _label in AGE_BANDS]) for sex, label in SEXES],
             "band_labels": [label for _band, label in AGE_BANDS],
-            "can_record": policy.may_record_border_counts(request.user),
-            "today": today,
+            "can_record": can_record,
+            "last_day_to_record": today if can_record else None,
         },
     )
 
@@ -149,12 +158,31 @@ def border_count_record_page(request):
 @require_http_methods(["GET"])
 def border_count_reconciliation_page(request):
     _require_reader(request.user)
-    last_day = timezone.localdate()
-    # Whole ISO weeks: from the Monday RECONCILIATION_WEEKS - 1 weeks before this week's.
-    first_day = last_day - datetime.timedelta(days=last_day.weekday(), weeks=RECONCILIATION_WEEKS - 1)
-    rows = border_count_reconciliation(user=request.user, first_day=first_day, last_day=last_day)
+    today = timezone.localdate()
+    default_from, default_to = reconciliation_default_weeks(today)
+    form = ReconciliationForm(
+        request.GET or None, initial={"week_from": iso_week(default_from), "week_to": iso_week(default_to)}
+    )
+    rows, first_day, last_day = None, None, None
+    if not form.is_bound or form.is_valid():
+        asked = form.cleaned_data if form.is_bound else {}
+        try:
+            first_day, last_day = reconciliation_days(
+                week_from=asked.get("week_from"), week_to=asked.get("week_to"), today=today
+            )
+        except Refused as refused:
+            form.problems_show(refused.problems)
+        else:
+            rows = border_count_reconciliation(user=request.user, first_day=first_day, last_day=last_day)
     return render(
         request,
         "returns/counts/reconciliation.html",
-        {"rows": rows, "first_day": first_day, "last_day": last_day},
+        {
+            "form": form,
+            "rows": rows,
+            "first_day": first_day,
+            "last_day": last_day,
+            "default_weeks": RECONCILIATION_DEFAULT_WEEKS,
+            "max_weeks": RECONCILIATION_MAX_WEEKS,
+        },
     )

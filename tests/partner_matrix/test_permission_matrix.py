@@ -295,6 +295,7 @@ MATRIX: dict[tuple[str, str], Row] = {
 # Border arrival counts: not personal data. Read by every member of staff and reports:read; recorded by
 # UNHCR's and IOM's case staff and administrators (a coordinator: 403), never by a key.
 MATRIX[("GET", "/api/v1/border-counts/")] = Row(scope="reports:read")
+MATRIX[("GET", "/api/v1/border-counts/reconciliation/")] = Row(scope="reports:read")
 MATRIX[("POST", "/api/v1/border-counts/")] = Row(
     scope=None,
     ok=201,

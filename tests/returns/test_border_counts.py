@@ -2,6 +2,7 @@
 reconciliation counted in SQL."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -291,7 +292,12 @@ def test_the_grid_adds_up_current_versions_by_day(iom_officer, torkham, islam_qa
     assert grid.totals["total"] == 200
     assert grid.totals["deported"] == 120
     assert grid.totals["male_18_59"] == 35 + 35
-    assert grid.days[0] == {"day": datetime.date(2026, 10, 1), "counted": False, **dict.fromkeys(MEASURES, 0)}
+    assert grid.days[0] == {
+        "day": datetime.date(2026, 10, 1),
+        "iso_day": "2026-10-01",
+        "counted": False,
+        **dict.fromkeys(MEASURES, 0),
+    }
 
 
 def _ten_men_alone() -> dict[str, int]:
@@ -326,13 +332,41 @@ def test_the_grid_page_takes_the_same_queries_for_one_day_or_twenty(
     record(iom_officer, torkham, country=pakistan)
     client.get(url, params)  # the reference snapshot, loaded once per process
 
-    # session, user, the grid by day, the month's totals
-    with django_assert_num_queries(4):
+    # session, user, the grid by day (the month's totals are their sum)
+    with django_assert_num_queries(3):
         assert client.get(url, params).status_code == 200
     for offset in range(1, 20):
         record(iom_officer, torkham, country=iran, day=MONDAY + datetime.timedelta(days=offset))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert client.get(url, params).status_code == 200
+
+
+def test_the_grid_page_shows_a_whole_year_in_the_same_queries(
+    client, iom_officer, torkham, pakistan, iran, django_assert_num_queries
+):
+    # 2026: counts in January, October (corrected) and December, from two countries
+    record(iom_officer, torkham, country=pakistan, day=datetime.date(2026, 1, 1))
+    record(iom_officer, torkham, country=pakistan)
+    record(iom_officer, torkham, country=pakistan, note=NOTE, total=90, deported=50, in_families=60, male_18_59=25)
+    record(iom_officer, torkham, country=iran, total=10, deported=10, spontaneous=0, **_ten_men_alone())
+    record(iom_officer, torkham, country=iran, day=datetime.date(2025, 12, 31))  # the year before: not shown
+    client.force_login(iom_officer)
+    url, params = reverse("returns:border-count-grid"), {"crossing": "TKM", "month": "2026-10", "period": "year"}
+    client.get(url, params)  # the reference snapshot, loaded once per process
+
+    # session, user, the grid by day (the year's totals are their sum): as for a month
+    with django_assert_num_queries(3):
+        response = client.get(url, params)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<tr data-day=") == 2
+    assert html.count('<tr class="border-grid__empty" data-day=') == 363  # 365 days in 2026
+    assert 'data-day="2026-01-01"' in html and 'data-day="2026-12-31"' in html
+    assert 'data-day="2025-12-31"' not in html
+    assert [row["total"] for row in response.context["grid"].days if row["counted"]] == [100, 100]
+    assert '<th scope="row">Year</th><td class="numeric" data-measure="total">200</td>' in re.sub(r">\s+<", "><", html)
+    assert "Torkham border crossing, 2026</h2>" in html
 
 
 @pytest.mark.parametrize(
@@ -556,3 +590,203 @@ def test_the_entry_page_asks_for_a_number_in_every_box(client, iom_officer):
     form = response.context["count_form"]
     assert form.errors == {"total": ["Enter a number (0 if nobody)."], "male_0_4": ["Enter a whole number."]}
     assert stored() == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The reconciliation's weeks
+# ---------------------------------------------------------------------------------------------
+
+
+def weeks_of_counts(iom_officer, unhcr_officer, torkham, pakistan):
+    """Torkham: 100 counted in each of weeks 40, 41 and 42 of 2026; a household of two registered in week 41."""
+    for weeks in (-1, 0, 1):
+        record(iom_officer, torkham, country=pakistan, day=MONDAY + datetime.timedelta(weeks=weeks, days=2))
+    household_register(
+        registered_by=unhcr_officer,
+        registration=household(
+            arrival_date=MONDAY + datetime.timedelta(days=6),
+            members=[member(), member(relationship="spouse", given_name="Zarghuna", sex="female", age=30)],
+        ),
+    )
+
+
+def test_the_reconciliation_page_shows_the_weeks_asked_for(
+    client, iom_officer, unhcr_officer, coordinator, torkham, pakistan, django_assert_num_queries
+):
+    weeks_of_counts(iom_officer, unhcr_officer, torkham, pakistan)
+    client.force_login(coordinator)
+    client.get(reverse("returns:household-list"))  # the reference snapshot, loaded once per process
+
+    # session, user, counted by crossing and week, registered by office and week, the crossings' names
+    with django_assert_num_queries(5):
+        response = client.get(
+            reverse("returns:border-count-reconciliation"), {"week_from": "2026-W41", "week_to": "2026-w42"}
+        )
+
+    assert response.status_code == 200
+    assert (response.context["first_day"], response.context["last_day"]) == (
+        MONDAY,
+        MONDAY + datetime.timedelta(days=13),
+    )
+    assert [
+        (row.crossing.code, row.iso_week, row.counted, row.registered, row.unregistered)
+        for row in response.context["rows"]
+    ] == [
+        ("TKM", "2026-W41", 100, 2, 98),
+        ("TKM", "2026-W42", 100, 0, 100),
+    ]
+    html = response.content.decode()
+    assert 'name="week_from" value="2026-W41"' in html
+    assert '<td class="numeric">98</td>' in html
+
+
+def test_without_a_first_week_the_page_shows_twelve_weeks_up_to_the_last(client, coordinator):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("returns:border-count-reconciliation"), {"week_to": "2026-W41"})
+
+    # Weeks 30 to 41: Monday 20 July to Sunday 11 October
+    assert (response.context["first_day"], response.context["last_day"]) == (
+        datetime.date(2026, 7, 20),
+        datetime.date(2026, 10, 11),
+    )
+
+
+def test_by_default_the_page_shows_the_last_twelve_weeks(client, iom_officer, coordinator, torkham, pakistan):
+    this_monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    record(iom_officer, torkham, country=pakistan, day=this_monday - datetime.timedelta(weeks=11))
+    record(iom_officer, torkham, country=pakistan, day=this_monday - datetime.timedelta(weeks=12), total=50, **_half())
+    client.force_login(coordinator)
+
+    response = client.get(reverse("returns:border-count-reconciliation"))
+
+    assert (response.context["first_day"], response.context["last_day"]) == (
+        this_monday - datetime.timedelta(weeks=11),
+        this_monday + datetime.timedelta(days=6),
+    )
+    assert [(row.week, row.counted) for row in response.context["rows"]] == [
+        (this_monday - datetime.timedelta(weeks=11), 100)
+    ]
+
+
+def _half() -> dict[str, int]:
+    """The breakdowns of 50 arrivals (with ``total=50``)."""
+    return {
+        "deported": 30,
+        "spontaneous": 20,
+        "in_families": 35,
+        "individuals": 15,
+        "female_0_4": 2,
+        "female_5_11": 3,
+        "female_12_17": 3,
+        "female_18_59": 10,
+        "female_60_plus": 1,
+        "male_0_4": 3,
+        "male_5_11": 4,
+        "male_12_17": 4,
+        "male_18_59": 18,
+        "male_60_plus": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"week_from": "2026-41"}, "week_from", "Enter a week as its year and week number, e.g. 2026-W41."),
+        ({"week_to": "2025-W53"}, "week_to", "Enter a week as its year and week number, e.g. 2026-W41."),
+        (
+            {"week_from": "2026-W42", "week_to": "2026-W41"},
+            "week_to",
+            "The last week (2026-W41) comes before the first (2026-W42): swap them.",
+        ),
+        (
+            {"week_from": "2024-W41", "week_to": "2026-W41"},
+            "week_from",
+            "That is 105 weeks: choose at most 104 at once.",
+        ),
+    ],
+)
+def test_the_page_says_what_is_wrong_with_the_weeks_and_shows_no_figures(client, coordinator, params, field, message):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("returns:border-count-reconciliation"), params)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: [message]}
+    assert response.context["rows"] is None
+    html = response.content.decode()
+    assert f'<p class="field__error" role="alert">{message}</p>' in html
+    assert "data-reconciliation>" not in html
+
+
+def test_the_api_gives_the_reconciliation_of_the_weeks_asked_for(
+    iom_officer, unhcr_officer, coordinator, torkham, pakistan, django_assert_num_queries
+):
+    weeks_of_counts(iom_officer, unhcr_officer, torkham, pakistan)
+    client = api_client(coordinator)
+
+    # token, counted by crossing and week, registered by office and week, the crossings' names
+    with django_assert_num_queries(4):
+        response = client.get(f"{API}reconciliation/", {"week_from": "2026-W40", "week_to": "2026-W41"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "week_from": "2026-W40",
+        "week_to": "2026-W41",
+        "first_day": "2026-09-28",
+        "last_day": "2026-10-11",
+        "results": [
+            {
+                "crossing": "TKM",
+                "week": "2026-W40",
+                "week_start": "2026-09-28",
+                "counted": 100,
+                "registered": 0,
+                "unregistered": 100,
+            },
+            {
+                "crossing": "TKM",
+                "week": "2026-W41",
+                "week_start": "2026-10-05",
+                "counted": 100,
+                "registered": 2,
+                "unregistered": 98,
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        (
+            {"week_from": "last week"},
+            {
+                "path": "week_from",
+                "code": "invalid_week",
+                "message": "Enter a week as its year and week number, e.g. 2026-W41.",
+            },
+        ),
+        (
+            {"week_from": "2026-W42", "week_to": "2026-W41"},
+            {
+                "path": "week_to",
+                "code": "range_backwards",
+                "message": "The last week (2026-W41) comes before the first (2026-W42): swap them.",
+            },
+        ),
+        (
+            {"week_from": "2024-W41", "week_to": "2026-W41"},
+            {
+                "path": "week_from",
+                "code": "range_too_long",
+                "message": "That is 105 weeks: choose at most 104 at once.",
+            },
+        ),
+    ],
+)
+def test_the_api_refuses_weeks_that_are_not_a_range_with_a_400(coordinator, params, error):
+    response = api_client(coordinator).get(f"{API}reconciliation/", params)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [error]

@@ -5,6 +5,8 @@ page calls) or read through ``BorderCount.objects.readable_by``. Counts are not 
 every member of staff reads them, and a partner's key with ``reports:read``; recording is staff's.
 """
 
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -20,10 +22,22 @@ from agencies.api.openapi import IDEMPOTENCY_KEY, INVALID_FILTER, POST_ERRORS, R
 from agencies.api.pagination import StableCursorPagination
 from agencies.models import Scope
 from returns import policy
-from returns.api.serializers.counts import BorderCountRecordSerializer, BorderCountSerializer
+from returns.api.serializers.counts import (
+    BorderCountReconciliationQuerySerializer,
+    BorderCountReconciliationSerializer,
+    BorderCountRecordSerializer,
+    BorderCountSerializer,
+)
 from returns.filters.counts import BorderCountFilter
 from returns.models import BorderCount
 from returns.models.counts import MEASURES
+from returns.selectors.counts import (
+    RECONCILIATION_DEFAULT_WEEKS,
+    RECONCILIATION_MAX_WEEKS,
+    border_count_reconciliation,
+    iso_week,
+    reconciliation_days,
+)
 from returns.services.counts import border_count_record
 
 COUNTS = ["border counts"]
@@ -100,3 +114,50 @@ class BorderCountListCreateView(ApiView):
             note=fields["note"],
         )
         return Response(BorderCountSerializer(count).data, status=status.HTTP_201_CREATED)
+
+
+class BorderCountReconciliationView(ApiView):
+    required_scopes = {"GET": Scope.REPORTS_READ}  # aggregates only, like the counts themselves
+    serializer_class = BorderCountReconciliationSerializer
+
+    @extend_schema(
+        operation_id="border_counts_reconciliation",
+        tags=COUNTS,
+        summary=_("Counted arrivals against registered people, per crossing point and week"),
+        description=format_lazy(
+            _(
+                "For each crossing point and ISO week (Monday to Sunday) from `week_from` to `week_to` "
+                "(default: the last {weeks} weeks, up to this one; at most {most} weeks): the arrivals counted at the "
+                "border (current versions) and the people in the households registered there by arrival date. "
+                "Weeks with neither are left out. A week that is not an ISO week, or a range that runs backwards "
+                "or is too long, is a 400 naming the parameter."
+            ),
+            weeks=RECONCILIATION_DEFAULT_WEEKS,
+            most=RECONCILIATION_MAX_WEEKS,
+        ),
+        parameters=[BorderCountReconciliationQuerySerializer],
+        responses=with_errors(
+            {
+                200: BorderCountReconciliationSerializer,
+                400: OpenApiResponse(ValidationErrorSerializer, description=_("Not a week, or not a range of weeks.")),
+            },
+            *READ_ERRORS,
+        ),
+    )
+    def get(self, request):
+        query = BorderCountReconciliationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        first_day, last_day = reconciliation_days(
+            week_from=query.validated_data.get("week_from"),
+            week_to=query.validated_data.get("week_to"),
+            today=timezone.localdate(),
+        )
+        rows = border_count_reconciliation(user=request.user, first_day=first_day, last_day=last_day)
+        answer = {
+            "week_from": iso_week(first_day),
+            "week_to": iso_week(last_day),
+            "first_day": first_day,
+            "last_day": last_day,
+            "results": rows,
+        }
+        return Response(BorderCountReconciliationSerializer(answer).data)
