@@ -412,7 +412,8 @@ def assistance_record(
                     % {"amount": owed.amount, "currency": owed.currency, "part": owed.part, "parts": owed.parts},
                 )
             )
-    if assistance_type.is_cash and value is None and "value" not in problems:  # no_grant_rate already asks for it
+    # no_grant_rate already asks for the value; a refused supplement says why it cannot be paid.
+    if assistance_type.is_cash and value is None and "value" not in problems and not assistance_type.is_supplement:
         problems.setdefault("value", []).append(Problem("required", _("Enter the amount of cash given.")))
     if value is not None:
         currency = (currency or "").upper()
