@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from returns.api.filters import ReferralFilter
-from returns.models import Assistance, Case, CaseEvent, Member, Referral
+from returns.models import Assistance, Case, CaseEvent, Member, MemberEntitlement, Referral
 from returns.selectors.cases import CASE_LIST_RELATED
 
 ASSISTANCE_RELATED = ("assistance_type", "member", "office", "recorded_by", "approved_by")
@@ -31,8 +31,12 @@ def case_detail(*, user, public_id) -> Case:
     queryset = (
         Case.objects.visible_to(user)
         .select_related(*CASE_LIST_RELATED)
-        # On the household already joined, so that it is not fetched again (and its members are).
-        .prefetch_related(Prefetch("household__members", queryset=Member.objects.order_by("id")))
+        # On the household already joined, so that it is not fetched again (and its members are, with the
+        # documents the verification form reads to know who the VRF covers).
+        .prefetch_related(
+            Prefetch("household__members", queryset=Member.objects.order_by("id").prefetch_related("documents")),
+            Prefetch("entitlements", queryset=MemberEntitlement.objects.select_related("member").order_by("member_id")),
+        )
     )
     return get_object_or_404(queryset, public_id=public_id)
 
