@@ -76,7 +76,9 @@ def unhcr_family_members() -> list:
             age=30,
             documents=[vrf(number="VRF-PK-100001")],
         ),
-        member(relationship="son", given_name="Omid", fathers_name="Ahmad", age=7, documents=[vrf(number="VRF-PK-100001")]),
+        member(
+            relationship="son", given_name="Omid", fathers_name="Ahmad", age=7, documents=[vrf(number="VRF-PK-100001")]
+        ),
         member(
             relationship="daughter",
             given_name="Maryam",
@@ -655,7 +657,11 @@ def guard(message: str) -> dict:
 def verify_with(refused=None, **iris) -> Callable[[Given], tuple[Case, dict, dict]]:
     def given_case(given: Given):
         case = given.unhcr_case()
-        return case, {"documents_checked": "on", **iris_inputs(case, **iris), **refusal_inputs(case, **(refused or {}))}, {}
+        return (
+            case,
+            {"documents_checked": "on", **iris_inputs(case, **iris), **refusal_inputs(case, **(refused or {}))},
+            {},
+        )
 
     return given_case
 
@@ -799,7 +805,10 @@ GUARDED = [
     pytest.param(
         "verify",
         verify_with(
-            Ahmad="previously_assisted", Fatima="previously_assisted", Omid="previously_assisted", refused=MARYAM_REFUSED
+            Ahmad="previously_assisted",
+            Fatima="previously_assisted",
+            Omid="previously_assisted",
+            refused=MARYAM_REFUSED,
         ),
         guard(NOBODY_ELIGIBLE),
         id="verify-recyclers",
