@@ -14,8 +14,9 @@ URL = "/api/v1/statistics/returns/"
 
 @pytest.fixture
 def arrivals(unhcr_officer, iom_officer):
-    """Six PoR-card families from Pakistan without a VRF (UNHCR, category refugee_card, under v3) (a man of 35 and a girl of 4; the first also a grandfather
-    of 70) and two undocumented men of 35 from Iran: 8 households, 15 people."""
+    """Six PoR-card families from Pakistan without a VRF (UNHCR, category refugee_card, under v3): a man of
+    35 and a girl of 4, the first also a grandfather of 70; and two undocumented men of 35 from Iran:
+    8 households, 15 people."""
     arrival = timezone.localdate() - datetime.timedelta(days=1)
     for index in range(6):
         members = [
