@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from agencies.models import Agency, Office, User
+from returns.models import Member, MemberEntitlement
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 
 DEMO_PASSWORD = "correct-horse-battery"
@@ -105,4 +106,15 @@ def household(
         destination_district=destination_district,
         phone=phone,
         members=list(members) if members is not None else [member()],
+    )
+
+
+def entitle(case, *, decided_by, decision=MemberEntitlement.Decision.ELIGIBLE) -> list[MemberEntitlement]:
+    """Every member's entitlement as verification would have recorded it, for a case put past verification
+    directly: the grant is paid per eligible member."""
+    return MemberEntitlement.objects.bulk_create(
+        [
+            MemberEntitlement(case=case, member=household_member, decision=decision, decided_by=decided_by)
+            for household_member in Member.objects.filter(household_id=case.household_id).order_by("pk")
+        ]
     )

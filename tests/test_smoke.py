@@ -8,8 +8,9 @@ def test_a_por_card_holder_is_routed_to_unhcr(unhcr_officer, unhcr):
     )
 
     assert registered.routed_agency == unhcr
-    assert registered.category == "registered_refugee"
-    assert registered.routing_rule.code == "refugee_documents"
-    assert registered.routing_version == 1
+    # Without a VRF, since 20 August 2025 (v3): a refugee-card holder UNHCR assists at the border.
+    assert registered.category == "refugee_card"
+    assert registered.routing_rule.code == "por_holder_without_vrf"
+    assert registered.routing_version == 3
     assert registered.registration_number.startswith("TKM-")
     assert registered.member_count == 1

@@ -84,6 +84,7 @@ NOTES = {
 }
 # Specific needs with no referral must be explained (``needs_referred_or_explained``).
 NEEDS_EXPLAINED = "Specific needs noted; no referral needed for now."
+YOUNG_CHILD_REFUSED = "Too young for the iris check; refused with the family."
 
 # Guards the plan meets by itself: the path it takes and the form it implies was filled in.
 GUARDS_MET_BY_THE_PLAN = frozenset(
@@ -590,10 +591,12 @@ class CaseRows:
                 self.rows["verification"].append(
                     f"{self.ids['verification'].take()}\t{draft.case_id}\t{member_id}\t{iris}\t{actor}\t{stamp(moment)}"
                 )
+            # A young child on the VRF has no iris check: refusing the family, the case worker refuses the
+            # child with a reason (the child is still on the VRF).
             decision, reason = decide(
-                covered=is_covered and not (refusing and iris is None),
+                covered=is_covered,
                 person=person,
-                verified=Verified(iris=iris),
+                verified=Verified(iris=iris, refusal=YOUNG_CHILD_REFUSED if refusing and iris is None else ""),
             )
             eligible += decision == MemberEntitlement.Decision.ELIGIBLE
             self.rows["entitlement"].append(

@@ -275,7 +275,11 @@ class Migration(migrations.Migration):
         migrations.RunSQL(
             "UPDATE returns_routingruleset SET status = 'withdrawn', "
             "effective_from = COALESCE(activated_at, created_at)::date WHERE status IN ('active', 'retired')",
-            "UPDATE returns_routingruleset SET status = 'retired', effective_from = NULL WHERE status = 'withdrawn'",
+            # Backwards, the version in force today becomes the active one and every other dated one retired
+            # (statuses fit the 8 characters of the old column again).
+            "UPDATE returns_routingruleset SET status = CASE WHEN id = (SELECT id FROM returns_routingruleset "
+            "WHERE status = 'published' AND effective_from <= CURRENT_DATE ORDER BY effective_from DESC LIMIT 1) "
+            "THEN 'active' ELSE 'retired' END, effective_from = NULL WHERE status IN ('published', 'withdrawn')",
         ),
         migrations.AddConstraint(
             model_name="grantrate",

@@ -93,7 +93,11 @@ def refusal_form(context: TransitionContext) -> type[forms.Form]:
 
 
 def entitlement_decisions(context: TransitionContext) -> list[tuple]:
-    """(member, decision, reason) for every member, from coverage and what verification found."""
+    """(member, decision, reason) for every member, from coverage and what verification found.
+
+    Documents not confirmed genuine (the grant refused for that) leave nobody eligible.
+    """
+    unconfirmed = "" if context.inputs.get("documents_checked") else _("The documents were not confirmed genuine.")
     return [
         (
             member,
@@ -102,7 +106,7 @@ def entitlement_decisions(context: TransitionContext) -> list[tuple]:
                 person=coverage,
                 verified=Verified(
                     iris=context.inputs.get(iris_field_name(member)),
-                    refusal=context.inputs.get(refusal_field_name(member), "") or "",
+                    refusal=context.inputs.get(refusal_field_name(member), "") or unconfirmed,
                 ),
             ),
         )

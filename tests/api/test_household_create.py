@@ -45,7 +45,7 @@ def test_a_por_card_family_of_three_is_registered_for_unhcr(unhcr_client, unhcr_
     # When a UNHCR officer posts it
     response = unhcr_client.post(URL, payload, format="json")
 
-    # Then it is saved, routed to UNHCR as registered refugees, and returned whole
+    # Then it is saved, routed to UNHCR as PoR holders without a VRF (v3, from 20 August 2025), returned whole
     assert response.status_code == 201
     household = Household.objects.get()
     head, spouse, son = Member.objects.order_by("id")
@@ -61,13 +61,14 @@ def test_a_por_card_family_of_three_is_registered_for_unhcr(unhcr_client, unhcr_
         "destination_district": "AF0617",
         "phone": "+93 70 123 4567",
         "agency": "UNHCR",
-        "category": "registered_refugee",
+        "category": "refugee_card",
         "routing": {
-            "rule": "refugee_documents",
-            "version": 1,
-            "reason": "Holds a valid PoR or Amayesh card or a VRF: registered refugee, assisted by UNHCR "
-            "(voluntary repatriation).",
-            "flags": [],
+            "rule": "por_holder_without_vrf",
+            "version": 3,
+            "reason": "From 20 August 2025 a PoR-card holder may return without a VRF: DoRR issues a return "
+            "certificate, UNHCR's partner interviews the family at the border and refers it to an encashment centre, "
+            "where UNHCR decides targeted cash assistance.",
+            "flags": ["unhcr_verification"],
         },
         "members": [
             {
@@ -169,15 +170,16 @@ def test_an_undocumented_household_is_routed_to_iom(unhcr_client):
     assert (body["agency"], body["category"]) == ("IOM", "undocumented")
     assert body["routing"] == {
         "rule": "undocumented",
-        "version": 1,
-        "reason": "No refugee card or VRF: undocumented returnee, assisted by IOM (post-arrival assistance).",
+        "version": 3,
+        "reason": "No refugee card, VRF or other papers: undocumented returnee, counted at the border and screened "
+        "by IOM.",
         "flags": [],
     }
     assert Household.objects.get().routed_agency.code == "IOM"
 
 
-def test_a_confirmed_expired_refugee_card_goes_to_iom_for_unhcr_verification(unhcr_client):
-    # Given a PoR card that expired before the arrival, confirmed by the officer
+def test_a_confirmed_expired_por_card_goes_to_unhcr_for_verification_under_v3(unhcr_client):
+    # Given a PoR card that expired before the arrival (no decree extended it), confirmed by the officer
     payload = household_json(
         members=[member_json(documents=[por_card_json(expiry_date="2025-10-01", expired_confirmed=True)])]
     )
@@ -185,11 +187,11 @@ def test_a_confirmed_expired_refugee_card_goes_to_iom_for_unhcr_verification(unh
     # When it is registered
     response = unhcr_client.post(URL, payload, format="json")
 
-    # Then IOM assists it, flagged for UNHCR to verify
+    # Then, as a PoR holder without a VRF arriving from 20 August 2025, UNHCR assists it, flagged for verification
     assert response.status_code == 201
     body = response.json()
-    assert (body["agency"], body["category"]) == ("IOM", "undocumented")
-    assert body["routing"]["rule"] == "expired_refugee_card"
+    assert (body["agency"], body["category"]) == ("UNHCR", "refugee_card")
+    assert body["routing"]["rule"] == "por_holder_without_vrf"
     assert body["routing"]["flags"] == ["unhcr_verification"]
     assert body["members"][0]["documents"] == [
         {"document_type": "por_card", "number": "PK-123456", "issuing_country": "PK", "expiry_date": "2025-10-01"}

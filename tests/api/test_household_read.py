@@ -115,7 +115,7 @@ def test_the_list_shows_households_with_their_members(unhcr_client, unhcr_househ
     assert response.status_code == 200
     [listed] = response.json()["results"]
     assert listed["registration_number"] == unhcr_household.registration_number
-    assert listed["routing"]["rule"] == "refugee_documents"
+    assert listed["routing"]["rule"] == "por_holder_without_vrf"
     assert [(m["given_name"], m["relationship"], len(m["documents"])) for m in listed["members"]] == [
         ("Ahmad", "head", 1),
         ("Ahmad", "spouse", 0),

@@ -132,9 +132,9 @@ def test_a_refugee_card_expired_before_arrival_needs_confirmation(unhcr_client):
 
     # Then the officer is asked to check the date or confirm
     message = (
-        "This PoR card (Proof of Registration) expired on 2025-10-01, before the arrival on 2025-11-01. "
-        "Check the date on the card; if it is right, confirm the card is expired: the household will go to IOM, "
-        "flagged for UNHCR verification."
+        "This PoR card (Proof of Registration) expired on 2025-10-01 and no decision extended it to the arrival "
+        "on 2025-11-01. Check the date on the card; if it is right, confirm the card is expired: the household is "
+        "routed as a card holder outside voluntary repatriation, flagged for UNHCR verification."
     )
     assert response.status_code == 400
     assert response.json()["errors"] == [

@@ -121,7 +121,8 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     register_background_caseload(officer_user)
     arrival = TODAY - datetime.timedelta(days=35)  # inside the return monitoring window (30 to 180 days)
 
-    # A UNHCR field officer registers a household whose head holds a PoR card
+    # A UNHCR field officer registers a household whose head and his wife hold PoR cards (no VRF: under v3,
+    # UNHCR assists PoR holders at the border)
     officer = log_in_as("unhcr.officer.b")
     officer.click("nav >> text=Register a household")
     officer.fill("input[name=arrival_date]", arrival.isoformat())
@@ -144,6 +145,9 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     spouse.locator("input[value=female]").check()
     spouse.locator("select[name$='-relationship']").select_option("spouse")
     spouse.locator("input[name$='-estimated_age']").fill("34")
+    spouse.locator("select[name$='-document_0_type']").select_option("por_card")
+    spouse.locator("input[name$='-document_0_number']").fill("PK-778900")
+    spouse.locator("input[name$='-document_0_expiry_date']").fill("2030-12-31")
     officer.click("button[type=submit]:has-text('Save and route')")
     officer.wait_for_url("**/routed/")
     assert officer.locator("[data-routed-agency]").inner_text() == "UNHCR"
@@ -192,7 +196,8 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
 
     # ... records the cash grant, its amount computed from the grant rate
     case_worker.locator("[data-record-assistance] summary").click()
-    assert "750.00 USD for 2 members" in case_worker.locator("[data-grant-hint]").inner_text()
+    # 2 eligible members × USD 375
+    assert "750.00 USD for 2 " in case_worker.locator("[data-grant-hint]").inner_text()
     case_worker.select_option("#id_assistance_assistance_type", "cash_grant")
     case_worker.click("[data-record-assistance] button[type=submit]")
     assert success_message(case_worker) == (

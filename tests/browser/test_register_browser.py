@@ -120,7 +120,11 @@ def test_an_officer_registers_a_three_member_household_and_sees_it_routed_to_unh
     saved = Household.objects.get()
     assert page.locator("[data-routed-agency]").inner_text() == "UNHCR"
     assert page.locator(".routed__number").inner_text() == saved.registration_number
-    assert "Holds a valid PoR or Amayesh card or a VRF" in page.locator("[data-routed-reason]").inner_text()
+    # A PoR holder without a VRF, arriving under v3 (from 20 August 2025)
+    assert (
+        "From 20 August 2025 a PoR-card holder may return without a VRF"
+        in page.locator("[data-routed-reason]").inner_text()
+    )
     assert saved.routed_agency.code == "UNHCR"
     assert saved.destination_district_id == "AF0617"
     assert list(

@@ -14,8 +14,9 @@ URL = "/api/v1/statistics/returns/"
 
 @pytest.fixture
 def arrivals(unhcr_officer, iom_officer):
-    """Six PoR-card families from Pakistan (a man of 35 and a girl of 4; the first also a grandfather
-    of 70) and two undocumented men of 35 from Iran: 8 households, 15 people."""
+    """Six PoR-card families from Pakistan without a VRF (UNHCR, category refugee_card, under v3): a man of
+    35 and a girl of 4, the first also a grandfather of 70; and two undocumented men of 35 from Iran:
+    8 households, 15 people."""
     arrival = timezone.localdate() - datetime.timedelta(days=1)
     for index in range(6):
         members = [
@@ -44,7 +45,7 @@ def test_the_statistics_count_exactly_and_suppress_small_cells(staff_client, coo
         "total": {"households": 8, "people": 15},
         # 2 undocumented households: suppressed, and so is the other category (8 − 6 would tell)
         "by_category": [
-            {"key": "registered_refugee", "households": None, "people": None},
+            {"key": "refugee_card", "households": None, "people": None},
             {"key": "undocumented", "households": None, "people": None},
         ],
         "by_country_of_departure": [
@@ -63,7 +64,7 @@ def test_the_statistics_count_exactly_and_suppress_small_cells(staff_client, coo
             {"sex": "male", "age_group": "60+", "people": None},
         ],
         "suppressed": [
-            {"breakdown": "by_category", "key": "registered_refugee", "reason": "secondary"},
+            {"breakdown": "by_category", "key": "refugee_card", "reason": "secondary"},
             {"breakdown": "by_category", "key": "undocumented", "reason": "primary"},
             {"breakdown": "by_country_of_departure", "key": "IR", "reason": "primary"},
             {"breakdown": "by_country_of_departure", "key": "PK", "reason": "secondary"},

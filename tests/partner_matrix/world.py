@@ -88,7 +88,8 @@ def build_world() -> World:
         world.households[code] = registered
         world.cases[code] = Case.objects.get(household=registered, agency=agencies[code])
         world.spares[code] = household_register(registered_by=registrar, registration=registration)
-    cash = {"UNHCR": "return_supplement", "IOM": "transport_cash"}
+    # UNHCR's grant with its amount typed (the supplement's amount and date are fixed by its rules).
+    cash = {"UNHCR": "cash_grant", "IOM": "transport_cash"}
     for code, type_code in cash.items():
         world.assistance[code] = assistance_record(
             case=world.cases[code],

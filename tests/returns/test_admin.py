@@ -1,5 +1,6 @@
 """The admin: every page opens, history stays read-only, rule-set versions go through the services."""
 
+import datetime
 import json
 
 import pytest
@@ -142,6 +143,9 @@ def test_every_project_model_is_registered():
         "returns.NeedCode",
         "returns.RoutingRuleSet",
         "returns.FlagFollowUp",
+        "returns.CardValidityDecree",
+        "returns.SupplementRule",
+        "returns.MemberEntitlement",
         "returns.Household",
         "returns.HouseholdEvent",
         "returns.Case",
@@ -290,6 +294,8 @@ def rule_set_post_data(rule_set: RoutingRuleSet, **changes_by_code) -> dict:
     """The change form of a draft, as the browser posts it, with some rules' fields replaced."""
     rules = list(rule_set.rules.order_by("order"))
     data = {
+        "title": rule_set.title,
+        "effective_from": rule_set.effective_from.isoformat() if rule_set.effective_from else "",
         "notes": rule_set.notes,
         "rules-TOTAL_FORMS": str(len(rules)),
         "rules-INITIAL_FORMS": str(len(rules)),
@@ -320,8 +326,8 @@ def rule_set_post_data(rule_set: RoutingRuleSet, **changes_by_code) -> dict:
     return data
 
 
-def test_active_rule_set_is_read_only(admin_client):
-    active = RoutingRuleSet.objects.get(version=1)
+def test_published_rule_set_is_read_only(admin_client):
+    active = RoutingRuleSet.objects.get(version=3)
     before = list(active.rules.order_by("order").values_list("code", "explanation"))
 
     page = admin_client.get(admin_url(RoutingRuleSet, "change", active.pk))
@@ -343,54 +349,60 @@ def test_rule_sets_cannot_be_bulk_deleted(admin_client):
     response = admin_client.get(admin_url(RoutingRuleSet, "changelist"))
 
     actions = [name for name, _label in response.context["action_form"].fields["action"].choices]
-    assert actions == ["", "copy_as_new_draft", "activate"]
+    assert actions == ["", "copy_as_new_draft", "publish", "withdraw"]
 
 
 def test_copy_action_makes_a_new_draft(admin_client):
-    active = RoutingRuleSet.objects.get(version=1)
+    published = RoutingRuleSet.objects.get(version=3)
 
     response = admin_client.post(
         admin_url(RoutingRuleSet, "changelist"),
-        {"action": "copy_as_new_draft", "_selected_action": [active.pk]},
+        {"action": "copy_as_new_draft", "_selected_action": [published.pk]},
         follow=True,
     )
 
-    draft = RoutingRuleSet.objects.get(version=2)
+    draft = RoutingRuleSet.objects.get(version=4)
     assert redirected(response)
-    assert draft.status == "draft"
-    assert draft.rules.count() == 6
-    assert messages_of(response) == ["Copied v1 as draft v2. Edit its rules, then activate it."]
+    assert (draft.status, draft.effective_from) == ("draft", None)
+    assert draft.rules.count() == 9
+    assert messages_of(response) == ["Copied v3 as draft v4. Edit its rules, set its first day, then publish it."]
 
 
-def test_a_draft_is_edited_then_activated(admin_client, admin_user):
+def versions() -> list[tuple]:
+    return list(RoutingRuleSet.objects.order_by("version").values_list("version", "status"))
+
+
+def test_a_draft_is_edited_dated_then_published(admin_client, admin_user):
     from returns.rule_sets import rule_set_copy
 
-    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=3), copied_by=admin_user)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    data = rule_set_post_data(draft, undocumented={"explanation": "No refugee document: IOM assists."})
 
     edit = admin_client.post(
         admin_url(RoutingRuleSet, "change", draft.pk),
-        rule_set_post_data(draft, undocumented={"explanation": "No refugee document: IOM assists."}),
+        {**data, "effective_from": tomorrow.isoformat(), "title": "Tomorrow's policy"},
         follow=True,
     )
-    activate = admin_client.post(
-        admin_url(RoutingRuleSet, "changelist"), {"action": "activate", "_selected_action": [draft.pk]}, follow=True
+    publish = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "publish", "_selected_action": [draft.pk]}, follow=True
     )
 
     assert redirected(edit)
     assert (
         RoutingRule.objects.get(rule_set=draft, code="undocumented").explanation == "No refugee document: IOM assists."
     )
-    assert messages_of(activate) == ["v2 is now the active rule set; new registrations are routed by it."]
-    assert list(RoutingRuleSet.objects.order_by("version").values_list("version", "status")) == [
-        (1, "retired"),
-        (2, "active"),
+    assert messages_of(publish) == [
+        f"v4 is published: households arriving from {tomorrow.isoformat()} are routed by it."
     ]
+    assert versions() == [(1, "withdrawn"), (2, "published"), (3, "published"), (4, "published")]
+    assert RoutingRuleSet.objects.get(version=4).effective_from == tomorrow
 
 
 def test_a_draft_rule_with_bad_conditions_is_refused_by_the_form(admin_client, admin_user):
     from returns.rule_sets import rule_set_copy
 
-    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=3), copied_by=admin_user)
 
     response = admin_client.post(
         admin_url(RoutingRuleSet, "change", draft.pk),
@@ -404,44 +416,74 @@ def test_a_draft_rule_with_bad_conditions_is_refused_by_the_form(admin_client, a
     }
 
 
-def test_activate_action_explains_why_a_draft_is_refused(admin_client, admin_user):
+def test_publish_action_explains_why_a_draft_is_refused(admin_client, admin_user):
     from returns.rule_sets import rule_set_copy
 
-    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=3), copied_by=admin_user)
+    undated = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "publish", "_selected_action": [draft.pk]}, follow=True
+    )
+    RoutingRuleSet.objects.filter(pk=draft.pk).update(effective_from=timezone.localdate())
     draft.rules.filter(code="undocumented").delete()
 
     response = admin_client.post(
-        admin_url(RoutingRuleSet, "changelist"), {"action": "activate", "_selected_action": [draft.pk]}, follow=True
+        admin_url(RoutingRuleSet, "changelist"), {"action": "publish", "_selected_action": [draft.pk]}, follow=True
     )
 
+    assert messages_of(undated) == ["Set the day v4 takes effect, then publish it."]
     assert messages_of(response) == [
-        "v2 was not activated: The last rule (50 “citizen_card_holder”) must decide and have no conditions, "
+        "v4 was not published: The last rule (80 “passport_or_visa_holder”) must decide and have no conditions, "
         "so that every household is routed."
     ]
-    assert RoutingRuleSet.objects.get(version=1).status == "active"
-    assert RoutingRuleSet.objects.get(version=2).status == "draft"
+    assert versions() == [(1, "withdrawn"), (2, "published"), (3, "published"), (4, "draft")]
 
 
-def test_activate_action_needs_exactly_one_draft(admin_client, admin_user):
+def test_publish_action_needs_exactly_one_draft(admin_client, admin_user):
     from returns.rule_sets import rule_set_copy
 
-    first = RoutingRuleSet.objects.get(version=1)
-    draft = rule_set_copy(rule_set=first, copied_by=admin_user)
+    published = RoutingRuleSet.objects.get(version=3)
+    draft = rule_set_copy(rule_set=published, copied_by=admin_user)
 
     both = admin_client.post(
         admin_url(RoutingRuleSet, "changelist"),
-        {"action": "activate", "_selected_action": [first.pk, draft.pk]},
+        {"action": "publish", "_selected_action": [published.pk, draft.pk]},
         follow=True,
     )
-    assert messages_of(both) == ["Select exactly one draft to activate."]
-    active = admin_client.post(
-        admin_url(RoutingRuleSet, "changelist"), {"action": "activate", "_selected_action": [first.pk]}, follow=True
+    assert messages_of(both) == ["Select exactly one draft to publish."]
+    again = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "publish", "_selected_action": [published.pk]}, follow=True
     )
 
-    assert messages_of(active) == [
-        "v1 was not activated: Only a draft can be activated; v1 is active. Copy it as a new draft version instead."
+    assert messages_of(again) == [
+        "v3 was not published: Only a draft can be published; v3 is published. Copy it as a new draft version instead."
     ]
-    assert RoutingRuleSet.objects.get(status="active") == first
+    assert versions() == [(1, "withdrawn"), (2, "published"), (3, "published"), (4, "draft")]
+
+
+def test_withdraw_action_takes_a_future_version_off_the_timeline_but_not_one_in_force(admin_client, admin_user):
+    from returns.rule_sets import rule_set_copy
+
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=3), copied_by=admin_user)
+    RoutingRuleSet.objects.filter(pk=draft.pk).update(effective_from=timezone.localdate() + datetime.timedelta(days=10))
+    admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "publish", "_selected_action": [draft.pk]}, follow=True
+    )
+
+    in_force = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"),
+        {"action": "withdraw", "_selected_action": [RoutingRuleSet.objects.get(version=3).pk]},
+        follow=True,
+    )
+    future = admin_client.post(
+        admin_url(RoutingRuleSet, "changelist"), {"action": "withdraw", "_selected_action": [draft.pk]}, follow=True
+    )
+
+    assert messages_of(in_force) == [
+        "v3 has been in force since 2025-08-20 and households were routed by it. "
+        "Publish a new version from a later day instead."
+    ]
+    assert messages_of(future) == ["v4 was withdrawn."]
+    assert versions() == [(1, "withdrawn"), (2, "published"), (3, "published"), (4, "withdrawn")]
 
 
 def test_a_new_rule_set_added_in_the_admin_is_a_draft_with_the_next_version(admin_client):
@@ -463,9 +505,14 @@ def test_a_new_rule_set_added_in_the_admin_is_a_draft_with_the_next_version(admi
 
     response = admin_client.post(admin_url(RoutingRuleSet, "add"), data)
 
-    created = RoutingRuleSet.objects.get(version=2)
+    created = RoutingRuleSet.objects.get(version=4)
     assert response.status_code == 302
-    assert (created.status, created.notes, created.rules.count()) == ("draft", "Written from scratch.", 1)
+    assert (created.status, created.notes, created.rules.count(), created.effective_from) == (
+        "draft",
+        "Written from scratch.",
+        1,
+        None,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,37 +550,36 @@ def test_adding_a_user_with_agency_office_and_role(admin_client, iom, torkham):
     assert (created.agency, created.office, created.role) == (iom, torkham, "case_worker")
 
 
-def test_actions_on_the_rule_set_page_copy_the_active_version_and_activate_the_draft(admin_client):
-    active = RoutingRuleSet.objects.get(version=1)
+def test_actions_on_the_rule_set_page_copy_the_published_version_and_publish_the_draft(admin_client):
+    published = RoutingRuleSet.objects.get(version=3)
+    today = timezone.localdate()
 
-    page = admin_client.get(admin_url(RoutingRuleSet, "change", active.pk))
+    page = admin_client.get(admin_url(RoutingRuleSet, "change", published.pk))
     copy = admin_client.post(
-        admin_url(RoutingRuleSet, "change", active.pk),
-        {"CHANGE_FORM-action": "copy_as_new_draft", "_selected_action": [active.pk]},
+        admin_url(RoutingRuleSet, "change", published.pk),
+        {"CHANGE_FORM-action": "copy_as_new_draft", "_selected_action": [published.pk]},
         follow=True,
     )
-    assert messages_of(copy) == ["Copied v1 as draft v2. Edit its rules, then activate it."]
-    draft = RoutingRuleSet.objects.get(version=2)
-    activate = admin_client.post(
+    assert messages_of(copy) == ["Copied v3 as draft v4. Edit its rules, set its first day, then publish it."]
+    draft = RoutingRuleSet.objects.get(version=4)
+    RoutingRuleSet.objects.filter(pk=draft.pk).update(effective_from=today)
+    publish = admin_client.post(
         admin_url(RoutingRuleSet, "change", draft.pk),
-        {"CHANGE_FORM-action": "activate", "_selected_action": [draft.pk]},
+        {"CHANGE_FORM-action": "publish", "_selected_action": [draft.pk]},
         follow=True,
     )
 
     assert 'value="copy_as_new_draft"' in page.content.decode()
     assert redirected(copy)
-    assert redirected(activate)
-    assert messages_of(activate) == ["v2 is now the active rule set; new registrations are routed by it."]
-    assert list(RoutingRuleSet.objects.order_by("version").values_list("version", "status")) == [
-        (1, "retired"),
-        (2, "active"),
-    ]
+    assert redirected(publish)
+    assert messages_of(publish) == [f"v4 is published: households arriving from {today.isoformat()} are routed by it."]
+    assert versions() == [(1, "withdrawn"), (2, "published"), (3, "published"), (4, "published")]
 
 
 def test_a_deciding_rule_without_agency_is_explained_once(admin_client, admin_user):
     from returns.rule_sets import rule_set_copy
 
-    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=1), copied_by=admin_user)
+    draft = rule_set_copy(rule_set=RoutingRuleSet.objects.get(version=3), copied_by=admin_user)
 
     response = admin_client.post(
         admin_url(RoutingRuleSet, "change", draft.pk), rule_set_post_data(draft, undocumented={"agency": ""})
@@ -547,7 +593,9 @@ def test_a_deciding_rule_without_agency_is_explained_once(admin_client, admin_us
 
 
 def test_the_rule_set_page_lists_the_facts_conditions_can_test(admin_client):
-    content = admin_client.get(admin_url(RoutingRuleSet, "change", RoutingRuleSet.objects.get().pk)).content.decode()
+    content = admin_client.get(
+        admin_url(RoutingRuleSet, "change", RoutingRuleSet.objects.get(version=3).pk)
+    ).content.decode()
 
     assert "<code>refugee_document_coverage</code>" in content
     assert "Values: all, some, none." in content

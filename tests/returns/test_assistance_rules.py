@@ -13,9 +13,11 @@ from returns.assistance_rules import (
     ApprovalRefusal,
     approval_on_record,
     approval_refusal,
-    grant_for_household,
+    grant_for_members,
     grant_rate_on,
     manager_approval_needed,
+    supplement_due,
+    supplement_rule_on,
 )
 from returns.models import Assistance
 
@@ -26,7 +28,23 @@ class Rate:
     valid_until: datetime.date | None
     amount_per_person: Decimal
     currency: str = "USD"
+    unit: str = "person"
 
+
+@dataclass(frozen=True)
+class Supplement:
+    valid_from: datetime.date
+    valid_until: datetime.date | None
+    family_amount: Decimal = Decimal("700.00")
+    single_amount: Decimal = Decimal("350.00")
+    part_amount: Decimal = Decimal("350.00")
+    parts_paid: int = 2
+    due_after_days: int = 90
+    currency: str = "USD"
+
+
+# The supplement from 1 January 2023, as migration 0009 loads it.
+SUPPLEMENT = Supplement(datetime.date(2023, 1, 1), None)
 
 # UNHCR's repatriation grant rates, as migration 0005 loads them.
 RATES = [
@@ -134,7 +152,7 @@ def test_refusal_codes_are_the_codes_the_service_refuses_with():
 
 
 # ---------------------------------------------------------------------------------------------
-# Grant rates: the rate of the period, times the household's members
+# Grant rates: the rate of the period, times the eligible members
 # ---------------------------------------------------------------------------------------------
 
 
@@ -171,9 +189,49 @@ def test_where_periods_overlap_the_latest_to_start_wins_whatever_the_order():
     assert grant_rate_on(rates=[*RATES, overlapping], on=datetime.date(2024, 6, 30)) is RATES[3]
 
 
-def test_the_grant_is_the_rate_times_the_members_in_the_rate_currency():
-    assert grant_for_household(rate=RATES[3], members=6) == (Decimal("2250.00"), "USD")
-    assert grant_for_household(rate=Rate(datetime.date(2024, 1, 1), None, Decimal("12500"), "AFN"), members=1) == (
+def test_the_grant_is_the_rate_times_the_eligible_members_in_the_rate_currency():
+    assert grant_for_members(rate=RATES[3], eligible=6) == (Decimal("2250.00"), "USD")
+    assert grant_for_members(rate=RATES[3], eligible=0) == (Decimal("0.00"), "USD")
+    assert grant_for_members(rate=Rate(datetime.date(2024, 1, 1), None, Decimal("12500"), "AFN"), eligible=1) == (
         Decimal("12500"),
         "AFN",
     )
+
+
+def test_a_rate_per_family_is_paid_once_whatever_the_number_eligible():
+    per_family = Rate(datetime.date(2002, 3, 1), datetime.date(2002, 5, 28), Decimal("100.00"), unit="family")
+
+    assert grant_for_members(rate=per_family, eligible=5) == (Decimal("100.00"), "USD")
+    assert grant_for_members(rate=per_family, eligible=1) == (Decimal("100.00"), "USD")
+    assert grant_for_members(rate=per_family, eligible=0) == (Decimal(0), "USD")
+
+
+# ---------------------------------------------------------------------------------------------
+# The return supplement: once per family, across its parts
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_supplement_rule_is_the_one_of_the_arrival_date():
+    assert supplement_rule_on(rules=[SUPPLEMENT], arrival=datetime.date(2023, 1, 1)) is SUPPLEMENT
+    assert supplement_rule_on(rules=[SUPPLEMENT], arrival=datetime.date(2022, 12, 31)) is None
+
+
+@pytest.mark.parametrize(
+    ("eligible", "part", "parts", "already_paid", "owed"),
+    [
+        (4, 1, 1, "0", "700.00"),  # a family in one part
+        (2, 1, 1, "0", "700.00"),  # two eligible: a family
+        (1, 1, 1, "0", "350.00"),  # one person
+        (0, 1, 1, "0", "0"),  # nobody eligible
+        (3, 1, 2, "0", "350.00"),  # first of two parts
+        (3, 2, 2, "350.00", "350.00"),  # second part, the first paid its share
+        (1, 2, 2, "350.00", "350.00"),  # a part of one person still gets the part amount
+        (3, 3, 3, "700.00", "0"),  # a third part: nothing
+        (3, 2, 2, "700.00", "0"),  # the first part was paid the whole family amount
+        (3, 2, 2, "500.00", "200.00"),  # capped at the family amount
+    ],
+)
+def test_the_supplement_is_paid_once_per_family(eligible, part, parts, already_paid, owed):
+    assert supplement_due(
+        rule=SUPPLEMENT, eligible=eligible, part=part, parts=parts, already_paid_to_family=Decimal(already_paid)
+    ) == Decimal(owed)

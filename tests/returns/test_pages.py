@@ -138,11 +138,12 @@ def test_a_household_whose_head_holds_a_por_card_is_saved_and_routed_to_unhcr(cl
     assert saved.phone == "+93 70 123 4567"
     assert saved.registered_by == unhcr_officer
     assert saved.routed_agency == unhcr
-    assert saved.category == "registered_refugee"
-    assert saved.routing_rule.code == "refugee_documents"
-    assert saved.routing_version == 1
+    # A PoR holder without a VRF, arrived under v3 (from 20 August 2025): UNHCR, as a refugee-card holder.
+    assert saved.category == "refugee_card"
+    assert saved.routing_rule.code == "por_holder_without_vrf"
+    assert saved.routing_version == 3
     # The spouse holds no card of her own: the household stays together, flagged as mixed status.
-    assert saved.flags == ["mixed_status"]
+    assert saved.flags == ["mixed_status", "unhcr_verification"]
     assert saved.member_count == 3
     assert list(
         saved.members.order_by("id").values_list(
@@ -189,9 +190,9 @@ def test_the_routing_page_shows_the_number_agency_rule_and_reason(client, unhcr_
     content = response.content.decode()
     assert saved.registration_number in content
     assert '<p class="routed__agency" data-routed-agency>UNHCR</p>' in content
-    assert "<code>refugee_documents</code>" in content
+    assert "<code>por_holder_without_vrf</code>" in content
     assert escape(saved.routing_reason) in content
-    assert "Holds a valid PoR or Amayesh card or a VRF" in saved.routing_reason
+    assert "From 20 August 2025 a PoR-card holder may return without a VRF" in saved.routing_reason
     assert f'href="{reverse("returns:household-register")}">Register another household</a>' in content
     assert f'href="/households/{saved.public_id}/">View household</a>' in content
 
@@ -332,7 +333,7 @@ def test_missing_names_and_sex_are_reported_on_each_member_row(client, unhcr_off
     assert counts() == (0, 0)
 
 
-def test_a_refugee_card_expired_before_arrival_needs_the_officers_confirmation(client, unhcr_officer, iom):
+def test_a_refugee_card_expired_before_arrival_needs_the_officers_confirmation(client, unhcr_officer, unhcr):
     client.force_login(unhcr_officer)
     data = three_member_household()
     data["members-0-document_0_expiry_date"] = "2020-06-30"
@@ -340,9 +341,9 @@ def test_a_refugee_card_expired_before_arrival_needs_the_officers_confirmation(c
     refused = client.post(REGISTER_URL, data)
 
     message = (
-        f"This PoR card (Proof of Registration) expired on 2020-06-30, before the arrival on {YESTERDAY.isoformat()}. "
-        "Check the date on the card; if it is right, confirm the card is expired: the household will go to IOM, "
-        "flagged for UNHCR verification."
+        "This PoR card (Proof of Registration) expired on 2020-06-30 and no decision extended it to the arrival "
+        f"on {YESTERDAY.isoformat()}. Check the date on the card; if it is right, confirm the card is expired: the "
+        "household is routed as a card holder outside voluntary repatriation, flagged for UNHCR verification."
     )
     assert refused.status_code == 200
     assert refused.context["member_formset"].forms[0].errors == {"document_0_expiry_date": [message]}
@@ -354,11 +355,16 @@ def test_a_refugee_card_expired_before_arrival_needs_the_officers_confirmation(c
 
     saved = Household.objects.get()
     assert confirmed.status_code == 302
-    assert saved.routed_agency == iom
-    assert saved.category == "undocumented"
-    assert saved.routing_rule.code == "expired_refugee_card"
+    # Under v3 a PoR holder without a VRF goes to UNHCR, whether the card is still valid or not.
+    assert saved.routed_agency == unhcr
+    assert saved.category == "refugee_card"
+    assert saved.routing_rule.code == "por_holder_without_vrf"
     assert saved.flags == ["unhcr_verification"]
-    assert saved.flag_labels() == ["UNHCR to verify an expired refugee card"]
+    assert saved.flag_labels() == ["UNHCR to verify a refugee card"]
+    # The last decision on PoR cards (none extended after 30 June 2025) is what routing read.
+    assert [decree["title"] for decree in saved.routing_facts["card_decrees"]] == [
+        "PoR cards not extended after 30 June 2025"
+    ]
     assert counts() == (1, 3)
 
 
@@ -585,7 +591,7 @@ def test_a_manager_reroutes_a_household_with_a_justification(client, unhcr_offic
     assert f'action="{reroute_url(registered)}"' in detail.content.decode()
     assert registered.routed_agency == iom
     assert registered.category == "undocumented"
-    assert registered.flags == ["rerouted"]
+    assert registered.flags == ["unhcr_verification", "rerouted"]
     assert list(registered.events.filter(kind="rerouted").values_list("actor", "from_agency", "to_agency", "note")) == [
         (unhcr_manager.pk, unhcr.pk, iom.pk, "The PoR card was found to be forged.")
     ]
@@ -623,8 +629,8 @@ def test_rerouting_without_a_justification_changes_nothing(client, unhcr_officer
     }
     assert "Explain in a sentence why the household is re-routed." in response.content.decode()
     assert registered.routed_agency == unhcr
-    assert registered.category == "registered_refugee"
-    assert registered.flags == []
+    assert registered.category == "refugee_card"
+    assert registered.flags == ["unhcr_verification"]
     assert list(registered.events.values_list("kind", flat=True)) == ["registered"]
 
 

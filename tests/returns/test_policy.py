@@ -213,7 +213,8 @@ def with_cash(value: str) -> Callable[[Scene], None]:
         scene.objects["assistance"] = assistance_record(
             case=case,
             recorded_by=scene.fixture("unhcr_worker"),
-            assistance_type=AssistanceType.objects.get(agency__code="UNHCR", code="return_supplement"),
+            # The grant with its amount typed: any value (the supplement's is fixed by its rules).
+            assistance_type=AssistanceType.objects.get(agency__code="UNHCR", code="cash_grant"),
             delivered_on=timezone.localdate(),
             office=case.office,
             value=Decimal(value),
@@ -297,7 +298,7 @@ def transition_allowed(code: str) -> Callable[[Scene], bool]:
 
 
 def transition_inputs(case: Case, code: str) -> dict:
-    """Valid inputs for the transition's form: documents checked, every iris clear, a note."""
+    """Valid inputs for the transition's form: documents checked, every iris clear, nobody refused, a note."""
     transition = workflow_named(case.workflow).transition(case.stage, code)
     context = transition_context(case=case_for_transition(case), actor=None)
     inputs = {}
@@ -306,6 +307,8 @@ def transition_inputs(case: Case, code: str) -> dict:
             inputs[name] = "on"
         elif name.startswith("iris_"):
             inputs[name] = MemberVerification.Result.CLEAR
+        elif name.startswith("refuse_"):
+            inputs[name] = ""  # nobody refused: every member is paid
         else:
             inputs[name] = "Seen at the crossing."
     return inputs

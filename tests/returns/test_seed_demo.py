@@ -16,7 +16,7 @@ from agencies.models import Agency, User
 from returns.assistance_rules import (
     approval_on_record,
     approval_refusal,
-    grant_for_household,
+    grant_for_members,
     grant_rate_on,
     manager_approval_needed,
 )
@@ -34,6 +34,7 @@ from returns.models import (
     HouseholdEvent,
     Member,
     MemberDocument,
+    MemberEntitlement,
     MemberVerification,
     MonitoringInterview,
     MonitoringPlan,
@@ -243,7 +244,7 @@ def test_clear_deletes_households_but_keeps_reference_data_and_users(debug):
     assert Case.objects.count() == 5
     assert not CaseEvent.objects.exclude(case__in=Case.objects.all()).exists()
     assert User.objects.count() == 8
-    assert reference_data().rules
+    assert [policy.rule_set.version for policy in reference_data().policies] == [2, 3]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,25 +340,44 @@ def test_history_assistance_and_verifications_follow_the_workflow(debug):
     seed(**CASELOAD)
 
     unhcr = Case.objects.filter(agency__code="UNHCR").select_related("household")
+    uncovered = {MemberEntitlement.Decision.NOT_ON_VRF, MemberEntitlement.Decision.UNDOCUMENTED}
     for case in unhcr:
         passed = set(case.events.filter(kind=CaseEvent.Kind.TRANSITION).values_list("transition", flat=True))
-        verified = case.verifications.count()
-        members_from_five = sum(
-            1 for member in case.household.members.all() if age_on(member, case.household.arrival_date) >= 5
-        )
-        assert verified == (members_from_five if passed & {"verify", "refuse_grant"} else 0)
+        decisions = dict(case.entitlements.values_list("member_id", "decision"))
+        verified = set(case.verifications.values_list("member_id", flat=True))
+        covered_from_five = {
+            member.pk
+            for member in case.household.members.all()
+            if age_on(member, case.household.arrival_date) >= 5 and decisions.get(member.pk) not in uncovered
+        }
+        if passed & {"verify", "refuse_grant"}:
+            # Every member has an entitlement; an iris result for each covered member aged 5 or over.
+            assert len(decisions) == case.household.member_count
+            assert verified == covered_from_five
+        else:
+            assert (decisions, verified) == ({}, set())
+        eligible = sum(decision == MemberEntitlement.Decision.ELIGIBLE for decision in decisions.values())
         grants = case.assistance.filter(assistance_type__code="cash_grant")
         if "pay_grant" in passed:
             grant = grants.get()
             assert grant.approval == Assistance.Approval.APPROVED
             assert grant.approved_by.username == "unhcr.manager" and grant.recorded_by.username == "unhcr.caseworker"
-            # 2023 and later: USD 375 per person.
-            assert (grant.value, grant.currency) == (Decimal(375) * case.household.member_count, "USD")
+            # Arrivals from 1 August 2022: USD 375 for each eligible member.
+            assert eligible >= 1
+            assert (grant.value, grant.currency) == (Decimal(375) * eligible, "USD")
         elif case.stage != "encashment":
             assert not grants.exists()
         if case.outcome == Case.Outcome.NOT_ELIGIBLE:
-            assert case.verifications.exclude(result=MemberVerification.Result.CLEAR).count() == 1
+            assert eligible == 0
+            assert not case.verifications.filter(result=MemberVerification.Result.CLEAR).exists()
     assert MemberVerification.objects.exists()
+    # A member carrying the VRF is never recorded as not on it (a young child refused with the family is refused).
+    assert not MemberEntitlement.objects.filter(
+        decision=MemberEntitlement.Decision.NOT_ON_VRF,
+        member__documents__document_type__routing_class="repatriation_form",
+    ).exists()
+    # Relatives not on the VRF, who hold no papers, are undocumented.
+    assert MemberEntitlement.objects.filter(decision=MemberEntitlement.Decision.UNDOCUMENTED).exists()
 
     iom = Case.objects.filter(agency__code="IOM")
     codes = Member.specific_needs.through.objects.filter(needcode__scheme=NeedCode.Scheme.IOM_VULNERABILITY)
@@ -524,11 +544,10 @@ def test_assistance_follows_the_rules_the_services_decide_with(debug):
         if item.assistance_type.is_grant:
             rate = grant_rate_on(
                 rates=[rate for rate in rates if rate.assistance_type_id == item.assistance_type_id],
-                on=item.delivered_on,
+                on=item.case.household.arrival_date,
             )
-            assert (item.value, item.currency) == grant_for_household(
-                rate=rate, members=item.case.household.member_count
-            )
+            eligible = item.case.entitlements.filter(decision=MemberEntitlement.Decision.ELIGIBLE).count()
+            assert (item.value, item.currency) == grant_for_members(rate=rate, eligible=eligible)
 
 
 def test_the_same_seed_gives_the_same_case_histories(debug):

@@ -198,9 +198,9 @@ def test_every_problem_is_reported_at_once_in_words_an_officer_can_act_on(iom_of
         "phone": ["Enter the phone number with digits only, for example +93 70 123 4567."],
         "members": ["Mark one member as the head of household."],
         "members.0.documents.0.expiry_date": [
-            "This PoR card (Proof of Registration) expired on 2025-01-31, before the arrival on 2025-07-04. "
-            "Check the date on the card; if it is right, confirm the card is expired: the household will go to IOM, "
-            "flagged for UNHCR verification."
+            "This PoR card (Proof of Registration) expired on 2025-01-31 and no decision extended it to the arrival "
+            "on 2025-07-04. Check the date on the card; if it is right, confirm the card is expired: the household is "
+            "routed as a card holder outside voluntary repatriation, flagged for UNHCR verification."
         ],
         "members.1.given_name_local": ["Write this name in Dari or Pashto script."],
         "members.1.date_of_birth": ["The date of birth 2025-08-01 is after the arrival date 2025-07-04."],
@@ -262,7 +262,7 @@ def test_registration_number_carries_the_year_in_kabul(iom_officer):
     assert registered.registration_number.startswith("TKM-2027-")
 
 
-def test_registration_saves_members_documents_needs_and_the_event_exactly(iom_officer, unhcr):
+def test_registration_saves_members_documents_needs_and_the_event_exactly(iom_officer, iom):
     registration = household(
         arrival_date=ARRIVAL,
         office="TKM",
@@ -304,7 +304,9 @@ def test_registration_saves_members_documents_needs_and_the_event_exactly(iom_of
     assert registered.destination_district_id == "AF0617"
     assert registered.phone == "+93 70 123 4567"
     assert registered.registered_by == iom_officer
-    assert registered.routed_agency == unhcr
+    # PoR holders without a VRF, arrived before 20 August 2025: v2 sends them to IOM.
+    assert (registered.routed_agency, registered.category, registered.routing_version) == (iom, "refugee_card", 2)
+    assert registered.family is None  # no VRF, no family number
     assert registered.member_count == 3
     members = registered.members.order_by("id")
     assert list(
@@ -337,7 +339,7 @@ def test_registration_saves_members_documents_needs_and_the_event_exactly(iom_of
     assert sorted(head.specific_needs.values_list("scheme", "code")) == [("unhcr_snc", "DS"), ("unhcr_snc", "SM-CI")]
     assert not members[1].specific_needs.exists()
     assert list(registered.events.values_list("kind", "actor", "from_agency", "to_agency", "note")) == [
-        ("registered", iom_officer.pk, None, unhcr.pk, registered.routing_reason)
+        ("registered", iom_officer.pk, None, iom.pk, registered.routing_reason)
     ]
 
 

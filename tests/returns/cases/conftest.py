@@ -8,7 +8,7 @@ from django.utils import timezone
 from agencies.models import Office, User
 from returns.models import Case, Household, Member
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, household, member, vrf
 
 
 @pytest.fixture
@@ -42,15 +42,22 @@ def iom_worker(iom, torkham) -> User:
 
 @pytest.fixture
 def unhcr_case(unhcr_officer) -> Case:
-    """A UNHCR case at verification: a head with a PoR card, his wife, and a son of 3 (no iris check)."""
+    """A UNHCR case at verification: a head, his wife, and a son of 3 (no iris check), all on one VRF."""
     registered = household_register(
         registered_by=unhcr_officer,
         registration=household(
             arrival_date=timezone.localdate() - datetime.timedelta(days=40),
             members=[
-                member(given_name="Gul", fathers_name="Rahim", documents=[por_card()]),
-                member(given_name="Zarghona", fathers_name="Karim", sex="female", relationship="spouse", age=30),
-                member(given_name="Wali", fathers_name="Gul", relationship="son", age=3),
+                member(given_name="Gul", fathers_name="Rahim", documents=[vrf()]),
+                member(
+                    given_name="Zarghona",
+                    fathers_name="Karim",
+                    sex="female",
+                    relationship="spouse",
+                    age=30,
+                    documents=[vrf()],
+                ),
+                member(given_name="Wali", fathers_name="Gul", relationship="son", age=3, documents=[vrf()]),
             ],
         ),
     )

@@ -134,7 +134,10 @@ def test_a_grant_rate_is_added_to_the_catalogue(admin_client, unhcr):
             f"rates-{index}-valid_from": rate.valid_from.isoformat(),
             f"rates-{index}-valid_until": rate.valid_until.isoformat() if rate.valid_until else "",
             f"rates-{index}-amount_per_person": str(rate.amount_per_person),
+            f"rates-{index}-unit": rate.unit,
             f"rates-{index}-currency": rate.currency,
+            f"rates-{index}-is_approximate": "on" if rate.is_approximate else "",
+            f"rates-{index}-source": rate.source,
         }
     data["rates-0-valid_until"] = "2026-12-31"  # the current rate ends...
     new = len(rates)
@@ -142,6 +145,7 @@ def test_a_grant_rate_is_added_to_the_catalogue(admin_client, unhcr):
         f"rates-{new}-assistance_type": grant.pk,
         f"rates-{new}-valid_from": "2027-01-01",
         f"rates-{new}-amount_per_person": "400.00",
+        f"rates-{new}-unit": "person",
         f"rates-{new}-currency": "USD",
     }
 
@@ -152,7 +156,7 @@ def test_a_grant_rate_is_added_to_the_catalogue(admin_client, unhcr):
         :2
     ] == [
         (datetime.date(2027, 1, 1), None, 400),
-        (datetime.date(2023, 1, 1), datetime.date(2026, 12, 31), 375),
+        (datetime.date(2022, 8, 1), datetime.date(2026, 12, 31), 375),
     ]
 
 

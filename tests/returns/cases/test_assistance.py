@@ -1,7 +1,8 @@
 """Assistance delivered, and maker-checker on cash: whoever records cash never approves it.
 
 UNHCR's limit is 3000 USD and IOM's 500 USD (migration 0005): above it, or in another currency,
-only a manager approves. The repatriation grant is the period's rate per person times the members.
+only a manager approves. The repatriation grant is the rate in force on the arrival date times the
+members verification found eligible (here every member, on the family's VRF).
 """
 
 import datetime
@@ -14,10 +15,10 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from agencies.problems import Refused
-from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member
+from returns.models import Assistance, AssistanceType, Case, CaseEvent, GrantRate, Member
 from returns.services.cases import assistance_decide, assistance_record, grant_amount
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, entitle, household, member, vrf
 
 pytestmark = pytest.mark.django_db
 
@@ -53,25 +54,28 @@ def field_officer(db) -> User:
 
 
 def refugee_family(size: int) -> list:
-    """A head with a PoR card and ``size - 1`` children."""
+    """A head and ``size - 1`` children, every one of them on the family's VRF."""
     return [
         member(
             relationship="head" if index == 0 else "son",
             given_name=f"Person{index}",
             fathers_name="Mohammad",
             age=40 if index == 0 else 2 + index,
-            documents=[por_card(number=f"PK-{index:06d}")] if index == 0 else [],
+            documents=[vrf(number="VRF-PK-000001")],
         )
         for index in range(size)
     ]
 
 
-def unhcr_case(size: int = 4) -> Case:
+def unhcr_case(size: int = 4, *, arrival: datetime.date | None = None) -> Case:
+    """A VolRep family verified with every member eligible for the grant."""
+    registrar = staff("UNHCR", User.Role.FIELD_OFFICER, "registrar")
     registered = household_register(
-        registered_by=staff("UNHCR", User.Role.FIELD_OFFICER, "registrar"),
-        registration=household(members=refugee_family(size)),
+        registered_by=registrar, registration=household(members=refugee_family(size), arrival_date=arrival)
     )
-    return Case.objects.get(household=registered)
+    case = Case.objects.get(household=registered)
+    entitle(case, decided_by=registrar)
+    return case
 
 
 def iom_case() -> Case:
@@ -188,10 +192,10 @@ def test_a_field_officer_may_record_assistance(field_officer):
 
 
 @pytest.mark.parametrize(
-    ("delivered_on", "per_person"),
+    ("arrival", "per_person"),
     [
         (datetime.date(2010, 1, 1), Decimal("100.00")),
-        (datetime.date(2016, 12, 31), Decimal("100.00")),
+        (datetime.date(2015, 12, 31), Decimal("100.00")),
         (datetime.date(2019, 6, 15), Decimal("200.00")),
         (datetime.date(2020, 7, 31), Decimal("200.00")),
         (datetime.date(2020, 8, 1), Decimal("250.00")),
@@ -200,32 +204,27 @@ def test_a_field_officer_may_record_assistance(field_officer):
         (datetime.date(2024, 5, 20), Decimal("375.00")),
     ],
 )
-def test_the_grant_is_the_rate_of_the_delivery_period_times_the_members(recorder, delivered_on, per_person):
-    case = unhcr_case(size=3)
+def test_the_grant_is_the_rate_of_the_arrival_date_times_the_eligible_members(recorder, arrival, per_person):
+    case = unhcr_case(size=3, arrival=arrival)
 
-    grant = record_grant(case, recorder, delivered_on=delivered_on)
+    grant = record_grant(case, recorder, delivered_on=today())
 
     assert (grant.value, grant.currency) == (per_person * 3, "USD")
-    assert grant_amount(case=case, assistance_type=catalogue("UNHCR", "cash_grant"), on=delivered_on) == (
-        per_person * 3,
-        "USD",
-    )
+    assert grant_amount(case=case, assistance_type=catalogue("UNHCR", "cash_grant")) == (per_person * 3, "USD")
 
 
-def test_no_grant_rate_before_2010_refuses_the_grant_and_saves_nothing(recorder):
-    case = unhcr_case()
+def test_no_grant_rate_for_the_arrival_date_refuses_the_grant_and_saves_nothing(recorder):
+    GrantRate.objects.filter(assistance_type=catalogue("UNHCR", "cash_grant"), valid_from__lt="2002-05-29").delete()
+    case = unhcr_case(arrival=datetime.date(2002, 4, 1))
     before = state(case)
 
     with pytest.raises(Refused) as refused:
-        record_grant(case, recorder, delivered_on=datetime.date(2009, 12, 31))
+        record_grant(case, recorder)
 
     assert [(p.code, p.message) for p in refused.value.problems["value"]] == [
-        ("no_grant_rate", "No grant rate covers 2009-12-31: enter the amount.")
+        ("no_grant_rate", "No grant rate covers the arrival date 2002-04-01: enter the amount.")
     ]
-    assert (
-        grant_amount(case=case, assistance_type=catalogue("UNHCR", "cash_grant"), on=datetime.date(2009, 12, 31))
-        is None
-    )
+    assert grant_amount(case=case, assistance_type=catalogue("UNHCR", "cash_grant")) is None
     assert state(case) == before
 
 
@@ -241,8 +240,11 @@ def other_household_member() -> Member:
     return iom_case().household.members.get()
 
 
+# A cash item whose amount is typed (not the grant or the supplement, which their rules compute).
+WINTER_CASH = "winterisation_cash"
+
 INVALID_RECORDINGS = [
-    ("negative_value", {"code": "return_supplement", "value": Decimal(-1), "currency": "USD"}, {"value": ["negative"]}),
+    ("negative_value", {"code": WINTER_CASH, "value": Decimal(-1), "currency": "USD"}, {"value": ["negative"]}),
     ("zero_quantity", {"code": "health_screening", "quantity": Decimal(0)}, {"quantity": ["not_positive"]}),
     ("negative_quantity", {"code": "health_screening", "quantity": Decimal(-2)}, {"quantity": ["not_positive"]}),
     (
@@ -251,10 +253,10 @@ INVALID_RECORDINGS = [
         {"delivered_on": ["in_future"]},
     ),
     ("another_agencys_type", {"agency": "IOM", "code": "meals"}, {"assistance_type": ["invalid_choice"]}),
-    ("cash_without_amount", {"code": "return_supplement"}, {"value": ["required"]}),
+    ("cash_without_amount", {"code": WINTER_CASH}, {"value": ["required"]}),
     (
         "bad_currency",
-        {"code": "return_supplement", "value": Decimal(700), "currency": "US"},
+        {"code": WINTER_CASH, "value": Decimal(700), "currency": "US"},
         {"currency": ["invalid_currency"]},
     ),
     (
@@ -270,6 +272,9 @@ INVALID_RECORDINGS = [
 )
 def test_invalid_assistance_is_refused_and_nothing_is_saved(recorder, fields, expected):
     case = unhcr_case()
+    AssistanceType.objects.create(
+        agency=case.agency, code=WINTER_CASH, name="Winterisation cash", is_cash=True, unit="household"
+    )
     fields = {key: value() if callable(value) else value for key, value in fields.items()}
     assistance_type = catalogue(fields.pop("agency", "UNHCR"), fields.pop("code"))
     before = state(case)

@@ -33,12 +33,13 @@ def members_by_name(case: Case) -> dict:
     return {member.given_name: member for member in case.household.members.all()}
 
 
-def verify_post(case: Case, *, head="clear", spouse="clear", documents=True, version=None) -> dict:
+def verify_post(case: Case, *, head="clear", spouse="clear", son_refused="", documents=True, version=None) -> dict:
     members = members_by_name(case)
     data = {
         "version": str(case.version if version is None else version),
         f"iris_{members['Gul'].public_id}": head,
         f"iris_{members['Zarghona'].public_id}": spouse,
+        f"refuse_{members['Wali'].public_id}": son_refused,
         "note": "",
     }
     if documents:
@@ -57,6 +58,21 @@ def messages_of(response) -> list[str]:
 
 def cash_grant(unhcr) -> AssistanceType:
     return AssistanceType.objects.get(agency=unhcr, code="cash_grant")
+
+
+def verified(case: Case, worker: User) -> Case:
+    """Verification finds every member of the family eligible: the grant can be recorded."""
+    members = members_by_name(case)
+    return case_transition(
+        case=case,
+        transition_code="verify",
+        actor=worker,
+        data={
+            "documents_checked": "on",
+            f"iris_{members['Gul'].public_id}": "clear",
+            f"iris_{members['Zarghona'].public_id}": "clear",
+        },
+    )
 
 
 def section_numbers(response, section: str) -> list[str]:
@@ -209,12 +225,15 @@ def test_the_case_page_shows_the_household_members_stage_and_actions(client, unh
         "verify",
         "refuse_grant",
     ]
-    # Iris from age 5: the head and his wife, not the son of 3.
+    # Iris from age 5: the head and his wife, not the son of 3; each member on the VRF may be refused the grant.
     verify_form = response.context["actions"][0]["form"]
     assert list(verify_form.fields) == [
         "documents_checked",
         f"iris_{members['Gul'].public_id}",
+        f"refuse_{members['Gul'].public_id}",
         f"iris_{members['Zarghona'].public_id}",
+        f"refuse_{members['Zarghona'].public_id}",
+        f"refuse_{members['Wali'].public_id}",
         "note",
     ]
     gul = members["Gul"].public_id
@@ -228,7 +247,7 @@ def test_the_case_page_shows_the_household_members_stage_and_actions(client, unh
     ]
     assert f'id="id_refuse_grant_iris_{members["Gul"].public_id}"' in content
     assert '<input type="hidden" name="version" value="1">' in content
-    assert 'PoR card (Proof of Registration) <span dir="ltr">PK-123456</span>' in content
+    assert 'VRF (Voluntary Repatriation Form) <span dir="ltr">VRF-2026-001</span>' in content
     assert content.count("data-member-row") == 3
 
 
@@ -289,11 +308,16 @@ def test_a_transition_through_the_page_moves_the_case_and_says_so(client, unhcr_
 def test_a_transition_refused_by_a_guard_shows_why_and_changes_nothing(client, unhcr_case, unhcr_worker):
     client.force_login(unhcr_worker)
 
-    response = client.post(transition_url(unhcr_case, "verify"), verify_post(unhcr_case, spouse="previously_assisted"))
+    response = client.post(
+        transition_url(unhcr_case, "verify"),
+        verify_post(
+            unhcr_case, head="previously_assisted", spouse="previously_assisted", son_refused="Born after 2019."
+        ),
+    )
 
     message = (
-        "Zarghona Karim: assisted before or not verified. The grant cannot be paid; "
-        "use “Refuse the grant and refer to IOM”."
+        "No member is eligible for the grant (not on the VRF, assisted before, or refused). "
+        "Use “Refuse the grant and refer to IOM”."
     )
     assert response.status_code == 200
     verify = response.context["actions"][0]
@@ -374,6 +398,7 @@ def assistance_post(assistance_type_code: str, **fields) -> dict:
 
 
 def test_the_cash_grant_is_computed_from_the_rate_when_the_value_is_left_empty(client, unhcr_case, unhcr_worker, unhcr):
+    verified(unhcr_case, unhcr_worker)
     client.force_login(unhcr_worker)
     page = client.get(case_url(unhcr_case))
 
@@ -383,7 +408,8 @@ def test_the_cash_grant_is_computed_from_the_rate_when_the_value_is_left_empty(c
         follow=True,
     )
 
-    assert "<strong>1125.00 USD</strong> for 3 members." in page.content.decode()
+    # 3 eligible members × 375 USD, the rate of the arrival date.
+    assert "<strong>1125.00 USD</strong> for 3 " in page.content.decode()
     grant = Assistance.objects.get()
     assert (
         grant.assistance_type,
@@ -428,6 +454,7 @@ def test_a_refused_assistance_shows_the_message_beside_the_field(client, unhcr_c
 
 
 def test_the_recorder_cannot_approve_their_own_cash(client, unhcr_case, unhcr_worker, unhcr):
+    verified(unhcr_case, unhcr_worker)
     grant = assistance_record(
         case=unhcr_case,
         recorded_by=unhcr_worker,
@@ -456,6 +483,7 @@ def test_the_recorder_cannot_approve_their_own_cash(client, unhcr_case, unhcr_wo
 
 
 def test_a_second_case_worker_approves_the_cash(client, unhcr_case, unhcr_worker, unhcr_checker, unhcr):
+    verified(unhcr_case, unhcr_worker)
     grant = assistance_record(
         case=unhcr_case,
         recorded_by=unhcr_worker,
@@ -479,6 +507,7 @@ def test_a_second_case_worker_approves_the_cash(client, unhcr_case, unhcr_worker
 
 
 def test_rejecting_cash_needs_a_reason(client, unhcr_case, unhcr_worker, unhcr_checker, unhcr):
+    verified(unhcr_case, unhcr_worker)
     grant = assistance_record(
         case=unhcr_case,
         recorded_by=unhcr_worker,
@@ -565,7 +594,8 @@ def test_the_receiving_agency_accepts_a_referral_from_its_inbox(client, unhcr_ca
         actor=unhcr_worker,
         data={
             f"iris_{members['Gul'].public_id}": "previously_assisted",
-            f"iris_{members['Zarghona'].public_id}": "clear",
+            f"iris_{members['Zarghona'].public_id}": "previously_assisted",
+            f"refuse_{members['Wali'].public_id}": "His parents were assisted in 2019.",
             "note": "Iris matched a 2019 repatriation.",
         },
     )
@@ -584,7 +614,7 @@ def test_the_receiving_agency_accepts_a_referral_from_its_inbox(client, unhcr_ca
     referral.refresh_from_db()
     opened = Case.objects.get(household=unhcr_case.household, agency__code="IOM")
     assert [item.public_id for item in inbox.context["referrals"]] == [referral.public_id]
-    assert "UNHCR verification failed: Iris matched a 2019 repatriation." in inbox.content.decode()
+    assert "No member could be paid the VolRep grant: Iris matched a 2019 repatriation." in inbox.content.decode()
     assert (referral.status, referral.response, referral.responded_by) == (
         "accepted",
         "We take the family.",
@@ -837,7 +867,8 @@ def test_the_case_page_runs_a_fixed_number_of_queries(
     client.force_login(unhcr_manager)
     warm_up()
 
-    with django_assert_num_queries(14):
+    # 15: one more than before entitlements, to count the eligible members for the grant hint.
+    with django_assert_num_queries(15):
         response = client.get(case_url(unhcr_case))
 
     assert response.status_code == 200

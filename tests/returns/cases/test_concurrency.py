@@ -23,7 +23,7 @@ from returns.models import Assistance, AssistanceType, Case, CaseEvent
 from returns.services import cases as services
 from returns.services.cases import CaseChanged, assistance_decide, assistance_record, case_transition
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, entitle, household, member, por_card
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -158,6 +158,7 @@ def test_two_different_transitions_at_once_only_one_applies():
 def test_two_checkers_approving_the_same_cash_at_once_only_one_approves():
     case = unhcr_case()
     recorder = staff("UNHCR", User.Role.CASE_WORKER, "unhcr.recorder")
+    entitle(case, decided_by=recorder)  # verified: Ahmad is eligible for the grant
     checkers = [staff("UNHCR", User.Role.CASE_WORKER, f"unhcr.checker.{n}") for n in (1, 2)]
     grant = assistance_record(
         case=case,

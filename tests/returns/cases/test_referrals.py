@@ -18,7 +18,7 @@ from agencies.problems import Refused
 from returns.models import Case, CaseEvent, Household, Referral
 from returns.services.cases import CaseChanged, case_transition, referral_answer, referral_make
 from returns.services.households import household_register, household_reroute
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, household, member, vrf
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +49,15 @@ def unhcr_household() -> Household:
         registered_by=staff("UNHCR", User.Role.FIELD_OFFICER),
         registration=household(
             members=[
-                member(given_name="Ahmad", fathers_name="Mohammad", documents=[por_card()]),
-                member(relationship="daughter", given_name="Maryam", fathers_name="Ahmad", sex="female", age=9),
+                member(given_name="Ahmad", fathers_name="Mohammad", documents=[vrf()]),
+                member(
+                    relationship="daughter",
+                    given_name="Maryam",
+                    fathers_name="Ahmad",
+                    sex="female",
+                    age=9,
+                    documents=[vrf()],
+                ),
             ]
         ),
     )
@@ -453,7 +460,7 @@ def test_rerouting_closes_the_old_agencys_case_and_opens_one_at_the_new_agency()
         rerouted_by=unhcr_manager,
         agency=agency("IOM"),
         category="undocumented",
-        justification="The PoR card belongs to a cousin.",
+        justification="The VRF belongs to a cousin.",
     )
 
     closed = case_of(registered, "UNHCR")
@@ -461,7 +468,7 @@ def test_rerouting_closes_the_old_agencys_case_and_opens_one_at_the_new_agency()
     assert started <= closed.closed_at <= timezone.now()
     assert list(closed.events.values_list("kind", "actor", "from_stage", "to_stage", "note")) == [
         ("opened", registered.registered_by_id, "", "verification", ""),
-        ("closed", unhcr_manager.pk, "verification", "closed", "The PoR card belongs to a cousin."),
+        ("closed", unhcr_manager.pk, "verification", "closed", "The VRF belongs to a cousin."),
     ]
     opened = case_of(registered, "IOM")
     assert (opened.workflow, opened.stage, opened.stage_due_date, opened.closed_at, opened.opened_by_referral) == (
@@ -491,7 +498,7 @@ def test_rerouting_back_reopens_the_old_case():
         rerouted_by=staff("UNHCR", User.Role.MANAGER),
         agency=agency("IOM"),
         category="undocumented",
-        justification="The PoR card belongs to a cousin.",
+        justification="The VRF belongs to a cousin.",
     )
     iom_manager = staff("IOM", User.Role.MANAGER)
 
@@ -514,7 +521,7 @@ def test_rerouting_back_reopens_the_old_case():
         reopened.version,
     ) == (unhcr_case.pk, "verification", in_days(1), None, "", 4)
     assert list(reopened.events.values_list("kind", "actor", "to_stage", "note")[2:]) == [
-        ("closed", staff("UNHCR", User.Role.MANAGER).pk, "closed", "The PoR card belongs to a cousin."),
+        ("closed", staff("UNHCR", User.Role.MANAGER).pk, "closed", "The VRF belongs to a cousin."),
         ("opened", iom_manager.pk, "verification", "Reopened"),
     ]
     iom_case = case_of(registered, "IOM")

@@ -28,6 +28,7 @@ from returns.models import (
     CaseEvent,
     Household,
     Member,
+    MemberEntitlement,
     MemberVerification,
     NeedCode,
     Referral,
@@ -44,7 +45,7 @@ from returns.services.cases import (
 )
 from returns.services.households import household_register
 from returns.workflows import all_workflows
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, entitle, household, member, por_card, vrf
 
 UNHCR_WORKFLOW = "unhcr_voluntary_repatriation"
 IOM_WORKFLOW = "iom_post_arrival"
@@ -65,19 +66,28 @@ def today() -> datetime.date:
 
 
 def unhcr_family_members() -> list:
-    """A registered refugee family: two adults with PoR cards, a son of 7 and a daughter of 4."""
+    """A family repatriating through VolRep, every member on its VRF: two adults, a son of 7 and a daughter of 4."""
     return [
-        member(given_name="Ahmad", fathers_name="Mohammad", age=35, documents=[por_card(number="PK-100001")]),
+        member(given_name="Ahmad", fathers_name="Mohammad", age=35, documents=[vrf(number="VRF-PK-100001")]),
         member(
             relationship="spouse",
             given_name="Fatima",
             fathers_name="Karim",
             sex="female",
             age=30,
-            documents=[por_card(number="PK-100002")],
+            documents=[vrf(number="VRF-PK-100001")],
         ),
-        member(relationship="son", given_name="Omid", fathers_name="Ahmad", age=7),
-        member(relationship="daughter", given_name="Maryam", fathers_name="Ahmad", sex="female", age=4),
+        member(
+            relationship="son", given_name="Omid", fathers_name="Ahmad", age=7, documents=[vrf(number="VRF-PK-100001")]
+        ),
+        member(
+            relationship="daughter",
+            given_name="Maryam",
+            fathers_name="Ahmad",
+            sex="female",
+            age=4,
+            documents=[vrf(number="VRF-PK-100001")],
+        ),
     ]
 
 
@@ -129,11 +139,13 @@ class Given:
         )
         return Case.objects.get(household=registered, agency__code="IOM")
 
-    @staticmethod
-    def at(case: Case, stage: str, **fields) -> Case:
-        """The case as it would be after reaching ``stage`` (a closed one with its outcome)."""
+    def at(self, case: Case, stage: str, **fields) -> Case:
+        """The case as it would be after reaching ``stage`` (a closed one with its outcome); a UNHCR case past
+        verification with every member found eligible."""
         if stage == "closed":
             fields = {"closed_at": timezone.now(), "outcome": Case.Outcome.ASSISTED, **fields}
+        if case.workflow == UNHCR_WORKFLOW and stage != "verification" and not case.entitlements.exists():
+            entitle(case, decided_by=self.maker["UNHCR"])
         Case.objects.filter(pk=case.pk).update(stage=stage, **fields)
         return Case.objects.get(pk=case.pk)
 
@@ -230,6 +242,7 @@ def snapshot(case: Case) -> dict:
         },
         "events": list(CaseEvent.objects.filter(case=fresh).values_list("kind", "transition")),
         "verifications": list(MemberVerification.objects.filter(case=fresh).values_list("member_id", "result")),
+        "entitlements": list(MemberEntitlement.objects.filter(case=fresh).values_list("member_id", "decision")),
         "referrals": list(Referral.objects.values_list("pk", "status")),
         "assistance": list(Assistance.objects.values_list("pk", "approval")),
         "needs": sorted(
@@ -298,15 +311,23 @@ def ready_to_verify(given: Given) -> tuple[Case, dict]:
     return case, {
         "documents_checked": "on",
         **iris_inputs(case, Ahmad="clear", Fatima="clear", Omid="clear"),
-        "note": "PoR cards PK-100001 and PK-100002 seen.",
+        "note": "VRF VRF-PK-100001 seen.",
     }
 
 
+def refusal_inputs(case: Case, **reasons: str) -> dict[str, str]:
+    """The verification form's refusal fields, by member's given name: ``Maryam="..."``."""
+    members = members_by_name(case)
+    return {f"refuse_{members[name].public_id}": reason for name, reason in reasons.items()}
+
+
 def recycler_found(given: Given) -> tuple[Case, dict]:
+    """The whole family was assisted before: nobody can be paid."""
     case = given.unhcr_case()
     return case, {
         "documents_checked": "on",
-        **iris_inputs(case, Ahmad="previously_assisted", Fatima="clear", Omid="clear"),
+        **iris_inputs(case, Ahmad="previously_assisted", Fatima="previously_assisted", Omid="previously_assisted"),
+        **refusal_inputs(case, Maryam="Her parents were assisted in 2019; she was born in Pakistan since."),
         "note": "Iris matched a 2019 repatriation.",
     }
 
@@ -623,10 +644,14 @@ def guard(message: str) -> dict:
     return {"transition": [("guard", message)]}
 
 
-def verify_with(**iris) -> Callable[[Given], tuple[Case, dict, dict]]:
+def verify_with(refused=None, **iris) -> Callable[[Given], tuple[Case, dict, dict]]:
     def given_case(given: Given):
         case = given.unhcr_case()
-        return case, {"documents_checked": "on", **iris_inputs(case, **iris)}, {}
+        return (
+            case,
+            {"documents_checked": "on", **iris_inputs(case, **iris), **refusal_inputs(case, **(refused or {}))},
+            {},
+        )
 
     return given_case
 
@@ -644,6 +669,16 @@ def verify_without_an_iris_result(given: Given):
         {"documents_checked": "on", **iris_inputs(case, Ahmad="clear", Fatima="clear")},
         {f"iris_{omid.public_id}": REQUIRED},
     )
+
+
+def refuse_when_one_is_eligible(given: Given):
+    case = given.unhcr_case()
+    inputs = {
+        "documents_checked": "on",
+        **iris_inputs(case, Ahmad="previously_assisted", Fatima="clear", Omid="failed"),
+        **refusal_inputs(case, Maryam="Not her mother's child."),
+    }
+    return case, {**inputs, "note": "Only Fatima."}, {}
 
 
 def refuse_when_everyone_is_clear(given: Given):
@@ -670,8 +705,8 @@ def pay_when_the_grant_is(grant: str):
 
 
 def pay_with_only_the_supplement_approved(given: Given):
-    """Another cash item approved is not the repatriation grant."""
-    case = given.at(given.unhcr_case(), "encashment")
+    """Another cash item approved is not the repatriation grant (the supplement falls due 90 days after arrival)."""
+    case = given.at(given.unhcr_case(arrival=today() - days(90)), "encashment")
     supplement = assistance_record(
         case=case,
         recorded_by=given.maker["UNHCR"],
@@ -720,7 +755,12 @@ def reintegration_without_a_note(given: Given):
     return given.at(given.iom_case(), "reintegration", is_vulnerable=True), {"note": ""}, {"note": REQUIRED}
 
 
-UNCLEAR = "%s: assisted before or not verified. The grant cannot be paid; use “Refuse the grant and refer to IOM”."
+NOBODY_ELIGIBLE = (
+    "No member is eligible for the grant (not on the VRF, assisted before, or refused). "
+    "Use “Refuse the grant and refer to IOM”."
+)
+CAN_BE_PAID = "%s can be paid: verify the family and refuse only the members who are not eligible, each with a reason."
+MARYAM_REFUSED = {"Maryam": "Registered on another family's VRF."}
 NO_GRANT = "Record the cash grant and have a second person approve it before paying."
 NO_ASSISTANCE = "Record the post-arrival assistance given (meals, transit nights, NFI kit, cash for transport) first."
 NO_CODES = (
@@ -744,23 +784,42 @@ def screening_with(**codes: list[str]) -> Callable[[Given], tuple[Case, dict, di
 GUARDED = [
     pytest.param(
         "verify",
-        verify_with(Ahmad="previously_assisted", Fatima="clear", Omid="clear"),
-        guard(UNCLEAR % "Ahmad Mohammad"),
-        id="verify-recycler",
+        verify_with(
+            Ahmad="previously_assisted",
+            Fatima="previously_assisted",
+            Omid="previously_assisted",
+            refused=MARYAM_REFUSED,
+        ),
+        guard(NOBODY_ELIGIBLE),
+        id="verify-recyclers",
     ),
     pytest.param(
         "verify",
-        verify_with(Ahmad="clear", Fatima="failed", Omid="previously_assisted"),
-        guard(UNCLEAR % "Fatima Karim, Omid Ahmad"),
+        verify_with(Ahmad="failed", Fatima="failed", Omid="previously_assisted", refused=MARYAM_REFUSED),
+        guard(NOBODY_ELIGIBLE),
         id="verify-iris-failed",
+    ),
+    pytest.param(
+        "verify",
+        verify_with(
+            Ahmad="clear",
+            Fatima="clear",
+            Omid="clear",
+            refused={"Ahmad": "Sold his VRF.", "Fatima": "Not on this VRF.", "Omid": "Too old.", **MARYAM_REFUSED},
+        ),
+        guard(NOBODY_ELIGIBLE),
+        id="verify-everyone-refused",
     ),
     pytest.param("verify", verify_without_documents, None, id="verify-documents-unticked"),
     pytest.param("verify", verify_without_an_iris_result, None, id="verify-iris-missing-for-a-child-of-7"),
     pytest.param(
         "refuse_grant",
         refuse_when_everyone_is_clear,
-        guard("Every member was verified: the grant can be paid. Refuse it only when a verification failed."),
+        guard(CAN_BE_PAID % "Ahmad Mohammad, Fatima Karim, Omid Ahmad, Maryam Ahmad"),
         id="refuse_grant-everyone-clear",
+    ),
+    pytest.param(
+        "refuse_grant", refuse_when_one_is_eligible, guard(CAN_BE_PAID % "Fatima Karim"), id="refuse_grant-one-eligible"
     ),
     pytest.param("refuse_grant", refuse_without_a_note, {"note": [("required", REQUIRED)]}, id="refuse_grant-no-note"),
     pytest.param("pay_grant", pay_when_the_grant_is("missing"), guard(NO_GRANT), id="pay_grant-no-grant"),
@@ -867,10 +926,19 @@ def test_refusing_the_grant_is_allowed_when_the_documents_were_not_genuine(given
         case=case,
         transition_code="refuse_grant",
         actor=actor_named("case_worker", "UNHCR"),
-        data={**iris_inputs(case, Ahmad="clear", Fatima="clear", Omid="clear"), "note": "The PoR card was forged."},
+        data={**iris_inputs(case, Ahmad="clear", Fatima="clear", Omid="clear"), "note": "The VRF was forged."},
     )
 
     assert (refused.stage, refused.outcome) == ("closed", "not_eligible")
+    # Nobody is recorded as eligible for a grant refused because the documents were not genuine.
+    assert sorted(
+        MemberEntitlement.objects.filter(case=case).values_list("member__given_name", "decision", "reason")
+    ) == [
+        ("Ahmad", "refused", "The documents were not confirmed genuine."),
+        ("Fatima", "refused", "The documents were not confirmed genuine."),
+        ("Maryam", "refused", "The documents were not confirmed genuine."),
+        ("Omid", "refused", "The documents were not confirmed genuine."),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -883,13 +951,13 @@ def test_verify_records_an_iris_result_for_every_member_aged_five_or_over_and_no
     case = given.unhcr_case(
         arrival=arrival,
         members=[
-            member(given_name="Ahmad", fathers_name="Mohammad", age=35, documents=[por_card(number="PK-200001")]),
+            member(given_name="Ahmad", fathers_name="Mohammad", age=35, documents=[vrf(number="VRF-PK-200001")]),
             member(
                 relationship="son",
                 given_name="Omid",
                 fathers_name="Ahmad",
                 date_of_birth=datetime.date(2020, 7, 4),
-                documents=[por_card(number="PK-200002")],
+                documents=[vrf(number="VRF-PK-200001")],
             ),
             member(
                 relationship="daughter",
@@ -897,6 +965,7 @@ def test_verify_records_an_iris_result_for_every_member_aged_five_or_over_and_no
                 fathers_name="Ahmad",
                 sex="female",
                 date_of_birth=datetime.date(2020, 7, 5),
+                documents=[vrf(number="VRF-PK-200001")],
             ),
         ],
     )
@@ -927,8 +996,16 @@ def test_refusing_the_grant_records_the_verifications_and_a_pending_referral_to_
     assert sorted(MemberVerification.objects.filter(case=case).values_list("member_id", "result")) == sorted(
         [
             (members["Ahmad"].pk, "previously_assisted"),
-            (members["Fatima"].pk, "clear"),
-            (members["Omid"].pk, "clear"),
+            (members["Fatima"].pk, "previously_assisted"),
+            (members["Omid"].pk, "previously_assisted"),
+        ]
+    )
+    assert sorted(MemberEntitlement.objects.filter(case=case).values_list("member_id", "decision", "reason")) == sorted(
+        [
+            (members["Ahmad"].pk, "already_assisted", ""),
+            (members["Fatima"].pk, "already_assisted", ""),
+            (members["Omid"].pk, "already_assisted", ""),
+            (members["Maryam"].pk, "refused", "Her parents were assisted in 2019; she was born in Pakistan since."),
         ]
     )
     referral = Referral.objects.get()
@@ -946,16 +1023,16 @@ def test_refusing_the_grant_records_the_verifications_and_a_pending_referral_to_
         case.pk,
         "UNHCR",
         "IOM",
-        "assistance",
+        "screening",
         "pending",
-        "UNHCR verification failed: Iris matched a 2019 repatriation.",
+        "No member could be paid the VolRep grant: Iris matched a 2019 repatriation.",
         today() + days(3),
         worker,
         None,
     )
     assert list(CaseEvent.objects.filter(case=case).values_list("kind", "transition", "note")) == [
         ("opened", "", ""),
-        ("referral_made", "", "UNHCR verification failed: Iris matched a 2019 repatriation."),
+        ("referral_made", "", "No member could be paid the VolRep grant: Iris matched a 2019 repatriation."),
         ("transition", "refuse_grant", "Iris matched a 2019 repatriation."),
     ]
 
@@ -1289,10 +1366,13 @@ def test_allowed_transitions_come_with_the_form_each_needs(given):
         for transition, form_class in allowed_transitions(case=case, actor=actor_named("case_worker", "UNHCR"))
     }
 
-    iris = [f"iris_{members[name].public_id}" for name in ("Ahmad", "Fatima", "Omid")]
+    per_member = [
+        *(f"{field}_{members[name].public_id}" for name in ("Ahmad", "Fatima", "Omid") for field in ("iris", "refuse")),
+        f"refuse_{members['Maryam'].public_id}",  # 4: no iris check
+    ]
     assert forms == {
-        "verify": ["documents_checked", *iris, "note"],
-        "refuse_grant": ["documents_checked", *iris, "note"],
+        "verify": ["documents_checked", *per_member, "note"],
+        "refuse_grant": ["documents_checked", *per_member, "note"],
     }
 
 
@@ -1345,7 +1425,8 @@ def test_verifying_takes_the_same_queries_for_one_member_or_eight(given, django_
     }
     worker = actor_named("case_worker", "UNHCR")
 
-    with django_assert_num_queries(14):
+    # 16: the entitlements are prefetched and written in one statement each, whatever the size.
+    with django_assert_num_queries(16):
         case_transition(case=case, transition_code="verify", actor=worker, data=inputs, expected_version=1)
 
     assert MemberVerification.objects.filter(case=case).count() == size
@@ -1357,7 +1438,8 @@ def test_screening_takes_the_same_queries_for_one_member_or_eight(given, django_
     inputs = {f"vulnerabilities_{m.public_id}": ["PF"] for m in Member.objects.filter(household_id=case.household_id)}
     worker = actor_named("case_worker", "IOM")
 
-    with django_assert_num_queries(16):
+    # 17: every transition prefetches the case's entitlements (none for IOM), one query whatever the size.
+    with django_assert_num_queries(17):
         case_transition(case=case, transition_code="screen_eligible", actor=worker, data=inputs)
 
     assert Member.specific_needs.through.objects.filter(member__household_id=case.household_id).count() == size

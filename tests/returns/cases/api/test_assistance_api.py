@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from returns.models import Assistance, Case, CaseEvent
+from tests.factories import entitle
 from tests.problems import problem_of
 
 
@@ -17,7 +18,8 @@ def _decision_url(assistance_id) -> str:
 
 @pytest.fixture
 def at_encashment(unhcr_case) -> Case:
-    """Ahmad and Omid's case, verified: the grant is due."""
+    """Ahmad and Omid's case, verified with both eligible: the grant is due."""
+    entitle(unhcr_case, decided_by=unhcr_case.household.registered_by)
     Case.objects.filter(pk=unhcr_case.pk).update(stage="encashment")
     return unhcr_case
 
@@ -115,11 +117,11 @@ def test_the_grant_cannot_be_paid_before_approval(client_for, unhcr_worker, at_e
 
 
 def test_cash_above_the_limit_needs_a_manager(client_for, unhcr_worker, unhcr_checker, unhcr_manager, at_encashment):
-    # Given a supplement of USD 3,500.50, above UNHCR's limit of USD 3,000
+    # Given a grant typed as USD 3,500.50, above UNHCR's limit of USD 3,000
     recorded = _record(
         client_for(unhcr_worker),
         at_encashment,
-        assistance_type="return_supplement",
+        assistance_type="cash_grant",
         value="3500.50",
         currency="usd",
     ).json()
@@ -189,7 +191,7 @@ def test_money_sent_as_a_float_is_refused(client_for, unhcr_worker, at_encashmen
 
 
 def test_the_services_problems_are_all_listed(client_for, unhcr_worker, at_encashment):
-    # When cash comes without an amount, dated tomorrow
+    # When the supplement (due 90 days after the arrival, yesterday) comes without an amount, dated tomorrow
     response = client_for(unhcr_worker).post(
         _url(at_encashment),
         {
@@ -202,6 +204,12 @@ def test_the_services_problems_are_all_listed(client_for, unhcr_worker, at_encas
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"path": "delivered_on", "code": "in_future", "message": "The delivery date is in the future."},
+        {
+            "path": "delivered_on",
+            "code": "supplement_not_due",
+            "message": "The supplement falls due on "
+            f"{(timezone.localdate() + datetime.timedelta(days=89)).isoformat()}, three months after arrival.",
+        },
         {"path": "value", "code": "required", "message": "Enter the amount of cash given."},
     ]
 

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from returns.models import Case
-from tests.factories import member, por_card
+from tests.factories import member, vrf
 from tests.problems import problem_of
 from tests.returns.cases.api.conftest import register_unhcr_case
 
@@ -79,9 +79,22 @@ def test_anonymous_requests_get_401(db, anonymous_client, method, path):
 
 
 def test_a_case_reads_with_the_transitions_its_reader_may_fire(client_for, unhcr_worker, unhcr_case):
-    # Given Ahmad (35) and his son Omid (3): only Ahmad is old enough for iris verification
+    # Given Ahmad (35, PoR card) and his son Omid (3, on his card): only Ahmad is old enough for iris
+    # verification; either may be refused the grant
     ahmad = unhcr_case.household.members.get(relationship="head")
+    omid = unhcr_case.household.members.get(relationship="son")
     iris = f"iris_{ahmad.public_id}"
+
+    def refusal(person, name):
+        return {
+            "name": f"refuse_{person.public_id}",
+            "type": "string",
+            "label": f"Refuse {name} the grant, because",
+            "required": False,
+            "choices": None,
+            "help_text": "Leave empty to pay this member.",
+        }
+
     iris_choices = [
         {"value": "clear", "label": "Verified, not assisted before"},
         {"value": "previously_assisted", "label": "Assisted before (recycler)"},
@@ -139,6 +152,8 @@ def test_a_case_reads_with_the_transitions_its_reader_may_fire(client_for, unhcr
                         "choices": iris_choices,
                         "help_text": "",
                     },
+                    refusal(ahmad, "Ahmad Mohammad"),
+                    refusal(omid, "Omid Mohammad"),
                     {
                         "name": "note",
                         "type": "string",
@@ -171,6 +186,8 @@ def test_a_case_reads_with_the_transitions_its_reader_may_fire(client_for, unhcr
                         "choices": iris_choices,
                         "help_text": "",
                     },
+                    refusal(ahmad, "Ahmad Mohammad"),
+                    refusal(omid, "Omid Mohammad"),
                     {
                         "name": "note",
                         "type": "string",
@@ -364,17 +381,18 @@ def test_reading_takes_the_same_queries_for_1_or_8_members(
     single = register_unhcr_case(unhcr_officer)
     large = register_unhcr_case(
         unhcr_officer,
-        members=[member(documents=[por_card()])]
-        + [member(relationship="son", given_name=f"S{i}", age=6 + i) for i in range(7)],
+        members=[member(documents=[vrf()])]
+        + [member(relationship="son", given_name=f"S{i}", age=6 + i, documents=[vrf()]) for i in range(7)],
     )
     client = client_for(unhcr_worker)
 
-    # Both take: token, case, members
-    with django_assert_num_queries(3):
+    # Both take: token, case, members, their documents (who the VRF covers), entitlements
+    with django_assert_num_queries(5):
         one = client.get(f"{URL}{single.public_id}/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         eight = client.get(f"{URL}{large.public_id}/")
-    assert [len(body.json()["allowed_transitions"][0]["inputs"]) for body in (one, eight)] == [3, 10]
+    # documents checked, an iris result and a refusal for each member, a note
+    assert [len(body.json()["allowed_transitions"][0]["inputs"]) for body in (one, eight)] == [4, 18]
 
 
 def test_the_history_takes_the_same_queries_for_1_or_many_events(

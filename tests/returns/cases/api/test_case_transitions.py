@@ -11,8 +11,8 @@ def _url(case) -> str:
     return f"/api/v1/cases/{case.public_id}/transitions/"
 
 
-def _verify(client, case, member, *, iris="clear", version=1):
-    inputs = {"documents_checked": True, f"iris_{member.public_id}": iris}
+def _verify(client, case, member, *, iris="clear", version=1, **more):
+    inputs = {"documents_checked": True, f"iris_{member.public_id}": iris, **more}
     return client.post(_url(case), {"transition": "verify", "version": version, "inputs": inputs}, format="json")
 
 
@@ -65,13 +65,21 @@ def test_a_field_officer_may_not_verify(client_for, unhcr_officer, unhcr_case, a
 
 
 def test_a_recycler_cannot_be_verified_for_the_grant(client_for, unhcr_worker, unhcr_case, ahmad):
-    # When Ahmad's iris matched an earlier repatriation and the case worker still tries "verify"
-    response = _verify(client_for(unhcr_worker), unhcr_case, ahmad, iris="previously_assisted")
+    # When Ahmad's iris matched an earlier repatriation, his son Omid (3) is refused with him, and the case
+    # worker still tries "verify"
+    omid = unhcr_case.household.members.get(relationship="son")
+    response = _verify(
+        client_for(unhcr_worker),
+        unhcr_case,
+        ahmad,
+        iris="previously_assisted",
+        **{f"refuse_{omid.public_id}": "Registered on his father's card in 2019."},
+    )
 
     # Then the guard refuses, saying what to do instead, and nothing changed
     message = (
-        "Ahmad Mohammad: assisted before or not verified. The grant cannot be paid; "
-        "use “Refuse the grant and refer to IOM”."
+        "No member is eligible for the grant (not on the VRF, assisted before, or refused). "
+        "Use “Refuse the grant and refer to IOM”."
     )
     assert response.status_code == 400
     assert problem_of(response) == {
