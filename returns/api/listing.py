@@ -113,6 +113,8 @@ ROUTING_FIELDS: dict[str, tuple[type, str, str, Callable | None]] = {
     "version": (serializers.IntegerField, "routing_version", "routing_version", None),
     "reason": (serializers.CharField, "routing_reason", "routing_reason", None),
     "flags": (serializers.ListField, "flags", "flags", list),
+    "facts": (serializers.JSONField, "routing_facts", "routing_facts", None),
+    "family": (serializers.UUIDField, "family.public_id", "family__public_id", _uuid),
 }
 MEMBER_FIELDS: dict[str, tuple[type, str, str, Callable | None]] = {
     # As text from the database (see _columns): ~530 a page.

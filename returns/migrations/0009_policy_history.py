@@ -162,7 +162,7 @@ POR_AT_THE_BORDER = (
     True,
     "UNHCR",
     "refugee_card",
-    [],
+    ["unhcr_verification"],
     "From 20 August 2025 a PoR-card holder may return without a VRF: DoRR issues a return certificate, UNHCR's "
     "partner interviews the family at the border and refers it to an encashment centre, where UNHCR decides "
     "targeted cash assistance.",

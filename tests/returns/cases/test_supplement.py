@@ -13,8 +13,9 @@ from django.utils import timezone
 from agencies.models import User
 from agencies.problems import Refused
 from returns.models import Assistance, AssistanceType, Case, Family, Household
-from returns.services.cases import SupplementOwed, assistance_decide, assistance_record, supplement_owed
+from returns.services.cases import assistance_decide, assistance_record
 from returns.services.households import household_register
+from returns.supplements import SupplementOwed, supplement_owed
 from tests.factories import UserFactory, entitle, household, member, vrf
 
 pytestmark = pytest.mark.django_db
