@@ -67,7 +67,7 @@ def rule_set_copy(*, rule_set: RoutingRuleSet, copied_by: User) -> RoutingRuleSe
 
 
 def rule_set_problems(rules: list[RoutingRule]) -> list[str]:
-    """Why this ordered list of rules cannot become the active rule set (empty when it can)."""
+    """Why this ordered list of rules cannot be published (empty when it can)."""
     problems = []
     if not rules:
         return [_("Add at least one rule; the last one must decide with no conditions.")]
