@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from agencies.models import Agency, Office, User
 from returns.reference import reference_invalidate
@@ -7,6 +8,14 @@ from tests.factories import UserFactory
 # The browser fixtures, shared by every folder of browser tests (one Playwright instance); the
 # embedded database server, started for the run when DATABASE_URL is unset.
 pytest_plugins = ["tests.browser_support", "tests.database_support"]
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Each test starts in English: a request in Dari leaves its language active for code that runs
+    outside a request afterwards (referral reasons, messages), so no test depends on the order."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -69,6 +69,24 @@ def test_a_por_card_family_of_three_is_registered_for_unhcr(unhcr_client, unhcr_
             "certificate, UNHCR's partner interviews the family at the border and refers it to an encashment centre, "
             "where UNHCR decides targeted cash assistance.",
             "flags": ["unhcr_verification"],
+            # Both cards are printed valid on the arrival date: no decree was read; the son is on them.
+            "facts": {
+                "refugee_document_coverage": "all",
+                "head_has_refugee_document": True,
+                "has_vrf": False,
+                "holds_refugee_card": True,
+                "holds_por_card": True,
+                "has_valid_refugee_card": True,
+                "has_expired_refugee_card": False,
+                "has_citizen_card": False,
+                "has_passport_or_visa": False,
+                "in_winter_pause": False,
+                "return_type": "voluntary_repatriation",
+                "is_forced_return": False,
+                "country_of_departure": "PK",
+                "card_decrees": [],
+            },
+            "family": None,
         },
         "members": [
             {
@@ -174,6 +192,23 @@ def test_an_undocumented_household_is_routed_to_iom(unhcr_client):
         "reason": "No refugee card, VRF or other papers: undocumented returnee, counted at the border and screened "
         "by IOM.",
         "flags": [],
+        "facts": {
+            "refugee_document_coverage": "none",
+            "head_has_refugee_document": False,
+            "has_vrf": False,
+            "holds_refugee_card": False,
+            "holds_por_card": False,
+            "has_valid_refugee_card": False,
+            "has_expired_refugee_card": False,
+            "has_citizen_card": False,
+            "has_passport_or_visa": False,
+            "in_winter_pause": False,
+            "return_type": "deportation",
+            "is_forced_return": True,
+            "country_of_departure": "IR",
+            "card_decrees": [],
+        },
+        "family": None,
     }
     assert Household.objects.get().routed_agency.code == "IOM"
 

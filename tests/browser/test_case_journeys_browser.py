@@ -100,7 +100,9 @@ def register_background_caseload(officer: User) -> None:
             Case.objects.filter(household=registered).update(stage="encashment")
 
 
-def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_as, unhcr, torkham, unhcr_manager):
+def test_a_unhcr_household_goes_from_registration_to_the_return_supplement(
+    live_server, log_in_as, unhcr, torkham, unhcr_manager
+):
     worker = UserFactory(
         username="unhcr.worker.b",
         first_name="Farida",
@@ -119,7 +121,9 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     )
     officer_user = UserFactory(username="unhcr.officer.b", agency=unhcr, office=torkham, role=User.Role.FIELD_OFFICER)
     register_background_caseload(officer_user)
-    arrival = TODAY - datetime.timedelta(days=35)  # inside the return monitoring window (30 to 180 days)
+    # Inside the return monitoring window (30 to 180 days); the return supplement falls due at 90 days.
+    arrival = TODAY - datetime.timedelta(days=35)
+    supplement_due = arrival + datetime.timedelta(days=90)
 
     # A UNHCR field officer registers a household whose head and his wife hold PoR cards (no VRF: under v3,
     # UNHCR assists PoR holders at the border)
@@ -212,7 +216,7 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     assert success_message(checker) == "Repatriation cash grant approved."
     assert Assistance.objects.get(case=case).approved_by.username == "unhcr.checker.b"
 
-    # The case worker marks the grant paid and completes the services, which closes the case
+    # The case worker marks the grant paid and completes the services: the case waits for the return supplement
     case_worker.reload()
     do_action(case_worker, "pay_grant")
     assert case_worker.locator("[data-current-stage]").inner_text() == "Services at the encashment centre"
@@ -222,10 +226,24 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
     services.locator("button[type=submit]").click()
     case_worker.wait_for_load_state()
 
-    # The case is closed, and its whole history is on the page
-    assert success_message(case_worker) == ("Services done: close the case — done. The case is now at “Closed”.")
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Closed"
-    assert case_worker.locator("[data-outcome]").inner_text() == "Assisted"
+    supplement_stage = "Return supplement (about three months after arrival)"
+    assert success_message(case_worker) == (
+        f"Services done: on to the return supplement — done. The case is now at “{supplement_stage}”."
+    )
+    assert case_worker.locator("[data-current-stage]").inner_text() == supplement_stage
+    assert [
+        element.get_attribute("data-entitlement") for element in case_worker.locator("[data-entitlement]").all()
+    ] == ["eligible", "eligible"]
+
+    # Closing is refused while the family's supplement (2 eligible members: USD 700) is owed and not yet due
+    do_action(case_worker, "close_after_supplement")
+    assert case_worker.locator("[data-action=close_after_supplement] .form-errors").inner_text() == (
+        f"Pay the return supplement of 700.00 USD (due on {supplement_due.isoformat()}) and have a second "
+        "person approve it first."
+    )
+    assert case_worker.locator("[data-current-stage]").inner_text() == supplement_stage
+
+    # The case waits at the supplement stage, and its whole history is on the page
     assert timeline(case_worker) == [
         "Opened · Document and iris verification",
         "Assigned",
@@ -233,10 +251,16 @@ def test_a_unhcr_household_goes_from_registration_to_closed(live_server, log_in_
         "Assistance recorded · 750.00 USD",
         "Assistance approved",
         "Grant paid: go to services · Encashment (cash grant) → Services at the encashment centre",
-        "Services done: close the case · Services at the encashment centre → Closed",
+        f"Services done: on to the return supplement · Services at the encashment centre → {supplement_stage}",
     ]
     case.refresh_from_db()
-    assert (case.stage, case.outcome, case.assigned_to) == ("closed", "assisted", worker)
+    assert (case.stage, case.stage_due_date, case.outcome, case.closed_at, case.assigned_to) == (
+        "supplement",
+        supplement_due,
+        "",
+        None,
+        worker,
+    )
 
     # Tonight's draw puts the family in the monitoring sample (here the plan draws everyone), and
     # the case worker records the phone interview from the monitoring queue

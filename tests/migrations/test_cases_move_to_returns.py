@@ -7,8 +7,12 @@ moves their content types, so that the permissions and the admin history pointin
 
 Here the test database is taken back to the layout of before (agencies 0006, returns 0004), filled
 through the historical models of that layout, as a database migrated from the old ``main`` would
-be, and migrated forward: every row of every table involved must come through unchanged, readable
-through the new models under the new table names; then back, and forward again.
+be, and migrated across the move (agencies 0007, returns 0006): every row of every table involved
+must come through unchanged under the new table names; then back, and across again. The rows are
+compared there, just after the move: later migrations change some of these tables on purpose
+(returns 0008 adds columns to the grant rates, 0009 seeds the grant history for every UNHCR grant
+and, its reverse being a no-op, leaves it behind on the way back, 0014 drops two columns of the
+cases). Last, the database goes to the latest state, where the world is read through today's models.
 
 The migrations run for real, so this is a transactional test: the database is flushed after it
 and ``serialized_rollback`` restores the reference data the migrations loaded for the next test.
@@ -17,6 +21,7 @@ Whatever happens, the ``finally`` leaves the database fully migrated.
 
 import dataclasses
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -43,6 +48,7 @@ from returns.reference import reference_invalidate
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE_THE_MOVE = [("agencies", "0006_partners"), ("returns", "0004_moved_tombstones")]
+AFTER_THE_MOVE = [("agencies", "0007_cases_leave_for_returns"), ("returns", "0006_cases_tables_renamed")]
 MOVED = ["assistance", "assistancetype", "case", "caseevent", "grantrate", "memberverification", "referral"]
 # The tables that keep their names: what the moved rows point at, and what points at them.
 STAYING = [
@@ -54,16 +60,21 @@ STAYING = [
     "auth_permission",
     "django_admin_log",
 ]
-# In the moved tables: the migrations' assistance catalogue (13 types, 4 grant rates) and this world.
-ROWS_IN_MOVED_TABLES = {
+# What ``populate`` adds to the moved tables, next to the migrations' assistance catalogue (the types
+# and grant rates the migrations loaded: how many depends on what the way back to the old layout left).
+WORLD_ROWS = {
     "assistance": 1,
-    "assistancetype": 14,
+    "assistancetype": 1,
     "case": 2,
     "caseevent": 3,
-    "grantrate": 5,
+    "grantrate": 1,
     "memberverification": 2,
     "referral": 1,
 }
+# returns 0009 gives every UNHCR grant the published grant history (the world's winter grant too).
+GRANT_HISTORY_STARTS = sorted(
+    start for start, *_rest in importlib.import_module("returns.migrations.0009_policy_history").GRANT_HISTORY
+)
 APPROVED_AT = datetime.datetime(2026, 3, 2, 10, 30, tzinfo=datetime.UTC)
 RESPONDED_AT = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)
 
@@ -131,19 +142,12 @@ def dump(table: str) -> tuple[list[str], list[tuple]]:
         return [column.name for column in cursor.description], cursor.fetchall()
 
 
-# Columns a later migration drops (returns 0014: return monitoring became a sample, and the cases'
-# follow-up columns went). The comparison is about the move, so it leaves them out.
-DROPPED_LATER = {"case": {"followup_due_date", "followup_notified_on"}}
-
-
-def without(dumped: tuple[list[str], list[tuple]], columns: set[str]) -> tuple[list[str], list[tuple]]:
-    names, rows = dumped
-    kept = [index for index, name in enumerate(names) if name not in columns]
-    return [names[index] for index in kept], [tuple(row[index] for index in kept) for row in rows]
-
-
 def moved_tables(app_label: str) -> dict[str, tuple[list[str], list[tuple]]]:
-    return {model: without(dump(f"{app_label}_{model}"), DROPPED_LATER.get(model, set())) for model in MOVED}
+    return {model: dump(f"{app_label}_{model}") for model in MOVED}
+
+
+def row_counts(app_label: str) -> dict[str, int]:
+    return {model: len(rows) for model, (_columns, rows) in moved_tables(app_label).items()}
 
 
 def moved_content_types(app_label: str) -> dict[str, int]:
@@ -333,8 +337,8 @@ def assert_the_old_layout(moved_before, staying_before, content_types_before) ->
     assert moved_content_types("returns") == {}
 
 
-def assert_the_new_layout(world: World, moved_before, staying_before, content_types_before) -> None:
-    """Renamed tables holding the same rows, read through returns' models; content types followed."""
+def assert_the_new_layout(moved_before, staying_before, content_types_before) -> None:
+    """Just after the move: renamed tables holding the same rows, column for column; content types followed."""
     for model in MOVED:
         assert table_exists(f"returns_{model}"), model
         assert not table_exists(f"agencies_{model}"), model
@@ -343,6 +347,9 @@ def assert_the_new_layout(world: World, moved_before, staying_before, content_ty
     assert moved_content_types("returns") == content_types_before
     assert moved_content_types("agencies") == {}
 
+
+def assert_the_world_through_the_models(world: World, rows_after_the_move: dict[str, int]) -> None:
+    """At the latest state: the world read through returns' models, its relations working both ways."""
     counts = {
         "assistance": Assistance.objects.count(),
         "assistancetype": AssistanceType.objects.count(),
@@ -352,7 +359,7 @@ def assert_the_new_layout(world: World, moved_before, staying_before, content_ty
         "memberverification": MemberVerification.objects.count(),
         "referral": Referral.objects.count(),
     }
-    assert counts == ROWS_IN_MOVED_TABLES
+    assert counts == {**rows_after_the_move, "grantrate": rows_after_the_move["grantrate"] + len(GRANT_HISTORY_STARTS)}
     assert (Household.objects.count(), Member.objects.count(), User.objects.count()) == (1, 2, 4)
 
     unhcr, iom = Agency.objects.get(code="UNHCR").pk, Agency.objects.get(code="IOM").pk
@@ -488,10 +495,16 @@ def assert_the_new_layout(world: World, moved_before, staying_before, content_ty
     ]
     winter = AssistanceType.objects.get(pk=world.assistance_type)
     assert (winter.agency_id, winter.code, winter.is_cash, winter.is_grant) == (unhcr, "winter_grant", True, True)
-    assert list(winter.rates.values_list("pk", "valid_from", "valid_until", "amount_per_person", "currency")) == [
-        (world.grant_rate, datetime.date(2026, 1, 1), None, Decimal("410.00"), "USD")
-    ]
-    assert AssistanceType.objects.filter(agency__code="UNHCR", code="cash_grant").get().rates.count() == 4
+    assert list(
+        winter.rates.filter(pk=world.grant_rate).values_list(
+            "pk", "valid_from", "valid_until", "amount_per_person", "currency"
+        )
+    ) == [(world.grant_rate, datetime.date(2026, 1, 1), None, Decimal("410.00"), "USD")]
+    assert sorted(winter.rates.exclude(pk=world.grant_rate).values_list("valid_from", flat=True)) == (
+        GRANT_HISTORY_STARTS
+    )
+    cash_grant = AssistanceType.objects.filter(agency__code="UNHCR", code="cash_grant").get()
+    assert sorted(cash_grant.rates.values_list("valid_from", flat=True)) == GRANT_HISTORY_STARTS
 
     # The relations work across the renamed tables, both ways.
     unhcr_case = Case.objects.get(pk=world.unhcr_case)
@@ -534,12 +547,17 @@ def test_a_populated_database_migrates_across_the_move_and_back_with_every_row_i
         assert old_apps.get_model("agencies", "Case")._meta.db_table == "agencies_case"
         with pytest.raises(LookupError):
             old_apps.get_model("returns", "Case")
+        # (the moved tables hold only the migrations' catalogue: 13 assistance types and grant rates)
+        catalogue = row_counts("agencies")
+        assert catalogue["assistancetype"] == 13
+        assert [model for model in MOVED if catalogue[model]] == ["assistancetype", "grantrate"]
         world = populate(old_apps)
 
         moved_before = moved_tables("agencies")
         staying_before = {table: dump(table) for table in STAYING}
         content_types_before = moved_content_types("agencies")
-        assert {model: len(rows) for model, (_columns, rows) in moved_before.items()} == ROWS_IN_MOVED_TABLES
+        rows_before = row_counts("agencies")
+        assert {model: rows_before[model] - catalogue[model] for model in MOVED} == WORLD_ROWS
         assert content_types_before["case"] == world.case_content_type
         assert set(content_types_before) == set(MOVED)
         staying_counts = {table: len(rows) for table, (_columns, rows) in staying_before.items()}
@@ -556,15 +574,19 @@ def test_a_populated_database_migrates_across_the_move_and_back_with_every_row_i
             old_permission.objects.filter(content_type_id=world.case_content_type).values_list("codename", flat=True)
         ) == ["add_case", "change_case", "delete_case", "view_case"]
 
-        # When it migrates forward, everything is there under the new names, through the new models.
-        migrate(latest())
-        assert_the_new_layout(world, moved_before, staying_before, content_types_before)
+        # When it migrates across the move, every row is there under the new names, unchanged.
+        migrate(AFTER_THE_MOVE)
+        assert_the_new_layout(moved_before, staying_before, content_types_before)
 
-        # And back: the old table names and app label, the same rows; and forward again.
+        # And back: the old table names and app label, the same rows; and across again.
         migrate(BEFORE_THE_MOVE)
         assert_the_old_layout(moved_before, staying_before, content_types_before)
+        migrate(AFTER_THE_MOVE)
+        assert_the_new_layout(moved_before, staying_before, content_types_before)
+
+        # Then, at the latest state, the world reads through today's models.
         migrate(latest())
-        assert_the_new_layout(world, moved_before, staying_before, content_types_before)
+        assert_the_world_through_the_models(world, rows_before)
 
         # The renamed tables still number new rows after the old ones.
         added = CaseEvent.objects.create(case_id=world.unhcr_case, kind=CaseEvent.Kind.ASSIGNED)

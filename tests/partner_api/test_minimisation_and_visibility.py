@@ -7,7 +7,7 @@ from django.utils import timezone
 from returns.models import Case, Referral
 from returns.services.cases import referral_make
 from returns.services.households import household_register
-from tests.factories import household, member, por_card
+from tests.factories import amayesh_card, household, member
 from tests.partner_api.conftest import ALL_SCOPES, register_iom, register_unhcr
 from tests.problems import problem_of
 
@@ -182,12 +182,15 @@ def test_a_partner_answer_is_idempotent(partner, nrc, iom_officer):
 def test_an_iom_household_referred_to_unhcr_stays_hidden_from_a_partner_covering_unhcr(
     partner, iom_officer, unhcr_household
 ):
-    # An expired PoR card: IOM's household, flagged for UNHCR to verify (a referral to UNHCR, pending).
+    # An expired Amayesh card without a VRF: IOM's household, flagged for UNHCR to verify (a referral to UNHCR,
+    # pending). A PoR card would go to UNHCR itself under the policy of 20 August 2025.
     arrival = timezone.localdate() - datetime.timedelta(days=1)
-    expired = por_card(expiry_date=arrival - datetime.timedelta(days=40), expired_confirmed=True)
+    expired = amayesh_card(expiry_date=arrival - datetime.timedelta(days=40), expired_confirmed=True)
     to_verify = household_register(
-        registered_by=iom_officer, registration=household(arrival_date=arrival, members=[member(documents=[expired])])
+        registered_by=iom_officer,
+        registration=household(arrival_date=arrival, country_of_departure="IR", members=[member(documents=[expired])]),
     )
+    assert (to_verify.routed_agency.code, to_verify.flags) == ("IOM", ["unhcr_verification"])
     assert Referral.objects.filter(case__household=to_verify, to_agency__code="UNHCR", status="pending").exists()
 
     listed = partner.get("/api/v1/households/").json()["results"]

@@ -32,7 +32,7 @@ def api_views() -> list[tuple[str, type]]:
 
 def test_every_api_view_checks_scopes_and_names_them():
     views = api_views()
-    assert len(views) == 30
+    assert len(views) == 34
     for route, view_class in views:
         view = view_class()
         # Then no view replaced the default permissions without keeping ScopeRequired
@@ -115,6 +115,10 @@ def test_staff_only_operations_refuse_every_key(agreement, key_client, method, p
         "return-types",
         "need-codes",
         "assistance-types",
+        "routing-policies",
+        "grant-rates",
+        "supplement-rules",
+        "card-decrees",
     ],
 )
 def test_any_valid_key_reads_reference_data(agreement, key_client, path):

@@ -343,13 +343,17 @@ MATRIX.update(
         for name in (
             "agencies",
             "assistance-types",
+            "card-decrees",
             "countries",
             "districts",
             "document-types",
+            "grant-rates",
             "need-codes",
             "offices",
             "provinces",
             "return-types",
+            "routing-policies",
+            "supplement-rules",
         )
     }
 )

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, User
 from returns.models import (
@@ -35,6 +35,14 @@ from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card, vrf
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages built outside a request are English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
+
 
 V3_STARTS = datetime.date(2025, 8, 20)
 POR_WITHOUT_VRF = (

@@ -10,14 +10,14 @@ import datetime
 import pytest
 from django.test.html import Element, parse_html
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, User
 from returns.models import Case, Household, Referral
 from returns.reference import reference_data
 from returns.services.cases import referral_answer, referral_make
 from returns.services.households import household_register, household_reroute
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, household, member, por_card, vrf
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +94,13 @@ def case_url(case: Case) -> str:
 
 
 # --- Given --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Each test starts in English and leaves no language behind (a request in Dari activates it for the thread)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -174,7 +181,7 @@ def test_the_receiving_agency_sees_the_referral_linked_to_the_case_it_opened(
     response = client.get(household_url(registered))
 
     assert table_rows(response, "household-cases") == [
-        [(iom_case.case_number, case_url(iom_case)), ("IOM", None), ("Reception at the border", None)],
+        [(iom_case.case_number, case_url(iom_case)), ("IOM", None), ("Vulnerability screening", None)],
     ]
     assert table_rows(response, "household-referrals") == [
         [("UNHCR → IOM", None), ("Assistance by the other agency", None), ("Accepted", None),
@@ -216,7 +223,7 @@ def test_an_administrator_sees_every_case_of_the_household_linked(client, regist
 
     assert table_rows(response, "household-cases") == [
         [(unhcr_case.case_number, case_url(unhcr_case)), ("UNHCR", None), ("Document and iris verification", None)],
-        [(iom_case.case_number, case_url(iom_case)), ("IOM", None), ("Reception at the border", None)],
+        [(iom_case.case_number, case_url(iom_case)), ("IOM", None), ("Vulnerability screening", None)],
     ]
     # The referral links to the case it was made from.
     assert [row[3] for row in table_rows(response, "household-referrals")] == [
@@ -280,8 +287,14 @@ def test_the_case_page_links_to_its_household(client, registered, unhcr_worker):
 
 
 def test_a_case_whose_household_was_rerouted_away_does_not_link_to_it(
-    client, registered, unhcr_worker, unhcr_manager, iom
+    client, unhcr_officer, unhcr_worker, unhcr_manager, iom
 ):
+    # With a VRF, so no flag: once IOM has it, no follow-up asks UNHCR to verify it (which would open it to UNHCR).
+    registered = household_register(
+        registered_by=unhcr_officer,
+        registration=household(members=[member(given_name="Gul", documents=[por_card(), vrf()])]),
+    )
+    assert registered.flags == []
     unhcr_case = case_of(registered, "UNHCR")
     household_reroute(
         household=registered,

@@ -4,16 +4,24 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from agencies.models import User
 from returns.models import Household, HouseholdEvent, Member, MemberDocument
 from returns.reference import reference_data
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, household, member, por_card, vrf
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Labels read outside a request (flag labels, messages) are English whatever an earlier test activated."""
+    with translation.override("en"):
+        yield
+
 
 REGISTER_URL = "/households/register/"
 YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
@@ -577,13 +585,14 @@ def reroute_url(registered: Household) -> str:
 
 
 def test_a_manager_reroutes_a_household_with_a_justification(client, unhcr_officer, unhcr_manager, unhcr, iom):
-    registered = register(unhcr_officer, household(members=[member(documents=[por_card()])]))
+    # With a VRF: no unhcr_verification flag, so no follow-up asks UNHCR to verify once IOM has the household.
+    registered = register(unhcr_officer, household(members=[member(documents=[por_card(), vrf()])]))
     client.force_login(unhcr_manager)
     detail = client.get(registered.get_absolute_url())
 
     response = client.post(
         reroute_url(registered),
-        {"agency": "IOM", "category": "undocumented", "justification": "The PoR card was found to be forged."},
+        {"agency": "IOM", "category": "undocumented", "justification": "The PoR card and VRF were found forged."},
         follow=True,
     )
 
@@ -591,9 +600,9 @@ def test_a_manager_reroutes_a_household_with_a_justification(client, unhcr_offic
     assert f'action="{reroute_url(registered)}"' in detail.content.decode()
     assert registered.routed_agency == iom
     assert registered.category == "undocumented"
-    assert registered.flags == ["unhcr_verification", "rerouted"]
+    assert registered.flags == ["rerouted"]
     assert list(registered.events.filter(kind="rerouted").values_list("actor", "from_agency", "to_agency", "note")) == [
-        (unhcr_manager.pk, unhcr.pk, iom.pk, "The PoR card was found to be forged.")
+        (unhcr_manager.pk, unhcr.pk, iom.pk, "The PoR card and VRF were found forged.")
     ]
     # The UNHCR manager no longer sees an IOM household: back to the list, with a message.
     assert response.redirect_chain == [("/households/", 302)]

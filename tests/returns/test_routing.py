@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency
 from returns.conditions import FACTS, conditions_errors
@@ -30,6 +30,14 @@ from returns.routing import RoutingUndecided, routing_facts
 from returns.rule_sets import rule_set_copy, rule_set_publish
 from returns.services.households import household_register
 from tests.factories import UserFactory, acc, amayesh_card, household, member, por_card, vrf
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages built outside a request are English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
+
 
 # A fixed arrival day under v3, outside the winter pause, keeps the birthday and expiry boundaries exact.
 ARRIVAL = datetime.date(2025, 9, 4)

@@ -475,7 +475,7 @@ def test_each_outcome_has_one_path_read_off_the_workflow():
     iom = WorkflowPaths(workflow_for_agency("IOM"))
 
     assert {outcome: [t.code for t in path] for outcome, path in unhcr.paths.items()} == {
-        Case.Outcome.ASSISTED: ["verify", "pay_grant", "complete_services"],
+        Case.Outcome.ASSISTED: ["verify", "pay_grant", "complete_services", "close_after_supplement"],
         Case.Outcome.NOT_ELIGIBLE: ["refuse_grant"],
     }
     assert {outcome: [t.code for t in path] for outcome, path in iom.paths.items()} == {

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, Office, User
 from returns.filters.households import HouseholdFilter
@@ -18,6 +18,14 @@ from returns.registration import DocumentRegistration, MemberRegistration
 from returns.selectors.households import household_filter
 from returns.services.households import household_register, household_reroute
 from tests.factories import UserFactory, household, member, por_card
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages built outside a request are English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
+
 
 ARRIVAL = datetime.date(2025, 7, 4)
 

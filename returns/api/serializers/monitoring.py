@@ -22,6 +22,13 @@ class MonitoringInterviewSerializer(serializers.ModelSerializer):
     current_district = serializers.CharField(source="current_district_id", allow_null=True)
     documents = serializers.ListField(child=serializers.ChoiceField(choices=MonitoringInterview.Document.choices))
     needs = serializers.ListField(child=serializers.ChoiceField(choices=MonitoringInterview.Need.choices))
+    # Empty until the interview is recorded (and the answers stay empty without consent): "" is a value.
+    method = serializers.ChoiceField(choices=MonitoringInterview.Method.choices, allow_blank=True, read_only=True)
+    shelter = serializers.ChoiceField(choices=MonitoringInterview.Shelter.choices, allow_blank=True, read_only=True)
+    work = serializers.ChoiceField(choices=MonitoringInterview.Work.choices, allow_blank=True, read_only=True)
+    intends_to_stay = serializers.ChoiceField(
+        choices=MonitoringInterview.Intention.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = MonitoringInterview

@@ -752,17 +752,18 @@ def test_the_caseload_counts_cases_per_stage_and_office(client, unhcr_manager, c
     response = client.get(reverse("returns:caseload"))
 
     table = response.context["table"]
-    assert [stage.code for stage in table["stages"]] == ["verification", "encashment", "services"]
-    # Offices cycle IQL, SBD, TKM and stages every three cases: each office has one case in each stage.
+    assert [stage.code for stage in table["stages"]] == ["verification", "encashment", "services", "supplement"]
+    # Offices cycle IQL, SBD, TKM and stages every three cases: each office has one case in each of the first
+    # three stages, and none waiting for the supplement.
     assert [
         (row["office"].code, [cell["total"] for cell in row["cells"]], row["total"], row["overdue"])
         for row in table["rows"]
     ] == [
-        ("IQL", [1, 1, 1], 3, 3),
-        ("SBD", [1, 1, 1], 3, 0),
-        ("TKM", [1, 1, 1], 3, 0),
+        ("IQL", [1, 1, 1, 0], 3, 3),
+        ("SBD", [1, 1, 1, 0], 3, 0),
+        ("TKM", [1, 1, 1, 0], 3, 0),
     ]
-    assert [cell["total"] for cell in table["totals"]] == [3, 3, 3]
+    assert [cell["total"] for cell in table["totals"]] == [3, 3, 3, 0]
     assert (table["total"], table["overdue"]) == (9, 3)
     assert response.context["overdue_page"].paginator.count == 3
     assert response.context["cases_page"].paginator.count == 9
@@ -779,7 +780,7 @@ def test_the_caseload_charts_are_inline_svg_with_titles(client, unhcr_manager, c
     assert '<title id="chart-stages-title">Open cases by stage</title>' in content
     assert '<title id="chart-arrivals-title">Households arriving per week, last 12 weeks</title>' in content
     assert "<title>Document and iris verification: 3 open, 1 overdue</title>" in content
-    assert [bar["value"] for bar in response.context["stage_bars"]] == [3, 3, 2]
+    assert [bar["value"] for bar in response.context["stage_bars"]] == [3, 3, 2, 0]  # none at the supplement
     assert len(response.context["arrival_bars"]) == 12
     assert sum(bar["value"] for bar in response.context["arrival_bars"]) == 8
     assert "<script" not in content.split("<main")[1]
@@ -867,8 +868,9 @@ def test_the_case_page_runs_a_fixed_number_of_queries(
     client.force_login(unhcr_manager)
     warm_up()
 
-    # 15: one more than before entitlements, to count the eligible members for the grant hint.
-    with django_assert_num_queries(15):
+    # 16: two more than before entitlements, whatever the caseload: the entitlements prefetched for the
+    # Entitlement column, and the eligible members counted for the grant hint.
+    with django_assert_num_queries(16):
         response = client.get(case_url(unhcr_case))
 
     assert response.status_code == 200

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -17,15 +17,25 @@ from returns.models import Case, CaseEvent, FlagFollowUp, Household, Referral
 from returns.scheduled import ReferralNotificationSummary, referrals_mark_overdue, referrals_overdue_notify
 from returns.services.cases import referral_answer
 from returns.services.households import household_register, household_reroute
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, amayesh_card, household, member, por_card, vrf
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages built outside a request are English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
+
 
 DEPORTED_REASON = (
-    "A refugee-card or VRF holder was deported rather than repatriated: flagged for protection follow-up. "
-    "Holds a valid PoR or Amayesh card or a VRF: registered refugee, assisted by UNHCR (voluntary repatriation)."
+    "A refugee-card holder was deported rather than repatriated: a protection follow-up is opened. "
+    "From 20 August 2025 a PoR-card holder may return without a VRF: DoRR issues a return certificate, UNHCR's "
+    "partner interviews the family at the border and refers it to an encashment centre, where UNHCR decides "
+    "targeted cash assistance."
 )
 EXPIRED_REASON = (
-    "The refugee card expired before arrival: assisted by IOM as undocumented, flagged for UNHCR to verify "
-    "the registration."
+    "Holds a refugee card but returns without a VRF (spontaneously or deported): no VolRep grant and no "
+    "encashment centre under this policy. IOM screens the family; UNHCR verifies the registration."
 )
 
 
@@ -51,7 +61,8 @@ def api_client(user: User) -> APIClient:
 
 
 def deported_por_card_holder(officer: User, *, given_name: str = "Gul") -> Household:
-    """Routed to UNHCR with the flag protection_follow_up (routing rules 20 and 30)."""
+    """Routed to UNHCR (refugee card) with the flags protection_follow_up and unhcr_verification (v3 rules 20
+    and 50); on a UNHCR case only the protection flag is followed up (by NRC)."""
     return household_register(
         registered_by=officer,
         registration=household(
@@ -61,12 +72,17 @@ def deported_por_card_holder(officer: User, *, given_name: str = "Gul") -> House
 
 
 def expired_card_holder(officer: User, *, given_name: str = "Karim") -> Household:
-    """Routed to IOM as undocumented with the flag unhcr_verification (routing rule 40)."""
+    """An expired Amayesh card without a VRF: routed to IOM (refugee card) with the flag unhcr_verification
+    (rule 60; rule 50 sends only PoR-card holders to UNHCR)."""
     arrival = today() - datetime.timedelta(days=1)
-    expired = por_card(expiry_date=arrival - datetime.timedelta(days=40), expired_confirmed=True)
+    expired = amayesh_card(expiry_date=arrival - datetime.timedelta(days=40), expired_confirmed=True)
     return household_register(
         registered_by=officer,
-        registration=household(arrival_date=arrival, members=[member(given_name=given_name, documents=[expired])]),
+        registration=household(
+            arrival_date=arrival,
+            country_of_departure="IR",
+            members=[member(given_name=given_name, documents=[expired])],
+        ),
     )
 
 
@@ -92,7 +108,8 @@ def referrals_of(registered: Household) -> list[tuple]:
 def test_a_deported_por_card_holder_is_referred_once_to_nrc_for_legal_aid(unhcr_officer):
     registered = deported_por_card_holder(unhcr_officer)
 
-    assert registered.flags == ["protection_follow_up"]
+    # unhcr_verification on a UNHCR case: UNHCR verifies at its own verification stage, nobody is referred.
+    assert registered.flags == ["protection_follow_up", "unhcr_verification"]
     assert referrals_of(registered) == [("UNHCR", "UNHCR", "NRC", "legal_aid", "pending", in_days(3), unhcr_officer.pk)]
     referral = Referral.objects.get()
     assert referral.reason == f"Flag: Protection follow-up: refugee-card holder deported. Routing: {DEPORTED_REASON}"
@@ -114,13 +131,17 @@ def test_an_expired_card_asks_unhcr_to_verify_within_seven_days(iom_officer):
 
     assert (registered.routed_agency.code, registered.flags) == ("IOM", ["unhcr_verification"])
     assert referrals_of(registered) == [("IOM", "IOM", "UNHCR", "verification", "pending", in_days(7), iom_officer.pk)]
-    assert Referral.objects.get().reason == f"Flag: UNHCR to verify an expired refugee card. Routing: {EXPIRED_REASON}"
+    assert Referral.objects.get().reason == f"Flag: UNHCR to verify a refugee card. Routing: {EXPIRED_REASON}"
     assert Referral.objects.get().get_service_display() == "UNHCR verification of refugee registration"
 
 
 def test_no_flags_make_no_referrals(unhcr_officer, iom_officer):
-    household_register(registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card()])]))
-    undocumented(iom_officer)
+    with_vrf = household_register(
+        registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card(), vrf()])])
+    )
+    without_papers = undocumented(iom_officer)
+
+    assert (with_vrf.flags, without_papers.flags) == ([], [])
 
     assert Referral.objects.count() == 0
     assert not CaseEvent.objects.filter(kind="referral_made").exists()
@@ -130,7 +151,9 @@ def test_a_flag_without_a_follow_up_makes_no_referral(unhcr_officer):
     # Mixed status: UNHCR verifies its own members, nobody else is asked.
     registered = household_register(
         registered_by=unhcr_officer,
-        registration=household(members=[member(documents=[por_card()]), member(relationship="spouse", sex="female")]),
+        registration=household(
+            members=[member(documents=[por_card(), vrf()]), member(relationship="spouse", sex="female")]
+        ),
     )
 
     assert registered.flags == ["mixed_status"]
@@ -205,12 +228,14 @@ def test_rerouting_a_flagged_household_asks_the_new_agencys_follow_up_once(unhcr
         justification="The card is his after all: verified by phone.",
     )
 
-    # NRC's referral, still pending, is not made again when the household comes back to UNHCR.
+    # On IOM's case both flags are followed up by UNHCR; NRC's referral, still pending, is not made again
+    # when the household comes back to UNHCR.
     assert referrals_of(registered) == [
         ("UNHCR", "UNHCR", "NRC", "legal_aid", "pending", in_days(3), unhcr_officer.pk),
         ("IOM", "IOM", "UNHCR", "protection", "pending", in_days(3), unhcr_manager.pk),
+        ("IOM", "IOM", "UNHCR", "verification", "pending", in_days(7), unhcr_manager.pk),
     ]
-    assert Referral.objects.order_by("pk").last().reason == (
+    assert Referral.objects.get(service="protection").reason == (
         "Flag: Protection follow-up: refugee-card holder deported. Routing: The PoR card belongs to a cousin."
     )
 

@@ -14,7 +14,8 @@ from tests.factories import UserFactory, household, member, por_card
 def test_a_unhcr_case_goes_from_verification_to_closed(unhcr_officer, unhcr, torkham):
     worker = UserFactory(username="unhcr.worker.s", agency=unhcr, role=User.Role.CASE_WORKER, office=torkham)
     checker = UserFactory(username="unhcr.checker.s", agency=unhcr, role=User.Role.CASE_WORKER, office=torkham)
-    arrival = timezone.localdate() - datetime.timedelta(days=40)
+    # Arrived 100 days ago: past the 90 days after which the return supplement falls due.
+    arrival = timezone.localdate() - datetime.timedelta(days=100)
     registered = household_register(
         registered_by=unhcr_officer,
         registration=household(
@@ -56,7 +57,24 @@ def test_a_unhcr_case_goes_from_verification_to_closed(unhcr_officer, unhcr, tor
         actor=worker,
         data={"health_screening": "on", "mine_risk_awareness": "on"},
     )
-    # Services done close the case: return monitoring is a sample, drawn apart from the case.
+    # Services done: the case waits for the return supplement (return monitoring is a sample, drawn apart).
+    assert (case.stage, case.stage_due_date, case.closed_at) == (
+        "supplement",
+        arrival + datetime.timedelta(days=90),
+        None,
+    )
+
+    supplement = assistance_record(
+        case=case,
+        recorded_by=worker,
+        assistance_type=AssistanceType.objects.get(agency=unhcr, code="return_supplement"),
+        delivered_on=timezone.localdate(),
+        office=torkham,
+    )
+    assert (supplement.value, supplement.currency, supplement.approval) == (700, "USD", Assistance.Approval.PENDING)
+    assistance_decide(assistance=supplement, decided_by=checker, approve=True)
+
+    case = case_transition(case=Case.objects.get(pk=case.pk), transition_code="close_after_supplement", actor=worker)
     assert (case.stage, case.outcome, case.closed_at is not None) == ("closed", "assisted", True)
     assert list(case.events.values_list("kind", "transition")) == [
         ("opened", ""),
@@ -65,6 +83,9 @@ def test_a_unhcr_case_goes_from_verification_to_closed(unhcr_officer, unhcr, tor
         ("assistance_approved", ""),
         ("transition", "pay_grant"),
         ("transition", "complete_services"),
+        ("assistance_recorded", ""),
+        ("assistance_approved", ""),
+        ("transition", "close_after_supplement"),
     ]
 
 

@@ -343,6 +343,38 @@ def services_given(given: Given) -> tuple[Case, dict]:
     return case, {"health_screening": "on", "mine_risk_awareness": "on", "note": ""}
 
 
+def supplement_paid_to_the_first_part(given: Given) -> tuple[Case, dict]:
+    """The family's first part (the grandparents, on the same VRF) arrived 120 days ago and was paid the whole
+    supplement, 700: nothing is owed to this part, whose own supplement would not yet be due."""
+    first = given.at(
+        given.unhcr_case(
+            arrival=today() - days(120),
+            members=[
+                member(given_name="Karim", fathers_name="Yusuf", age=62, documents=[vrf(number="VRF-PK-100001")]),
+                member(
+                    relationship="spouse",
+                    given_name="Zainab",
+                    fathers_name="Rahman",
+                    sex="female",
+                    age=58,
+                    documents=[vrf(number="VRF-PK-100001")],
+                ),
+            ],
+        ),
+        "supplement",
+    )
+    supplement = assistance_record(
+        case=first,
+        recorded_by=given.maker["UNHCR"],
+        assistance_type=AssistanceType.objects.get(agency__code="UNHCR", code="return_supplement"),
+        delivered_on=today(),
+        office=first.office,
+    )
+    assistance_decide(assistance=supplement, decided_by=given.checker["UNHCR"], approve=True)
+    case = given.at(given.unhcr_case(), "supplement")
+    return case, {"note": "The grandparents were paid the family's supplement."}
+
+
 def screened_eligible(given: Given) -> tuple[Case, dict]:
     case = given.iom_case()
     return case, {**vulnerability_inputs(case, Rahim=["MC"]), "note": "Needs dialysis."}
@@ -385,14 +417,24 @@ SCENARIOS = [
         outcome="not_eligible",
     ),
     Scenario(UNHCR_WORKFLOW, "pay_grant", "encashment", "services", CASE_WORKERS, grant_approved, entered_plus(2)),
-    # Services done close the case: return monitoring is a sample drawn apart from it.
+    # Services done: the case waits for the return supplement, due 90 days after arrival (return monitoring
+    # is a sample drawn apart from it).
     Scenario(
         UNHCR_WORKFLOW,
         "complete_services",
         "services",
-        "closed",
+        "supplement",
         CASE_WORKERS,
         services_given,
+        arrival_plus(90),
+    ),
+    Scenario(
+        UNHCR_WORKFLOW,
+        "close_after_supplement",
+        "supplement",
+        "closed",
+        CASE_WORKERS,
+        supplement_paid_to_the_first_part,
         outcome="assisted",
     ),
     Scenario(
@@ -460,13 +502,14 @@ REFUSAL_FOR = {
     "other_agency_manager": Case.DoesNotExist,
 }
 STAGES = {
-    UNHCR_WORKFLOW: ("verification", "encashment", "services", "closed"),
+    UNHCR_WORKFLOW: ("verification", "encashment", "services", "supplement", "closed"),
     IOM_WORKFLOW: ("screening", "assistance", "transport", "reintegration", "closed"),
 }
 STAGE_LABELS = {
     "verification": "Document and iris verification",
     "encashment": "Encashment (cash grant)",
     "services": "Services at the encashment centre",
+    "supplement": "Return supplement (about three months after arrival)",
     "screening": "Vulnerability screening",
     "assistance": "Post-arrival assistance",
     "transport": "Onward transport",
@@ -736,6 +779,11 @@ def services_for_a_member_with_specific_needs(given: Given):
     return case, {"health_screening": "on", "mine_risk_awareness": "on", "note": "  "}, {}
 
 
+def supplement_unpaid(given: Given):
+    """Arrived 40 days ago, after 2023: the family of four is owed 700, not yet due and not yet paid."""
+    return given.at(given.unhcr_case(), "supplement"), {}, {}
+
+
 def iom_at_assistance(members=None, assistance: str | None = None, **fields):
     def given_case(given: Given):
         case = given.at(given.iom_case(members=members), "assistance", **fields)
@@ -762,6 +810,7 @@ NOBODY_ELIGIBLE = (
 CAN_BE_PAID = "%s can be paid: verify the family and refuse only the members who are not eligible, each with a reason."
 MARYAM_REFUSED = {"Maryam": "Registered on another family's VRF."}
 NO_GRANT = "Record the cash grant and have a second person approve it before paying."
+SUPPLEMENT_OWED = "Pay the return supplement of 700.00 USD (due on %s) and have a second person approve it first."
 NO_ASSISTANCE = "Record the post-arrival assistance given (meals, transit nights, NFI kit, cash for transport) first."
 NO_CODES = (
     "Choose the vulnerability codes that make the household eligible, for each member concerned; "
@@ -851,6 +900,12 @@ GUARDED = [
         id="complete_services-specific-needs-unreferred",
     ),
     pytest.param(
+        "close_after_supplement",
+        supplement_unpaid,
+        lambda given: guard(SUPPLEMENT_OWED % (given.arrival + days(90)).isoformat()),
+        id="close_after_supplement-unpaid",
+    ),
+    pytest.param(
         "screen_eligible",
         screening_with(Rahim=[], Zarmina=[], Bilal=[]),
         guard(NO_CODES),
@@ -916,7 +971,7 @@ def test_a_referral_or_a_note_lets_services_complete_for_a_member_with_specific_
     )
     referred = case_transition(case=referred, transition_code="complete_services", actor=worker, data=services)
 
-    assert (noted.stage, referred.stage) == ("closed", "closed")
+    assert (noted.stage, referred.stage) == ("supplement", "supplement")
 
 
 def test_refusing_the_grant_is_allowed_when_the_documents_were_not_genuine(given):
@@ -1273,7 +1328,7 @@ def test_an_inactive_provincial_office_takes_no_handover_and_a_case_already_ther
     assert not CaseEvent.objects.filter(case=already, kind=CaseEvent.Kind.HANDOVER).exists()
 
 
-def test_completing_services_closes_the_case_without_waiting_for_monitoring(given):
+def test_completing_services_waits_for_the_supplement_not_for_monitoring(given):
     case, inputs = services_given(given)
 
     moved = case_transition(
@@ -1281,8 +1336,13 @@ def test_completing_services_closes_the_case_without_waiting_for_monitoring(give
     )
 
     saved = Case.objects.get(pk=case.pk)
-    assert (saved.stage, saved.outcome, saved.stage_due_date, saved.is_open) == ("closed", "assisted", None, False)
-    assert saved.closed_at is not None
+    assert (saved.stage, saved.outcome, saved.stage_due_date, saved.is_open) == (
+        "supplement",
+        "",
+        given.arrival + days(90),
+        True,
+    )
+    assert saved.closed_at is None
     assert moved.version == case.version + 1
     assert list(CaseEvent.objects.filter(case=case).values_list("kind", "transition", "from_stage", "to_stage"))[
         -1
@@ -1290,7 +1350,7 @@ def test_completing_services_closes_the_case_without_waiting_for_monitoring(give
         "transition",
         "complete_services",
         "services",
-        "closed",
+        "supplement",
     )
 
 
@@ -1307,6 +1367,11 @@ ALLOWED_BY_STAGE = [
     ),
     (UNHCR_WORKFLOW, "encashment", {"case_worker": ["pay_grant"], "manager": ["pay_grant"]}),
     (UNHCR_WORKFLOW, "services", {"case_worker": ["complete_services"], "manager": ["complete_services"]}),
+    (
+        UNHCR_WORKFLOW,
+        "supplement",
+        {"case_worker": ["close_after_supplement"], "manager": ["close_after_supplement"]},
+    ),
     (UNHCR_WORKFLOW, "closed", {}),
     (
         IOM_WORKFLOW,
@@ -1445,12 +1510,13 @@ def test_screening_takes_the_same_queries_for_one_member_or_eight(given, django_
     assert Member.specific_needs.through.objects.filter(member__household_id=case.household_id).count() == size
 
 
-@pytest.mark.parametrize(("province", "queries"), [("AF30", 19), ("AF21", 20)])
+@pytest.mark.parametrize(("province", "queries"), [("AF30", 20), ("AF21", 21)])
 def test_handing_over_takes_a_fixed_number_of_queries(given, django_assert_num_queries, province, queries):
     case = given.at(
         given.iom_case(members=iom_adults(3), destination_province=province), "transport", is_vulnerable=True
     )
 
+    # One more than before per-member entitlements: every transition prefetches them (none for IOM).
     with django_assert_num_queries(queries):
         case_transition(case=case, transition_code="complete_transport", actor=actor_named("field_officer", "IOM"))
 

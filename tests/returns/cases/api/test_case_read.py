@@ -129,6 +129,7 @@ def test_a_case_reads_with_the_transitions_its_reader_may_fire(client_for, unhcr
         "outcome": None,
         "version": 1,
         "updated_at": body["updated_at"],
+        "entitlements": [],  # decided at verification
         "allowed_transitions": [
             {
                 "code": "verify",
