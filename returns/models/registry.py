@@ -82,6 +82,11 @@ class NeedCode(models.Model):
     name = models.CharField(_("name"), max_length=120)
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     is_active = models.BooleanField(_("active"), default=True)
+    is_sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Published counts of people with this code need more people per cell (the report's stricter threshold)."),
+    )
 
     class Meta:
         ordering = ["scheme", "code"]
