@@ -1,16 +1,20 @@
 """``python -m bench``: load a million demo people with their cases, measure the case pages, the
 selectors and transitions (issue 3), register households over HTTP under load, then read and sync the
-registry with a partner's key (issue 4), and the border counts' grid of a whole year (issue 8).
+registry with a partner's key (issue 4), the border counts' grid of a whole year (issue 8), and the
+joint annual report of a year with a million returnees in a registry of three million (issue 9,
+``bench.report``, in a process and a database of its own).
 
-``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner`` or ``BENCH_ONLY=counts`` runs one
-part; ``BENCH_REUSE_DB=1`` keeps a
+``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner``, ``BENCH_ONLY=counts`` or
+``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
 
 import datetime
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,9 +94,11 @@ def main() -> int:
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
     only = os.environ.get("BENCH_ONLY", "").strip().lower()
-    if only not in ("", "registration", "cases", "partner", "counts"):
-        say("BENCH_ONLY must be registration, cases, partner or counts")
+    if only not in ("", "registration", "cases", "partner", "counts", "report"):
+        say("BENCH_ONLY must be registration, cases, partner, counts or report")
         return 2
+    if only == "report":
+        return report_only(url)
     env = bench_env(url)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -142,6 +148,7 @@ def main() -> int:
             for line in counts_summary(counts)[1:]:
                 say(line)
 
+    report_lines, report_failed = ([], False) if only else report_part(url)
     summary = summary_table(
         started=started,
         seeded=seeded,
@@ -154,6 +161,7 @@ def main() -> int:
         warmup=warmup,
         duration=duration,
     )
+    summary += "\n" + "\n".join(report_lines) if report_lines else ""
     say()
     say(summary)
     out_dir = ROOT / "bench-results"
@@ -175,7 +183,43 @@ def main() -> int:
     connections.close_all()
     if os.environ.get("BENCH_KEEP_DB") != "1":
         database_drop(url)
-    return 0
+    return 1 if report_failed else 0
+
+
+def report_part(url: str) -> tuple[list[str], bool]:
+    """(g) Issue 9: ``python -m bench.report`` in a process of its own, on its own database; its summary
+    lines, and whether it failed (its block then ends with the failure, after whatever it measured)."""
+    say("(g) Joint report: python -m bench.report (its own process and database)")
+    with tempfile.TemporaryDirectory() as directory:
+        summary_path = Path(directory) / "report-summary.txt"
+        env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_REPORT_SUMMARY": str(summary_path)}
+        completed = subprocess.run([sys.executable, "-m", "bench.report"], cwd=ROOT, env=env, check=False)
+        lines = summary_path.read_text().splitlines() if summary_path.exists() else ["(g) Joint report"]
+    if completed.returncode:
+        lines.append(f"    FAILED: python -m bench.report exited with {completed.returncode} (its error is above)")
+    return lines, bool(completed.returncode)
+
+
+def report_only(url: str) -> int:
+    """``BENCH_ONLY=report``: the report part alone; its summary printed and saved like the others'."""
+    started = datetime.datetime.now()
+    lines, failed = report_part(url)
+    summary = "\n".join(
+        [
+            f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
+            f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {sys.platform}",
+            "",
+            *lines,
+        ]
+    )
+    say()
+    say(summary)
+    out_dir = ROOT / "bench-results"
+    out_dir.mkdir(exist_ok=True)
+    path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-report.txt"
+    path.write_text(summary + "\n")
+    say(f"\nWritten to {path.relative_to(ROOT)}")
+    return 1 if failed else 0
 
 
 def registration_run(*, host, port, server, clients, warmup, duration) -> list[LoadResult]:

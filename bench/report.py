@@ -1,0 +1,438 @@
+"""Issue 9's benchmark: the joint report of a year with 1,000,000 returnees in a registry of
+3,000,000 people, plus the daily border counts of every crossing.
+
+Targets: ``report_figures`` no slower than the same tables written as straightforward hand-written
+SQL, one query per table, measured in the same run (ratio <= 1.0); the worker's peak memory
+<= 300 MB; the PDF <= 15 s.
+
+Runs in a process of its own (``python -m bench.report``, started by ``python -m bench`` for
+``BENCH_ONLY=report`` or a full run) against a database of its own, ``<bench database>_report``:
+its registry is three times the other parts' and differently spread over the years, so the two
+never share one. ``BENCH_REPORT_PEOPLE`` (default 3,000,000) scales it; a third of the people
+arrive in 2025, the report's year. ``BENCH_REUSE_DB=1`` keeps a database already loaded with that
+many people; ``BENCH_KEEP_DB=1`` keeps it afterwards.
+
+Order of work: load (or reuse), the hand-written SQL (a warm-up pass, then ``REPEAT`` timed passes,
+median), then ours (``reports.content.report_figures``, same), the worker in a subprocess (its peak
+RSS, from ``wait4``), the PDF in English and Dari. The hand-written figures are written to the
+summary before ours is imported: if ``reports.content`` is missing the run fails there, loudly,
+with the yardstick already measured.
+"""
+
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.database import DEFAULT_URL, bench_env, database_drop, database_loaded, database_recreate, manage
+
+ROOT = Path(__file__).resolve().parent.parent
+REPEAT = 3
+PERIOD_START = datetime.date(2025, 1, 1)
+PERIOD_END = datetime.date(2025, 12, 31)
+FIRST_PUBLISHED_YEAR = 2002
+TARGET_RATIO = 1.0
+TARGET_WORKER_MB = 300
+TARGET_PDF_SECONDS = 15.0
+PDF_LANGUAGES = ("en", "fa")
+COORDINATOR = "coordinator"  # the demo's coordinator (UNHCR), who generates the report
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def report_database_url(url: str) -> str:
+    """The report part's own database, next to the other parts' (``BENCH_REPORT_DATABASE_URL`` overrides)."""
+    return os.environ.get("BENCH_REPORT_DATABASE_URL") or f"{url}_report"
+
+
+def query_parameters(*, cut_off: datetime.datetime) -> dict:
+    return {
+        "start": PERIOD_START,
+        "end": PERIOD_END,
+        "prev_start": PERIOD_START.replace(year=PERIOD_START.year - 1),
+        "prev_end": PERIOD_END.replace(year=PERIOD_END.year - 1),
+        "cut_off": cut_off,
+        "first_year": FIRST_PUBLISHED_YEAR,
+        "end_year": PERIOD_END.year,
+    }
+
+
+def hand_written_run(*, cut_off: datetime.datetime) -> tuple[float, dict[str, float], dict[str, list]]:
+    """Every hand-written query once, one after another, rows fetched: the total time, each query's, the rows."""
+    from django.db import connection
+
+    from bench.report_sql import HAND_QUERIES
+
+    parameters = query_parameters(cut_off=cut_off)
+    each, rows = {}, {}
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for code, query in HAND_QUERIES.items():
+            began = time.perf_counter()
+            cursor.execute(query, parameters)
+            rows[code] = cursor.fetchall()
+            each[code] = time.perf_counter() - began
+    return time.perf_counter() - started, each, rows
+
+
+def _repeat(run) -> tuple[list[float], object]:
+    """A warm-up call, then ``REPEAT`` timed ones; their wall times and the last result."""
+    result = run()
+    seconds = []
+    for _ in range(REPEAT):
+        began = time.perf_counter()
+        result = run()
+        seconds.append(time.perf_counter() - began)
+    return seconds, result
+
+
+def _table(figures: dict, code: str) -> dict | None:
+    return next((table for table in figures.get("tables", []) if table.get("code") == code), None)
+
+
+def cross_check(*, figures: dict, hand: dict[str, list]) -> list[str]:
+    """A few totals compared between the hand-written SQL and ``report_figures``; one line per mismatch."""
+    mismatches = []
+    expected: dict[str, int] = {}
+    for status, _group, people in hand["headline"]:
+        expected[status] = expected.get(status, 0) + int(people)
+    headline = _table(figures, "headline")
+    if headline is None:
+        mismatches.append("headline: no such table in the figures")
+    else:
+        got = {row["key"][0]: row["total"] for row in headline["rows"]}
+        for status, people in expected.items():
+            if got.get(status) != people:
+                mismatches.append(f"headline {status}: hand-written {people:,}, ours {got.get(status)}")
+        if headline["total"]["total"] != sum(expected.values()):
+            mismatches.append(
+                f"headline total: hand-written {sum(expected.values()):,}, ours {headline['total']['total']}"
+            )
+    by_crossing = _table(figures, "by_crossing")
+    if by_crossing is None:
+        mismatches.append("by_crossing: no such table in the figures")
+    else:
+        got = {row["key"][0]: row["total"] for row in by_crossing["rows"]}
+        for crossing, _deported, _spontaneous, _families, _individuals, total in hand["by_crossing"]:
+            if got.get(crossing) != int(total):
+                mismatches.append(f"by_crossing {crossing}: hand-written {int(total):,}, ours {got.get(crossing)}")
+    grants = next((row for row in hand["volrep_assistance"] if row[0] == "grants"), None)
+    volrep = _table(figures, "volrep_assistance")
+    if grants is not None and volrep is not None:
+        people_column = next(
+            (index for index, column in enumerate(volrep["columns"]) if column.get("parts") == ["people"]), None
+        )
+        row = next((row for row in volrep["rows"] if row["key"] == ["grants"]), None)
+        if (
+            people_column is not None
+            and row is not None
+            and int(row["cells"][people_column] or 0) != int(grants[1] or 0)
+        ):
+            mismatches.append(
+                f"volrep_assistance grants people: hand-written {int(grants[1] or 0):,}, "
+                f"ours {row['cells'][people_column]}"
+            )
+    return mismatches
+
+
+def worker_run(*, env: dict) -> dict:
+    """Generate the report as the worker does (``report_request``, then the task) in a subprocess; its peak RSS."""
+    command = [sys.executable, "-m", "bench.report_worker", PERIOD_START.isoformat(), PERIOD_END.isoformat()]
+    # No broker: the task runs eagerly, in this subprocess, as the worker would run it.
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**env, "CELERY_BROKER_URL": ""}, stdout=subprocess.PIPE, text=True
+    )
+    output = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"bench.report_worker failed (exit {process.returncode}):\n{output}")
+    result = json.loads(output.strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    return result
+
+
+def pdf_run(figures: dict) -> dict[str, tuple[float, int]]:
+    from reports.outputs import report_pdf
+
+    timings = {}
+    for language in PDF_LANGUAGES:
+        began = time.perf_counter()
+        document = report_pdf(figures, language=language)
+        timings[language] = (time.perf_counter() - began, len(document))
+    return timings
+
+
+def database_prepare(*, url: str, env: dict, people: int) -> bool:
+    """Re-create and migrate the report's database (True: it needs loading), or reuse one loaded for ``people``."""
+    manage_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    if os.environ.get("BENCH_REUSE_DB") == "1" and database_loaded(url) and _people_loaded(url) == people:
+        say(f"Report database {url.rsplit('@', 1)[-1]}: already loaded, migrating (BENCH_REUSE_DB=1)")
+        manage("migrate", "--noinput", env=manage_env)
+        return False
+    say(f"Report database {url.rsplit('@', 1)[-1]}: re-creating and migrating")
+    database_recreate(url)
+    manage("migrate", "--noinput", env=manage_env)
+    return True
+
+
+def _people_loaded(url: str) -> int:
+    import psycopg2
+
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT value FROM bench_report_load WHERE key = 'people_requested'")
+            row = cursor.fetchone()
+            return int(row[0]) if row else -1
+    except psycopg2.Error:
+        return -1
+    finally:
+        connection.close()
+
+
+def _load_mark(people: int) -> None:
+    """Remember how many people were asked for, so that BENCH_REUSE_DB reuses only a matching load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_report_load (key text PRIMARY KEY, value text NOT NULL)")
+        cursor.execute(
+            "INSERT INTO bench_report_load VALUES ('people_requested', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [str(people)],
+        )
+
+
+def _vacuum() -> float:
+    """VACUUM ANALYZE the tables the report reads, as autovacuum would have by the time anyone reports."""
+    from django.db import connection
+
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in (
+            "returns_household",
+            "returns_member",
+            "returns_member_specific_needs",
+            "returns_case",
+            "returns_caseevent",
+            "returns_assistance",
+            "returns_memberentitlement",
+            "returns_referral",
+            "returns_monitoringinterview",
+            "returns_bordercount",
+        ):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+    return time.perf_counter() - began
+
+
+def report_main() -> int:
+    """The report part, in its own process; writes its summary lines to ``BENCH_REPORT_SUMMARY`` as it goes."""
+    base_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    url = report_database_url(base_url)
+    people = int(os.environ.get("BENCH_REPORT_PEOPLE", 3_000_000))
+    summary_path = Path(os.environ.get("BENCH_REPORT_SUMMARY", ROOT / "bench-results" / "report-summary.txt"))
+    summary_path.parent.mkdir(exist_ok=True)
+    env = bench_env(url)
+    os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_DEBUG"] = "0"
+    result: dict = {"people_requested": people, "database": url.rsplit("@", 1)[-1]}
+
+    def write_summary() -> None:
+        summary_path.write_text("\n".join(report_summary(result)) + "\n")
+
+    fresh = database_prepare(url=url, env=env, people=people)
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from bench.report_data import report_data_load
+
+    if fresh:
+        say(f"(g) Report data: about {people:,} people, a third arriving in {PERIOD_START.year} (demo loader, COPY)")
+        result["load"] = report_data_load(people=people, today=timezone.localdate(), progress=_load_progress(people))
+        _load_mark(people)
+        result["load"]["vacuum_seconds"] = _vacuum()
+        load = result["load"]
+        say(
+            f"    {load['people']:,} people in {load['households']:,} households ({load['year_people']:,} in "
+            f"{PERIOD_START.year}), {load['border_counts']:,} border counts, {load['referrals']:,} referrals, "
+            f"{load['interviews']:,} interviews; {load['demo_seconds']:.0f} s + {load['extra_seconds']:.1f} s, "
+            f"VACUUM ANALYZE {load['vacuum_seconds']:.0f} s"
+        )
+    result["registry"] = _registry_figures()
+    cut_off = timezone.now()
+    result["cut_off"] = cut_off
+
+    say(f"(g) Hand-written SQL: {len(_queries())} queries one after another; a warm-up pass, then {REPEAT} passes")
+    hand_seconds, hand = _repeat(lambda: hand_written_run(cut_off=cut_off))
+    _total, each, rows = hand
+    result["hand"] = {"seconds": hand_seconds, "each": each}
+    say(f"    median {statistics.median(hand_seconds):.2f} s  (runs: {', '.join(f'{s:.2f}' for s in hand_seconds)})")
+    write_summary()
+
+    from agencies.models import User
+
+    coordinator = User.objects.get(username=COORDINATOR)
+    # Ours. No fallback: without reports.content the benchmark has nothing to measure, and says so.
+    from reports.content import report_figures
+
+    def ours():
+        return report_figures(
+            user=coordinator,
+            period_start=PERIOD_START,
+            period_end=PERIOD_END,
+            reference_date="arrival",
+            cut_off=cut_off,
+        )
+
+    say(f"(g) Ours: report_figures, a warm-up call, then {REPEAT} calls")
+    ours_seconds, figures = _repeat(ours)
+    result["ours"] = {"seconds": ours_seconds}
+    result["mismatches"] = cross_check(figures=figures, hand=rows)
+    say(f"    median {statistics.median(ours_seconds):.2f} s  (runs: {', '.join(f'{s:.2f}' for s in ours_seconds)})")
+    for line in result["mismatches"]:
+        say(f"    MISMATCH {line}")
+    write_summary()
+
+    say("(g) The worker: report_request and the task, in a subprocess")
+    result["worker"] = worker_run(env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+    worker = result["worker"]
+    say(f"    {worker['status']} in {worker['seconds']:.1f} s, peak RSS {worker['peak_mb']:.0f} MB")
+    write_summary()
+
+    say(f"(g) The PDF: report_pdf in {', '.join(PDF_LANGUAGES)}")
+    result["pdf"] = pdf_run(figures)
+    for language, (seconds, size) in result["pdf"].items():
+        say(f"    {language}: {seconds:.1f} s, {size / 1024:,.0f} KiB")
+    write_summary()
+
+    from django.db import connections
+
+    connections.close_all()
+    if os.environ.get("BENCH_KEEP_DB") != "1":
+        database_drop(url)
+    return 0
+
+
+def _queries() -> dict:
+    from bench.report_sql import HAND_QUERIES
+
+    return HAND_QUERIES
+
+
+def _load_progress(people: int):
+    last = [0.0]
+
+    def progress(report) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 30:
+            last[0] = now
+            say(f"    ... {report.members:,} of about {people:,} people, {report.seconds:.0f} s")
+
+    return progress
+
+
+def _registry_figures() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE h.arrival_date BETWEEN %s AND %s) "
+            "FROM returns_member m JOIN returns_household h ON h.id = m.household_id",
+            [PERIOD_START, PERIOD_END],
+        )
+        people, year_people = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM returns_household")
+        (households,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM returns_bordercount WHERE day BETWEEN %s AND %s", [PERIOD_START, PERIOD_END]
+        )
+        (counts,) = cursor.fetchone()
+    return {"people": people, "year_people": year_people, "households": households, "year_counts": counts}
+
+
+def report_summary(result: dict) -> list[str]:
+    """The report part's block of the saved results: figures, targets, verdicts."""
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    lines = [
+        f"(g) Joint report (issue 9), {PERIOD_START} to {PERIOD_END}, reference date arrival; "
+        f"database {result['database']}",
+    ]
+    load = result.get("load")
+    if load:
+        lines.append(
+            f"    load: {load['people']:,} people, {load['households']:,} households, {load['cases']:,} cases, "
+            f"{load['assistance']:,} assistance, {load['referrals']:,} referrals, {load['interviews']:,} interviews, "
+            f"{load['border_counts']:,} border counts; demo loader {load['demo_seconds']:.0f} s, "
+            f"referrals and interviews {load['extra_seconds']:.1f} s, VACUUM ANALYZE {load['vacuum_seconds']:.0f} s"
+        )
+    elif "registry" in result:
+        lines.append("    load: skipped (BENCH_REUSE_DB=1, database already loaded)")
+    registry = result.get("registry")
+    if registry:
+        lines.append(
+            f"    registry: {registry['people']:,} people in {registry['households']:,} households; "
+            f"{registry['year_people']:,} arrived in {PERIOD_START.year}; {registry['year_counts']:,} border counts "
+            f"(versions) in {PERIOD_START.year}"
+        )
+    hand = result.get("hand")
+    if hand:
+        median = statistics.median(hand["seconds"])
+        lines.append(
+            f"    hand-written SQL, {len(hand['each'])} queries one after another: median {median:.2f} s over "
+            f"{REPEAT} runs ({', '.join(f'{s:.2f}' for s in hand['seconds'])}), after a warm-up"
+        )
+        slowest = sorted(hand["each"].items(), key=lambda item: -item[1])
+        lines.append("      last run, per query (ms): " + ", ".join(f"{code} {s * 1000:.0f}" for code, s in slowest))
+    ours = result.get("ours")
+    if ours:
+        median = statistics.median(ours["seconds"])
+        ratio = median / statistics.median(hand["seconds"])
+        lines.append(
+            f"    ours, report_figures: median {median:.2f} s over {REPEAT} runs "
+            f"({', '.join(f'{s:.2f}' for s in ours['seconds'])}), after a warm-up"
+        )
+        lines.append(
+            f"    ratio ours / hand-written  {ratio:.2f}   (target <= {TARGET_RATIO}: {verdict(ratio <= TARGET_RATIO)})"
+        )
+        mismatches = result.get("mismatches", [])
+        lines.append(
+            "    cross-check (headline per status, by_crossing per crossing, VolRep grants people): "
+            + ("all equal" if not mismatches else f"{len(mismatches)} MISMATCHES")
+        )
+        lines.extend(f"      {line}" for line in mismatches)
+    elif hand:
+        lines.append("    ours: not measured (the run stopped before report_figures; see the error)")
+    worker = result.get("worker")
+    if worker:
+        lines.append(
+            f"    worker (report_request + report_compute_task, subprocess): {worker['status']} in "
+            f"{worker['seconds']:.1f} s; peak RSS {worker['peak_mb']:.0f} MB   "
+            f"(target <= {TARGET_WORKER_MB} MB: {verdict(worker['peak_mb'] <= TARGET_WORKER_MB)})"
+        )
+    pdf = result.get("pdf")
+    if pdf:
+        for language, (seconds, size) in pdf.items():
+            lines.append(
+                f"    PDF ({language}): {seconds:.1f} s, {size / 1024:,.0f} KiB   "
+                f"(target <= {TARGET_PDF_SECONDS:g} s: {verdict(seconds <= TARGET_PDF_SECONDS)})"
+            )
+    lines.append(f"    load average {os.getloadavg()[0]:.1f} at the end (2 cores shared with other work)")
+    return lines
+
+
+if __name__ == "__main__":
+    time.tzset()
+    sys.exit(report_main())
