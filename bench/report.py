@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from bench.database import DEFAULT_URL, bench_env, database_drop, database_loaded, database_recreate, manage
@@ -129,15 +130,10 @@ def cross_check(*, figures: dict, hand: dict[str, list]) -> list[str]:
             (index for index, column in enumerate(volrep["columns"]) if column.get("parts") == ["people"]), None
         )
         row = next((row for row in volrep["rows"] if row["key"] == ["grants"]), None)
-        if (
-            people_column is not None
-            and row is not None
-            and int(row["cells"][people_column] or 0) != int(grants[1] or 0)
-        ):
-            mismatches.append(
-                f"volrep_assistance grants people: hand-written {int(grants[1] or 0):,}, "
-                f"ours {row['cells'][people_column]}"
-            )
+        expected_people = Decimal(grants[1] or 0)
+        got_people = None if row is None or people_column is None else row["cells"][people_column]
+        if got_people is None or Decimal(str(got_people)) != expected_people:
+            mismatches.append(f"volrep_assistance grants people: hand-written {expected_people:,}, ours {got_people}")
     return mismatches
 
 
