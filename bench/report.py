@@ -264,6 +264,21 @@ def report_main() -> int:
             f"{load['interviews']:,} interviews; {load['demo_seconds']:.0f} s + {load['extra_seconds']:.1f} s, "
             f"VACUUM ANALYZE {load['vacuum_seconds']:.0f} s"
         )
+    try:
+        measure(result=result, env=env, write_summary=write_summary)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if os.environ.get("BENCH_KEEP_DB") != "1":
+            database_drop(url)
+    return 0
+
+
+def measure(*, result: dict, env: dict, write_summary) -> None:
+    """The hand-written SQL, ours, the worker and the PDF, in that order; ``result`` filled as they finish."""
+    from django.utils import timezone
+
     result["registry"] = _registry_figures()
     cut_off = timezone.now()
     result["cut_off"] = cut_off
@@ -310,13 +325,6 @@ def report_main() -> int:
     for language, (seconds, size) in result["pdf"].items():
         say(f"    {language}: {seconds:.1f} s, {size / 1024:,.0f} KiB")
     write_summary()
-
-    from django.db import connections
-
-    connections.close_all()
-    if os.environ.get("BENCH_KEEP_DB") != "1":
-        database_drop(url)
-    return 0
 
 
 def _queries() -> dict:
