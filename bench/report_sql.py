@@ -261,11 +261,13 @@ FROM (SELECT * FROM grants UNION ALL SELECT * FROM already_assisted
       UNION ALL SELECT * FROM no_shows UNION ALL SELECT * FROM supplements) AS items
 """
 
+# MATERIALIZED: inlined, the planner (expecting one row) re-ran the IOM aggregate once per crossing,
+# which would make the yardstick slower than any analyst would leave it.
 IOM_CROSSING = f"""
 WITH counted AS (
     SELECT c.crossing_id, sum(c.total) AS people FROM ({_current_counts()}) c GROUP BY 1
 ),
-iom AS (
+iom AS MATERIALIZED (
     SELECT h.office_id,
            sum(h.member_count) FILTER (WHERE EXISTS (
                SELECT 1 FROM returns_caseevent e
