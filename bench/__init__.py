@@ -14,5 +14,5 @@ Run ``python -m bench``. Figures are printed and written to ``bench-results/``. 
   ``BENCH_REUSE_DB=1`` reuses a loaded benchmark database;
 - ``BENCH_REPORT_PEOPLE`` people in the report's own database (default 3,000,000, a third arriving
   in 2025), ``BENCH_REPORT_DATABASE_URL`` that database (default: the benchmark database's name
-  followed by ``_report``).
+  followed by ``_report``), ``BENCH_REPORT_REPEAT`` its timed runs (3).
 """

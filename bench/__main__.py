@@ -148,7 +148,7 @@ def main() -> int:
             for line in counts_summary(counts)[1:]:
                 say(line)
 
-    report_lines, report_failed = ([], False) if only else report_part(url)
+    report_lines, report_failed = ([], False) if only else report_part(url, started=started)
     summary = summary_table(
         started=started,
         seeded=seeded,
@@ -186,13 +186,20 @@ def main() -> int:
     return 1 if report_failed else 0
 
 
-def report_part(url: str) -> tuple[list[str], bool]:
+def report_part(url: str, *, started: datetime.datetime) -> tuple[list[str], bool]:
     """(g) Issue 9: ``python -m bench.report`` in a process of its own, on its own database; its summary
     lines, and whether it failed (its block then ends with the failure, after whatever it measured)."""
     say("(g) Joint report: python -m bench.report (its own process and database)")
     with tempfile.TemporaryDirectory() as directory:
         summary_path = Path(directory) / "report-summary.txt"
-        env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_REPORT_SUMMARY": str(summary_path)}
+        out_dir = ROOT / "bench-results"
+        out_dir.mkdir(exist_ok=True)
+        env = {
+            **os.environ,
+            "BENCH_DATABASE_URL": url,
+            "BENCH_REPORT_SUMMARY": str(summary_path),
+            "BENCH_REPORT_EXPLAIN": str(out_dir / f"bench-{started:%Y%m%d-%H%M%S}-report-explain.txt"),
+        }
         completed = subprocess.run([sys.executable, "-m", "bench.report"], cwd=ROOT, env=env, check=False)
         lines = summary_path.read_text().splitlines() if summary_path.exists() else ["(g) Joint report"]
     if completed.returncode:
@@ -203,7 +210,7 @@ def report_part(url: str) -> tuple[list[str], bool]:
 def report_only(url: str) -> int:
     """``BENCH_ONLY=report``: the report part alone; its summary printed and saved like the others'."""
     started = datetime.datetime.now()
-    lines, failed = report_part(url)
+    lines, failed = report_part(url, started=started)
     summary = "\n".join(
         [
             f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",

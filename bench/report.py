@@ -10,13 +10,16 @@ Runs in a process of its own (``python -m bench.report``, started by ``python -m
 its registry is three times the other parts' and differently spread over the years, so the two
 never share one. ``BENCH_REPORT_PEOPLE`` (default 3,000,000) scales it; a third of the people
 arrive in 2025, the report's year. ``BENCH_REUSE_DB=1`` keeps a database already loaded with that
-many people; ``BENCH_KEEP_DB=1`` keeps it afterwards.
+many people; ``BENCH_KEEP_DB=1`` keeps it afterwards; ``BENCH_REPORT_REPEAT`` (3) sets the timed runs.
 
-Order of work: load (or reuse), the hand-written SQL (a warm-up pass, then ``REPEAT`` timed passes,
-median), then ours (``reports.content.report_figures``, same), the worker in a subprocess (its peak
-RSS, from ``wait4``), the PDF in English and Dari. The hand-written figures are written to the
-summary before ours is imported: if ``reports.content`` is missing the run fails there, loudly,
-with the yardstick already measured.
+Order of work: load (or reuse); the hand-written SQL alone (a warm-up pass, then ``REPEAT`` timed
+passes, median; and the EXPLAIN ANALYZE of each query to ``BENCH_REPORT_EXPLAIN``), written to the
+summary before ours is imported, so that if ``reports.content`` is missing the run fails there,
+loudly, with the yardstick already measured; then ours (``reports.content.report_figures``, a
+warm-up call, then ``REPEAT`` calls each right after a pass of the hand-written SQL: on a machine
+shared with other work, interleaving lets the load weigh on both alike; the ratio uses these
+pairs), a few totals cross-checked, one more call with its queries captured; the worker in a
+subprocess (its peak RSS, from ``wait4``); the PDF in English and Dari.
 """
 
 import datetime
@@ -32,7 +35,7 @@ from pathlib import Path
 from bench.database import DEFAULT_URL, bench_env, database_drop, database_loaded, database_recreate, manage
 
 ROOT = Path(__file__).resolve().parent.parent
-REPEAT = 3
+REPEAT = int(os.environ.get("BENCH_REPORT_REPEAT", "3"))  # timed runs of each, after a warm-up
 PERIOD_START = datetime.date(2025, 1, 1)
 PERIOD_END = datetime.date(2025, 12, 31)
 FIRST_PUBLISHED_YEAR = 2002
@@ -80,6 +83,36 @@ def hand_written_run(*, cut_off: datetime.datetime) -> tuple[float, dict[str, fl
             rows[code] = cursor.fetchall()
             each[code] = time.perf_counter() - began
     return time.perf_counter() - started, each, rows
+
+
+def hand_written_explain(*, cut_off: datetime.datetime) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of every hand-written query, to set against ours' plans."""
+    from django.db import connection
+
+    from bench.report_sql import HAND_QUERIES
+
+    parameters = query_parameters(cut_off=cut_off)
+    plans = []
+    with connection.cursor() as cursor:
+        for code, query in HAND_QUERIES.items():
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", parameters)
+            plans.append(f"-- {code}\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    return "\n\n".join(plans) + "\n"
+
+
+def ours_queries(run) -> dict:
+    """One more call of ``run`` with its queries captured: how many, their time in PostgreSQL, the slowest."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    timed = sorted(((float(query["time"]), query["sql"]) for query in captured.captured_queries), reverse=True)
+    return {
+        "count": len(timed),
+        "seconds": sum(seconds for seconds, _sql in timed),
+        "slowest": [(seconds, " ".join(sql.split())[:100]) for seconds, sql in timed[:5]],
+    }
 
 
 def _repeat(run) -> tuple[list[float], object]:
@@ -289,6 +322,10 @@ def measure(*, result: dict, env: dict, write_summary) -> None:
     result["hand"] = {"seconds": hand_seconds, "each": each}
     say(f"    median {statistics.median(hand_seconds):.2f} s  (runs: {', '.join(f'{s:.2f}' for s in hand_seconds)})")
     write_summary()
+    explain_path = os.environ.get("BENCH_REPORT_EXPLAIN")
+    if explain_path:
+        Path(explain_path).write_text(hand_written_explain(cut_off=cut_off))
+        result["explain"] = explain_path
 
     from agencies.models import User
 
@@ -305,13 +342,27 @@ def measure(*, result: dict, env: dict, write_summary) -> None:
             cut_off=cut_off,
         )
 
-    say(f"(g) Ours: report_figures, a warm-up call, then {REPEAT} calls")
-    ours_seconds, figures = _repeat(ours)
+    # Interleaved, hand-written then ours, so that the other work on the shared machine weighs on both alike.
+    say(f"(g) Ours: report_figures, a warm-up call, then {REPEAT} calls, each after a pass of the hand-written SQL")
+    figures = ours()
+    hand_seconds, ours_seconds = [], []
+    for _ in range(REPEAT):
+        began = time.perf_counter()
+        _total, each, rows = hand_written_run(cut_off=cut_off)
+        hand_seconds.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        figures = ours()
+        ours_seconds.append(time.perf_counter() - began)
+    result["hand"] = {"seconds": hand_seconds, "each": each, "interleaved": True}
     result["ours"] = {"seconds": ours_seconds}
     result["mismatches"] = cross_check(figures=figures, hand=rows)
-    say(f"    median {statistics.median(ours_seconds):.2f} s  (runs: {', '.join(f'{s:.2f}' for s in ours_seconds)})")
+    say(f"    hand-written: median {statistics.median(hand_seconds):.2f} s  (runs: {_runs(hand_seconds)})")
+    say(f"    ours:         median {statistics.median(ours_seconds):.2f} s  (runs: {_runs(ours_seconds)})")
     for line in result["mismatches"]:
         say(f"    MISMATCH {line}")
+    result["ours"]["queries"] = ours_queries(ours)
+    queries = result["ours"]["queries"]
+    say(f"    {queries['count']} queries, {queries['seconds']:.2f} s in PostgreSQL (one more call, queries captured)")
     write_summary()
 
     say("(g) The worker: report_request and the task, in a subprocess")
@@ -325,6 +376,10 @@ def measure(*, result: dict, env: dict, write_summary) -> None:
     for language, (seconds, size) in result["pdf"].items():
         say(f"    {language}: {seconds:.1f} s, {size / 1024:,.0f} KiB")
     write_summary()
+
+
+def _runs(seconds: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in seconds)
 
 
 def _queries() -> dict:
@@ -396,10 +451,13 @@ def report_summary(result: dict) -> list[str]:
         median = statistics.median(hand["seconds"])
         lines.append(
             f"    hand-written SQL, {len(hand['each'])} queries one after another: median {median:.2f} s over "
-            f"{REPEAT} runs ({', '.join(f'{s:.2f}' for s in hand['seconds'])}), after a warm-up"
+            f"{REPEAT} runs ({', '.join(f'{s:.2f}' for s in hand['seconds'])}), "
+            + ("interleaved with ours'" if hand.get("interleaved") else "after a warm-up")
         )
         slowest = sorted(hand["each"].items(), key=lambda item: -item[1])
         lines.append("      last run, per query (ms): " + ", ".join(f"{code} {s * 1000:.0f}" for code, s in slowest))
+        if result.get("explain"):
+            lines.append(f"      EXPLAIN (ANALYZE, BUFFERS) of each: {Path(result['explain']).name}")
     ours = result.get("ours")
     if ours:
         median = statistics.median(ours["seconds"])
@@ -411,6 +469,16 @@ def report_summary(result: dict) -> list[str]:
         lines.append(
             f"    ratio ours / hand-written  {ratio:.2f}   (target <= {TARGET_RATIO}: {verdict(ratio <= TARGET_RATIO)})"
         )
+        fastest = min(ours["seconds"]) / min(hand["seconds"])
+        lines.append(
+            f"      ratio of the fastest runs {fastest:.2f} (less sensitive to other work on the shared machine)"
+        )
+        queries = ours.get("queries")
+        if queries:
+            lines.append(
+                f"      ours ran {queries['count']} queries, {queries['seconds']:.2f} s of them in PostgreSQL; "
+                "slowest (s): " + "; ".join(f"{seconds:.2f} {sql}" for seconds, sql in queries["slowest"][:3])
+            )
         mismatches = result.get("mismatches", [])
         lines.append(
             "    cross-check (headline per status, by_crossing per crossing, VolRep grants people): "
