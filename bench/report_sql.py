@@ -206,7 +206,7 @@ JOIN returns_assistancetype t ON t.id = a.assistance_type_id
 JOIN returns_case c ON c.id = a.case_id
 JOIN returns_household h ON h.id = c.household_id
 JOIN agencies_office o ON o.id = a.office_id
-WHERE t.is_grant AND {APPROVED}
+WHERE t.is_grant AND {APPROVED} AND h.category = 'registered_refugee'
   AND h.arrival_date BETWEEN %(start)s AND %(end)s AND h.created_at <= %(cut_off)s
 GROUP BY 1, 2
 ORDER BY 1, 2
@@ -215,12 +215,12 @@ ORDER BY 1, 2
 VOLREP_ASSISTANCE = f"""
 WITH grants AS (
     SELECT 'grants' AS item, sum(a.quantity) AS people, count(DISTINCT c.household_id) AS households,
-           sum(a.value) AS value
+           sum(a.value) FILTER (WHERE a.currency = 'USD') AS value
     FROM returns_assistance a
     JOIN returns_assistancetype t ON t.id = a.assistance_type_id
     JOIN returns_case c ON c.id = a.case_id
     JOIN returns_household h ON h.id = c.household_id
-    WHERE t.is_grant AND {APPROVED}
+    WHERE t.is_grant AND {APPROVED} AND h.category = 'registered_refugee'
       AND h.arrival_date BETWEEN %(start)s AND %(end)s AND h.created_at <= %(cut_off)s
 ),
 already_assisted AS (
@@ -229,7 +229,7 @@ already_assisted AS (
     FROM returns_memberentitlement e
     JOIN returns_case c ON c.id = e.case_id
     JOIN returns_household h ON h.id = c.household_id
-    WHERE e.decision = 'already_assisted' AND e.decided_at <= %(cut_off)s
+    WHERE e.decision = 'already_assisted' AND e.decided_at <= %(cut_off)s AND h.category = 'registered_refugee'
       AND h.arrival_date BETWEEN %(start)s AND %(end)s AND h.created_at <= %(cut_off)s
 ),
 no_shows AS (
@@ -247,14 +247,17 @@ no_shows AS (
       AND NOT (c.outcome IN ('not_eligible', 'rerouted') AND c.closed_at <= %(cut_off)s)
 ),
 supplements AS (
-    SELECT 'supplements' AS item, NULL::bigint AS people, count(DISTINCT c.household_id) AS households,
-           sum(a.value) AS value
-    FROM returns_assistance a
-    JOIN returns_assistancetype t ON t.id = a.assistance_type_id
-    JOIN returns_case c ON c.id = a.case_id
-    JOIN returns_household h ON h.id = c.household_id
-    WHERE t.is_supplement AND {APPROVED}
-      AND h.arrival_date BETWEEN %(start)s AND %(end)s AND h.created_at <= %(cut_off)s
+    SELECT 'supplements' AS item, sum(paid.people) AS people, count(*) AS households, sum(paid.value) AS value
+    FROM (
+        SELECT c.household_id, max(h.member_count) AS people, sum(a.value) FILTER (WHERE a.currency = 'USD') AS value
+        FROM returns_assistance a
+        JOIN returns_assistancetype t ON t.id = a.assistance_type_id
+        JOIN returns_case c ON c.id = a.case_id
+        JOIN returns_household h ON h.id = c.household_id
+        WHERE t.is_supplement AND {APPROVED} AND h.category = 'registered_refugee'
+          AND h.arrival_date BETWEEN %(start)s AND %(end)s AND h.created_at <= %(cut_off)s
+        GROUP BY c.household_id
+    ) AS paid
 )
 SELECT item, people, households, value, round(value / nullif(people, 0), 2) AS average_per_person
 FROM (SELECT * FROM grants UNION ALL SELECT * FROM already_assisted
@@ -309,16 +312,18 @@ ORDER BY 1
 
 ASSISTANCE_BY_TYPE = f"""
 WITH per_household AS (
+    -- A household's assistance reaches its registered members, a member's that member; nobody twice.
     SELECT ag.code AS agency, t.code AS assistance_type, c.household_id,
-           CASE WHEN t.is_grant THEN sum(a.quantity) ELSE max(h.member_count) END AS people,
-           sum(a.value) AS value
+           CASE WHEN bool_or(a.member_id IS NULL) THEN max(h.member_count) ELSE count(DISTINCT a.member_id) END
+               AS people,
+           sum(a.value) FILTER (WHERE a.currency = 'USD') AS value
     FROM returns_assistance a
     JOIN returns_assistancetype t ON t.id = a.assistance_type_id
     JOIN agencies_agency ag ON ag.id = t.agency_id
     JOIN returns_case c ON c.id = a.case_id
     JOIN returns_household h ON h.id = c.household_id
     WHERE {APPROVED} AND h.arrival_date BETWEEN %(start)s AND %(end)s AND h.created_at <= %(cut_off)s
-    GROUP BY ag.code, t.code, t.is_grant, c.household_id
+    GROUP BY ag.code, t.code, c.household_id
 )
 SELECT agency, assistance_type, sum(people) AS people, sum(value) AS value
 FROM per_household GROUP BY 1, 2 ORDER BY 1, 2

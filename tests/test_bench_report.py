@@ -127,7 +127,10 @@ def test_the_hand_written_province_table_lists_all_34_provinces_with_the_people_
 def test_the_hand_written_volrep_grants_are_the_approved_grants_of_the_year(loaded):
     cut_off = timezone.now()
     grants = Assistance.objects.filter(
-        assistance_type__is_grant=True, approval="approved", case__household__arrival_date__range=(START, END)
+        assistance_type__is_grant=True,
+        approval="approved",
+        case__household__category="registered_refugee",
+        case__household__arrival_date__range=(START, END),
     )
     totals = grants.aggregate(people=Sum("quantity"), value=Sum("value"))
 
