@@ -349,7 +349,7 @@ SELECT q.question, q.answer, count(*) AS interviews
 FROM returns_monitoringinterview i
 JOIN returns_household h ON h.id = i.household_id
 CROSS JOIN LATERAL (VALUES
-    ('where_living', i.current_province_id), ('shelter', i.shelter), ('work', i.work),
+    ('current_province', i.current_province_id), ('shelter', i.shelter), ('work', i.work),
     ('intends_to_stay', i.intends_to_stay)
 ) AS q(question, answer)
 WHERE i.status = 'completed' AND i.interviewed_on <= %(cut_off)s::date
