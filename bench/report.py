@@ -22,6 +22,7 @@ pairs), a few totals cross-checked, one more call with its queries captured; the
 subprocess (its peak RSS, from ``wait4``); the PDF in English and Dari.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -29,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from decimal import Decimal
 from pathlib import Path
 
@@ -175,13 +177,20 @@ def worker_run(*, env: dict) -> dict:
     command = [sys.executable, "-m", "bench.report_worker", PERIOD_START.isoformat(), PERIOD_END.isoformat()]
     # No broker: the task runs eagerly, in this subprocess, as the worker would run it.
     process = subprocess.Popen(
-        command, cwd=ROOT, env={**env, "CELERY_BROKER_URL": ""}, stdout=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        env={**env, "CELERY_BROKER_URL": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output = process.stdout.read()
+    process.stdout.close()
     _pid, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
-        raise RuntimeError(f"bench.report_worker failed (exit {process.returncode}):\n{output}")
+        last = output.strip().splitlines()[-1] if output.strip() else ""
+        raise RuntimeError(f"bench.report_worker exited with {process.returncode}: {last}\n{output}")
     result = json.loads(output.strip().splitlines()[-1])
     result["peak_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
     return result
@@ -365,17 +374,34 @@ def measure(*, result: dict, env: dict, write_summary) -> None:
     say(f"    {queries['count']} queries, {queries['seconds']:.2f} s in PostgreSQL (one more call, queries captured)")
     write_summary()
 
+    # The worker and the PDF come from different parts of issue 9 and may land apart: a failure of
+    # one is printed and written to the summary as FAILED, the other is still measured, and the run
+    # ends in an error.
     say("(g) The worker: report_request and the task, in a subprocess")
-    result["worker"] = worker_run(env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"})
-    worker = result["worker"]
-    say(f"    {worker['status']} in {worker['seconds']:.1f} s, peak RSS {worker['peak_mb']:.0f} MB")
+    with _failure_recorded(result, "worker"):
+        result["worker"] = worker_run(env={**env, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+        worker = result["worker"]
+        say(f"    {worker['status']} in {worker['seconds']:.1f} s, peak RSS {worker['peak_mb']:.0f} MB")
     write_summary()
 
     say(f"(g) The PDF: report_pdf in {', '.join(PDF_LANGUAGES)}")
-    result["pdf"] = pdf_run(figures)
-    for language, (seconds, size) in result["pdf"].items():
-        say(f"    {language}: {seconds:.1f} s, {size / 1024:,.0f} KiB")
+    with _failure_recorded(result, "PDF"):
+        result["pdf"] = pdf_run(figures)
+        for language, (seconds, size) in result["pdf"].items():
+            say(f"    {language}: {seconds:.1f} s, {size / 1024:,.0f} KiB")
     write_summary()
+    if result.get("failures"):
+        raise RuntimeError(f"the report benchmark's {' and '.join(result['failures'])} failed (tracebacks above)")
+
+
+@contextlib.contextmanager
+def _failure_recorded(result: dict, part: str):
+    """Print the traceback of a failed part and note it in ``result``; the caller goes on."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - printed in full and reported as FAILED, never skipped quietly
+        traceback.print_exc()
+        result.setdefault("failures", {})[part] = f"{type(error).__name__}: {error}".splitlines()[0]
 
 
 def _runs(seconds: list[float]) -> str:
@@ -501,6 +527,8 @@ def report_summary(result: dict) -> list[str]:
                 f"    PDF ({language}): {seconds:.1f} s, {size / 1024:,.0f} KiB   "
                 f"(target <= {TARGET_PDF_SECONDS:g} s: {verdict(seconds <= TARGET_PDF_SECONDS)})"
             )
+    for part, error in result.get("failures", {}).items():
+        lines.append(f"    {part}: FAILED ({error})")
     lines.append(f"    load average {os.getloadavg()[0]:.1f} at the end (2 cores shared with other work)")
     return lines
 
