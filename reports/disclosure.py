@@ -1,4 +1,4 @@
-"""Statistical disclosure control: no published figure may reveal a count of fewer than five.
+"""Statistical disclosure control: no published figure may reveal a small count (under five by default).
 
 Two uses share the vocabulary of this module (``Reason``):
 
@@ -126,8 +126,9 @@ def public_edition(figures: dict, *, thresholds: dict) -> dict:
     """The public edition of a snapshot's figures: a new dict, the input left as it is.
 
     Small counts and what would give them away are ``None`` and listed in each table's
-    ``suppressed`` (``[row, column, reason]``, ``"total"`` for a total); extras derived from them
-    are dropped or null; highlights are rounded (``highlights["rounding"]`` says how).
+    ``suppressed`` (``[row, column, reason]``, ``"total"`` for a total); each table so controlled
+    says its thresholds in ``disclosure``, for the reader's note; extras derived from hidden
+    entries are dropped or null; highlights are rounded (``highlights["rounding"]`` says how).
     """
     public = copy.deepcopy(figures)
     public["edition"] = "public"
@@ -144,6 +145,7 @@ def public_edition(figures: dict, *, thresholds: dict) -> dict:
             _counts_apply(table, hidden)
             _counts_extra(table, hidden)
         hidden_by_table[table.get("code", "")] = hidden
+        table["disclosure"] = {"threshold": threshold, "sensitive_threshold": sensitive_threshold}
     headline_threshold, _sensitive = table_thresholds(thresholds, table="headline")
     public["highlights"] = _highlights_public(
         public.get("highlights") or {},

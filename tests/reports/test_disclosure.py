@@ -47,6 +47,7 @@ def test_a_small_cell_is_hidden_with_the_cells_that_would_give_it_away():
         [1, 0, "secondary"],
         [1, 1, "secondary"],
     ]
+    assert result["disclosure"] == {"threshold": 5, "sensitive_threshold": 10}
     # and the internal edition is as it was
     assert figures == before
 
@@ -421,5 +422,7 @@ def test_thresholds_come_from_the_admin_rows_and_a_table_without_one_takes_the_d
     province = counts_table([[4, 30], [40, 50]], code="by_province")
     public = public_edition(figures_of(month, province), thresholds=thresholds)
     assert public["tables"][0]["suppressed"] == []
+    assert public["tables"][0]["disclosure"] == {"threshold": 3, "sensitive_threshold": 6}
+    assert public["tables"][1]["disclosure"] == {"threshold": 10, "sensitive_threshold": 20}
     assert public["tables"][1]["suppressed"][0] == [0, 0, "primary"]
     assert public["tables"][1]["rows"][0]["cells"][0] is None
