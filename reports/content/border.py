@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 from agencies.models import Office
 from reports.content.scope import fetch
 from reports.content.shapes import column, counts_table, describe, measure, measures_table
-from reports.content.staging import BORDER, PEOPLE
+from reports.content.staging import BORDER, HOUSEHOLDS
 
 BY_CROSSING = describe(
     code="by_crossing",
@@ -73,8 +73,8 @@ def reconciliation_table() -> dict:
             FROM {BORDER} WHERE in_current GROUP BY 1, 2
         ),
         registered AS (
-            SELECT office_id, arr_month AS month, SUM(people) AS people
-            FROM {PEOPLE} WHERE grouping_set = 'reconcile' AND arr_current GROUP BY 1, 2
+            SELECT office_id, arr_month AS month, SUM(member_count) AS people
+            FROM {HOUSEHOLDS} WHERE arr_current GROUP BY 1, 2
         )
         SELECT o.code, month, COALESCE(c.people, 0), COALESCE(r.people, 0)
         FROM counted c FULL JOIN registered r USING (office_id, month)

@@ -28,7 +28,7 @@ from reports.content.scope import (
     fetch,
 )
 from reports.content.shapes import column, counts_table, describe, measure, measures_table, percent
-from reports.content.staging import BORDER, PEOPLE, first_grant_paid
+from reports.content.staging import BORDER, HOUSEHOLDS, PEOPLE, first_grant_paid
 from reports.models import PublishedReturnFigure
 from returns.models import Household
 
@@ -97,14 +97,14 @@ SEX_AGE = describe(
 def status_counts(scope: ReportScope) -> list[tuple]:
     """(status, country group, month, in this period, in the previous period, people): documented
     statuses from the registry, undocumented from the border counts less the documented people
-    registered at border crossings."""
+    registered at border crossings (by arrival: they were counted when they crossed)."""
     return fetch(
         f"""
         WITH registered AS (
-            SELECT category, country_group, ref_month AS month, ref_current AS cur, ref_previous AS prev,
-                   SUM(people) AS people
-            FROM {PEOPLE}
-            WHERE grouping_set = 'status' AND category <> 'undocumented' AND (ref_current OR ref_previous)
+            SELECT category, "group" AS country_group, ref_month AS month, ref_current AS cur,
+                   ref_previous AS prev, SUM(member_count) AS people
+            FROM {HOUSEHOLDS}
+            WHERE category <> 'undocumented' AND (ref_current OR ref_previous)
             GROUP BY 1, 2, 3, 4, 5
         ),
         counted AS (
@@ -112,11 +112,10 @@ def status_counts(scope: ReportScope) -> list[tuple]:
             FROM {BORDER} WHERE in_current OR in_previous GROUP BY 1, 2, 3, 4
         ),
         documented_at_border AS (
-            SELECT country_group, arr_month AS month, arr_current AS cur, arr_previous AS prev,
-                   SUM(people) AS people
-            FROM {PEOPLE}
-            WHERE grouping_set = 'border_docs' AND at_border AND category <> 'undocumented'
-                  AND (arr_current OR arr_previous)
+            SELECT "group" AS country_group, arr_month AS month, arr_current AS cur, arr_previous AS prev,
+                   SUM(member_count) AS people
+            FROM {HOUSEHOLDS}
+            WHERE at_border AND category <> 'undocumented' AND (arr_current OR arr_previous)
             GROUP BY 1, 2, 3, 4
         )
         SELECT category, country_group, month, cur, prev, people FROM registered
@@ -194,8 +193,10 @@ def by_province_table() -> dict:
         SELECT p.pcode, s.status, COALESCE(SUM(r.people), 0)
         FROM {Province._meta.db_table} p
         CROSS JOIN unnest(%s::text[]) AS s(status)
-        LEFT JOIN {PEOPLE} r ON r.grouping_set = 'province' AND r.ref_current
-             AND r.province_id = p.pcode AND r.category = s.status
+        LEFT JOIN (
+            SELECT destination_province_id AS province_id, category, SUM(member_count) AS people
+            FROM {HOUSEHOLDS} WHERE ref_current GROUP BY 1, 2
+        ) r ON r.province_id = p.pcode AND r.category = s.status
         GROUP BY p.pcode, s.status
         ORDER BY p.pcode
         """,  # noqa: S608 - table names from the code, values as parameters
@@ -228,7 +229,7 @@ def sex_age_counts() -> list[tuple]:
     return fetch(
         f"""
         SELECT category, sex, age_band, SUM(people) FROM {PEOPLE}
-        WHERE grouping_set = 'sex_age' AND ref_current AND category <> 'undocumented'
+        WHERE ref_current AND category <> 'undocumented'
         GROUP BY 1, 2, 3
         UNION ALL
         SELECT 'undocumented', sex, age_band, SUM(people) FROM (
@@ -237,7 +238,7 @@ def sex_age_counts() -> list[tuple]:
             WHERE b.in_current
             UNION ALL
             SELECT sex, age_band, -people FROM {PEOPLE}
-            WHERE grouping_set = 'border_sex_age' AND arr_current AND at_border AND category <> 'undocumented'
+            WHERE arr_current AND at_border AND category <> 'undocumented'
         ) undocumented
         GROUP BY 2, 3
         """  # noqa: S608 - table names from the code, values as parameters

@@ -1,20 +1,22 @@
 """The three small tables every figure of the registry and the border counts is read from.
 
-Counting a table straight from the registry would scan its members once per table. Instead the
-report reads the people once: the period's households (and the previous period's) go into a
-temporary table, then one pass over their members groups them, with ``GROUPING SETS``, by every
-combination of dimensions the tables need (status, country group, month, crossing, province, sex,
-age band), into a few hundred rows. The current border counts are summed per crossing, country
-group and day the same way. The tables are then counted from these in SQL; they live for the
-transaction (``ON COMMIT DROP``) and are dropped when the report is done.
+Counting each table straight from the registry would scan its people once per table. Instead the
+period's households (and the previous period's) go into a temporary table with the few columns
+the tables group by (status, country group, months, crossing, province, period flags); their people
+are their registered members (``member_count``). One pass over those households' members then
+counts them by status, sex and age band, the only dimensions that are the person's own, into a few
+hundred rows; and the current border counts are summed once per crossing, country group and day.
+The tables are counted from these in SQL. They live for the transaction (``ON COMMIT DROP``) and
+are dropped when the report is done.
 """
 
-from django.db.models import BooleanField, Case, DateField, Exists, F, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import BooleanField, Case, DateField, Exists, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from agencies.models import Office
 from reports.content.scope import REGISTERED_REFUGEE, ReportScope, compilable, execute
-from returns.models import Assistance, BorderCount, Household, Member
+from returns.models import Assistance, AssistanceType, BorderCount, Household, Member
+from returns.models import Case as AgencyCase
 from returns.models.counts import SEX_AGE_FIELDS
 
 HOUSEHOLDS = "report_households"
@@ -48,122 +50,100 @@ def approved_by_cut_off(scope: ReportScope) -> Q:
     )
 
 
-def households_of_both_periods(scope: ReportScope):
-    """The gated households registered by the cut-off that count in the period or the previous one.
-
-    ``ref_day`` is the day that decides a household's period: its arrival, or, with the reference
-    date ``grant_paid``, a registered refugee's first grant paid (none: not counted as a return).
-    """
+def gated_households(scope: ReportScope):
+    """The gated households registered by the cut-off that may count in the period or the previous
+    one: those that arrived in either, and, with the reference date ``grant_paid``, every registered
+    refugee (any may have been paid in them)."""
     households = compilable(Household.objects.countable_by(scope.user)).filter(created_at__lte=scope.cut_off)
     arrived = Q(arrival_date__range=(scope.start, scope.end)) | Q(
         arrival_date__range=(scope.previous_start, scope.previous_end)
     )
     if scope.by_grant:
-        households = households.annotate(
-            ref_day=Case(
-                When(category=REGISTERED_REFUGEE, then=first_grant_paid(scope)),
-                default=F("arrival_date"),
-                output_field=DateField(),
-            )
-        ).filter(
-            arrived
-            | Q(ref_day__range=(scope.start, scope.end))
-            | Q(ref_day__range=(scope.previous_start, scope.previous_end))
+        arrived |= Q(category=REGISTERED_REFUGEE)
+    return (
+        households.filter(arrived)
+        .order_by()
+        .values(
+            "id",
+            "category",
+            "arrival_date",
+            "office_id",
+            "member_count",
+            "country_of_departure_id",
+            "destination_province_id",
+            group=country_group("country_of_departure_id"),
+            at_border=Case(
+                When(office__kind=Office.Kind.BORDER_CROSSING, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
-    else:
-        households = households.annotate(ref_day=F("arrival_date")).filter(arrived)
-    return households.order_by().values(
-        "id",
-        "category",
-        "arrival_date",
-        "ref_day",
-        "office_id",
-        "member_count",
-        "country_of_departure_id",
-        "destination_province_id",
-        group=country_group("country_of_departure_id"),
-        at_border=Case(
-            When(office__kind=Office.Kind.BORDER_CROSSING, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
     )
+
+
+# The day a household's first grant was paid, among the grants recorded and approved by the cut-off.
+FIRST_GRANTS = f"""
+    SELECT c.household_id, MIN(a.delivered_on) AS first_paid
+    FROM {Assistance._meta.db_table} a
+    JOIN {AgencyCase._meta.db_table} c ON c.id = a.case_id
+    JOIN {AssistanceType._meta.db_table} t ON t.id = a.assistance_type_id
+    WHERE t.is_grant AND a.recorded_at <= %s
+      AND (a.approval = 'not_required' OR (a.approval = 'approved' AND a.approved_at <= %s))
+    GROUP BY c.household_id"""  # noqa: S608 - table names from the models
 
 
 def households_stage(scope: ReportScope) -> None:
-    """``report_households``: the households above, with the period each counts in by reference
-    date (``ref_current``, ``ref_previous``) and by arrival (``arr_current``, ``arr_previous``)."""
-    sql, params = households_of_both_periods(scope).query.sql_with_params()
+    """``report_households``: the households above, with the day that decides their period
+    (``ref_day``: the arrival, or, with the reference date ``grant_paid``, a registered refugee's first
+    grant paid; none: not counted as a return), its month and the period each counts in by reference
+    date (``ref_current``, ``ref_previous``) and by arrival (``arr_current``, ``arr_previous``).
+
+    The people of a household are its registered members (``member_count``, written with them).
+    """
+    gated, gated_params = gated_households(scope).query.sql_with_params()
+    if scope.by_grant:
+        days = f"""SELECT h.*, CASE WHEN h.category = %s THEN g.first_paid ELSE h.arrival_date END AS ref_day
+                   FROM ({gated}) h LEFT JOIN ({FIRST_GRANTS}) g ON g.household_id = h.id"""  # noqa: S608
+        days_params = (REGISTERED_REFUGEE, *gated_params, scope.cut_off, scope.cut_off)
+    else:
+        days, days_params = f"SELECT h.*, h.arrival_date AS ref_day FROM ({gated}) h", gated_params  # noqa: S608
+    periods = (scope.start, scope.end, scope.previous_start, scope.previous_end)
     execute(
         f"""
         CREATE TEMP TABLE {HOUSEHOLDS} ON COMMIT DROP AS
-        SELECT h.*,
-               COALESCE(h.ref_day BETWEEN %s AND %s, false) AS ref_current,
-               COALESCE(h.ref_day BETWEEN %s AND %s, false) AS ref_previous,
-               h.arrival_date BETWEEN %s AND %s AS arr_current,
-               h.arrival_date BETWEEN %s AND %s AS arr_previous
-        FROM ({sql}) h
+        SELECT r.*, to_char(r.ref_day, 'YYYY-MM') AS ref_month, to_char(r.arrival_date, 'YYYY-MM') AS arr_month,
+               COALESCE(r.ref_day BETWEEN %s AND %s, false) AS ref_current,
+               COALESCE(r.ref_day BETWEEN %s AND %s, false) AS ref_previous,
+               r.arrival_date BETWEEN %s AND %s AS arr_current,
+               r.arrival_date BETWEEN %s AND %s AS arr_previous
+        FROM ({days}) r
+        WHERE r.arrival_date BETWEEN %s AND %s OR r.arrival_date BETWEEN %s AND %s
+              OR r.ref_day BETWEEN %s AND %s OR r.ref_day BETWEEN %s AND %s
         """,  # noqa: S608 - table names from the code, values as parameters
-        (
-            scope.start,
-            scope.end,
-            scope.previous_start,
-            scope.previous_end,
-            scope.start,
-            scope.end,
-            scope.previous_start,
-            scope.previous_end,
-            *params,
-        ),
+        (*periods, *periods, *days_params, *periods, *periods),
     )
-    execute(f"ANALYZE {HOUSEHOLDS}")
 
 
-# Age on arrival: from the date of birth, else the age estimated at registration.
+# Age on arrival (from the date of birth, else the age estimated at registration), and its band,
+# computed once per person (``width_bucket``: 0 under 5, 1 from 5, 2 from 12, 3 from 18, 4 from 60).
 AGE_ON_ARRIVAL = """CASE WHEN m.date_of_birth IS NOT NULL
     THEN CAST(date_part('year', age(h.arrival_date, m.date_of_birth)) AS integer)
     ELSE m.estimated_age END"""
-AGE_BAND = f"""CASE WHEN ({AGE_ON_ARRIVAL}) <= 4 THEN '0-4' WHEN ({AGE_ON_ARRIVAL}) <= 11 THEN '5-11'
-    WHEN ({AGE_ON_ARRIVAL}) <= 17 THEN '12-17' WHEN ({AGE_ON_ARRIVAL}) <= 59 THEN '18-59' ELSE '60+' END"""
+AGE_BAND = f"(ARRAY['0-4', '5-11', '12-17', '18-59', '60+'])[1 + width_bucket({AGE_ON_ARRIVAL}, ARRAY[5, 12, 18, 60])]"
 
 
 def people_stage() -> None:
-    """``report_people``: one pass over the members of ``report_households``, grouped by every set of
-    dimensions the registry's tables need; ``grouping_set`` names the set a row belongs to:
-
-    ``status`` (status, country group, month by reference date and period flags); ``border_docs``
-    (people registered, by status, country group, month of arrival, whether at a border crossing);
-    ``province`` (status, province); ``sex_age`` (status, sex, age band); ``border_sex_age`` (the same
-    by arrival, at a border crossing or not); ``reconcile`` (office, month of arrival).
-    """
+    """``report_people``: the one pass over the members of ``report_households`` that the tables of
+    sex and age need, grouped by status, period (by reference date and by arrival), whether they
+    were registered at a border crossing, sex and age band: at most a few hundred rows."""
     execute(
         f"""
         CREATE TEMP TABLE {PEOPLE} ON COMMIT DROP AS
-        SELECT CASE
-                 WHEN GROUPING(ref_month) = 0 THEN 'status'
-                 WHEN GROUPING(office_id) = 0 THEN 'reconcile'
-                 WHEN GROUPING(arr_month) = 0 THEN 'border_docs'
-                 WHEN GROUPING(province_id) = 0 THEN 'province'
-                 WHEN GROUPING(at_border) = 0 THEN 'border_sex_age'
-                 ELSE 'sex_age'
-               END AS grouping_set,
-               category, country_group, ref_month, ref_current, ref_previous, arr_month, arr_current,
-               arr_previous, at_border, office_id, province_id, sex, age_band, COUNT(*) AS people
-        FROM (
-            SELECT h.category, h."group" AS country_group, to_char(h.ref_day, 'YYYY-MM') AS ref_month,
-                   h.ref_current, h.ref_previous, to_char(h.arrival_date, 'YYYY-MM') AS arr_month,
-                   h.arr_current, h.arr_previous, h.at_border, h.office_id,
-                   h.destination_province_id AS province_id, m.sex, {AGE_BAND} AS age_band
-            FROM {Member._meta.db_table} m JOIN {HOUSEHOLDS} h ON h.id = m.household_id
-        ) p
-        GROUP BY GROUPING SETS (
-            (category, country_group, ref_current, ref_previous, ref_month),
-            (category, country_group, arr_current, arr_previous, arr_month, at_border),
-            (category, ref_current, province_id),
-            (category, ref_current, sex, age_band),
-            (category, arr_current, at_border, sex, age_band),
-            (office_id, arr_current, arr_month)
-        )
+        SELECT h.category, h.ref_current, h.arr_current, h.at_border, m.sex, {AGE_BAND} AS age_band,
+               COUNT(*) AS people
+        FROM {Member._meta.db_table} m JOIN {HOUSEHOLDS} h ON h.id = m.household_id
+        WHERE h.ref_current OR h.arr_current
+        GROUP BY 1, 2, 3, 4, 5, 6
         """  # noqa: S608 - table names from the code, values as parameters
     )
 

@@ -365,7 +365,7 @@ def test_progress_is_told_between_tables(world, coordinator):
 
 
 def test_the_report_takes_a_fixed_number_of_queries(world, coordinator, django_assert_num_queries):
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         figures_for(coordinator)
 
 
