@@ -11,8 +11,6 @@ is the registered undocumented returnees. Everything is read from the staged tab
 
 from collections import defaultdict
 
-from django.db.models import F, Sum
-from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_noop
 
 from agencies.models import Province
@@ -28,7 +26,7 @@ from reports.content.scope import (
     fetch,
 )
 from reports.content.shapes import column, counts_table, describe, measure, measures_table, percent
-from reports.content.staging import BORDER, HOUSEHOLDS, PEOPLE, first_grant_paid
+from reports.content.staging import BORDER, FIRST_GRANTS, FIRST_GRANTS_PARAMETERS, HOUSEHOLDS, PEOPLE
 from reports.models import PublishedReturnFigure
 from returns.models import Household
 
@@ -304,14 +302,25 @@ def registry_refugee_years(scope: ReportScope) -> dict[int, int]:
 
     Households only (their ``member_count``): a scan of the registry's refugees, not of its people.
     """
-    day = first_grant_paid(scope) if scope.by_grant else F("arrival_date")
-    years = (
+    refugees = (
         compilable(Household.objects.countable_by(scope.user))
         .filter(category=REGISTERED_REFUGEE, created_at__lte=scope.cut_off)
-        .annotate(day=day)
-        .filter(day__lte=scope.end)
         .order_by()
-        .values(year=ExtractYear("day"))
-        .annotate(people=Sum("member_count"))
+        .values("id", "arrival_date", "member_count")
     )
-    return {row["year"]: int(row["people"]) for row in years}
+    sql, params = refugees.query.sql_with_params()
+    if scope.by_grant:
+        day, paid = "g.first_paid", f"JOIN ({FIRST_GRANTS}) g ON g.household_id = h.id"
+        params = (*params, *[scope.cut_off] * FIRST_GRANTS_PARAMETERS)
+    else:
+        day, paid = "h.arrival_date", ""
+    rows = fetch(
+        f"""
+        SELECT CAST(date_part('year', {day}) AS integer), SUM(h.member_count)
+        FROM ({sql}) h {paid}
+        WHERE {day} <= %s
+        GROUP BY 1
+        """,  # noqa: S608 - table names from the code, values as parameters
+        (*params, scope.end),
+    )
+    return {year: int(people) for year, people in rows}

@@ -69,10 +69,16 @@ def compilable(gated: QuerySet) -> QuerySet:
     return gated.model.objects.filter(pk__isnull=True) if gated.query.is_empty() else gated
 
 
-# Assistance that counts: recorded by the cut-off and, when it needs approval, approved by then
-# (``a`` is the assistance row; the query's parameters hold ``cut_off``).
-APPROVED_BY_CUT_OFF = """a.recorded_at <= %(cut_off)s
-    AND (a.approval = 'not_required' OR (a.approval = 'approved' AND a.approved_at <= %(cut_off)s))"""
+def approved_by_cut_off(placeholder: str) -> str:
+    """The assistance that counts (``a``): recorded by the cut-off and, when it needs approval,
+    approved by then; ``placeholder`` is the cut-off's parameter (``%s`` or ``%(cut_off)s``)."""
+    return (
+        f"a.recorded_at <= {placeholder} AND (a.approval = 'not_required' "
+        f"OR (a.approval = 'approved' AND a.approved_at <= {placeholder}))"
+    )
+
+
+APPROVED_BY_CUT_OFF = approved_by_cut_off("%(cut_off)s")
 
 
 def fetch(sql: str, params: tuple | list | dict | None = None) -> list[tuple]:

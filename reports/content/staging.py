@@ -10,11 +10,11 @@ The tables are counted from these in SQL. They live for the transaction (``ON CO
 are dropped when the report is done.
 """
 
-from django.db.models import BooleanField, Case, DateField, Exists, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from agencies.models import Office
-from reports.content.scope import REGISTERED_REFUGEE, ReportScope, compilable, execute
+from reports.content.scope import REGISTERED_REFUGEE, ReportScope, approved_by_cut_off, compilable, execute
 from returns.models import Assistance, AssistanceType, BorderCount, Household, Member
 from returns.models import Case as AgencyCase
 from returns.models.counts import SEX_AGE_FIELDS
@@ -27,26 +27,6 @@ BORDER = "report_border"
 def country_group(field: str) -> Case:
     return Case(
         When(**{field: "PK"}, then=Value("PK")), When(**{field: "IR"}, then=Value("IR")), default=Value("other")
-    )
-
-
-def first_grant_paid(scope: ReportScope) -> Subquery:
-    """The day a household's first approved VolRep grant was paid (recorded and approved by the cut-off)."""
-    grants = (
-        Assistance.objects.filter(case__household_id=OuterRef("pk"), assistance_type__is_grant=True)
-        .filter(approved_by_cut_off(scope))
-        .order_by()
-        .values("case__household_id")
-        .annotate(first=Min("delivered_on"))
-        .values("first")
-    )
-    return Subquery(grants, output_field=DateField())
-
-
-def approved_by_cut_off(scope: ReportScope) -> Q:
-    return Q(recorded_at__lte=scope.cut_off) & (
-        Q(approval=Assistance.Approval.NOT_REQUIRED)
-        | Q(approval=Assistance.Approval.APPROVED, approved_at__lte=scope.cut_off)
     )
 
 
@@ -87,9 +67,9 @@ FIRST_GRANTS = f"""
     FROM {Assistance._meta.db_table} a
     JOIN {AgencyCase._meta.db_table} c ON c.id = a.case_id
     JOIN {AssistanceType._meta.db_table} t ON t.id = a.assistance_type_id
-    WHERE t.is_grant AND a.recorded_at <= %s
-      AND (a.approval = 'not_required' OR (a.approval = 'approved' AND a.approved_at <= %s))
+    WHERE t.is_grant AND {approved_by_cut_off("%s")}
     GROUP BY c.household_id"""  # noqa: S608 - table names from the models
+FIRST_GRANTS_PARAMETERS = 2  # the cut-off, twice
 
 
 def households_stage(scope: ReportScope) -> None:
@@ -104,7 +84,7 @@ def households_stage(scope: ReportScope) -> None:
     if scope.by_grant:
         days = f"""SELECT h.*, CASE WHEN h.category = %s THEN g.first_paid ELSE h.arrival_date END AS ref_day
                    FROM ({gated}) h LEFT JOIN ({FIRST_GRANTS}) g ON g.household_id = h.id"""  # noqa: S608
-        days_params = (REGISTERED_REFUGEE, *gated_params, scope.cut_off, scope.cut_off)
+        days_params = (REGISTERED_REFUGEE, *gated_params, *[scope.cut_off] * FIRST_GRANTS_PARAMETERS)
     else:
         days, days_params = f"SELECT h.*, h.arrival_date AS ref_day FROM ({gated}) h", gated_params  # noqa: S608
     periods = (scope.start, scope.end, scope.previous_start, scope.previous_end)

@@ -372,3 +372,17 @@ def test_the_report_takes_a_fixed_number_of_queries(world, coordinator, django_a
 def test_an_unknown_reference_date_is_refused(coordinator, db):
     with pytest.raises(ValueError):
         figures_for(coordinator, reference_date="departure")
+
+
+def test_any_date_range_with_its_previous_days(world, coordinator):
+    """15 March to 30 June 2017: its months, and the same days of 2016 as the previous period."""
+    start, end = datetime.date(2017, 3, 15), datetime.date(2017, 6, 30)
+    figures = figures_for(coordinator, start=start, end=end)
+    assert figures["period"]["previous_start"] == "2016-03-15"
+    assert figures["period"]["previous_end"] == "2016-06-30"
+    tables = tables_of(figures)
+    assert [row["key"][0] for row in tables["by_month"]["rows"]] == ["2017-03", "2017-04", "2017-05", "2017-06"]
+    assert cells(tables["headline"]) == expected.headline(world, period=(start, end))
+    previous = expected.headline(world, period=(datetime.date(2016, 3, 15), datetime.date(2016, 6, 30)))
+    assert tables["headline_change"]["total"]["cells"][1] == sum(previous.values())
+    assert [row["key"][0] for row in tables["cumulative"]["rows"]][-1] == "2017"
