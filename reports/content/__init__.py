@@ -9,7 +9,6 @@ people are read once into a small aggregate and the border counts once
 import datetime
 from collections.abc import Callable
 
-from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from reports.content.border import by_crossing_table, reconciliation_table
@@ -84,13 +83,14 @@ def report_figures(
         if progress is not None:
             progress(percent_done, step)
 
-    with transaction.atomic():
-        tell(0, STEP_READING)
-        stages_create(scope)
-        try:
-            tables = counted_tables(scope, tell)
-        finally:
-            stages_drop()
+    tell(0, STEP_READING)
+    # Not one transaction: the caller's progress must be seen while the tables are counted. What
+    # counts is fixed by the cut-off, and the registry's people are read once, at the start.
+    stages_create(scope)
+    try:
+        tables = counted_tables(scope, tell)
+    finally:
+        stages_drop()
     tell(100, STEP_DONE)
     return {
         "format": FORMAT,

@@ -6,10 +6,13 @@ the tables group by (status, country group, months, crossing, province, period f
 are their registered members (``member_count``). One pass over those households' members then
 counts them by status, sex and age band, the only dimensions that are the person's own, into a few
 hundred rows; and the current border counts are summed once per crossing, country group and day.
-The tables are counted from these in SQL. They live for the transaction (``ON COMMIT DROP``) and
-are dropped when the report is done.
+The tables are counted from these in SQL. They are temporary tables of the database session,
+dropped when the report is done (and before it starts, should a failed report have left them).
 """
 
+import contextlib
+
+from django.db import DatabaseError
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -90,7 +93,7 @@ def households_stage(scope: ReportScope) -> None:
     periods = (scope.start, scope.end, scope.previous_start, scope.previous_end)
     execute(
         f"""
-        CREATE TEMP TABLE {HOUSEHOLDS} ON COMMIT DROP AS
+        CREATE TEMP TABLE {HOUSEHOLDS} AS
         SELECT r.*, to_char(r.ref_day, 'YYYY-MM') AS ref_month, to_char(r.arrival_date, 'YYYY-MM') AS arr_month,
                COALESCE(r.ref_day BETWEEN %s AND %s, false) AS ref_current,
                COALESCE(r.ref_day BETWEEN %s AND %s, false) AS ref_previous,
@@ -118,7 +121,7 @@ def people_stage() -> None:
     were registered at a border crossing, sex and age band: at most a few hundred rows."""
     execute(
         f"""
-        CREATE TEMP TABLE {PEOPLE} ON COMMIT DROP AS
+        CREATE TEMP TABLE {PEOPLE} AS
         SELECT h.category, h.ref_current, h.arr_current, h.at_border, m.sex, {AGE_BAND} AS age_band,
                COUNT(*) AS people
         FROM {Member._meta.db_table} m JOIN {HOUSEHOLDS} h ON h.id = m.household_id
@@ -156,7 +159,7 @@ def border_stage(scope: ReportScope) -> None:
     sql, params = current_border_counts(scope).query.sql_with_params()
     execute(
         f"""
-        CREATE TEMP TABLE {BORDER} ON COMMIT DROP AS
+        CREATE TEMP TABLE {BORDER} AS
         SELECT b.*, b.day BETWEEN %s AND %s AS in_current, b.day BETWEEN %s AND %s AS in_previous,
                to_char(b.day, 'YYYY-MM') AS month
         FROM ({sql}) b
@@ -166,10 +169,13 @@ def border_stage(scope: ReportScope) -> None:
 
 
 def stages_create(scope: ReportScope) -> None:
+    stages_drop()
     households_stage(scope)
     people_stage()
     border_stage(scope)
 
 
 def stages_drop() -> None:
-    execute(f"DROP TABLE IF EXISTS {PEOPLE}, {HOUSEHOLDS}, {BORDER}")
+    """Drop the staged tables; inside a transaction a failed query has broken, its rollback does it."""
+    with contextlib.suppress(DatabaseError):
+        execute(f"DROP TABLE IF EXISTS {PEOPLE}, {HOUSEHOLDS}, {BORDER}")
