@@ -41,8 +41,8 @@ ASSISTANCE_BY_TYPE = describe(
     source=gettext_noop("UNHCR, IOM"),
     definition=gettext_noop(
         "Assistance recorded (and approved, when it needs it) by the cut-off for the households that returned in "
-        "the period: the people who received each type (the member named, or every member of the household) and "
-        "its value in US dollars. The total counts each person once."
+        "the period: the people who received each type (the member named, or every registered member of the "
+        "household) and its value in US dollars. The total counts each person once."
     ),
 )
 
@@ -138,19 +138,32 @@ def iom_vulnerability_table(scope: ReportScope) -> dict:
 
 
 def assistance_by_type_table(scope: ReportScope) -> dict:
+    """People reached and value of each assistance type: a household's assistance reaches its
+    registered members (``member_count``), a member's that member; nobody is counted twice."""
     rows = fetch(
         f"""
         WITH given AS (
-            SELECT a.assistance_type_id, a.member_id, a.value, a.currency, c.household_id
+            SELECT a.assistance_type_id, a.member_id, a.value, a.currency, h.id AS household_id, h.member_count
             FROM {HOUSEHOLDS} h JOIN {CASE} c ON c.household_id = h.id JOIN {ASSISTANCE} a ON a.case_id = c.id
             WHERE h.ref_current AND {APPROVED_BY_CUT_OFF}
         ),
+        whole AS (SELECT DISTINCT assistance_type_id, household_id, member_count FROM given WHERE member_id IS NULL),
+        named AS (SELECT DISTINCT assistance_type_id, household_id, member_id FROM given WHERE member_id IS NOT NULL),
         reached AS (
-            SELECT g.assistance_type_id, COUNT(DISTINCT m.id) AS people,
-                   GROUPING(g.assistance_type_id) AS everyone
-            FROM given g JOIN {Member._meta.db_table} m
-                 ON m.household_id = g.household_id AND (g.member_id IS NULL OR g.member_id = m.id)
-            GROUP BY GROUPING SETS ((g.assistance_type_id), ())
+            SELECT assistance_type_id, SUM(people) AS people FROM (
+                SELECT assistance_type_id, member_count AS people FROM whole
+                UNION ALL
+                SELECT n.assistance_type_id, 1 FROM named n
+                WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.assistance_type_id = n.assistance_type_id
+                                  AND w.household_id = n.household_id)
+            ) reached_by_type
+            GROUP BY 1
+        ),
+        everyone AS (
+            SELECT COALESCE((SELECT SUM(member_count)
+                             FROM (SELECT DISTINCT household_id, member_count FROM whole) x), 0)
+                   + (SELECT COUNT(DISTINCT member_id) FROM named n
+                      WHERE NOT EXISTS (SELECT 1 FROM whole w WHERE w.household_id = n.household_id)) AS people
         ),
         valued AS (
             SELECT assistance_type_id, SUM(value) FILTER (WHERE currency = 'USD') AS value
@@ -158,10 +171,10 @@ def assistance_by_type_table(scope: ReportScope) -> dict:
         )
         SELECT ag.code, t.code, COALESCE(r.people, 0), COALESCE(v.value, 0)
         FROM {AssistanceType._meta.db_table} t JOIN {Agency._meta.db_table} ag ON ag.id = t.agency_id
-        LEFT JOIN reached r ON r.assistance_type_id = t.id AND r.everyone = 0
+        LEFT JOIN reached r ON r.assistance_type_id = t.id
         LEFT JOIN valued v ON v.assistance_type_id = t.id
         UNION ALL
-        SELECT NULL, NULL, r.people, (SELECT COALESCE(SUM(value), 0) FROM valued) FROM reached r WHERE r.everyone = 1
+        SELECT NULL, NULL, people, (SELECT COALESCE(SUM(value), 0) FROM valued) FROM everyone
         ORDER BY 1, 2
         """,  # noqa: S608 - table names from the code, values as parameters
         parameters(scope),
