@@ -433,6 +433,8 @@ def cases_build(world: World, *, agencies, offices, officer) -> None:
     CaseEvent.objects.filter(case=e).update(created_at=moment(d(2017, 3, 5)))
     CaseEvent.objects.filter(case=f).update(created_at=moment(d(2017, 3, 6)))
     give(e, ("IOM", "meals"), delivered=d(2017, 3, 5), quantity=6, recorded=moment(d(2017, 3, 5)), office="TIQ")
+    # A second meal for one of them: still three people reached.
+    give(e, ("IOM", "meals"), delivered=d(2017, 3, 6), recorded=moment(d(2017, 3, 6)), member=world.people["E"][0])
     give(
         e,
         ("IOM", "transport_cash"),
