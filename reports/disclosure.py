@@ -367,6 +367,8 @@ def _counts_extra(table: dict, hidden: dict) -> None:
             if (TOTAL, TOTAL) in hidden and "share" in entry:
                 entry["share"] = None
             kept.append(entry)
+        if len(kept) < len(extra["top"]) or (TOTAL, TOTAL) in hidden:
+            extra["top_share"] = None  # the share of the top provinces together leans on them
         extra["top"] = kept
     if isinstance(extra.get("children_percent"), dict):
         hidden_columns = {j for (_i, j) in hidden if j != TOTAL}

@@ -209,9 +209,7 @@ def by_province_table() -> dict:
     )
     everyone = table["total"]["total"]
     ranked = sorted(table["rows"], key=lambda row: (-row["total"], row["key"][0]))[:5]
-    top = [
-        {"province": row["key"][0], "people": row["total"], "share": percent(row["total"], everyone)} for row in ranked
-    ]
+    top = [{"key": row["key"], "people": row["total"], "share": percent(row["total"], everyone)} for row in ranked]
     table["extra"] = {"top": top, "top_share": percent(sum(row["people"] for row in top), everyone)}
     return table
 

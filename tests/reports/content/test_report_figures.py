@@ -121,7 +121,7 @@ def test_by_province_lists_all_34_provinces_with_the_top_five(world, tables):
     totals = sorted((-sum(want[p, s] for s in STATUSES), p) for p in {p for p, _s in want})[:5]
     everyone = sum(want.values())
     assert table["extra"]["top"] == [
-        {"province": pcode, "people": -negative, "share": f"{-negative * 100 / everyone:.1f}"}
+        {"key": [pcode], "people": -negative, "share": f"{-negative * 100 / everyone:.1f}"}
         for negative, pcode in totals
     ]
 
