@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from agencies.models import User
 from agencies.problems import Refused
 from reports.models import Report
+from returns.reference import reference_data
 
 # The agencies whose managers sign the joint report off; the report is final once all have signed.
 SIGNING_AGENCIES = ("UNHCR", "IOM")
@@ -39,16 +40,33 @@ def _administers(user) -> bool:
     return _active(user) and user.sees_everything
 
 
-def _agency_code(user) -> str | None:
-    # ``user.agency`` is cached on the user after the first read: one query per request at most.
-    if getattr(user, "agency_id", None) is None:
+def _agency(user):
+    """The user's agency from the cached reference data: no query on every page's navigation."""
+    agency_id = getattr(user, "agency_id", None)
+    if agency_id is None:
         return None
-    return user.agency.code
+    return next((agency for agency in reference_data().agencies.values() if agency.pk == agency_id), None)
+
+
+def _agency_code(user) -> str | None:
+    agency = _agency(user)
+    return agency.code if agency is not None else None
 
 
 def _require(refusal: Exception | None) -> None:
     if refusal is not None:
         raise refusal
+
+
+def may_read_reports(user) -> bool:
+    """Whether the reports gate (``Report.objects.readable_by``) lets this user read any report on the
+    pages: what the navigation asks before it shows the Reports link. Partners read through the API."""
+    if not _active(user) or user.role == User.Role.PARTNER:
+        return False
+    if user.sees_everything or user.role == User.Role.COORDINATOR:
+        return True
+    agency = _agency(user)
+    return agency is not None and agency.receives_routed_households
 
 
 def _generate_refusal(user) -> Exception | None:

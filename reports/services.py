@@ -35,6 +35,7 @@ LONGEST_PERIOD_DAYS = 366
 STEP_STARTING = gettext_noop("Starting")
 STEP_DONE = gettext_noop("Done")
 PROGRESS_STEP_LENGTH = 120
+HIGHLIGHTS_TITLE = gettext_noop("Highlights")
 
 
 def report_checksum(figures: dict) -> str:
@@ -360,7 +361,7 @@ def report_compare(*, older: Report, newer: Report, edition: str) -> list[dict]:
     compared = [
         _compare_table(
             code="highlights",
-            title="Highlights",
+            title=HIGHLIGHTS_TITLE,
             older=highlights(old_figures),
             newer=highlights(new_figures),
         )
