@@ -110,7 +110,7 @@ def report_generate(request):
         else:
             messages.success(
                 request,
-                _("%(title)s, version %(version)s, is being computed.")
+                _("%(title)s, version %(version)s, requested: it is computed in the background.")
                 % {
                     "title": report_title(period_start=report.period_start, period_end=report.period_end),
                     "version": report.version,

@@ -106,7 +106,7 @@ def test_the_home_page_query_count_does_not_grow_with_the_reports(
 
 
 @pytest.mark.parametrize("user", ["unhcr_officer", "iom_manager", "nrc_officer"])
-def test_everyone_elses_home_is_still_the_households_list(client, request, user):
+def test_everyone_elses_home_is_still_the_households_list(db, client, request, user):
     client.force_login(request.getfixturevalue(user))
 
     response = client.get("/")
@@ -147,7 +147,8 @@ def test_a_coordinator_generates_the_2017_report_and_lands_on_it(
     )
     detail = client.get(response["Location"])
     html = page(detail)
-    assert "Joint UNHCR-IOM report on returns, 2017, version 1, is being computed." in html
+    assert "Joint UNHCR-IOM report on returns, 2017, version 1, requested: it is computed in the background." in html
+    assert f"{report.cut_off.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC" in html
     assert '<progress id="report-progress" max="100" value="100"' in html
     assert report.checksum in html
     assert "Sign off for" not in html  # a coordinator does not sign off
@@ -198,7 +199,7 @@ def test_a_cut_off_is_read_as_utc(client, coordinator, django_capture_on_commit_
 
 
 @pytest.mark.parametrize("user", ["unhcr_officer", "unhcr_manager"])
-def test_staff_cannot_generate(client, request, user):
+def test_staff_cannot_generate(db, client, request, user):
     client.force_login(request.getfixturevalue(user))
 
     response = client.post("/reports/generate/", {"year": "2017", "reference_date": "arrival"})
