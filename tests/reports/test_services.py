@@ -4,6 +4,8 @@ UNHCR and IOM, then final. Every refusal changes nothing."""
 import datetime
 import hashlib
 import threading
+import time
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -22,6 +24,7 @@ from reports.services import (
 )
 from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
+from tests.returns.cases.test_concurrency import run_together
 
 YEAR_2017 = {"period_start": datetime.date(2017, 1, 1), "period_end": datetime.date(2017, 12, 31)}
 ARRIVAL = Report.ReferenceDate.ARRIVAL
@@ -399,3 +402,26 @@ def test_a_version_not_computed_yet_cannot_be_compared(coordinator):
         report_compare(older=report, newer=queued, edition="public")
 
     assert refusal(excinfo) == {"report": ["not_computed"]}
+
+
+# --- two requests at once -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_coordinators_regenerating_at_once_get_versions_1_and_2(_reports_reference_data, unhcr):
+    """Real threads and transactions: the second request waits for the first's lock, then takes the next
+    version; without it both would read "no version yet" and one would fail on the unique version."""
+    coordinators = [
+        UserFactory(username=f"coordinator.{n}", agency=unhcr, office=None, role=User.Role.COORDINATOR) for n in (1, 2)
+    ]
+    create = Report.objects.create
+
+    def slowly(**fields):
+        time.sleep(0.3)  # hold the lock between reading the latest version and writing the next
+        return create(**fields)
+
+    with mock.patch.object(Report.objects, "create", slowly):
+        outcomes = run_together(*(lambda user=user: requested(user) for user in coordinators))
+
+    assert all(isinstance(outcome, Report) for outcome in outcomes), outcomes
+    assert sorted(Report.objects.values_list("version", flat=True)) == [1, 2]
