@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.problems import Refused
@@ -38,7 +39,7 @@ DOWNLOADS = {
     "zip": (lambda figures, language: report_csv_zip(figures, language=language), "application/zip", "zip"),
     "json": (lambda figures, language: report_json(figures), "application/json", "json"),
 }
-FORMAT_LABELS = {"pdf": "PDF", "xlsx": "XLSX", "zip": "CSV (zip)", "json": "JSON"}
+FORMAT_LABELS = {"pdf": "PDF", "xlsx": "XLSX", "zip": gettext_lazy("CSV (zip)"), "json": "JSON"}
 
 
 def _downloads(user, report: Report) -> list[dict]:
