@@ -79,6 +79,7 @@ def test_a_coordinator_generates_the_2017_report_both_managers_sign_it_off_and_t
     row = page.locator(f"tr[data-report='{report.public_id}']")
     assert row.locator(".report-status").inner_text() == "Final"
     assert row.locator("a[data-edition=internal]").count() == 0  # the public edition only
+    page.screenshot(path=SCREENSHOTS / "joint-report-home.png", full_page=True)
     with page.expect_download() as downloading:
         row.locator("a[data-edition=public]:has-text('XLSX')").click()
     download = downloading.value
