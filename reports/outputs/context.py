@@ -104,6 +104,8 @@ class TableLayout:
     has_row_total: bool = False
     chart: str = ""
 
+    number_label: str = ""  # the number in the language's digits
+
     @property
     def anchor(self) -> str:
         return f"table-{self.code.replace('_', '-')}"
@@ -202,6 +204,7 @@ def table_layout(table: dict, *, number: int, labels: ReportLabels, language: st
         header_rows=header_rows,
         column_labels=column_labels,
         has_row_total=has_row_total,
+        number_label=plain_digits(number, language=language),
     )
     previous_key = None
     for index, row in enumerate(table["rows"]):
@@ -371,7 +374,12 @@ def build_context(figures: dict, *, language: str, with_charts: bool) -> dict:
             "cut_off": moment_text(cut_off, language=language),
             "edition": str(EDITIONS.get(edition, edition)),
             "tables": [
-                {"number": table.number, "title": table.title, "source": table.source, "definition": table.definition}
+                {
+                    "number": table.number_label,
+                    "title": table.title,
+                    "source": table.source,
+                    "definition": table.definition,
+                }
                 for table in tables
             ],
         }

@@ -54,7 +54,8 @@ def test_a_table_sheet_has_its_title_source_headers_numbers_and_total():
     assert sheet["A1"].value == "1. Returns by status and country of departure"
     assert sheet["A2"].value == "Source: UNHCR (registrations); DoRR/IOM (border counts)"
     assert [cell.value for cell in sheet[4]] == ["Status", "Pakistan", "Iran", "Other countries", "Total"]
-    assert [cell.value for cell in sheet[5]] == ["Registered refugee returning through VolRep (VRF)", 5120, 310, 12, 5442]
+    refugees = "Registered refugee returning through VolRep (VRF)"
+    assert [cell.value for cell in sheet[5]] == [refugees, 5120, 310, 12, 5442]
     assert [cell.value for cell in sheet[10]] == ["Total", 105400, 142815, 385, 248600]
     assert sheet["B5"].number_format == "#,##0"
 
