@@ -13,6 +13,7 @@ words may be drawn; every other word (legends, sides, bar names) is written in H
 SVG (``svg_safe``), where both the browser and WeasyPrint shape it properly.
 """
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -183,7 +184,7 @@ def monthly_stacked_bars(table: dict, *, labels: ReportLabels, language: str) ->
     left, right, top, bottom = 60, 10, 12, 264
     stacks = [sum(value for value in row["cells"] if value is not None) for row in rows]
     step = _nice_step(max(stacks, default=0))
-    ceiling = step * (int(max(stacks, default=0) / step) + 1)
+    ceiling = step * max(math.ceil(max(stacks, default=0) / step), 1)
     scale = (bottom - top) / ceiling
     for tick in range(0, ceiling + 1, step):
         y = bottom - tick * scale
@@ -299,10 +300,7 @@ def province_tiles(table: dict, *, labels: ReportLabels, language: str) -> str:
             value=entry["people"],
             title=f"{labels.label('province', entry['province'])}: {number_text(entry['people'], language=language)}",
         )
-        share = percent_text(entry.get("percent"), language=language)
-        canvas.text(
-            canvas.x(24 + width), y + 11, f"{number_text(entry['people'], language=language)} ({share})", size=9
-        )
+        canvas.text(canvas.x(24 + width), y + 11, number_text(entry["people"], language=language), size=9)
         y += 20
     svg = canvas.svg(
         title=_("Returns by province of return"),
@@ -317,9 +315,19 @@ def province_tiles(table: dict, *, labels: ReportLabels, language: str) -> str:
         f'<span class="num">({escape(percent_text(entry.get("percent"), language=language))})</span></li>'
         for entry in top_five
     )
+    # Names the tiles could not hold (Dari and Pashto), by P-code, so that the map can still be read.
+    unnamed = [pcode for pcode in sorted(PROVINCE_TILES) if not svg_safe(labels.label("province", pcode))]
+    pcodes = (
+        '<p class="chart-key chart-key--pcodes">'
+        + " · ".join(f"{pcode} {escape(labels.label('province', pcode))}" for pcode in unnamed)
+        + "</p>"
+        if unnamed
+        else ""
+    )
     return _figure(
         table["code"],
         svg,
+        pcodes,
         f'<p class="chart-key__title">{escape(_("The five provinces receiving most returnees"))}</p>',
         f'<ol class="chart-top">{top_list}</ol>',
     )
@@ -361,7 +369,8 @@ def age_sex_pyramid(table: dict, *, labels: ReportLabels, language: str) -> str:
         band = row["key"][0]
         y = top + position * 34
         band_label = labels.label("age_band", band)
-        band_label = band_label if svg_safe(band_label) else plain_digits(band, language=language)
+        if not svg_safe(band_label) or band_label.isascii():
+            band_label = plain_digits(band, language=language)
         canvas.text(centre, y + 18, band_label, size=10, anchor="middle")
         reach = {"female": gutter, "male": gutter}
         for column, value in zip(columns, row["cells"], strict=True):

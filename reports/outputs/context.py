@@ -82,7 +82,7 @@ class Cell:
 
     @property
     def note(self) -> str:
-        return NOTE_MARKS.get(self.suppressed, "*") if self.text == SUPPRESSED_MARK else ""
+        return NOTE_MARKS.get(self.suppressed, "")
 
 
 @dataclass
@@ -105,6 +105,11 @@ class TableLayout:
     chart: str = ""
 
     number_label: str = ""  # the number in the language's digits
+
+    @property
+    def css(self) -> str:
+        """ "report-grid--wide" for a table of many columns, which print in a smaller size to fit A4."""
+        return "report-grid--wide" if len(self.column_labels) + len(self.key_headers) > 9 else ""
 
     @property
     def anchor(self) -> str:
@@ -190,8 +195,12 @@ def table_layout(table: dict, *, number: int, labels: ReportLabels, language: st
     group_starts = {group[0] for group in table.get("column_groups", ())[1:] if group}
 
     def cell(value, *, row, column, unit="people", measure=""):
+        suppressed = reasons.get((row, column), "")
+        if value is None and not suppressed:
+            # No figure rather than a hidden one: the registry's column of a year before its data.
+            return Cell(text="", value=None, numeric=unit != "text", unit=unit)
         text, numeric = _format_value(value, unit=unit, measure=measure, labels=labels, language=language)
-        return Cell(text=text, value=value, numeric=numeric, suppressed=reasons.get((row, column), ""), unit=unit)
+        return Cell(text=text, value=value, numeric=numeric, suppressed=suppressed, unit=unit)
 
     layout = TableLayout(
         number=number,

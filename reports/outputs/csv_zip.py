@@ -29,7 +29,7 @@ def _raw(cell) -> str:
     if cell is None:
         return ""
     if cell.value is None:
-        return cell.text if cell.text == "–" else ""
+        return cell.text  # "–" when suppressed, "" when there is no figure
     return cell.text if cell.unit == "text" else str(cell.value)
 
 

@@ -5,6 +5,7 @@ stylesheet's @font-face points at the Vazirmatn files the app ships, and WeasyPr
 font configuration that loads them, so the PDF is the same on any machine.
 """
 
+import logging
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -17,6 +18,9 @@ from .context import report_context
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "reports"
 STYLESHEET = STATIC_DIR / "report.css"
+# WeasyPrint reports each step, and fontTools each glyph table it subsets, at INFO: hundreds of
+# lines per report in the worker's log, which logs INFO.
+QUIET_LOGGERS = ("weasyprint.progress", "fontTools")
 
 
 def css_string(text: str) -> str:
@@ -24,8 +28,8 @@ def css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def page_numbers_content() -> str:
-    """ "Page N of M" as a CSS ``content`` value, the counters where the translation puts them."""
+def page_numbers_content(*, counter_style: str = "decimal") -> str:
+    """The words "Page N of M" as a CSS ``content`` value, the counters where the translation puts them."""
     sentence = _("Page %(page)s of %(pages)s")
     tokens = []
     rest = sentence
@@ -37,7 +41,8 @@ def page_numbers_content() -> str:
         position, marker = min(positions)
         if position:
             tokens.append(css_string(rest[:position]))
-        tokens.append("counter(page)" if marker == "%(page)s" else "counter(pages)")
+        counter = "page" if marker == "%(page)s" else "pages"
+        tokens.append(f"counter({counter}, {counter_style})")
         rest = rest[position + len(marker) :]
     return " ".join(tokens)
 
@@ -48,8 +53,13 @@ def report_pdf(figures: dict, *, language: str) -> bytes:
     context = report_context(figures, language=language)
     with translation.override(language):
         context["page_header"] = css_string(f"{context['title']} · {context['edition_label']}")
-        context["page_numbers"] = page_numbers_content()
+        # Dari and Pashto count pages in Persian digits, as they write every other number.
+        context["page_numbers"] = page_numbers_content(
+            counter_style="persian" if context["direction"] == "rtl" else "decimal"
+        )
         html = render_to_string("reports/outputs/report_document.html", context)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     font_config = FontConfiguration()
     stylesheet = CSS(filename=str(STYLESHEET), font_config=font_config)
     document = HTML(string=html, base_url=str(STATIC_DIR) + "/")

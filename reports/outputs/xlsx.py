@@ -177,10 +177,9 @@ def write_table_sheet(sheet, layout, *, formats, money_format) -> None:
 def write_cell(sheet, row, column, cell, *, layout, formats, money_format, total=False) -> None:
     suffix = "_total" if total else ""
     if cell.value is None:
-        if cell.text == SUPPRESSED_MARK:
+        if cell.suppressed:
             sheet.write_string(row, column, SUPPRESSED_MARK, formats["suppressed" + suffix])
-            if layout.footnotes:
-                sheet.write_comment(row, column, suppression_note(layout, cell))
+            sheet.write_comment(row, column, suppression_note(layout, cell))
         else:
             sheet.write_blank(row, column, None, formats["text" + suffix])
         return

@@ -116,6 +116,14 @@ def test_a_suppressed_cell_is_a_dash_marked_with_its_footnote():
     assert vulnerability.footnotes[0]["text"] == "Fewer than 5, suppressed. Fewer than 10 for a sensitive code."
 
 
+def test_a_missing_figure_that_was_not_suppressed_is_blank_without_a_footnote():
+    cumulative = layout(report_context(sample_public_figures(), language="en"), "cumulative")
+
+    year_2002 = cumulative.rows[0]
+    assert [(cell.text, cell.note) for cell in year_2002["cells"]] == [("1,958,958", ""), ("", ""), ("1,958,958", "")]
+    assert cumulative.footnotes == []
+
+
 def test_the_sources_and_definitions_say_the_period_reference_date_cut_off_and_edition():
     sources = report_context(sample_public_figures(), language="en")["sources"]
 
