@@ -148,3 +148,33 @@ def test_the_body_renders_right_to_left_in_dari_with_the_charts_inline():
     assert "ننگرهار" in html
     assert '<td class="num suppressed">–<sup class="mark">*</sup></td>' in html
     assert set(context["charts"]) == {"by_month", "by_province", "sex_age", "assistance_by_type"}
+
+
+def test_a_table_of_row_groups_without_a_total_shows_its_groups_and_no_total_row():
+    figures = sample_figures()
+    monitoring = next(table for table in figures["tables"] if table["code"] == "monitoring")
+    del monitoring["total"]
+
+    context = report_context(figures, language="en")
+    html = render_to_string("reports/outputs/report_body.html", context)
+
+    table = layout(context, "monitoring")
+    assert table.total is None
+    assert [row["css"] for row in table.rows] == ["", "", "group-end", "", "", "group-end"]
+    assert [label["text"] for label in table.rows[1]["labels"]] == ["", "Rented"]
+    assert [label["text"] for label in table.rows[3]["labels"]] == ["Intends to stay", "Intends to stay"]
+    assert html.count("<tfoot>") == 14
+
+
+def test_a_report_of_nothing_renders_without_dividing_by_zero():
+    figures = sample_figures()
+    for table in figures["tables"]:
+        for row in table["rows"]:
+            row["cells"] = [0 if isinstance(value, int) else value for value in row["cells"]]
+            row["total"] = 0
+        table["extra"] = {}
+
+    context = report_context(figures, language="en")
+
+    assert len(context["charts"]) == 4
+    assert 'data-value="0"' in context["charts"]["by_province"]

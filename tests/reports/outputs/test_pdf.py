@@ -76,9 +76,11 @@ def test_the_dari_pdf_is_written_right_to_left_in_the_shipped_font():
 
     pdf = report_pdf(sample_public_figures(), language="fa")
 
-    text = "\n".join(pdf_text(pdf))
+    pages = pdf_text(pdf)
+    text = "\n".join(pages)
     assert "ننگرهار" in text
     assert "۲۴۸٬۶۰۰" in text  # the highlight's total, in Persian digits
+    assert "Page ۱ of" in pages[0]  # page numbers in Persian digits too (the words are translated later)
     assert "۲۰۱۷" in text
     assert_fonts_are_the_shipped_ones(pdf)
 
