@@ -181,7 +181,9 @@ def _header_rows(table: dict, labels: ReportLabels, *, row_total: bool) -> tuple
     return key_headers, header_rows, column_labels
 
 
-def table_layout(table: dict, *, number: int, labels: ReportLabels, language: str, with_chart: bool = False):
+def table_layout(
+    table: dict, *, number: int, labels: ReportLabels, language: str, with_chart: bool = False
+) -> TableLayout:
     """The table as every output reads it, in the active language (call inside ``translation.override``)."""
     columns = table["columns"]
     counts = table.get("shape", "counts") == "counts"

@@ -12,7 +12,7 @@ import zipfile
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .context import build_context
+from .context import Cell, TableLayout, build_context
 
 BOM = "\ufeff"
 
@@ -24,7 +24,7 @@ def _csv_bytes(rows: list[list]) -> bytes:
     return (BOM + text.getvalue()).encode("utf-8")
 
 
-def _raw(cell) -> str:
+def _raw(cell: Cell | None) -> str:
     """The exact figure as the snapshot holds it; a suppressed one as "–"."""
     if cell is None:
         return ""
@@ -33,7 +33,7 @@ def _raw(cell) -> str:
     return cell.text if cell.unit == "text" else str(cell.value)
 
 
-def table_rows(layout) -> list[list]:
+def table_rows(layout: TableLayout) -> list[list]:
     """The table as CSV rows: labels, then codes, then the figures; the total last."""
     header = [*layout.key_headers, *layout.key_kinds, *layout.column_labels]
     if layout.has_row_total:

@@ -9,7 +9,6 @@ import datetime
 from decimal import Decimal
 
 from django.utils import dates
-from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 # The languages written right to left with Persian digits (settings.LANGUAGES_BIDI holds more).
@@ -57,15 +56,6 @@ def percent_text(value, *, language: str, decimals: int = 1) -> str:
     return number_text(value, language=language, decimals=decimals) + sign
 
 
-def signed_percent_text(value, *, language: str) -> str:
-    """A change: "+12.5%" or "−39.0%"."""
-    if value is None:
-        return SUPPRESSED_MARK
-    amount = Decimal(str(value))
-    prefix = "+" if amount > 0 else ""
-    return prefix + percent_text(amount, language=language)
-
-
 def date_text(day: datetime.date, *, language: str) -> str:
     """ "1 January 2017" in the active language (month names from Django's catalogues)."""
     day_number, year = plain_digits(day.day, language=language), plain_digits(day.year, language=language)
@@ -83,7 +73,3 @@ def moment_text(moment: datetime.datetime, *, language: str) -> str:
     moment = moment.astimezone(datetime.UTC)
     time = plain_digits(moment.strftime("%H:%M"), language=language)
     return f"{date_text(moment.date(), language=language)}, {time} UTC"
-
-
-def direction() -> str:
-    return "rtl" if get_language_bidi() else "ltr"

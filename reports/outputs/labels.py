@@ -10,6 +10,7 @@ and the vocabulary below for the report's own codes (measures, items, explanatio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language, gettext_lazy
 
 from agencies.models import Country, Office, Province
@@ -183,7 +184,7 @@ def _choice(choices, code: str) -> str:
 def _field_name(model, name: str) -> str:
     try:
         return str(model._meta.get_field(name).verbose_name).capitalize()
-    except Exception:  # noqa: BLE001 - an unknown field is shown by its code
+    except FieldDoesNotExist:
         return name
 
 

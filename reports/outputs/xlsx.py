@@ -12,18 +12,18 @@ import xlsxwriter
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .context import SUPPRESSED_MARK, build_context
+from .context import SUPPRESSED_MARK, Cell, TableLayout, build_context
 
 KEY_WIDTH = 30
 VALUE_WIDTH = 15
 
 
-def sheet_name(layout) -> str:
+def sheet_name(layout: TableLayout) -> str:
     """ "4-by_month": the table's number and code, within Excel's 31 characters."""
     return f"{layout.number}-{layout.code}"[:31]
 
 
-def suppression_note(layout, cell) -> str:
+def suppression_note(layout: TableLayout, cell: Cell) -> str:
     marks = {note["mark"]: note["text"] for note in layout.footnotes}
     return marks.get(cell.note, _("Suppressed."))
 
@@ -116,7 +116,7 @@ def report_xlsx(figures: dict, *, language: str) -> bytes:
     return output.getvalue()
 
 
-def write_table_sheet(sheet, layout, *, formats, money_format) -> None:
+def write_table_sheet(sheet, layout: TableLayout, *, formats: dict, money_format) -> None:
     keys = len(layout.key_headers)
     sheet.set_column(0, max(keys - 1, 0), KEY_WIDTH)
     sheet.set_column(keys, keys + len(layout.column_labels), VALUE_WIDTH)
@@ -174,7 +174,9 @@ def write_table_sheet(sheet, layout, *, formats, money_format) -> None:
     sheet.write(row_number, 0, layout.definition, formats["muted"])
 
 
-def write_cell(sheet, row, column, cell, *, layout, formats, money_format, total=False) -> None:
+def write_cell(
+    sheet, row: int, column: int, cell: Cell, *, layout: TableLayout, formats: dict, money_format, total: bool = False
+) -> None:
     suffix = "_total" if total else ""
     if cell.value is None:
         if cell.suppressed:
