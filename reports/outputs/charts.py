@@ -139,10 +139,10 @@ def _suppressed_title(label: str) -> str:
 
 
 def _nice_step(maximum: float) -> int:
-    """A round step for about four gridlines."""
+    """A round step for four to six gridlines."""
     if maximum <= 0:
         return 1
-    raw = maximum / 4
+    raw = maximum / 5
     magnitude = 10 ** (len(str(int(raw))) - 1)
     for factor in (1, 2, 2.5, 5, 10):
         if raw <= factor * magnitude:
