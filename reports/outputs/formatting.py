@@ -6,7 +6,7 @@ number of decimals so that they stay exact: they are formatted from ``Decimal``,
 """
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import dates
 from django.utils.translation import gettext as _
@@ -30,7 +30,11 @@ def number_text(value, *, language: str, decimals: int = 0) -> str:
     """``1234`` → "1,234" (en) or "۱٬۲۳۴" (fa, ps); ``None`` (suppressed) → "–"."""
     if value is None:
         return SUPPRESSED_MARK
-    amount = Decimal(str(value))
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        # Not a number (a rounded headline written as words, say): shown as it is, digits localised.
+        return plain_digits(value, language=language)
     return _localise_digits(f"{amount:,.{decimals}f}", language=language)
 
 

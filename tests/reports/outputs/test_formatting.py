@@ -36,3 +36,7 @@ def test_a_suppressed_value_is_a_dash():
 def test_the_cut_off_is_written_in_utc():
     moment = datetime.datetime.fromisoformat("2018-02-01T04:30:00+04:30")
     assert moment_text(moment, language="en") == "1 February 2018, 00:00 UTC"
+
+
+def test_a_value_that_is_not_a_number_is_shown_as_it_is():
+    assert number_text("about 250,000", language="en") == "about 250,000"
