@@ -338,10 +338,18 @@ def _short(name: str) -> str:
 
 
 def _top_provinces(table: dict) -> list[dict]:
-    """``extra.top`` as the counting wrote it; worked out from the rows if it is missing."""
+    """``extra.top`` (``{"key": [<P-code>], "people", "share"}``) as ``{"province", "people", "percent"}``;
+    worked out from the rows if it is missing."""
     top = table.get("extra", {}).get("top")
     if top is not None:
-        return list(top)[:5]
+        return [
+            {
+                "province": (entry.get("key") or [entry.get("province")])[0],
+                "people": entry.get("people"),
+                "percent": entry.get("share", entry.get("percent")),
+            }
+            for entry in list(top)[:5]
+        ]
     totals = [(row["total"], row["key"][0]) for row in table["rows"] if row.get("total")]
     everyone = sum(value for value, _pcode in totals) or 1
     return [

@@ -376,6 +376,8 @@ def build_context(figures: dict, *, language: str, with_charts: bool) -> dict:
         period = figures["period"]
         edition = figures.get("edition", "internal")
         cut_off = datetime.datetime.fromisoformat(figures["cut_off"])
+        # The public edition says how its headline numbers were rounded, in English (gettext_noop'd).
+        rounding = _(figures["highlights"]["rounding"]) if figures.get("highlights", {}).get("rounding") else ""
         sources = {
             "period": f"{date_text(datetime.date.fromisoformat(period['start']), language=language)} – "
             f"{date_text(datetime.date.fromisoformat(period['end']), language=language)}",
@@ -384,6 +386,7 @@ def build_context(figures: dict, *, language: str, with_charts: bool) -> dict:
             "reference_date": str(REFERENCE_DATES.get(figures.get("reference_date", "arrival"), "")),
             "cut_off": moment_text(cut_off, language=language),
             "edition": str(EDITIONS.get(edition, edition)),
+            "rounding": rounding,
             "tables": [
                 {
                     "number": table.number_label,
@@ -402,6 +405,7 @@ def build_context(figures: dict, *, language: str, with_charts: bool) -> dict:
             "edition": edition,
             "edition_label": str(EDITION_NAMES.get(edition, edition)),
             "highlights": _highlights(figures, language=language),
+            "highlights_note": rounding,
             "tables": tables,
             "charts": {table.code: table.chart for table in tables if table.chart},
             "sources": sources,

@@ -76,6 +76,7 @@ def report_csv_zip(figures: dict, *, language: str) -> bytes:
                 f"{_('Edition')}: {sources['edition']}",
                 f"{_('Data cut-off')}: {sources['cut_off']}",
                 f"{_('Reference date')}: {sources['reference_date']}",
+                *([f"{_('Rounding')}: {sources['rounding']}"] if sources["rounding"] else []),
                 "",
                 _(
                     "One CSV file per table (UTF-8): the labels of each row, its codes, then the figures. "

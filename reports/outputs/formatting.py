@@ -53,9 +53,16 @@ def money_text(value, *, currency: str, language: str) -> str:
     }
 
 
-def percent_text(value, *, language: str, decimals: int = 1) -> str:
+def percent_text(value, *, language: str, decimals: int | None = None) -> str:
+    """ "52.1" → "52.1%"; as many decimals as the figure has ("-39" → "-39%", the public edition's
+    whole numbers), unless ``decimals`` says."""
     if value is None:
         return SUPPRESSED_MARK
+    if decimals is None:
+        try:
+            decimals = max(-Decimal(str(value)).as_tuple().exponent, 0)
+        except (InvalidOperation, TypeError):
+            decimals = 0
     sign = "٪" if is_rtl(language) else "%"
     return number_text(value, language=language, decimals=decimals) + sign
 

@@ -199,8 +199,8 @@ def figures_codes(figures: dict) -> dict[str, set]:
         for column in table.get("columns", ()):
             for kind, part in zip(column.get("kinds", ()), column.get("parts", ()), strict=False):
                 codes[kind].add(part)
-        for top in table.get("extra", {}).get("top", ()):
-            codes["province"].add(top.get("province"))
+        for top in table.get("extra", {}).get("top") or ():
+            codes["province"].add((top.get("key") or [top.get("province")])[0])
     for code in codes.pop("answer", set()):
         question, _separator, value = str(code).partition(":")
         if question == "current_province":

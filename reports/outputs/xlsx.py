@@ -80,6 +80,7 @@ def report_xlsx(figures: dict, *, language: str) -> bytes:
                 (_("Edition"), sources["edition"]),
                 (_("Data cut-off"), sources["cut_off"]),
                 (_("Reference date"), sources["reference_date"]),
+                *([(_("Rounding"), sources["rounding"])] if sources["rounding"] else []),
                 (
                     _("Suppression and rounding"),
                     _(

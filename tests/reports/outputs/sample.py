@@ -123,7 +123,7 @@ def sample_figures() -> dict:
     province_totals = sorted(((sum(cells), pcode) for pcode, cells in province_people.items()), reverse=True)
     all_province = sum(total for total, _pcode in province_totals)
     top = [
-        {"province": pcode, "people": total, "percent": f"{100 * total / all_province:.1f}"}
+        {"key": [pcode], "people": total, "share": f"{100 * total / all_province:.1f}"}
         for total, pcode in province_totals[:5]
     ]
     sex_age_rows = []
@@ -443,6 +443,13 @@ def sample_public_figures() -> dict:
             "registered_refugee": 5400,
             "undocumented": 240400,
             "previous_total_returns": 633600,
+            "change_percent": "-61",
+            "children_percent": "52",
+            "top_provinces_percent": "68",
+            "rounding": "Headline numbers are rounded: below 1,000 to the nearest 10, below 100,000 to the "
+            "nearest 100, below 1,000,000 to the nearest 1,000, and otherwise to the nearest 10,000 (halves "
+            "upwards). A headline number below the disclosure threshold is not published. Percentages are "
+            "rounded to whole numbers. Tables give exact figures, with small cells suppressed.",
         }
     )
     return figures

@@ -178,3 +178,12 @@ def test_a_report_of_nothing_renders_without_dividing_by_zero():
 
     assert len(context["charts"]) == 4
     assert 'data-value="0"' in context["charts"]["by_province"]
+
+
+def test_the_public_edition_states_its_rounding_and_its_whole_percentages():
+    context = report_context(sample_public_figures(), language="en")
+
+    assert context["highlights"][1] == "The same days a year earlier saw 633,600 returns: a change of -61%."
+    assert context["highlights_note"].startswith("Headline numbers are rounded: below 1,000 to the nearest 10")
+    assert context["sources"]["rounding"] == context["highlights_note"]
+    assert report_context(sample_figures(), language="en")["highlights_note"] == ""
