@@ -182,7 +182,9 @@ def monthly_stacked_bars(table: dict, *, labels: ReportLabels, language: str) ->
     rows, columns = table["rows"], table["columns"]
     canvas = Canvas(width=720, height=290, rtl=is_rtl(language), code=table["code"], parts=[])
     left, right, top, bottom = 60, 10, 12, 264
-    stacks = [sum(value for value in row["cells"] if value is not None) for row in rows]
+    # Undocumented returns are counted minus registered, and a month can come out negative (a count
+    # missing or late): a bar cannot stand below zero, so only what is above zero is stacked.
+    stacks = [sum(value for value in row["cells"] if value is not None and value > 0) for row in rows]
     step = _nice_step(max(stacks, default=0))
     ceiling = step * max(math.ceil(max(stacks, default=0) / step), 1)
     scale = (bottom - top) / ceiling
@@ -206,7 +208,7 @@ def monthly_stacked_bars(table: dict, *, labels: ReportLabels, language: str) ->
             if value is None:
                 _gap(canvas, x=x + width / 2, y=y - 3, row=month, column=column["key"], title=_suppressed_title(words))
                 continue
-            if not value:
+            if value <= 0:
                 continue
             height = value * scale
             y -= height
@@ -367,7 +369,9 @@ def age_sex_pyramid(table: dict, *, labels: ReportLabels, language: str) -> str:
     half = centre - gutter - 10
 
     def side_total(row, sex):
-        return sum(value or 0 for column, value in zip(columns, row["cells"], strict=True) if column["parts"][1] == sex)
+        return sum(
+            max(value or 0, 0) for column, value in zip(columns, row["cells"], strict=True) if column["parts"][1] == sex
+        )
 
     biggest = max((side_total(row, sex) for row in rows for sex in ("female", "male")), default=0) or 1
     scale = half / biggest
@@ -389,6 +393,8 @@ def age_sex_pyramid(table: dict, *, labels: ReportLabels, language: str) -> str:
                 x = centre + direction * (reach[sex] + 6)
                 _gap(canvas, x=x, y=y + 18, row=band, column=column["key"], title=_suppressed_title(words))
                 reach[sex] += 12
+                continue
+            if value <= 0:
                 continue
             width = value * scale
             start = centre + direction * reach[sex]
@@ -488,6 +494,7 @@ def assistance_bars(table: dict, *, labels: ReportLabels, language: str) -> str:
 CHARTS = {
     "monthly_stacked_bars": monthly_stacked_bars,
     "province_tiles": province_tiles,
+    "province_map": province_tiles,
     "age_sex_pyramid": age_sex_pyramid,
     "assistance_bars": assistance_bars,
 }

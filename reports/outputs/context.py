@@ -292,6 +292,26 @@ def _footnotes(table: dict, *, language: str) -> list[dict]:
                 "text": _("Suppressed so that another suppressed value cannot be worked out from the totals."),
             }
         )
+    return notes + _published_figure_notes(table.get("extra") or {}, language=language)
+
+
+def _published_figure_notes(extra: dict, *, language: str) -> list[dict]:
+    """The cumulative table's notes: where each year's published figure comes from (the admin's
+    words, as entered), and which of them are approximate."""
+    notes = []
+    years_by_source: dict[str, list] = {}
+    for year, source in sorted((extra.get("sources") or {}).items()):
+        years_by_source.setdefault(source, []).append(plain_digits(year, language=language))
+    for source, years in years_by_source.items():
+        notes.append(
+            {
+                "mark": "",
+                "text": _("Published figures, %(years)s: %(source)s") % {"years": ", ".join(years), "source": source},
+            }
+        )
+    if extra.get("approximate"):
+        years = ", ".join(plain_digits(year, language=language) for year in sorted(extra["approximate"]))
+        notes.append({"mark": "", "text": _("Approximate: %(years)s.") % {"years": years}})
     return notes
 
 

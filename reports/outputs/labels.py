@@ -44,7 +44,9 @@ MEASURES = {
     "interviews": gettext_lazy("Interviews"),
 }
 ITEMS = {
+    "grants": gettext_lazy("Repatriation grants paid"),
     "grants_paid": gettext_lazy("Repatriation grants paid"),
+    "already_assisted": gettext_lazy("Refused as already assisted"),
     "refused_already_assisted": gettext_lazy("Refused as already assisted"),
     "no_shows": gettext_lazy("No-shows (no grant recorded)"),
     "supplements": gettext_lazy("Return supplements paid"),

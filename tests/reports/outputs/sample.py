@@ -200,6 +200,11 @@ def sample_figures() -> dict:
             ],
             total=[2338958, 5442, 2344400],
             threshold_class="none",
+            extra={
+                "sources": {"2002": "UNHCR Global Report 2002", "2016": "UNHCR VolRep update, December 2016"},
+                "approximate": ["2002"],
+                "first_registry_year": 2017,
+            },
         ),
         _counts_table(
             "by_month",

@@ -154,3 +154,25 @@ def test_assistance_bars_show_people_and_value_and_a_suppressed_value_as_a_gap()
     gap = next(text for text in value.iter(f"{SVG}text") if text.get("class") == "suppressed")
     assert (gap.get("data-row"), gap.text) == ("IOM:cash_for_protection", "–")
     assert "USD 2,036,250.00" in texts(value)
+
+
+def test_a_negative_month_figure_is_not_drawn_below_zero():
+    """Undocumented returns are counted minus registered: a month with a count missing comes out negative."""
+    figures = sample_figures()
+    by_month = figures["tables"][3]
+    undocumented_pk = 12
+    by_month["rows"][0]["cells"][undocumented_pk] = -40
+    (svg,) = chart_svgs(figures, "by_month")
+
+    january = [bar for bar in bars(svg) if bar.get("data-row") == "2017-01"]
+    assert "undocumented/PK" not in {bar.get("data-column") for bar in january}
+    assert all(float(bar.get("height")) >= 0 for bar in bars(svg))
+
+
+def test_the_counting_codes_chart_name_for_the_province_map_draws_the_tiles():
+    figures = sample_figures()
+    figures["tables"][5]["chart"] = "province_map"
+    figures["tables"][5]["extra"]["top"] = [{"province": "AF06", "people": 4470, "share": "35.9"}]
+    (svg,) = chart_svgs(figures, "by_province")
+
+    assert [(bar.get("data-row"), bar.get("data-value")) for bar in bars(svg)] == [("AF06", "4470")]

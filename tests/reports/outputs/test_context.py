@@ -121,7 +121,11 @@ def test_a_missing_figure_that_was_not_suppressed_is_blank_without_a_footnote():
 
     year_2002 = cumulative.rows[0]
     assert [(cell.text, cell.note) for cell in year_2002["cells"]] == [("1,958,958", ""), ("", ""), ("1,958,958", "")]
-    assert cumulative.footnotes == []
+    assert cumulative.footnotes == [
+        {"mark": "", "text": "Published figures, 2002: UNHCR Global Report 2002"},
+        {"mark": "", "text": "Published figures, 2016: UNHCR VolRep update, December 2016"},
+        {"mark": "", "text": "Approximate: 2002."},
+    ]
 
 
 def test_the_sources_and_definitions_say_the_period_reference_date_cut_off_and_edition():

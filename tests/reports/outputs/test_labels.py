@@ -51,6 +51,8 @@ def test_each_kind_has_its_words_in_english():
     assert labels.label("answer", "intends_to_stay:undecided") == "Undecided"
     assert labels.label("measure", "average_per_person") == "Average per person"
     assert labels.label("item", "refused_already_assisted") == "Refused as already assisted"
+    assert labels.label("item", "already_assisted") == "Refused as already assisted"
+    assert labels.label("item", "grants") == "Repatriation grants paid"
     assert labels.label("explanation", "registered_not_counted") == (
         "Registrations without a count (a count missing or late)"
     )
