@@ -184,9 +184,11 @@ def assistance_by_type_table(scope: ReportScope) -> dict:
     columns = [measure("people", "people"), measure("value", "USD")]
     return measures_table(
         about=ASSISTANCE_BY_TYPE,
-        row_kinds=["assistance_type"],
+        row_kinds=["agency", "assistance_type"],
         columns=columns,
-        rows=[([f"{agency}:{code}"], [int(people), money(value)], False) for agency, code, people, value in types],
+        rows=[
+            ([agency, f"{agency}:{code}"], [int(people), money(value)], False) for agency, code, people, value in types
+        ],
         total=[int(everyone[2]), money(everyone[3])],
         units_columns=["people"],
         chart="assistance_bars",

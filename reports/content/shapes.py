@@ -88,7 +88,12 @@ def measures_table(
     extra: dict | None = None,
     unit: str = "people",
 ) -> dict:
-    """A ``measures`` table; ``total`` is the measures of all rows (None where they do not add up)."""
+    """A ``measures`` table; ``total`` is the measures of all rows (None where they do not add up).
+
+    ``units_columns`` names the measures whose counts decide whether a row may be published; the
+    table lists them by index, as the format says.
+    """
+    keys = [column["key"] for column in columns]
     return {
         **about,
         "unit": unit,
@@ -98,7 +103,7 @@ def measures_table(
         "column_groups": [list(range(len(columns)))],
         "rows": [{"key": key, "cells": cells, "total": None, "sensitive": sensitive} for key, cells, sensitive in rows],
         "total": {"cells": total if total is not None else [None] * len(columns), "total": None},
-        "units_columns": units_columns,
+        "units_columns": [keys.index(name) for name in units_columns],
         "threshold_class": threshold_class,
         "chart": chart,
         "extra": extra or {},

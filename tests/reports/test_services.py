@@ -370,13 +370,17 @@ def test_two_versions_are_compared_figure_by_figure_with_the_changed_cells_marke
         old_table = next(item for item in older.figures["tables"] if item["code"] == table["code"])
         new_table = next(item for item in newer.figures["tables"] if item["code"] == table["code"])
         assert table["only_in"] is None and table["columns_only_in_older"] == table["columns_only_in_newer"] == []
-        for row_index, row in enumerate(new_table["rows"]):
-            compared_row = table["rows"][row_index]
-            assert compared_row["key"] == "/".join(row["key"])
+        compared_rows = {row["key"]: row for row in table["rows"]}
+        old_rows = {"/".join(row["key"]): row for row in old_table["rows"]}
+        new_rows = {"/".join(row["key"]): row for row in new_table["rows"]}
+        assert set(compared_rows) - {"total"} == set(old_rows) | set(new_rows)
+        for key, row in new_rows.items():
+            compared_row = compared_rows[key]
+            old_row = old_rows.get(key)
+            assert compared_row["only_in"] == (None if old_row else "newer")
             for column_index, column in enumerate(new_table["columns"]):
-                cell = compared_row["cells"][column_index]
-                old_value = old_table["rows"][row_index]["cells"][column_index]
-                assert cell == {
+                old_value = old_row["cells"][column_index] if old_row else None
+                assert compared_row["cells"][column_index] == {
                     "column": column["key"],
                     "old": old_value,
                     "new": row["cells"][column_index],

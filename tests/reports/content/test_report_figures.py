@@ -13,12 +13,14 @@ from django.db import connection
 
 from agencies.models import Agency, Province, User
 from reports.content import TABLE_ORDER, report_figures
+from reports.disclosure import public_edition, thresholds_current
 from reports.models import PublishedReturnFigure
 from returns.models import NeedCode
 from tests.factories import UserFactory
 from tests.reports.content import expected
 from tests.reports.content.expected import AGE_BANDS, COUNTRY_GROUPS, SEXES, Y2016, Y2017
 from tests.reports.content.world import BORDER_OFFICES, CUT_OFF, STATUSES, world_build
+from tests.reports.test_disclosure_properties import determined, entries, limit_of
 
 
 @pytest.fixture
@@ -211,7 +213,8 @@ def test_iom_crossing_vulnerability_and_assistance(world, tables):
         for need in codes
     }
     assert vulnerability["iom_vulnerability:MI"] == (2, True)
-    assistance = {row["key"][0]: row["cells"] for row in tables["assistance_by_type"]["rows"]}
+    assistance = {row["key"][1]: row["cells"] for row in tables["assistance_by_type"]["rows"]}
+    assert all(row["key"][1].startswith(f"{row['key'][0]}:") for row in tables["assistance_by_type"]["rows"])
     assert assistance["UNHCR:cash_grant"] == [6, "1000.00"]
     assert assistance["UNHCR:return_supplement"] == [4, "700.00"]
     assert assistance["UNHCR:health_screening"] == [1, "0.00"]
@@ -396,3 +399,31 @@ def test_the_staged_tables_are_dropped_and_a_second_report_gives_the_same_figure
         )
         assert cursor.fetchone() == (None, None, None)
     assert figures_for(coordinator) == figures
+
+
+def test_the_public_edition_of_real_figures_publishes_no_small_count_and_none_can_be_recovered(figures):
+    """Given the figures of the known caseload (many cells of one to four people), when the public
+    edition is made with the default thresholds, then no published count is below its threshold and
+    no hidden count is pinned down by the published totals (the same checks as the property tests)."""
+    public = public_edition(figures, thresholds=thresholds_current())
+
+    assert public["edition"] == "public"
+    suppressed_somewhere = 0
+    for table in public["tables"]:
+        if table["threshold_class"] == "none":
+            assert table == next(item for item in figures["tables"] if item["code"] == table["code"])
+            continue
+        if table["shape"] == "measures":
+            for row in table["rows"]:
+                units = [row["cells"][j] for j in table["units_columns"]]
+                limit = 10 if row["sensitive"] else 5
+                assert all(value is None or not 0 < value < limit for value in units), (table["code"], row)
+            continue
+        found = entries(table)
+        hidden = [position for position, value in found.items() if value is None]
+        suppressed_somewhere += len(hidden)
+        for position, value in found.items():
+            if value is not None:
+                assert not 0 < value < limit_of(position, table, 5, 10), (table["code"], position, value)
+        assert determined(table, hidden) == [], table["code"]
+    assert suppressed_somewhere > 0
