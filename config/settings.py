@@ -101,7 +101,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "returns:household-list"
+LOGIN_REDIRECT_URL = "home"  # the coordinator lands on the joint report, everyone else on the households
 LOGOUT_REDIRECT_URL = "login"
 
 # A shared cache (Redis) in production, so that API throttling counts across processes.

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from config import api_docs, health
+from reports import views as report_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -17,5 +18,9 @@ urlpatterns = [
     path("api/v1/", include("returns.api.urls")),
     path("api/v1/", include("reports.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The home page: the joint report for coordinators, the households list for everyone else. Before
+    # the returns pages, so that it answers "/" (``returns:home`` still names the same address).
+    path("", report_views.home, name="home"),
+    path("", include("reports.urls")),
     path("", include("returns.urls")),
 ]

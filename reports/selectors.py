@@ -4,11 +4,15 @@ Every figure is counted in SQL from ``Household.objects.countable_by(user)``, th
 aggregates, then passed through statistical disclosure control (``reports.disclosure``).
 """
 
-from django.db.models import Case, Count, F, Func, IntegerField, Sum, Value, When
+import datetime
+
+from django.db.models import Case, Count, F, Func, IntegerField, Prefetch, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractMonth
+from django.shortcuts import get_object_or_404
 
 from reports.disclosure import THRESHOLD, Cell, suppress
-from returns.models import Household, Member
+from reports.models import Report, ReportSignOff
+from returns.models import BorderCount, Category, Household, Member
 
 # Age at arrival, in the groups of the joint report (upper bound included; None: no bound).
 AGE_GROUPS = (("0-4", 4), ("5-11", 11), ("12-17", 17), ("18-59", 59), ("60+", None))
@@ -115,3 +119,74 @@ def return_statistics(*, user, year: int) -> dict:
         if cell.suppressed
     ]
     return answer
+
+
+def report_list(*, user) -> QuerySet:
+    """The reports a user may read, newest first, with who ran them and their sign-offs (two queries
+    however many reports); the figures themselves are left in the database until a page needs them."""
+    return (
+        Report.objects.readable_by(user)
+        .select_related("requested_by")
+        .prefetch_related(
+            Prefetch("sign_offs", queryset=ReportSignOff.objects.select_related("agency", "signed_by").order_by("pk"))
+        )
+        .defer("figures", "thresholds")
+    )
+
+
+def report_get(*, user, public_id) -> Report:
+    """One report through the gate, with its sign-offs: a report the user may not read is a 404."""
+    return get_object_or_404(
+        Report.objects.readable_by(user)
+        .select_related("requested_by")
+        .prefetch_related(
+            Prefetch("sign_offs", queryset=ReportSignOff.objects.select_related("agency", "signed_by").order_by("pk"))
+        ),
+        public_id=public_id,
+    )
+
+
+def report_versions(*, report: Report, user) -> QuerySet:
+    """The other computed versions of the same period and reference date, for comparing."""
+    return (
+        Report.objects.readable_by(user)
+        .filter(
+            period_start=report.period_start,
+            period_end=report.period_end,
+            reference_date=report.reference_date,
+            status__in=[Report.Status.DRAFT, Report.Status.FINAL],
+        )
+        .exclude(pk=report.pk)
+        .order_by("-version")
+        .only("public_id", "version")
+    )
+
+
+def year_running_totals(*, user, year: int) -> dict:
+    """The current year so far, for the coordinator's home page: people registered by status (one
+    query) and people counted at the border (one query, the current version of each count)."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    registered = dict.fromkeys(Category.values, 0)
+    rows = (
+        Household.objects.countable_by(user)
+        .filter(arrival_date__range=(first, last))
+        .order_by()
+        .values("category")
+        .annotate(people=Sum("member_count"))
+    )
+    for row in rows:
+        registered[row["category"]] = row["people"] or 0
+    counted = (
+        BorderCount.objects.readable_by(user)
+        .current(days=(first, last))
+        .filter(day__range=(first, last))
+        .aggregate(people=Sum("total"))["people"]
+    )
+    return {
+        "year": year,
+        "registered": [
+            {"status": status, "label": label, "people": registered[status]} for status, label in Category.choices
+        ],
+        "registered_total": sum(registered.values()),
+        "counted_at_border": counted or 0,
+    }

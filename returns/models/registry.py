@@ -85,7 +85,9 @@ class NeedCode(models.Model):
     is_sensitive = models.BooleanField(
         _("sensitive"),
         default=False,
-        help_text=_("Published counts of people with this code need more people per cell (the report's stricter threshold)."),
+        help_text=_(
+            "Published counts of people with this code need more people per cell (the report's stricter threshold)."
+        ),
     )
 
     class Meta:

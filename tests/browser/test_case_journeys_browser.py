@@ -43,7 +43,7 @@ def log_in_as(browser, live_server):
         user_page.fill("input[name=username]", username)
         user_page.fill("input[name=password]", DEMO_PASSWORD)
         user_page.click("button[type=submit]:has-text('Log in')")
-        user_page.wait_for_url(f"{live_server.url}/households/")
+        user_page.wait_for_url(f"{live_server.url}/")
         return user_page
 
     yield log_in

@@ -24,7 +24,7 @@ def log_in(browser, live_server, username: str):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
-    page.wait_for_url(f"{live_server.url}/households/")
+    page.wait_for_url(f"{live_server.url}/")
     return page
 
 

@@ -39,7 +39,7 @@ def log_in(page, live_server, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
-    page.wait_for_url(f"{live_server.url}/households/")
+    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_case_worker_goes_from_the_household_to_its_case_and_back(page, live_server, unhcr, torkham):

@@ -22,7 +22,7 @@ def log_in(page, live_server, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
-    page.wait_for_url(f"{live_server.url}/households/")
+    page.wait_for_url(f"{live_server.url}/")
 
 
 def member_row(page, index: int):

@@ -32,7 +32,7 @@ def api_views() -> list[tuple[str, type]]:
 
 def test_every_api_view_checks_scopes_and_names_them():
     views = api_views()
-    assert len(views) == 34
+    assert len(views) == 37
     for route, view_class in views:
         view = view_class()
         # Then no view replaced the default permissions without keeping ScopeRequired
@@ -63,6 +63,8 @@ def test_every_api_view_checks_scopes_and_names_them():
         (["households:read", "cases:read"], "get", "/api/v1/statistics/returns/?year=2026", "reports:read"),
         (["households:read", "cases:read"], "get", "/api/v1/border-counts/", "reports:read"),
         (["households:read", "cases:read"], "get", "/api/v1/border-counts/reconciliation/", "reports:read"),
+        (["households:read", "cases:read"], "get", "/api/v1/reports/", "reports:read"),
+        (["households:read", "cases:read"], "get", f"/api/v1/reports/{ANY_ID}/figures/", "reports:read"),
     ],
 )
 def test_a_key_without_the_scope_is_refused(agreement, key_client, scopes, method, path, needed):

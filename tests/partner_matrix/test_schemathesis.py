@@ -60,11 +60,12 @@ def schema(db):
 
 
 def _real_ids(world: World, route: str) -> dict:
-    """The id of a real record for an operation with one in its path (UNHCR's: both principals see it)."""
+    """The id of a real record for an operation with one in its path (UNHCR's, the final report: both
+    principals see it)."""
     row = MATRIX.get(next((key for key in MATRIX if key[1] == route), None))
     if row is None or row.target is None:
         return {}
-    name = "to_nrc" if row.target == "referral" else "UNHCR"
+    name = {"referral": "to_nrc", "report": "final"}.get(row.target, "UNHCR")
     return {"id": str(world.target(row.target, name).public_id)}
 
 

@@ -1,6 +1,7 @@
 """The world every matrix row is tried against: one UNHCR and one IOM household (each with its
 case and a cash payment waiting for approval), referrals between agencies and to two partners,
-the staff principals and NRC's keys (its agreement shares UNHCR's records, not IOM's)."""
+the staff principals and NRC's keys (its agreement shares UNHCR's records, not IOM's); last year's
+joint report as a draft and as a final version."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Scope, User
+from reports.models import Report
+from reports.services import report_compute, report_request, report_sign_off
 from returns.models import Assistance, AssistanceType, Case, Household, MonitoringInterview, MonitoringPlan, Referral
 from returns.services.cases import assistance_record, referral_make
 from returns.services.households import household_register
@@ -58,6 +61,7 @@ class World:
     assistance: dict[str, Assistance] = field(default_factory=dict)  # cash waiting for approval
     referrals: dict[str, Referral] = field(default_factory=dict)  # to_nrc, to_unhcr, to_drc
     interviews: dict[str, MonitoringInterview] = field(default_factory=dict)  # drawn 40 days after arrival
+    reports: dict[str, Report] = field(default_factory=dict)  # last year's joint report: draft, final
     clients: dict[str, APIClient] = field(default_factory=dict)  # by principal name
 
     def target(self, kind: str, name: str):
@@ -66,6 +70,7 @@ class World:
             "case": self.cases,
             "assistance": self.assistance,
             "interview": self.interviews,
+            "report": self.reports,
         }.get(kind, self.referrals)[name]
 
 
@@ -124,6 +129,8 @@ def build_world() -> World:
             due_by=drawn.arrival_date + datetime.timedelta(days=plan.window_until_days),
         )
 
+    world.reports = joint_reports(agencies)
+
     world.clients[ANONYMOUS.name] = APIClient(raise_request_exception=False)
     for principal in STAFF:
         user = UserFactory(
@@ -139,6 +146,32 @@ def build_world() -> World:
         _key, full_key = issue(partner=agencies[PARTNER], scopes=sorted(principal.scopes), issued_by=registrar)
         world.clients[principal.name] = _client(f"Bearer {full_key}")
     return world
+
+
+def joint_reports(agencies: dict[str, Agency]) -> dict[str, Report]:
+    """Last year's joint report: version 1 signed off by UNHCR and IOM (final), version 2 a draft."""
+    coordinator = UserFactory(
+        username="matrix.report.coordinator", role=User.Role.COORDINATOR, agency=agencies["UNHCR"]
+    )
+    managers = [
+        UserFactory(
+            username=f"matrix.report.{code.lower()}", role=User.Role.MANAGER, agency=agencies[code], office=None
+        )
+        for code in ("UNHCR", "IOM")
+    ]
+    year = timezone.localdate().year - 1
+    reports = {}
+    for name in ("final", "draft"):
+        requested = report_request(
+            requested_by=coordinator,
+            period_start=datetime.date(year, 1, 1),
+            period_end=datetime.date(year, 12, 31),
+            reference_date=Report.ReferenceDate.ARRIVAL,
+        )
+        reports[name] = report_compute(report_id=requested.pk, progress_every=0)
+    for manager in managers:
+        report_sign_off(report=reports["final"], signed_by=manager)
+    return reports
 
 
 def _client(authorization: str) -> APIClient:

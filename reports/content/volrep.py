@@ -1,0 +1,182 @@
+"""Voluntary repatriation (VolRep): the grants UNHCR paid, and who was not paid.
+
+The VolRep returns of the period are the registered refugees counted in it (by arrival, or by the
+day their grant was paid). A grant paid is an approved assistance of a grant type
+(``AssistanceType.is_grant``) recorded and approved by the cut-off; the people it pays are its
+``quantity``, its value in US dollars. Refused as already assisted: members decided
+``already_assisted`` by the cut-off. No-shows: VolRep households arrived in the period with a UNHCR
+case and no grant by the cut-off, not closed as not eligible or re-routed. Supplements: approved
+supplement payments, the households paid, their people and the value.
+"""
+
+from django.utils.translation import gettext_noop
+
+from agencies.models import Office
+from reports.content.scope import APPROVED_BY_CUT_OFF, REGISTERED_REFUGEE, ReportScope, fetch
+from reports.content.shapes import column, counts_table, describe, measure, measures_table, money
+from reports.content.staging import HOUSEHOLDS
+from returns.models import Assistance, AssistanceType, Case, MemberEntitlement
+from returns.workflows.unhcr_voluntary_repatriation import WORKFLOW as VOLREP_WORKFLOW
+
+SOURCE = gettext_noop("UNHCR")
+VOLREP_CENTRES = describe(
+    code="volrep_centres",
+    title=gettext_noop("Registered refugees paid a grant, by country of asylum and encashment centre"),
+    source=SOURCE,
+    definition=gettext_noop(
+        "People paid the VolRep grant (the people each approved grant covers, recorded and approved by the "
+        "cut-off), among the registered refugees who returned in the period, by the country they left and the "
+        "encashment centre that paid them."
+    ),
+)
+VOLREP_ASSISTANCE = describe(
+    code="volrep_assistance",
+    title=gettext_noop("VolRep grants, refusals, no-shows and supplements"),
+    source=SOURCE,
+    definition=gettext_noop(
+        "Among the registered refugees who returned in the period: grants paid (people covered, households, "
+        "value in US dollars, average per person); members refused as already assisted; no-shows (households "
+        "with a UNHCR case and no grant by the cut-off, not closed as not eligible or re-routed); return "
+        "supplements paid (households, their people, value)."
+    ),
+)
+
+ASSISTANCE = Assistance._meta.db_table
+ASSISTANCE_TYPE = AssistanceType._meta.db_table
+CASE = Case._meta.db_table
+ENTITLEMENT = MemberEntitlement._meta.db_table
+OFFICE = Office._meta.db_table
+
+
+def parameters(scope: ReportScope) -> dict:
+    return {"cut_off": scope.cut_off, "category": REGISTERED_REFUGEE, "workflow": VOLREP_WORKFLOW.code}
+
+
+def volrep_centres_table(scope: ReportScope) -> dict:
+    rows = fetch(
+        f"""
+        SELECT h.country_of_departure_id, o.code, SUM(a.quantity)
+        FROM {HOUSEHOLDS} h
+        JOIN {CASE} c ON c.household_id = h.id
+        JOIN {ASSISTANCE} a ON a.case_id = c.id
+        JOIN {ASSISTANCE_TYPE} t ON t.id = a.assistance_type_id AND t.is_grant
+        JOIN {OFFICE} o ON o.id = a.office_id
+        WHERE h.category = %(category)s AND h.ref_current AND {APPROVED_BY_CUT_OFF}
+        GROUP BY 1, 2
+        """,  # noqa: S608 - table names from the code, values as parameters
+        parameters(scope),
+    )
+    paid = {(country, centre): int(people) for country, centre, people in rows}
+    centres = sorted(
+        {centre for _country, centre in paid}
+        | set(Office.objects.filter(kind=Office.Kind.ENCASHMENT_CENTRE).values_list("code", flat=True))
+    )
+    countries = sorted({country for country, _centre in paid})
+    return counts_table(
+        about=VOLREP_CENTRES,
+        row_kinds=["country"],
+        columns=[column([centre], ["office"]) for centre in centres],
+        rows=[([country], [paid.get((country, centre), 0) for centre in centres], False) for country in countries],
+    )
+
+
+def volrep_assistance_counts(scope: ReportScope) -> tuple:
+    """(grant people, households, value), (refused people, households), (no-show people, households),
+    (supplement people, households, value), in one query."""
+    return fetch(
+        f"""
+        WITH volrep AS (
+            SELECT id, member_count FROM {HOUSEHOLDS} WHERE category = %(category)s AND ref_current
+        ),
+        paid AS (
+            SELECT c.household_id, a.quantity, a.value, a.currency, t.is_grant, t.is_supplement
+            FROM {CASE} c
+            JOIN {ASSISTANCE} a ON a.case_id = c.id
+            JOIN {ASSISTANCE_TYPE} t ON t.id = a.assistance_type_id AND (t.is_grant OR t.is_supplement)
+            WHERE c.household_id IN (SELECT id FROM {HOUSEHOLDS} WHERE category = %(category)s)
+                  AND {APPROVED_BY_CUT_OFF}
+        ),
+        grants AS (
+            SELECT COALESCE(SUM(p.quantity), 0) AS people, COUNT(DISTINCT p.household_id) AS households,
+                   COALESCE(SUM(p.value) FILTER (WHERE p.currency = 'USD'), 0) AS value
+            FROM paid p JOIN volrep h ON h.id = p.household_id WHERE p.is_grant
+        ),
+        refused AS (
+            SELECT COUNT(*) AS people, COUNT(DISTINCT c.household_id) AS households
+            FROM volrep h JOIN {CASE} c ON c.household_id = h.id JOIN {ENTITLEMENT} e ON e.case_id = c.id
+            WHERE e.decision = 'already_assisted' AND e.decided_at <= %(cut_off)s
+        ),
+        no_shows AS (
+            SELECT COALESCE(SUM(h.member_count), 0) AS people, COUNT(*) AS households
+            FROM {HOUSEHOLDS} h
+            WHERE h.category = %(category)s AND h.arr_current
+              AND EXISTS (
+                  SELECT 1 FROM {CASE} c WHERE c.household_id = h.id AND c.workflow = %(workflow)s
+                  AND c.opened_at <= %(cut_off)s
+                  AND NOT (c.closed_at IS NOT NULL AND c.closed_at <= %(cut_off)s
+                           AND c.outcome IN ('not_eligible', 'rerouted')))
+              AND NOT EXISTS (SELECT 1 FROM paid p WHERE p.household_id = h.id AND p.is_grant)
+        ),
+        supplements AS (
+            SELECT COALESCE(SUM(h.member_count), 0) AS people, COUNT(*) AS households,
+                   COALESCE(SUM(s.value), 0) AS value
+            FROM volrep h JOIN (
+                SELECT household_id, SUM(value) FILTER (WHERE currency = 'USD') AS value
+                FROM paid WHERE is_supplement GROUP BY household_id
+            ) s ON s.household_id = h.id
+        )
+        SELECT g.people, g.households, g.value, r.people, r.households, n.people, n.households,
+               s.people, s.households, s.value
+        FROM grants g, refused r, no_shows n, supplements s
+        """,  # noqa: S608 - table names from the code, values as parameters
+        parameters(scope),
+    )[0]
+
+
+def volrep_assistance_table(scope: ReportScope) -> dict:
+    (
+        grant_people,
+        grant_households,
+        grant_value,
+        refused_people,
+        refused_households,
+        no_show_people,
+        no_show_households,
+        supplement_people,
+        supplement_households,
+        supplement_value,
+    ) = volrep_assistance_counts(scope)
+
+    def average(value, people) -> str | None:
+        return money(value / people) if people else None
+
+    grant_people, supplement_people = int(grant_people), int(supplement_people)
+    rows = [
+        (["grants"], [grant_people, grant_households, money(grant_value), average(grant_value, grant_people)], False),
+        (["already_assisted"], [refused_people, refused_households, None, None], False),
+        (["no_shows"], [int(no_show_people), no_show_households, None, None], False),
+        (
+            ["supplements"],
+            [
+                supplement_people,
+                supplement_households,
+                money(supplement_value),
+                average(supplement_value, supplement_people),
+            ],
+            False,
+        ),
+    ]
+    columns = [
+        measure("people", "people"),
+        measure("households", "households"),
+        measure("value", "USD"),
+        measure("average_per_person", "USD"),
+    ]
+    return measures_table(
+        about=VOLREP_ASSISTANCE,
+        row_kinds=["item"],
+        columns=columns,
+        rows=rows,
+        total=None,
+        units_columns=["people", "households"],
+    )
