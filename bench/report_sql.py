@@ -7,6 +7,14 @@ members, GROUP BY, the period and the cut-off in the WHERE clause, the latest bo
 by ``DISTINCT ON``; no materialised helpers, no tricks. Parameters (``%(name)s``): ``start``,
 ``end``, ``prev_start``, ``prev_end`` (dates), ``cut_off`` (a moment), ``first_year``,
 ``end_year``. The reference date is arrival.
+
+The definitions are the doc's, with the details ``reports.content`` fixes (docs/joint-report.md,
+"What reports.content fixes"): people are counted by joining the members (the figures read
+``member_count``, which the registry keeps equal); undocumented is counted minus the documented
+registered at border crossings; VolRep tables are of registered refugees; assistance reaches the
+member named or every member of the household, each once per type; referrals and interviews are
+those of the households that returned in the period, as known at the cut-off. ``bench.report``
+cross-checks a few totals against ``report_figures`` on every run.
 """
 
 # ruff: noqa: S608 - the queries are put together from this file's own constant fragments; values are parameters
