@@ -19,7 +19,7 @@ loudly, with the yardstick already measured; then ours (``reports.content.report
 warm-up call, then ``REPEAT`` calls each right after a pass of the hand-written SQL: on a machine
 shared with other work, interleaving lets the load weigh on both alike; the ratio uses these
 pairs), a few totals cross-checked, one more call with its queries captured; the worker in a
-subprocess (its peak RSS, from ``wait4``); the PDF in English and Dari.
+subprocess (its peak RSS, the VmHWM it reads as it ends); the PDF in English and Dari.
 """
 
 import contextlib
@@ -192,7 +192,10 @@ def worker_run(*, env: dict) -> dict:
         last = output.strip().splitlines()[-1] if output.strip() else ""
         raise RuntimeError(f"bench.report_worker exited with {process.returncode}: {last}\n{output}")
     result = json.loads(output.strip().splitlines()[-1])
-    result["peak_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    # The worker's own high-water mark (VmHWM, read as it ends): wait4's ru_maxrss would also count
+    # the pages this process had when it forked the worker, before exec (the loader's, after a load).
+    result["peak_mb"] = result["vm_hwm_kb"] / 1024
+    result["rusage_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
     return result
 
 

@@ -1,5 +1,5 @@
 """The report worker's run, alone in a process so that its peak memory can be measured
-(``bench.report.worker_run`` reads it with ``wait4``): a coordinator requests the report
+(``VmHWM``, the process's high-water mark since exec, read as it ends): a coordinator requests the report
 (``reports.services.report_request``) and the Celery task computes it, eagerly here since no
 broker is configured, as a worker would. Prints one JSON line: the report, its status, the time.
 
