@@ -22,6 +22,7 @@ install: $(VENV)/.installed ## Create the virtualenv and install pinned dependen
 run: install ## Set everything up and serve the app with demo data on http://127.0.0.1:8000
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --if-empty --households $(DEMO_HOUSEHOLDS)
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_reports --if-empty
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 migrate: install ## Apply migrations
@@ -29,6 +30,7 @@ migrate: install ## Apply migrations
 
 demo: install ## Reload the demo data (DEMO_HOUSEHOLDS=200000 for about a million people)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --households $(DEMO_HOUSEHOLDS)
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_reports
 
 test: chromium install lint migrations-check ## Lint, check migrations, run the whole suite (installs chromium if missing)
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest

@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from agencies.problems import Refused
 from reports.models import Report
@@ -24,10 +24,14 @@ class ReportRequestForm(forms.Form):
         help_text=gettext_lazy("A calendar year, 1 January to 31 December; or leave it empty and give the dates."),
     )
     period_start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("first day of a period", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     period_end = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("last day of a period", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     reference_date = forms.ChoiceField(
         label=gettext_lazy("Which date decides a person's period"),

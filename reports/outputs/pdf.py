@@ -5,7 +5,6 @@ stylesheet's @font-face points at the Vazirmatn files the app ships, and WeasyPr
 font configuration that loads them, so the PDF is the same on any machine.
 """
 
-import logging
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -18,9 +17,6 @@ from .context import report_context
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "reports"
 STYLESHEET = STATIC_DIR / "report.css"
-# WeasyPrint reports each step, and fontTools each glyph table it subsets, at INFO: hundreds of
-# lines per report in the worker's log, which logs INFO.
-QUIET_LOGGERS = ("weasyprint.progress", "fontTools")
 
 
 def css_string(text: str) -> str:
@@ -58,8 +54,6 @@ def report_pdf(figures: dict, *, language: str) -> bytes:
             counter_style="persian" if context["direction"] == "rtl" else "decimal"
         )
         html = render_to_string("reports/outputs/report_document.html", context)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
     font_config = FontConfiguration()
     stylesheet = CSS(filename=str(STYLESHEET), font_config=font_config)
     document = HTML(string=html, base_url=str(STATIC_DIR) + "/")

@@ -2,8 +2,10 @@
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from reports import policy
+from reports.outputs.formatting import number_text
 from reports.services import report_title
 
 register = template.Library()
@@ -12,6 +14,12 @@ register = template.Library()
 @register.filter
 def reads_reports(user) -> bool:
     return policy.may_read_reports(user)
+
+
+@register.filter
+def count(value) -> str:
+    """A count as the report writes it in the active language (grouped digits; Persian digits in Dari and Pashto)."""
+    return number_text(value, language=get_language())
 
 
 @register.filter

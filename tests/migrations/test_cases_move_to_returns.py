@@ -542,7 +542,10 @@ def test_a_populated_database_migrates_across_the_move_and_back_with_every_row_i
         for model in MOVED:
             assert table_exists(f"agencies_{model}"), model
             assert not table_exists(f"returns_{model}"), model
-        elsewhere = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in {"agencies", "returns"}]
+        # The other apps' latest state, but for reports, whose migrations stand on today's agencies.
+        elsewhere = [
+            node for node in executor.loader.graph.leaf_nodes() if node[0] not in {"agencies", "returns", "reports"}
+        ]
         old_apps = executor.loader.project_state(BEFORE_THE_MOVE + elsewhere).apps
         assert old_apps.get_model("agencies", "Case")._meta.db_table == "agencies_case"
         with pytest.raises(LookupError):
