@@ -23,6 +23,13 @@ from tests.factories import UserFactory, household, member, por_card
 from tests.integration.test_celery_worker import TIMEOUT_SECONDS, start_worker, wait_for, worker_environment
 
 
+def forget_routing() -> None:
+    """Let the app read its broker and default queue afresh: Celery builds its queues, router and
+    producer pool once, from the configuration of the first task sent (an earlier test's)."""
+    celery_app.close()
+    celery_app.__dict__.pop("amqp", None)
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_computes_a_requested_report_into_a_draft_with_its_checksum(redis_url, tmp_path):
@@ -52,6 +59,7 @@ def test_a_worker_computes_a_requested_report_into_a_draft_with_its_checksum(red
     celery_app.conf.update(
         task_always_eager=False, broker_url=redis_url, result_backend=redis_url, task_default_queue=queue
     )
+    forget_routing()
     try:
         # When a coordinator requests the 2017 report: its commit enqueues the computation.
         report = report_request(
@@ -70,6 +78,7 @@ def test_a_worker_computes_a_requested_report_into_a_draft_with_its_checksum(red
         answered = wait_for(result, worker=worker, log=log, deadline=deadline)
     finally:
         celery_app.conf.update(saved)
+        forget_routing()
         worker.terminate()
         try:
             worker.wait(timeout=10)
