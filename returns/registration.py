@@ -14,12 +14,29 @@ from django.utils.translation import gettext as _
 
 from agencies.problems import Problem, Refused
 from returns.ages import age_on
-from returns.models import Member
+from returns.models import Member, MemberDocument
 from returns.reference import ReferenceData
+from returns.text import codepoint, has_letter, name_hidden_characters
 
 MAX_AGE = 120
 MAX_MEMBERS = 60
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ]{6,18}$")
+# One person carries a few papers and has a few needs; more is a data error (or an attack on the page).
+MAX_DOCUMENTS_PER_MEMBER = 10
+MAX_NEEDS_PER_MEMBER = 20
+# The registry's history starts with the voluntary repatriation of 2002; nothing arrived before.
+EARLIEST_ARRIVAL = datetime.date(2002, 1, 1)
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+# Cards and passports printed with an expiry outside these years are misread dates.
+EXPIRY_WINDOW = (datetime.date(1950, 1, 1), datetime.date(2100, 12, 31))
+PHONE_PATTERN = re.compile(r"\+?[0-9][0-9 ]{6,18}")
+NAME_FIELDS = (
+    "given_name",
+    "fathers_name",
+    "family_name",
+    "given_name_local",
+    "fathers_name_local",
+    "family_name_local",
+)
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 NUMBERED_CLASSES = {"refugee_card", "repatriation_form", "citizen_card"}
 
@@ -90,6 +107,16 @@ def registration_problems(
             _("The arrival date %(arrival)s is in the future. Enter the day the household crossed.")
             % {"arrival": arrival.isoformat()},
         )
+    elif arrival < EARLIEST_ARRIVAL:
+        problems.add(
+            "arrival_date",
+            "arrival_too_early",
+            _(
+                "The arrival date %(arrival)s is before %(earliest)s, when the registry's history starts. "
+                "Check the year of the arrival date."
+            )
+            % {"arrival": arrival.isoformat(), "earliest": EARLIEST_ARRIVAL.isoformat()},
+        )
     if registration.office not in reference.offices:
         problems.add("office", "unknown_office", _("Choose the crossing point or office where you are registering."))
     if registration.country_of_departure not in reference.countries:
@@ -112,7 +139,7 @@ def registration_problems(
             )
             % {"names": ", ".join(_vrf_holders(registration, reference)), "type": return_type.name},
         )
-    if arrival <= today and reference.policy_on(arrival) is None:
+    if EARLIEST_ARRIVAL <= arrival <= today and reference.policy_on(arrival) is None:
         problems.add(
             "arrival_date",
             "no_policy_on_date",
@@ -144,7 +171,7 @@ def registration_problems(
                 _("%(district)s is not in %(province)s. Choose a district of the destination province.")
                 % {"district": district.name, "province": province.name},
             )
-    if registration.phone and not PHONE_PATTERN.match(registration.phone):
+    if registration.phone.strip() and not PHONE_PATTERN.fullmatch(registration.phone.strip()):
         problems.add(
             "phone", "invalid_phone", _("Enter the phone number with digits only, for example +93 70 123 4567.")
         )
@@ -166,8 +193,8 @@ def registration_problems(
             _("Only one member can be the head of household; rows %(rows)s are all marked as head.")
             % {"rows": ", ".join(str(index + 1) for index in heads)},
         )
-    for index, member in enumerate(members):
-        _member_problems(problems, f"members.{index}", member, arrival=arrival, reference=reference)
+    for index, member in enumerate(members[: MAX_MEMBERS + 1]):
+        _member_problems(problems, f"members.{index}", member, arrival=arrival, today=today, reference=reference)
     return dict(problems)
 
 
@@ -183,14 +210,13 @@ def _vrf_holders(registration: HouseholdRegistration, reference: ReferenceData) 
     ]
 
 
-def _member_problems(problems: _Problems, path: str, member: MemberRegistration, *, arrival, reference) -> None:
+def _member_problems(problems: _Problems, path: str, member: MemberRegistration, *, arrival, today, reference) -> None:
     if not member.given_name.strip():
         problems.add(f"{path}.given_name", "required", _("Enter the given name."))
     if not member.fathers_name.strip():
         problems.add(f"{path}.fathers_name", "required", _("Enter the father's name."))
-    for name_field in ("given_name_local", "fathers_name_local", "family_name_local"):
-        if LATIN_LETTER.search(getattr(member, name_field)):
-            problems.add(f"{path}.{name_field}", "not_local_script", _("Write this name in Dari or Pashto script."))
+    for name_field in NAME_FIELDS:
+        _name_problems(problems, f"{path}.{name_field}", getattr(member, name_field).strip(), name_field=name_field)
     if member.sex not in Member.Sex.values:
         problems.add(f"{path}.sex", "invalid_choice", _("Choose female or male."))
     if member.relationship not in Member.Relationship.values:
@@ -199,7 +225,21 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
     if member.date_of_birth is None and member.estimated_age is None:
         problems.add(f"{path}.date_of_birth", "birth_or_age_required", _("Enter a date of birth or an estimated age."))
     if member.date_of_birth is not None:
-        if member.date_of_birth > arrival:
+        if member.date_of_birth > today:
+            problems.add(
+                f"{path}.date_of_birth",
+                "birth_in_future",
+                _("The date of birth %(birth)s is in the future. Check the day, month and year.")
+                % {"birth": member.date_of_birth.isoformat()},
+            )
+        elif member.date_of_birth < EARLIEST_BIRTH:
+            problems.add(
+                f"{path}.date_of_birth",
+                "birth_too_early",
+                _("The date of birth %(birth)s is before %(earliest)s. Check the year.")
+                % {"birth": member.date_of_birth.isoformat(), "earliest": EARLIEST_BIRTH.isoformat()},
+            )
+        elif member.date_of_birth > arrival:
             problems.add(
                 f"{path}.date_of_birth",
                 "born_after_arrival",
@@ -217,16 +257,96 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
             f"{path}.estimated_age", "age_over_limit", _("Enter an age between 0 and %(max)d years.") % {"max": MAX_AGE}
         )
 
-    for code in member.specific_needs:
-        if code not in reference.specific_needs:
-            problems.add(
-                f"{path}.specific_needs", "unknown_need", _("Unknown specific-needs code “%(code)s”.") % {"code": code}
-            )
+    if len(member.specific_needs) > MAX_NEEDS_PER_MEMBER:
+        problems.add(
+            f"{path}.specific_needs",
+            "too_many_needs",
+            _("A person has at most %(max)d specific needs; %(count)d were given. Keep the ones that apply.")
+            % {"max": MAX_NEEDS_PER_MEMBER, "count": len(member.specific_needs)},
+        )
+    else:
+        for code in member.specific_needs:
+            if code not in reference.specific_needs:
+                problems.add(
+                    f"{path}.specific_needs",
+                    "unknown_need",
+                    _("Unknown specific-needs code “%(code)s”.") % {"code": code},
+                )
+    if len(member.documents) > MAX_DOCUMENTS_PER_MEMBER:
+        problems.add(
+            f"{path}.documents",
+            "too_many_documents",
+            _("A person has at most %(max)d documents; %(count)d were given. Record the ones the person carries.")
+            % {"max": MAX_DOCUMENTS_PER_MEMBER, "count": len(member.documents)},
+        )
+        return
     for doc_index, document in enumerate(member.documents):
         _document_problems(problems, f"{path}.documents.{doc_index}", document, arrival=arrival, reference=reference)
 
 
+def _name_problems(problems: _Problems, path: str, name: str, *, name_field: str) -> None:
+    """A name is letters a person can read: no invisible or reordering characters, at least one letter."""
+    if not name:
+        return  # required names are reported above; the others may be empty
+    hidden = name_hidden_characters(name)
+    max_length = Member._meta.get_field(name_field).max_length
+    if hidden:
+        problems.add(
+            path,
+            "hidden_characters",
+            _(
+                "This name contains characters that do not print (%(characters)s), such as direction marks or "
+                "zero-width spaces, often pasted from another program. Type the name again."
+            )
+            % {"characters": ", ".join(codepoint(character) for character in hidden)},
+        )
+    elif not has_letter(name):
+        problems.add(path, "no_letter", _("A name has at least one letter. Type the name as the person says it."))
+    elif name_field.endswith("_local") and LATIN_LETTER.search(name):
+        problems.add(path, "not_local_script", _("Write this name in Dari or Pashto script."))
+    if len(name) > max_length:
+        problems.add(
+            path,
+            "too_long",
+            _("A name has at most %(max)d characters; this one has %(count)d.")
+            % {"max": max_length, "count": len(name)},
+        )
+
+
 def _document_problems(problems: _Problems, path: str, document: DocumentRegistration, *, arrival, reference) -> None:
+    number = document.number.strip()
+    hidden = name_hidden_characters(number)
+    if hidden:
+        problems.add(
+            f"{path}.number",
+            "hidden_characters",
+            _(
+                "This number contains characters that do not print (%(characters)s). "
+                "Type the number as it is printed on the document."
+            )
+            % {"characters": ", ".join(codepoint(character) for character in hidden)},
+        )
+    max_length = MemberDocument._meta.get_field("number").max_length
+    if len(number) > max_length:
+        problems.add(
+            f"{path}.number",
+            "too_long",
+            _("A document number has at most %(max)d characters.") % {"max": max_length},
+        )
+    if document.expiry_date is not None and not EXPIRY_WINDOW[0] <= document.expiry_date <= EXPIRY_WINDOW[1]:
+        problems.add(
+            f"{path}.expiry_date",
+            "expiry_out_of_range",
+            _(
+                "The expiry date %(expiry)s is not between %(first)s and %(last)s. "
+                "Check the year printed on the document."
+            )
+            % {
+                "expiry": document.expiry_date.isoformat(),
+                "first": EXPIRY_WINDOW[0].year,
+                "last": EXPIRY_WINDOW[1].year,
+            },
+        )
     document_type = reference.document_types.get(document.document_type)
     if document_type is None:
         problems.add(f"{path}.document_type", "unknown_document_type", _("Choose the type of document."))

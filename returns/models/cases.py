@@ -367,9 +367,7 @@ class Assistance(models.Model):
         verbose_name_plural = _("assistance")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="assistance_quantity_positive"),
-            models.CheckConstraint(
-                condition=Q(value__isnull=True) | Q(value__gte=0), name="assistance_value_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gt=0), name="assistance_value_positive"),
             models.CheckConstraint(
                 condition=(Q(value__isnull=True) & Q(currency=""))
                 | (Q(value__isnull=False) & Q(currency__regex=r"^[A-Z]{3}$")),

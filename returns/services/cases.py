@@ -37,6 +37,7 @@ from returns.models import (
 )
 from returns.selectors.households import household_with_members
 from returns.supplements import supplement_owed
+from returns.text import note_characters_problem
 from returns.workflows import (
     Transition,
     TransitionContext,
@@ -213,6 +214,13 @@ def case_transition(
                     for field, errors in form.errors.items()
                 }
             )
+        hidden = {
+            name: [problem]
+            for name, value in form.cleaned_data.items()
+            if isinstance(value, str) and (problem := note_characters_problem(value)) is not None
+        }
+        if hidden:
+            raise Refused(hidden)
         context.inputs = form.cleaned_data
         reasons = [reason for guard in transition.guards if (reason := guard(context))]
         if reasons:
@@ -419,6 +427,11 @@ def assistance_record(
         currency = (currency or "").upper()
         if value < 0:
             problems.setdefault("value", []).append(Problem("negative", _("The amount cannot be negative.")))
+        elif value == 0:
+            # Nothing given is not assistance: a grant of 0 would count a household as assisted.
+            problems.setdefault("value", []).append(
+                Problem("not_positive", _("Enter an amount above zero, or leave it empty for in-kind assistance."))
+            )
         if len(currency) != 3 or not currency.isalpha():
             problems.setdefault("currency", []).append(
                 Problem("invalid_currency", _("Enter a currency code such as USD or AFN."))
@@ -427,6 +440,19 @@ def assistance_record(
         currency = ""
     if member is not None and member.household_id != case.household_id:
         problems.setdefault("member", []).append(Problem("invalid_choice", _("Choose a member of this household.")))
+    if office.agency_id is not None and office.agency_id != case.agency_id:
+        # An agency gives assistance at its own centres or at a shared place (a crossing); another agency's
+        # office would put the payment in that agency's books.
+        problems.setdefault("office", []).append(
+            Problem(
+                "other_agency_office",
+                _("%(office)s is run by %(other)s. Choose an office of %(agency)s or the crossing point.")
+                % {"office": office.name, "other": office.agency.code, "agency": case.agency.code},
+            )
+        )
+    note_problem = note_characters_problem(note)
+    if note_problem is not None:
+        problems.setdefault("note", []).append(note_problem)
     if problems:
         raise Refused(problems)
     needs_manager = manager_approval_needed(
@@ -478,6 +504,8 @@ def assistance_decide(*, assistance: Assistance, decided_by: User, approve: bool
         policy.require_decide_assistance(decided_by, locked, locked_case)
         if not approve and not note.strip():
             raise Refused.one("note", "required", _("Say why the cash is rejected."))
+        if (note_problem := note_characters_problem(note)) is not None:
+            raise Refused({"note": [note_problem]})
         locked.approval = Assistance.Approval.APPROVED if approve else Assistance.Approval.REJECTED
         locked.approved_by = decided_by
         locked.approved_at = timezone.now()
@@ -516,6 +544,8 @@ def referral_make(
         problems["to_agency"] = [Problem("same_agency", _("Refer to another agency or a partner."))]
     if not reason.strip():
         problems["reason"] = [Problem("required", _("Say why the household is referred."))]
+    elif (reason_problem := note_characters_problem(reason)) is not None:
+        problems["reason"] = [reason_problem]
     if service not in Referral.Service.values:
         problems["service"] = [Problem("invalid_choice", _("Choose the service needed."))]
     if due_date < timezone.localdate():
@@ -568,6 +598,8 @@ def referral_answer(*, referral: Referral, answered_by: User, status: str, respo
         policy.require_answer_referral(answered_by, locked, status)
         if status == Referral.Status.DECLINED and not response.strip():
             raise Refused.one("response", "required", _("Say why the referral is declined."))
+        if (response_problem := note_characters_problem(response)) is not None:
+            raise Refused({"response": [response_problem]})
         locked.status = status
         locked.response = response.strip()
         locked.responded_by = answered_by
