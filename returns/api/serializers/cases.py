@@ -266,7 +266,10 @@ class AssistanceRecordSerializer(serializers.Serializer):
         slug_field="code",
         queryset=Office.objects.filter(is_active=True),
         required=False,
-        help_text=_("Office code; default: the user's office."),
+        help_text=_(
+            "Office code; default: the user's office. An office of the case's agency or a shared place "
+            "(a crossing point)."
+        ),
     )
     quantity = MoneyField(max_digits=10, decimal_places=2, required=False, default=Decimal(1))
     value = MoneyField(
@@ -275,7 +278,10 @@ class AssistanceRecordSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text=_("A decimal string. For the repatriation grant, leave it out: it comes from the grant rates."),
+        help_text=_(
+            "A decimal string above zero; leave it out for in-kind assistance. For the repatriation grant, "
+            "leave it out: it comes from the grant rates."
+        ),
     )
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
     member = serializers.UUIDField(required=False, allow_null=True, default=None, help_text=_("null: the household."))

@@ -8,6 +8,7 @@ service the registration page uses, so both speak with the same messages. Fields
 data, never by a related field querying per member.
 """
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,8 +27,18 @@ def _code_field(values: list[str], **kwargs) -> serializers.CharField:
     return field_class(**kwargs)
 
 
+NAME_HELP = _(
+    "At least one letter; no character that does not print or reorders text (the zero-width non-joiner "
+    "of Dari and Pashto is kept)."
+)
+
+LOCAL_NAME_HELP = format_lazy("{} {}", _("In Dari or Pashto script."), NAME_HELP)
+
+
 def _name_field(**kwargs) -> serializers.CharField:
-    # Blank is the service's to reject ("Enter the given name."), length is the column's.
+    # Blank is the service's to reject ("Enter the given name."), length is the column's; which characters
+    # a name may carry is the service's too (returns.registration), so the page and the API say the same.
+    kwargs.setdefault("help_text", NAME_HELP)
     return serializers.CharField(max_length=100, allow_blank=True, **kwargs)
 
 
@@ -40,7 +51,9 @@ class DocumentRegistrationSerializer(serializers.Serializer):
     document_type = serializers.CharField(help_text=_("Document type code, e.g. por_card, amayesh_card, vrf, acc."))
     number = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     issuing_country = serializers.CharField(help_text=_("ISO 3166 alpha-2 code of the issuing country, e.g. PK."))
-    expiry_date = serializers.DateField(required=False, allow_null=True, default=None)
+    expiry_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("As printed; between 1950 and 2100.")
+    )
     expired_confirmed = serializers.BooleanField(
         required=False,
         default=False,
@@ -58,21 +71,32 @@ class MemberRegistrationSerializer(serializers.Serializer):
     given_name = _name_field()
     fathers_name = _name_field()
     family_name = _name_field(required=False, default="")
-    given_name_local = _name_field(required=False, default="", help_text=_("In Dari or Pashto script."))
-    fathers_name_local = _name_field(required=False, default="", help_text=_("In Dari or Pashto script."))
-    family_name_local = _name_field(required=False, default="", help_text=_("In Dari or Pashto script."))
+    given_name_local = _name_field(
+        required=False, default="", help_text=_("In Dari or Pashto script.") + " " + NAME_HELP
+    )
+    fathers_name_local = _name_field(
+        required=False, default="", help_text=_("In Dari or Pashto script.") + " " + NAME_HELP
+    )
+    family_name_local = _name_field(
+        required=False, default="", help_text=_("In Dari or Pashto script.") + " " + NAME_HELP
+    )
     sex = _code_field(Member.Sex.values)
     date_of_birth = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text=_("A date of birth or an estimated age is required.")
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("A date of birth (from 1900, not after the arrival) or an estimated age is required."),
     )
     estimated_age = serializers.IntegerField(required=False, allow_null=True, default=None)
     relationship = _code_field(Member.Relationship.values, help_text=_("Exactly one member is the head."))
-    documents = DocumentRegistrationSerializer(many=True, required=False, default=list)
+    documents = DocumentRegistrationSerializer(
+        many=True, required=False, default=list, help_text=_("At most 10 a person.")
+    )
     specific_needs = serializers.ListField(
         child=serializers.CharField(),
         required=False,
         default=list,
-        help_text=_("UNHCR specific-needs codes, e.g. SM-CI."),
+        help_text=_("UNHCR specific-needs codes, e.g. SM-CI; at most 20 a person."),
     )
 
     def to_internal_value(self, data) -> MemberRegistration:
@@ -87,7 +111,9 @@ class HouseholdRegistrationSerializer(serializers.Serializer):
     of ``ValidationErrorSerializer`` below, each problem with a path, a code and a message.
     """
 
-    arrival_date = serializers.DateField(help_text=_("The day the household crossed; not in the future."))
+    arrival_date = serializers.DateField(
+        help_text=_("The day the household crossed: from 2002-01-01 to today (Kabul time).")
+    )
     office = serializers.CharField(help_text=_("Code of the crossing point or office registering, e.g. TKM."))
     country_of_departure = serializers.CharField(help_text=_("ISO 3166 alpha-2 code, e.g. PK or IR."))
     return_type = serializers.CharField(help_text=_("Return type code, e.g. voluntary_repatriation, deportation."))
@@ -96,7 +122,7 @@ class HouseholdRegistrationSerializer(serializers.Serializer):
         required=False, allow_blank=True, allow_null=True, default="", help_text=_("OCHA P-code, e.g. AF0617.")
     )
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    members = MemberRegistrationSerializer(many=True)
+    members = MemberRegistrationSerializer(many=True, help_text=_("At most 60."))
 
     def to_internal_value(self, data) -> HouseholdRegistration:
         values = super().to_internal_value(data)
