@@ -23,6 +23,7 @@ from returns.registration import HouseholdRegistration, RegistrationInvalid, Reg
 from returns.routing import routing_decide
 from returns.services.cases import case_close_for_reroute, case_open
 from returns.services.follow_ups import follow_ups_open
+from returns.text import note_characters_problem
 
 REGISTRATION_NUMBER_SEQUENCE = "returns_household_number_seq"
 
@@ -170,6 +171,8 @@ def household_reroute(
         problems["justification"] = [
             RegistrationProblem("justification_required", _("Explain in a sentence why the household is re-routed."))
         ]
+    elif (justification_problem := note_characters_problem(justification)) is not None:
+        problems["justification"] = [justification_problem]
     if category not in Category.values:
         problems["category"] = [
             RegistrationProblem("invalid_choice", _("Choose one of the categories.")),
@@ -263,6 +266,8 @@ def household_family_link(*, household: Household, registration_number: str, lin
             ]
         if not note.strip():
             problems["note"] = [RegistrationProblem("required", _("Say how you know they are one family."))]
+        elif (note_problem := note_characters_problem(note)) is not None:
+            problems["note"] = [note_problem]
         if problems:
             raise RegistrationInvalid(problems)
         family_id = locked.family_id or other.family_id

@@ -12,11 +12,21 @@ from django.utils import timezone
 
 from agencies.models import Agency, Office, User
 from agencies.problems import Refused
-from returns.models import Assistance, AssistanceType, Case, CaseEvent, Household, Member, Referral
+from returns.models import (
+    Assistance,
+    AssistanceType,
+    Case,
+    CaseEvent,
+    Family,
+    Household,
+    HouseholdEvent,
+    Member,
+    Referral,
+)
 from returns.reference import reference_data
 from returns.registration import RegistrationInvalid, registration_problems
 from returns.services.cases import assistance_decide, assistance_record, referral_answer, referral_make
-from returns.services.households import household_register
+from returns.services.households import household_family_link, household_register, household_reroute
 from tests.api import conftest as api_fixtures
 from tests.api.payloads import household_json, member_json
 from tests.factories import UserFactory, acc, household, member, por_card
@@ -505,3 +515,37 @@ def test_a_referral_answer_with_an_override_is_refused_and_nothing_is_saved():
 
     assert refused_problems(refused.value) == {"response": [("hidden_characters", NOTE_MESSAGE % "U+202E")]}
     assert Referral.objects.values_list("status", "response").get(pk=referral.pk) == (Referral.Status.PENDING, "")
+
+
+def test_a_reroute_justification_with_an_override_is_refused_and_nothing_changes(iom_officer, iom_manager, unhcr):
+    registered = household_register(registered_by=iom_officer, registration=household())
+    before = (registered.routed_agency_id, HouseholdEvent.objects.filter(household=registered).count())
+
+    with pytest.raises(RegistrationInvalid) as refused:
+        household_reroute(
+            household=registered,
+            rerouted_by=iom_manager,
+            agency=unhcr,
+            category="registered_refugee",
+            justification=f"The head showed a {RLO}valid PoR card.",
+        )
+
+    assert refused_problems(refused.value) == {"justification": [("hidden_characters", NOTE_MESSAGE % "U+202E")]}
+    fresh = Household.objects.get(pk=registered.pk)
+    assert (fresh.routed_agency_id, HouseholdEvent.objects.filter(household=fresh).count()) == before
+
+
+def test_a_family_link_note_with_an_override_is_refused_and_nothing_is_linked(iom_officer, iom_manager):
+    first = household_register(registered_by=iom_officer, registration=household())
+    second = household_register(registered_by=iom_officer, registration=household())
+
+    with pytest.raises(RegistrationInvalid) as refused:
+        household_family_link(
+            household=first,
+            registration_number=second.registration_number,
+            linked_by=iom_manager,
+            note=f"Same father, {RLO}same village",
+        )
+
+    assert refused_problems(refused.value) == {"note": [("hidden_characters", NOTE_MESSAGE % "U+202E")]}
+    assert (Family.objects.count(), HouseholdEvent.objects.filter(kind="family_linked").count()) == (0, 0)
