@@ -232,13 +232,6 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
                 _("The date of birth %(birth)s is in the future. Check the day, month and year.")
                 % {"birth": member.date_of_birth.isoformat()},
             )
-        elif member.date_of_birth < EARLIEST_BIRTH:
-            problems.add(
-                f"{path}.date_of_birth",
-                "birth_too_early",
-                _("The date of birth %(birth)s is before %(earliest)s. Check the year.")
-                % {"birth": member.date_of_birth.isoformat(), "earliest": EARLIEST_BIRTH.isoformat()},
-            )
         elif member.date_of_birth > arrival:
             problems.add(
                 f"{path}.date_of_birth",
@@ -251,6 +244,13 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
                 f"{path}.date_of_birth",
                 "age_over_limit",
                 _("This date of birth makes the person older than %(max)d. Check the year.") % {"max": MAX_AGE},
+            )
+        elif member.date_of_birth < EARLIEST_BIRTH:
+            problems.add(
+                f"{path}.date_of_birth",
+                "birth_too_early",
+                _("The date of birth %(birth)s is before %(earliest)s. Check the year.")
+                % {"birth": member.date_of_birth.isoformat(), "earliest": EARLIEST_BIRTH.isoformat()},
             )
     if member.estimated_age is not None and not 0 <= member.estimated_age <= MAX_AGE:
         problems.add(

@@ -5,9 +5,11 @@ character, at least one letter, trimmed); never an error of their own. A Dari na
 zero-width non-joiner as typed.
 """
 
+import datetime
 import json
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +19,7 @@ from returns.registration import NAME_FIELDS, RegistrationInvalid, registration_
 from returns.services.households import household_register
 from returns.text import ZERO_WIDTH_NON_JOINER, has_letter, name_hidden_characters
 from tests.api import conftest as api_fixtures
-from tests.factories import household, member
+from tests.factories import household, member, por_card
 from tests.returns.test_pages import REGISTER_URL, member_fields, registration_post
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +238,37 @@ def test_the_registration_page_shows_problems_or_stores_readable_names(
     assert Member.objects.count() == before[1] + 1
     assert readable(stored.given_name)
     assert stored.fathers_name_local == "" or readable(stored.fathers_name_local)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates: any day the calendar has is refused or accepted, never an error
+# ---------------------------------------------------------------------------------------------
+
+
+@HOSTILE
+@given(
+    arrival=st.dates(),
+    birth=st.one_of(st.none(), st.dates()),
+    age=st.one_of(st.none(), st.integers(min_value=-(2**31), max_value=2**31)),
+    expiry=st.one_of(st.none(), st.dates()),
+)
+@example(arrival=datetime.date.min, birth=datetime.date.max, age=None, expiry=datetime.date.max)
+@example(arrival=datetime.date.max, birth=datetime.date.min, age=None, expiry=datetime.date.min)
+def test_any_dates_are_refused_on_their_field_or_accepted(arrival, birth, age, expiry):
+    registration = household(
+        arrival_date=arrival, members=[member(date_of_birth=birth, age=age, documents=[por_card()])]
+    )
+    registration.members[0].documents[0].expiry_date = expiry
+    today = timezone.localdate()
+
+    problems = registration_problems(registration, reference=reference_data(), today=today)
+
+    assert set(problems) <= {
+        "arrival_date",
+        "members.0.date_of_birth",
+        "members.0.estimated_age",
+        "members.0.documents.0.expiry_date",
+    }
+    assert ("arrival_date" in problems) == (not datetime.date(2002, 3, 1) <= arrival <= today)
+    if expiry is not None and not datetime.date(1950, 1, 1) <= expiry <= datetime.date(2100, 12, 31):
+        assert "expiry_out_of_range" in [problem.code for problem in problems["members.0.documents.0.expiry_date"]]

@@ -117,7 +117,10 @@ def test_a_date_of_birth_in_the_future_is_refused():
 
 
 def test_a_date_of_birth_before_1900_is_refused():
-    registration = household(members=[member(date_of_birth=datetime.date(1899, 12, 31))])
+    # Arriving in 2010 at 110: not over the age limit, but before any plausible birth year.
+    registration = household(
+        arrival_date=datetime.date(2010, 6, 1), members=[member(date_of_birth=datetime.date(1899, 12, 31))]
+    )
 
     assert problems_of(registration) == {
         "members.0.date_of_birth": [
