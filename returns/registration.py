@@ -193,6 +193,7 @@ def registration_problems(
             _("Only one member can be the head of household; rows %(rows)s are all marked as head.")
             % {"rows": ", ".join(str(index + 1) for index in heads)},
         )
+    # Past the limit the household is one problem, not a page of them per member sent.
     for index, member in enumerate(members[: MAX_MEMBERS + 1]):
         _member_problems(problems, f"members.{index}", member, arrival=arrival, today=today, reference=reference)
     return dict(problems)

@@ -552,3 +552,30 @@ def test_a_family_link_note_with_an_override_is_refused_and_nothing_is_linked(io
 
     assert refused_problems(refused.value) == {"note": [("hidden_characters", NOTE_MESSAGE % "U+202E")]}
     assert (Family.objects.count(), HouseholdEvent.objects.filter(kind="family_linked").count()) == (0, 0)
+
+
+def test_the_api_refuses_cash_of_zero_at_another_agencys_office_and_saves_nothing(client_for):
+    case = iom_case()
+    before = assistance_state(case)
+    worker = staff("IOM", User.Role.CASE_WORKER, "worker")
+
+    response = client_for(worker).post(
+        f"/api/v1/cases/{case.public_id}/assistance/",
+        {"assistance_type": "transport_cash", "value": "0.00", "currency": "USD", "office": "EHR"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert problem_of(response)["errors"] == [
+        {
+            "path": "value",
+            "code": "not_positive",
+            "message": "Enter an amount above zero, or leave it empty for in-kind assistance.",
+        },
+        {
+            "path": "office",
+            "code": "other_agency_office",
+            "message": "Herat encashment centre is run by UNHCR. Choose an office of IOM or the crossing point.",
+        },
+    ]
+    assert assistance_state(case) == before
