@@ -36,7 +36,7 @@ def _refuse_if_guessing(request) -> None:
     if limit and (cache.get(_failure_key(request)) or 0) >= limit:
         raise exceptions.Throttled(
             wait=settings.API_AUTH_FAILURE_WINDOW,
-            detail=_("Too many wrong tokens or keys from this address. Wait, then try again with a valid one."),
+            detail=str(_("Too many wrong tokens or keys from this address. Wait, then try again with a valid one.")),
         )
 
 
