@@ -29,6 +29,12 @@ def session_start(sender, request, user, **kwargs) -> None:
     request.session[SEEN_AT_KEY] = now
 
 
+def logout_confirm(sender, request, user, **kwargs) -> None:
+    """Say so on the log-in page (on ``user_logged_out``), unless a timeout already says why."""
+    if request is not None and user is not None and not getattr(request, "session_expired", False):
+        messages.info(request, _("You are logged out."), fail_silently=True)
+
+
 def session_expiry_reason(session, now: float) -> str | None:
     login_at, seen_at = session.get(LOGIN_AT_KEY), session.get(SEEN_AT_KEY)
     if login_at is not None and now - login_at >= settings.SESSION_ABSOLUTE_TIMEOUT:
@@ -49,6 +55,7 @@ class SessionTimeoutMiddleware:
             now = time.time()
             reason = session_expiry_reason(request.session, now)
             if reason is not None:
+                request.session_expired = True
                 logout(request)
                 if request.path_info.startswith(LoginRequiredMiddleware.api_prefix):
                     return self.get_response(request)  # now anonymous: the API answers 401 itself

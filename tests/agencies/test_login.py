@@ -216,7 +216,9 @@ def test_thirty_minutes_without_a_request_log_out(client, iom_officer):
 
     assert response.redirect_chain == [("/accounts/login/?next=/households/", 302)]
     assert logged_in_as(client) is None
-    assert "You were logged out after 30 minutes without activity. Log in again." in response.content.decode()
+    page = response.content.decode()
+    assert "You were logged out after 30 minutes without activity. Log in again." in page
+    assert "You are logged out." not in page
 
 
 def test_twelve_hours_after_log_in_the_session_ends_however_active(client, iom_officer):
@@ -239,6 +241,16 @@ def test_an_idle_session_no_longer_opens_the_api(client, iom_officer):
 
     assert response.status_code in (401, 403)
     assert response.json()["code"] == "not_authenticated"
+    assert logged_in_as(client) is None
+
+
+def test_logging_out_says_so(client, iom_officer):
+    client.force_login(iom_officer)
+
+    response = client.post("/accounts/logout/", follow=True)
+
+    assert response.redirect_chain == [("/accounts/login/", 302)]
+    assert "You are logged out." in response.content.decode()
     assert logged_in_as(client) is None
 
 
