@@ -147,6 +147,8 @@ OTP_REQUIRED_ROLES = (
     env_list("DJANGO_OTP_REQUIRED_ROLES", "manager,admin") if (not DEBUG or env_bool("DJANGO_OTP_REQUIRED")) else []
 )
 OTP_TOTP_ISSUER = os.environ.get("DJANGO_OTP_ISSUER", "Returns")
+# The admin lists and deletes people's devices (a lost phone) but never shows their secrets or codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Staff API tokens (agencies/staff_tokens.py) expire after this many days unless issued otherwise.
 STAFF_TOKEN_DAYS = int(os.environ.get("DJANGO_STAFF_TOKEN_DAYS", "90"))

@@ -200,3 +200,18 @@ def test_wrong_codes_slow_the_device_down(client, unhcr_manager, settings):
     assert right_too_soon.status_code == 200
     assert TOTPDevice.objects.get(pk=device.pk).throttling_failure_count == 1
     assert client.get("/households/").status_code == 302
+
+
+def test_the_admin_never_shows_an_authenticators_secret(client, admin_user, unhcr_manager, settings):
+    settings.OTP_REQUIRED_ROLES = []
+    device = confirmed_device(unhcr_manager)
+    codes = recovery_codes_replace(user=unhcr_manager)
+    client.force_login(admin_user)
+
+    totp_page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    static_device = unhcr_manager.staticdevice_set.get()
+    static_page = client.get(f"/admin/otp_static/staticdevice/{static_device.pk}/change/")
+
+    assert (totp_page.status_code, static_page.status_code) == (200, 200)
+    assert device.key not in totp_page.content.decode()
+    assert not [code for code in codes if code in static_page.content.decode()]
