@@ -6,6 +6,9 @@ sent to enrol (no confirmed authenticator yet) or to give a code, and reaches no
 then. API tokens are not concerned: they are issued to a person by an administrator, for scripts.
 """
 
+import hashlib
+import secrets
+from base64 import b32encode
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,6 +27,7 @@ from agencies.models import User
 from agencies.problems import Refused
 
 RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_BYTES = 10  # 80 bits: 16 base-32 characters, shown as xxxx-xxxx-xxxx-xxxx
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
 # Set at log-in for a person with an authenticator whose role does not require one, so that the
@@ -83,25 +87,44 @@ def totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]
     return device, codes
 
 
+def _normalised(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def recovery_code_digest(code: str) -> str:
+    """What is stored of a recovery code: a SHA-256, cut to django-otp's 16-character column
+    (64 bits). The codes are 80-bit random strings, so the digest cannot be turned back into one."""
+    return hashlib.sha256(_normalised(code).encode()).hexdigest()[:16]
+
+
 def recovery_codes_replace(*, user: User) -> list[str]:
-    """New one-time recovery codes for ``user``; the earlier ones stop working. Shown once."""
+    """New one-time recovery codes for ``user``, the earlier ones no longer working; shown once,
+    stored only as digests."""
+    codes = [
+        "-".join(chunk[i : i + 4] for i in range(0, 16, 4))
+        for chunk in (
+            b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode().lower() for _ in range(RECOVERY_CODE_COUNT)
+        )
+    ]
     with transaction.atomic():
         StaticDevice.objects.filter(user=user).delete()
         device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+        StaticToken.objects.bulk_create(
+            [StaticToken(device=device, token=recovery_code_digest(code)) for code in codes]
+        )
     return codes
 
 
 def second_factor_check(*, user: User, code: str):
     """The device that accepts ``code`` (the authenticator's current code, or an unused recovery
     code, which is then used up), or ``None``. Wrong codes slow the device down (django-otp's throttling)."""
-    code = code.strip().replace(" ", "").lower()
+    code = _normalised(code)
     if not code:
         return None
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=True, for_verify=True):
-            if device.verify_token(code):
+            presented = recovery_code_digest(code) if isinstance(device, StaticDevice) else code
+            if device.verify_token(presented):
                 return device
     return None
 

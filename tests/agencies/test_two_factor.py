@@ -9,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import User
-from agencies.two_factor import recovery_codes_replace
+from agencies.two_factor import recovery_code_digest, recovery_codes_replace
 from tests.factories import DEMO_PASSWORD, UserFactory, api_token_for
 from tests.problems import problem_of
 
@@ -89,8 +89,14 @@ def test_enrolment_with_a_qr_code_a_confirmation_and_recovery_codes_shown_once(c
     assert TOTPDevice.objects.get(pk=device.pk).confirmed is True
     stored = set(StaticToken.objects.filter(device__user=unhcr_manager).values_list("token", flat=True))
     assert len(stored) == 10
-    shown = client.get(confirmed["Location"])
-    assert set(re.findall(r"<li><code>([a-z2-7]+)</code></li>", shown.content.decode())) == stored
+    shown = re.findall(
+        r"<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code></li>",
+        client.get(confirmed["Location"]).content.decode(),
+    )
+    # Only digests are stored, never the codes themselves
+    assert len(shown) == 10
+    assert {recovery_code_digest(code) for code in shown} == stored
+    assert not stored & set(shown)
     assert client.get(CODES)["Location"] == "/accounts/"
 
     # And the session is verified: pages open
@@ -128,7 +134,8 @@ def test_a_recovery_code_works_once(client, unhcr_manager):
     client.force_login(unhcr_manager)
     assert client.post(VERIFY, {"code": first, "next": "/"}).status_code == 200
     assert client.get("/households/").status_code == 302
-    assert client.post(VERIFY, {"code": second.upper(), "next": "/"})["Location"] == "/"
+    # (typed in capitals, without the dashes)
+    assert client.post(VERIFY, {"code": second.upper().replace("-", ""), "next": "/"})["Location"] == "/"
     assert StaticToken.objects.filter(device__user=unhcr_manager).count() == 8
 
 
@@ -144,12 +151,27 @@ def test_a_password_alone_cannot_enrol_another_phone(client, unhcr_manager):
 
 def test_new_recovery_codes_need_a_verified_session(client, unhcr_manager):
     confirmed_device(unhcr_manager)
-    old = set(recovery_codes_replace(user=unhcr_manager))
+    old = {recovery_code_digest(code) for code in recovery_codes_replace(user=unhcr_manager)}
     client.force_login(unhcr_manager)
 
-    client.post(CODES)
+    refused = client.post(CODES)
 
+    assert refused.status_code == 403
     assert set(StaticToken.objects.filter(device__user=unhcr_manager).values_list("token", flat=True)) == old
+
+
+def test_a_verified_person_replaces_their_recovery_codes(client, unhcr_manager):
+    device = confirmed_device(unhcr_manager)
+    old = {recovery_code_digest(code) for code in recovery_codes_replace(user=unhcr_manager)}
+    client.force_login(unhcr_manager)
+    client.post(VERIFY, {"code": current_code(device), "next": "/"})
+
+    shown = client.post(CODES, follow=True).content.decode()
+
+    new = set(StaticToken.objects.filter(device__user=unhcr_manager).values_list("token", flat=True))
+    assert len(new) == 10
+    assert not new & old
+    assert {recovery_code_digest(code) for code in re.findall(r"<li><code>([a-z2-7-]{19})</code></li>", shown)} == new
 
 
 def test_an_unverified_session_is_refused_by_the_api_but_a_token_works(client, unhcr_manager):
