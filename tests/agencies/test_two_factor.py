@@ -237,3 +237,16 @@ def test_the_admin_never_shows_an_authenticators_secret(client, admin_user, unhc
     assert (totp_page.status_code, static_page.status_code) == (200, 200)
     assert device.key not in totp_page.content.decode()
     assert not [code for code in codes if code in static_page.content.decode()]
+
+
+def test_a_request_before_the_code_changes_nothing(client, unhcr_manager):
+    confirmed_device(unhcr_manager)
+    api_token_for(unhcr_manager)
+    token = unhcr_manager.staff_tokens.get()
+    client.force_login(unhcr_manager)
+
+    response = client.post(f"/accounts/tokens/{token.pk}/revoke/")
+
+    assert response["Location"] == f"{VERIFY}?next=%2Faccounts%2Ftokens%2F{token.pk}%2Frevoke%2F"
+    token.refresh_from_db()
+    assert token.revoked_at is None
