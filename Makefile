@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_HOUSEHOLDS ?= 2000
 export DJANGO_SETTINGS_MODULE ?= config.settings
 
-.PHONY: help install run migrate demo test unit browser chromium lint format migrations-check bench db-start db-stop clean
+.PHONY: help install run migrate demo test unit browser chromium lint format migrations-check deploy-check bench db-start db-stop clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ demo: install ## Reload the demo data (DEMO_HOUSEHOLDS=200000 for about a millio
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --households $(DEMO_HOUSEHOLDS)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_reports
 
-test: chromium install lint migrations-check ## Lint, check migrations, run the whole suite (installs chromium if missing)
+test: chromium install lint migrations-check deploy-check ## Lint, check migrations and the production settings, run the whole suite (installs chromium if missing)
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest
 
 unit: install ## The suite without the browser and integration tests (no chromium, no Redis needed)
@@ -55,6 +55,13 @@ format: install ## Format the code with ruff
 
 migrations-check: install ## Fail if a model change has no migration
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py makemigrations --check --dry-run
+
+# The production settings (DEBUG off) with a throwaway secret and host: Django's deployment checks
+# (HTTPS, HSTS, secure cookies, secret strength...) must find nothing.
+deploy-check: install ## Run manage.py check --deploy with the production settings
+	DJANGO_SETTINGS_MODULE=config.settings DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=returns.example.org \
+	DJANGO_SECRET_KEY="$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(48)).decode())')" \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install ## Benchmarks (not part of make test); figures go to bench-results/
 	$(PY) -m bench

@@ -30,8 +30,10 @@ from agencies.models import (
     Office,
     Province,
     Scope,
+    StaffToken,
     User,
 )
+from agencies.staff_tokens import staff_token_revoke
 
 
 class ReadOnlyAdminMixin:
@@ -363,3 +365,47 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.display(description=_("scopes"))
     def scope_list(self, key: ApiKey) -> str:
         return ", ".join(key.scopes)
+
+
+@admin.register(StaffToken)
+class StaffTokenAdmin(admin.ModelAdmin):
+    """Staff API tokens: listed (never their secret, which is not stored) and revoked; issued with
+    ``manage.py issue_token``."""
+
+    list_display = ["user", "name", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "name"]
+    actions = ["revoke"]
+    fields = ["user", "name", "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_by"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return user_can_manage_api_keys(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return user_can_manage_api_keys(request.user)
+
+    def has_add_permission(self, request):
+        return False  # issued with manage.py issue_token, shown once
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: it says who could use the API when
+
+    def has_revoke_permission(self, request):
+        return user_can_manage_api_keys(request.user)
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True).order_by("pk"):
+            staff_token_revoke(token=token, revoked_by=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked) % {"count": revoked},
+            messages.SUCCESS,
+        )

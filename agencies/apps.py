@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class AgenciesConfig(AppConfig):
     name = "agencies"
     verbose_name = _("Agencies, offices and people")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from agencies.sessions import logout_confirm, session_start
+        from agencies.two_factor import two_factor_note_enrolment
+
+        # Plumbing, not business logic: every log-in (page, admin, test) starts the session's clocks
+        # and notes whether a second factor is to be asked for; a log-out says it happened.
+        user_logged_in.connect(session_start, dispatch_uid="agencies.session_start")
+        user_logged_in.connect(two_factor_note_enrolment, dispatch_uid="agencies.two_factor_note_enrolment")
+        user_logged_out.connect(logout_confirm, dispatch_uid="agencies.logout_confirm")

@@ -1,36 +1,80 @@
 """API authentication.
 
-Staff: their session, or ``Authorization: Token <key>`` (``manage.py issue_token``).
-Partners: ``Authorization: Bearer rk_…`` (or ``X-Api-Key: rk_…``) with a key created by an
-admin; only its hash is stored. The request then acts as the key's technical user (role
-``partner``) and ``request.auth`` is the ``ApiKey``, whose scopes the views check.
+Staff: their session, or ``Authorization: Token <key>`` (``manage.py issue_token``); only the
+token's hash is stored, and it expires (``agencies.models.tokens``). Partners: ``Authorization:
+Bearer rk_…`` (or ``X-Api-Key: rk_…``) with a key created by an admin; only its hash is stored.
+The request then acts as the key's technical user (role ``partner``) and ``request.auth`` is the
+``ApiKey``, whose scopes the views check.
+
+Guessing is slowed down: after ``API_AUTH_FAILURES_PER_ADDRESS`` wrong tokens or keys from one
+address within ``API_AUTH_FAILURE_WINDOW`` seconds, that address gets 429 until the window ends.
 """
 
 import hmac
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
 
-from agencies.models import ApiKey
+from agencies.client_address import client_address
+from agencies.models import ApiKey, StaffToken, staff_token_hash
 
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+def _failure_key(request) -> str:
+    return f"api-auth-failures:{client_address(request)}"
+
+
+def _refuse_if_guessing(request) -> None:
+    limit = settings.API_AUTH_FAILURES_PER_ADDRESS
+    if limit and (cache.get(_failure_key(request)) or 0) >= limit:
+        raise exceptions.Throttled(
+            wait=settings.API_AUTH_FAILURE_WINDOW,
+            detail=str(_("Too many wrong tokens or keys from this address. Wait, then try again with a valid one.")),
+        )
+
+
+def _count_failure(request) -> None:
+    key = _failure_key(request)
+    if not cache.add(key, 1, timeout=settings.API_AUTH_FAILURE_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=settings.API_AUTH_FAILURE_WINDOW)
+
+
 class StaffTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, loading the user's agency and office in the same query."""
+    """A staff token, found by its hash, with the user's agency and office in the same query."""
+
+    def authenticate(self, request):
+        self.request = request
+        return super().authenticate(request)
 
     def authenticate_credentials(self, key):
-        try:
-            token = Token.objects.select_related("user__agency", "user__office").get(key=key)
-        except Token.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        _refuse_if_guessing(self.request)
+        token = (
+            StaffToken.objects.select_related("user__agency", "user__office")
+            .filter(key_hash=staff_token_hash(key))
+            .first()
+        )
+        if token is None:
+            _count_failure(self.request)
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        now = timezone.now()
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed(_("This token was revoked. Ask for a new one."))
+        if token.expires_at <= now:
+            raise exceptions.AuthenticationFailed(_("This token has expired. Ask for a new one."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            StaffToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return (token.user, token)
 
 
@@ -45,12 +89,15 @@ class ApiKeyAuthentication(BaseAuthentication):
             if scheme != self.keyword:
                 return None
             presented = credentials.strip()
+        _refuse_if_guessing(request)
         parts = ApiKey.split(presented)
         if parts is None:
+            _count_failure(request)
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
         prefix, key_hash = parts
         key = ApiKey.objects.select_related("user__agency", "partner").filter(prefix=prefix).first()
         if key is None or not hmac.compare_digest(key.key_hash, key_hash):
+            _count_failure(request)
             raise exceptions.AuthenticationFailed(_("Invalid API key."))
         now = timezone.now()
         if key.revoked_at is not None:

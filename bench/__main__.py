@@ -54,9 +54,8 @@ def say(message: str = "") -> None:
 
 def bench_token() -> str:
     """A field officer's API token (IOM, Torkham), as a registering client would hold."""
-    from rest_framework.authtoken.models import Token
-
     from agencies.models import Agency, Office, User
+    from agencies.staff_tokens import staff_token_issue
 
     user, _created = User.objects.update_or_create(
         username="bench.officer",
@@ -67,8 +66,8 @@ def bench_token() -> str:
             "is_active": True,
         },
     )
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+    _token, key = staff_token_issue(user=user, name="bench")
+    return key
 
 
 def api_route_exists() -> bool:

@@ -137,10 +137,10 @@ def _session_cookie(user) -> str:
 
 
 def _token(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from agencies.staff_tokens import staff_token_issue
 
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+    _token, key = staff_token_issue(user=user, name="bench")
+    return key
 
 
 # ---------------------------------------------------------------------------------------------

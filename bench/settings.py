@@ -23,3 +23,8 @@ LOGGING = {
 STATIC_ROOT = Path(os.environ.get("BENCH_STATIC_ROOT", Path(tempfile.gettempdir()) / "returns-bench-static"))
 # Before collectstatic has run, WhiteNoise would warn in every worker.
 warnings.filterwarnings("ignore", message="No directory at")
+
+# The benchmark server speaks plain HTTP on the loopback, and its sessions are made with
+# force_login: no redirect to HTTPS, no second factor asked of its managers.
+SECURE_SSL_REDIRECT = False
+OTP_REQUIRED_ROLES = []

@@ -1,6 +1,7 @@
 """Settings, read from the environment. Safe production defaults; see .env.example."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,8 +39,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc, served from our own static files
@@ -57,10 +61,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "agencies.middleware.LoginRequiredMiddleware",
-    "agencies.middleware.RequestSizeLimitMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "agencies.sessions.SessionTimeoutMiddleware",
+    "agencies.middleware.LoginRequiredMiddleware",
+    "agencies.two_factor.TwoFactorRequiredMiddleware",
+    "agencies.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the "locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,15 +103,58 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME", "te
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
+# django-axes first: it refuses a locked-out username or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # the coordinator lands on the joint report, everyone else on the households
 LOGOUT_REDIRECT_URL = "login"
+# Argon2 for new passwords; older hashes still verify and are upgraded at the next log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request, and SESSION_ABSOLUTE_TIMEOUT
+# after log-in whatever happens (agencies/sessions.py).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("DJANGO_SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("DJANGO_SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)))
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+
+# Failed log-ins (django-axes; agencies/login_attempts.py): a username is locked after
+# AXES_FAILURE_LIMIT failures, an address after LOGIN_ADDRESS_FAILURE_LIMIT across usernames.
+AXES_HANDLER = "agencies.login_attempts.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURES_PER_USER", "10"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURES_PER_ADDRESS", "50"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_CLIENT_IP_CALLABLE = "agencies.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "agencies.login_attempts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # a success must not wipe an address's failures with other usernames
+AXES_VERBOSE = False
+
+# Two-factor authentication (agencies/two_factor.py): the roles that must use it. On a developer's
+# machine (DEBUG) nobody must, so that the demo users log in with a password, unless DJANGO_OTP_REQUIRED=1.
+OTP_REQUIRED_ROLES = (
+    env_list("DJANGO_OTP_REQUIRED_ROLES", "manager,admin") if (not DEBUG or env_bool("DJANGO_OTP_REQUIRED")) else []
+)
+OTP_TOTP_ISSUER = os.environ.get("DJANGO_OTP_ISSUER", "Returns")
+# The admin lists and deletes people's devices (a lost phone) but never shows their secrets or codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Staff API tokens (agencies/staff_tokens.py) expire after this many days unless issued otherwise.
+STAFF_TOKEN_DAYS = int(os.environ.get("DJANGO_STAFF_TOKEN_DAYS", "90"))
+# Wrong API tokens or keys from one address before it gets 429 for the rest of the window (seconds).
+API_AUTH_FAILURES_PER_ADDRESS = int(os.environ.get("DJANGO_API_AUTH_FAILURES_PER_ADDRESS", "100"))
+API_AUTH_FAILURE_WINDOW = int(os.environ.get("DJANGO_API_AUTH_FAILURE_WINDOW", "600"))
 
 # A shared cache (Redis) in production, so that API throttling counts across processes.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
@@ -146,12 +198,28 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+# In production (DEBUG off) everything is HTTPS: redirect, secure cookies, HSTS for a year.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0"))
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # the load balancer's checks speak plain HTTP
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 60 * 60)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading binds the whole parent domain and every subdomain for months, and is asked for at
+# hstspreload.org by whoever owns that domain: their decision, so off unless set, and the deploy
+# check's reminder about it (W021) is silenced only while it is off.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind our own TLS-terminating proxy: trust its X-Forwarded-Proto, and take the client's address
+# from X-Forwarded-For, DJANGO_PROXY_COUNT entries from the right (agencies/client_address.py).
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 
@@ -215,6 +283,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # WeasyPrint logs each step of every PDF (and of its own stylesheets, when imported) at INFO;
-    # fontTools each font it subsets: only their warnings are worth a line in the log.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+    # fontTools each font it subsets; django-axes every successful log-in: only their warnings
+    # (for axes: failed log-ins and lockouts) are worth a line in the log.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "axes")},
 }

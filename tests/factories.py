@@ -5,11 +5,23 @@ import datetime
 import factory
 from django.utils import timezone
 
-from agencies.models import Agency, Office, User
+from agencies.models import Agency, Office, StaffToken, User
+from agencies.staff_tokens import staff_token_issue
 from returns.models import Member, MemberEntitlement
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 
 DEMO_PASSWORD = "correct-horse-battery"
+
+
+def api_token_for(user: User) -> str:
+    """A staff API token for ``user`` (``Authorization: Token <key>``), as one already in use.
+
+    A token's first use records ``last_used_at`` (one UPDATE, then at most once a minute); the
+    query counts of the suite measure requests made with a token in use, so that write is done here.
+    """
+    token, key = staff_token_issue(user=user, name="tests")
+    StaffToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return key
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -11,6 +11,7 @@ from agencies.models.organisation import (
 )
 from agencies.models.partners import SHAREABLE_FIELDS, ApiKey, DataSharingAgreement, IdempotencyRecord, Scope
 from agencies.models.scope import ALL_AGENCIES, agency_scope
+from agencies.models.tokens import StaffToken, staff_token_hash
 
 __all__ = [
     "ALL_AGENCIES",
@@ -24,7 +25,9 @@ __all__ = [
     "Office",
     "Province",
     "Scope",
+    "StaffToken",
     "StaffUserManager",
     "User",
     "agency_scope",
+    "staff_token_hash",
 ]

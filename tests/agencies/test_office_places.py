@@ -7,12 +7,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import District, Office
 from returns.services.households import household_register
-from tests.factories import household
+from tests.factories import api_token_for, household
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +154,7 @@ def test_the_office_admin_lists_and_edits_the_place(admin_client):
 
 def test_the_reference_api_gives_each_offices_place(unhcr_officer):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=unhcr_officer).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(unhcr_officer)}")
 
     offices = {row["code"]: row for row in client.get("/api/v1/reference/offices/").json()["results"]}
 

@@ -1,8 +1,8 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from returns.reference import reference_data
+from tests.factories import api_token_for
 
 
 @pytest.fixture
@@ -15,9 +15,9 @@ def client_for(db):
     """An API client authenticated as ``user`` with ``Authorization: Token <key>``."""
 
     def make(user) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=user)
+        token = api_token_for(user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

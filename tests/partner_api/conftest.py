@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from agencies.models import Agency, ApiKey, DataSharingAgreement, User
 from returns.reference import reference_data
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, api_token_for, household, member, por_card
 
 ALL_SCOPES = ["households:read", "households:write", "cases:read", "referrals:write", "reports:read"]
 # What NRC's agreement shares: a subset, so that minimisation shows.
@@ -100,12 +100,10 @@ def partner(agreement, key_client) -> APIClient:
 
 @pytest.fixture
 def staff_client():
-    from rest_framework.authtoken.models import Token
-
     def make(user) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=user)
+        token = api_token_for(user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

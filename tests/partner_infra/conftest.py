@@ -1,9 +1,9 @@
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
+from tests.factories import api_token_for
 from tests.partner_infra.keys import administrator
 
 
@@ -35,9 +35,9 @@ def client_for(db):
     """An API client authenticated as a staff ``user`` with ``Authorization: Token <key>``."""
 
     def make(user) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=user)
+        token = api_token_for(user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

@@ -13,12 +13,11 @@ import uuid
 import pytest
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from agencies.models import Agency, IdempotencyRecord, User
 from returns.models import Household
 from tests.api.payloads import household_json
-from tests.factories import UserFactory
+from tests.factories import UserFactory, api_token_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -43,7 +42,7 @@ def test_twenty_concurrent_posts_with_one_key_create_one_household():
     officer = UserFactory(
         username="unhcr.officer.c", agency=Agency.objects.get(code="UNHCR"), role=User.Role.FIELD_OFFICER
     )
-    token = Token.objects.create(user=officer).key
+    token = api_token_for(officer)
     body = json.dumps(household_json())
     idempotency_key = str(uuid.uuid4())
     barrier = threading.Barrier(CLIENTS)

@@ -14,7 +14,6 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from agencies.models import Agency, Scope, User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, api_token_for
 from tests.partner_infra.keys import administrator, issue
 from tests.partner_matrix.test_permission_matrix import MATRIX
 from tests.partner_matrix.world import World, build_world
@@ -111,7 +110,7 @@ def test_the_schema_holds_for_staff(schema):
     manager = UserFactory(
         username="schemathesis.manager", agency=Agency.objects.get(code="UNHCR"), role=User.Role.MANAGER, office=None
     )
-    headers = {"Authorization": f"Token {Token.objects.create(user=manager).key}"}
+    headers = {"Authorization": f"Token {api_token_for(manager)}"}
 
     failures = _exercise(schema, headers, world)
 

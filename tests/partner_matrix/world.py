@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Scope, User
@@ -17,7 +16,7 @@ from reports.services import report_compute, report_request, report_sign_off
 from returns.models import Assistance, AssistanceType, Case, Household, MonitoringInterview, MonitoringPlan, Referral
 from returns.services.cases import assistance_record, referral_make
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, api_token_for, household, member, por_card
 from tests.partner_infra.keys import administrator, agreement, issue
 
 
@@ -140,7 +139,7 @@ def build_world() -> World:
             office=world.households["UNHCR"].office if principal.role == User.Role.FIELD_OFFICER else None,
             is_superuser=principal.role == User.Role.ADMIN,
         )
-        world.clients[principal.name] = _client(f"Token {Token.objects.create(user=user).key}")
+        world.clients[principal.name] = _client(f"Token {api_token_for(user)}")
     agreement(partner=agencies[PARTNER], sources=[agencies[code] for code in sorted(PARTNER_SOURCES)])
     for principal in KEYS:
         _key, full_key = issue(partner=agencies[PARTNER], scopes=sorted(principal.scopes), issued_by=registrar)

@@ -19,7 +19,7 @@ from returns.models.counts import MEASURES as BORDER_COUNT_MEASURES
 from returns.services.cases import assistance_record, case_transition, referral_make
 from returns.services.counts import border_count_record
 from returns.services.households import household_delete, household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, api_token_for, household, member, por_card
 from tests.returns.monitoring_support import interview_for
 
 PROJECT_APPS = {"agencies", "returns"}
@@ -113,6 +113,8 @@ def admin_registered_households(unhcr_officer, iom_officer, iom, torkham):
     )
     # And the UNHCR household drawn for return monitoring.
     interview_for(registered[0])
+    # And an officer's API token.
+    api_token_for(iom_officer)
     return registered
 
 
@@ -156,6 +158,7 @@ def test_every_project_model_is_registered():
         "returns.MemberVerification",
         "agencies.DataSharingAgreement",
         "agencies.ApiKey",
+        "agencies.StaffToken",
         "returns.DeletedRecord",
         "returns.BorderCount",
         "returns.MonitoringPlan",

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Country, Office
@@ -20,7 +19,7 @@ from returns.models.counts import MEASURES
 from returns.selectors.counts import border_count_grid, border_count_reconciliation
 from returns.services.counts import border_count_record
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member
+from tests.factories import UserFactory, api_token_for, household, member
 
 # A Monday, and the month it is in: fixed days in the past.
 MONDAY = datetime.date(2026, 10, 5)
@@ -508,7 +507,7 @@ API = "/api/v1/border-counts/"
 
 def api_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

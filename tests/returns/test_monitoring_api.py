@@ -4,13 +4,12 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import User
 from returns.models import MonitoringInterview
 from returns.reference import reference_data
-from tests.factories import UserFactory
+from tests.factories import UserFactory, api_token_for
 from tests.returns.monitoring_support import households_arrived, interview_for
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +18,9 @@ URL = "/api/v1/monitoring/interviews/"
 
 
 def client_for(user) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
+    token = api_token_for(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -31,7 +31,6 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Country, Office, Scope, User
@@ -70,7 +69,7 @@ from returns.services.households import (
 )
 from returns.services.monitoring import monitoring_interview_record
 from returns.workflows import workflow_named
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, api_token_for, household, member, por_card
 from tests.partner_infra.keys import administrator, agreement, issue, key_client
 from tests.returns.cases.conftest import (  # noqa: F401 (fixtures)
     iom_case,
@@ -173,7 +172,7 @@ def actor_in(scene: Scene, agency_code: str) -> None:
                 username=f"policy.{agency_code.lower()}.{role}", role=role, agency=Agency.objects.get(code=agency_code)
             )
         scene.api = APIClient()
-        scene.api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=scene.actor).key}")
+        scene.api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(scene.actor)}")
     scene.web = scene.fixture("client")
     scene.web.force_login(scene.actor)
 

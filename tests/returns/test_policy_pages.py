@@ -7,21 +7,20 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from returns.models import Case, Family, Household, HouseholdEvent, MemberEntitlement
 from returns.services.cases import case_transition
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card, vrf
+from tests.factories import UserFactory, api_token_for, household, member, por_card, vrf
 
 D = datetime.date
 
 
 def _api(user) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
+    token = api_token_for(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -8,7 +8,6 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, User
@@ -17,7 +16,7 @@ from returns.models import Case, CaseEvent, FlagFollowUp, Household, Referral
 from returns.scheduled import ReferralNotificationSummary, referrals_mark_overdue, referrals_overdue_notify
 from returns.services.cases import referral_answer
 from returns.services.households import household_register, household_reroute
-from tests.factories import UserFactory, amayesh_card, household, member, por_card, vrf
+from tests.factories import UserFactory, amayesh_card, api_token_for, household, member, por_card, vrf
 
 
 @pytest.fixture(autouse=True)
@@ -54,9 +53,9 @@ def staff(agency_code: str, role: str = User.Role.CASE_WORKER, name: str = "") -
 
 
 def api_client(user: User) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
+    token = api_token_for(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

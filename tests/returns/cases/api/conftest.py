@@ -2,14 +2,13 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import User
 from returns.models import Case
 from returns.reference import reference_data
 from returns.services.households import household_register
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, api_token_for, household, member, por_card
 
 
 @pytest.fixture
@@ -22,9 +21,9 @@ def client_for(db):
     """An API client authenticated as ``user`` with ``Authorization: Token <key>``."""
 
     def make(user) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=user)
+        token = api_token_for(user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

@@ -1,0 +1,154 @@
+"""The person's own account: two-factor enrolment and verification, recovery codes, API tokens.
+
+What is decided lives elsewhere: who must use a second factor and how codes are checked in
+``agencies.two_factor``, issuing and revoking tokens in ``agencies.staff_tokens``.
+"""
+
+from base64 import b32encode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from agencies.forms import EnrolmentForm, SecondFactorForm
+from agencies.models import StaffToken
+from agencies.problems import Refused
+from agencies.staff_tokens import staff_token_revoke
+from agencies.two_factor import (
+    has_authenticator,
+    recovery_codes_left,
+    recovery_codes_replace,
+    role_requires_two_factor,
+    second_factor_check,
+    totp_device_confirm,
+    totp_device_start,
+)
+
+# New recovery codes wait here, in the session, to be shown once on the next page.
+NEW_CODES_SESSION_KEY = "two_factor_new_codes"
+
+
+def _next_url(request, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return reverse(default)
+
+
+@login_required
+def account(request):
+    """Two-factor status and the person's API tokens."""
+    user = request.user
+    tokens = StaffToken.objects.filter(user=user).order_by("-created_at")
+    return render(
+        request,
+        "agencies/account.html",
+        {
+            "has_authenticator": has_authenticator(user),
+            "two_factor_required": role_requires_two_factor(user),
+            "recovery_codes_left": recovery_codes_left(user),
+            "tokens": tokens,
+        },
+    )
+
+
+@never_cache
+@login_required
+def two_factor_setup(request):
+    """Scan a QR code (or type the secret), confirm with a code; recovery codes follow."""
+    user = request.user
+    # With an authenticator already, only a session verified with it may replace it: a password
+    # alone must never be enough to enrol a new phone.
+    if has_authenticator(user) and not user.is_verified():
+        return redirect(f"{reverse('agencies:two-factor-verify')}?next={reverse('agencies:two-factor-setup')}")
+    device = totp_device_start(user=user)
+    form = EnrolmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = totp_device_confirm(user=user, code=form.cleaned_data["code"])
+        except Refused as refused:
+            for problem in refused.problems["code"]:
+                form.add_error("code", problem.message)
+        else:
+            otp_login(request, device)
+            request.session[NEW_CODES_SESSION_KEY] = codes
+            messages.success(request, _("Two-factor authentication is on."))
+            return redirect(f"{reverse('agencies:two-factor-recovery-codes')}?next={_next_url(request)}")
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "agencies/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr.svg_inline(scale=5, dark="#000", light="#fff", title=_("QR code for the authenticator app")),
+            "secret": _grouped(_base32(device.bin_key)),
+            "next": _next_url(request),
+        },
+    )
+
+
+@never_cache
+@login_required
+def two_factor_verify(request):
+    """After the password: the authenticator's code, or a recovery code (used up)."""
+    user = request.user
+    if not has_authenticator(user):
+        return redirect(f"{reverse('agencies:two-factor-setup')}?next={_next_url(request)}")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = second_factor_check(user=user, code=form.cleaned_data["code"])
+        if device is None:
+            form.add_error(
+                "code",
+                _(
+                    "That code is not right, or was already used. Type the newest code from the app, "
+                    "or an unused recovery code. After several wrong codes, wait a little before trying again."
+                ),
+            )
+        else:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+    return render(request, "agencies/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+@login_required
+def two_factor_recovery_codes(request):
+    """New recovery codes, shown once (after enrolment, or when asked for: the old ones stop working)."""
+    user = request.user
+    if request.method == "POST":
+        if not user.is_verified():
+            raise PermissionDenied(_("Confirm your log-in with a code first."))
+        request.session[NEW_CODES_SESSION_KEY] = recovery_codes_replace(user=user)
+        return redirect("agencies:two-factor-recovery-codes")
+    codes = request.session.pop(NEW_CODES_SESSION_KEY, None)
+    if codes is None:
+        return redirect("agencies:account")
+    return render(
+        request, "agencies/recovery_codes.html", {"codes": codes, "next": _next_url(request, "agencies:account")}
+    )
+
+
+@require_POST
+@login_required
+def token_revoke(request, pk: int):
+    token = get_object_or_404(StaffToken.objects.filter(user=request.user), pk=pk)
+    staff_token_revoke(token=token, revoked_by=request.user)
+    messages.success(request, _("The token was revoked: it no longer works."))
+    return redirect("agencies:account")
+
+
+def _base32(secret: bytes) -> str:
+    return b32encode(secret).decode()
+
+
+def _grouped(text: str) -> str:
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
