@@ -21,7 +21,9 @@ PARTNER_LISTS = [
     ("/api/v1/cases/", 5),
     ("/api/v1/cases/?updated_since=2000-01-01T00:00:00Z", 5),
     ("/api/v1/cases/deleted/", 5),
-    ("/api/v1/referrals/", 3),  # key, watermark, referrals: the referral gate does not read the agreement
+    # key, agreement, agreement's agencies (a key receives referrals only under an agreement in force, and the
+    # person referred only from the agencies it covers), watermark, referrals
+    ("/api/v1/referrals/", 5),
     ("/api/v1/reference/agencies/", 2),
     ("/api/v1/reference/offices/", 2),
     ("/api/v1/reference/provinces/", 2),
