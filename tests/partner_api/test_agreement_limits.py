@@ -308,6 +308,21 @@ def test_a_referral_from_an_agency_the_agreement_does_not_cover_says_nothing_of_
     assert (answered.json()["status"], answered.json()["response"]) == ("declined", "No")
 
 
+def test_a_referral_reason_stays_out_of_the_case_history_unless_shared(partner, agreement, nrc, unhcr_officer):
+    case = Case.objects.get(household=register_unhcr(unhcr_officer))
+    _refer(case, to=nrc, by=unhcr_officer)
+
+    hidden = partner.get(f"/api/v1/cases/{case.public_id}/events/").json()
+    agreement.fields = [*agreement.fields, "referral.reason"]
+    agreement.save()
+    shared = partner.get(f"/api/v1/cases/{case.public_id}/events/").json()
+
+    assert [event["kind"] for event in hidden] == ["opened", "referral_made"]
+    assert "note" not in hidden[1]
+    assert "actor" not in hidden[1]
+    assert shared[1]["note"] == "Lost civil documents; father detained in Peshawar"
+
+
 def test_staff_receive_the_whole_referral(staff_client, nrc, unhcr_officer):
     household = register_unhcr(unhcr_officer)
     _refer(Case.objects.get(household=household), to=nrc, by=unhcr_officer)

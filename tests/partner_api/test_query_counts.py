@@ -17,6 +17,10 @@ PARTNER_LISTS = [
     # households, members (documents and specific needs are not shared, so not loaded)
     ("/api/v1/households/", 6),
     ("/api/v1/households/?updated_since=2000-01-01T00:00:00Z", 6),
+    # A filter checked against the agreement reads it once, for the check and the gate alike (+1: the
+    # province filter looks its code up, as for staff).
+    ("/api/v1/households/?province=AF06&arrival_from=2000-01-01", 7),
+    ("/api/v1/cases/?stage=verification&arrival_from=2000-01-01", 5),
     ("/api/v1/households/deleted/", 5),
     ("/api/v1/cases/", 5),
     ("/api/v1/cases/?updated_since=2000-01-01T00:00:00Z", 5),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies.api.access import MinimisedFieldsMixin, api_key_of, covers_agency
+from agencies.api.access import MinimisedFieldsMixin, agreement_field_names, api_key_of, covers_agency
 from agencies.models import Agency, Office, User
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, MemberEntitlement, Referral
 from returns.workflows import workflow_named
@@ -182,7 +182,8 @@ class CaseDetailSerializer(CaseSerializer):
 
 class CaseEventSerializer(MinimisedFieldsMixin, serializers.Serializer):
     """One event of a case's history. A partner's key (its agreement shares ``case.events``) is not
-    told who acted (``actor``), nor, on an assignment, to whom (the ``note`` and ``details``)."""
+    told who acted (``actor``), nor, on an assignment, to whom (the ``note`` and ``details``); a
+    referral's reason (the ``note`` of ``referral_made``) only if its agreement shares ``referral.reason``."""
 
     staff_only = frozenset({"actor"})
     always_given = frozenset({"kind", "kind_label", "created_at", "transition", "from_stage", "to_stage"})
@@ -201,9 +202,14 @@ class CaseEventSerializer(MinimisedFieldsMixin, serializers.Serializer):
 
     def to_representation(self, event: CaseEvent) -> dict:
         answer = super().to_representation(event)
-        if event.kind == CaseEvent.Kind.ASSIGNED and api_key_of(self.context.get("request")) is not None:
+        request = self.context.get("request")
+        if api_key_of(request) is None:
+            return answer
+        if event.kind == CaseEvent.Kind.ASSIGNED:
             # The note is the assignee's username, the details the users' ids.
             del answer["note"], answer["details"]
+        elif event.kind == CaseEvent.Kind.REFERRAL_MADE and "referral.reason" not in agreement_field_names(request):
+            del answer["note"]  # the referral's reason, shared only as the referral shares it
         return answer
 
 
