@@ -431,3 +431,17 @@ def test_no_answer_to_a_key_holds_a_username(db, django_user_model):
     assert {place: sorted(name for name in staff_names if f'"{name}"' in text) for place, text in read.items()} == {
         place: [] for place in read
     }
+
+
+def test_the_referral_gate_gives_a_key_nothing_once_its_agreement_has_ended(
+    partner, agreement, nrc, unhcr_officer, unhcr_household
+):
+    referral = _refer(Case.objects.get(household=unhcr_household), to=nrc, by=unhcr_officer)
+    key_user = type(partner.key.user).objects.get(pk=partner.key.user.pk)
+    assert list(Referral.objects.visible_to(key_user)) == [referral]
+
+    agreement.valid_until = _yesterday()
+    agreement.save()
+    key_user = type(partner.key.user).objects.get(pk=partner.key.user.pk)  # the agreement is read per request
+
+    assert list(Referral.objects.visible_to(key_user)) == []
