@@ -33,7 +33,13 @@ ERRORS = {
         ErrorSerializer, description=_("`throttled`: too many requests; retry after `Retry-After` seconds.")
     ),
 }
-INVALID_FILTER = OpenApiResponse(ValidationErrorSerializer, description=_("An invalid filter value."))
+INVALID_FILTER = OpenApiResponse(
+    ValidationErrorSerializer,
+    description=_(
+        "An invalid filter value; for a partner's key, also a filter on a field its data-sharing agreement does "
+        "not share (`filter_not_shared`, the message lists the filters it may use)."
+    ),
+)
 
 # Every operation can be refused for authentication, a key's scope, or throttling.
 READ_ERRORS = (401, 403, 429)

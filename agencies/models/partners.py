@@ -32,7 +32,8 @@ class Scope(models.TextChoices):
 
 
 # Every field a partner may be given, by resource. An agreement lists the ones it shares; ids,
-# timestamps and the agency are always given, so that a mirror can stay in step.
+# timestamps and the agency are always given, so that a mirror can stay in step. Staff's usernames
+# (a case's assignee, who recorded or approved, who made a referral) are never shareable.
 SHAREABLE_FIELDS: dict[str, list[str]] = {
     "household": [
         "registration_number",
@@ -61,7 +62,11 @@ SHAREABLE_FIELDS: dict[str, list[str]] = {
         "documents",
         "specific_needs",
     ],
-    "case": ["case_number", "stage", "stage_label", "stage_due_date", "overdue", "assigned_to", "outcome", "events"],
+    "case": ["case_number", "stage", "stage_label", "stage_due_date", "overdue", "outcome", "events"],
+    # A referral addressed to the partner: its service, status and dates are always given; the
+    # referred person (case and household numbers, member) only as the case and household fields
+    # say, and only from an agency whose records the agreement covers.
+    "referral": ["reason"],
 }
 SHAREABLE_CHOICES = [
     (f"{resource}.{name}", f"{resource}.{name}") for resource, names in SHAREABLE_FIELDS.items() for name in names

@@ -4,6 +4,7 @@ reference data."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from agencies.api.access import NOTHING
 from agencies.models import Agency, Country, District, Office, Province
 from returns.models import AssistanceType, DocumentType, NeedCode, Referral, ReturnType
 
@@ -24,6 +25,9 @@ class ReferralFilter(django_filters.FilterSet):
         model = Referral
         fields = ["status", "service", "direction", "updated_since"]
 
+    # The referral's own status, service and times: given to every key it is addressed to.
+    partner_reveals = dict.fromkeys(["status", "service", "direction", "updated_since"], NOTHING)
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -36,17 +40,25 @@ class ReferralFilter(django_filters.FilterSet):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reference data
+# Reference data: no one's personal data, so every filter is open to every key.
 # ---------------------------------------------------------------------------------------------
 
 
-class AgencyFilter(django_filters.FilterSet):
+class ReferenceFilterSet(django_filters.FilterSet):
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        cls.partner_reveals = dict.fromkeys(filters, NOTHING)
+        return filters
+
+
+class AgencyFilter(ReferenceFilterSet):
     class Meta:
         model = Agency
         fields = ["kind", "receives_routed_households"]
 
 
-class OfficeFilter(django_filters.FilterSet):
+class OfficeFilter(ReferenceFilterSet):
     agency = django_filters.CharFilter(field_name="agency__code", label=_("Agency code"))
     province = django_filters.CharFilter(field_name="province_id", label=_("Province P-code"))
 
@@ -55,7 +67,7 @@ class OfficeFilter(django_filters.FilterSet):
         fields = ["kind", "agency", "province", "is_active"]
 
 
-class ProvinceFilter(django_filters.FilterSet):
+class ProvinceFilter(ReferenceFilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("Name contains"))
 
     class Meta:
@@ -63,7 +75,7 @@ class ProvinceFilter(django_filters.FilterSet):
         fields = ["name"]
 
 
-class DistrictFilter(django_filters.FilterSet):
+class DistrictFilter(ReferenceFilterSet):
     province = django_filters.CharFilter(field_name="province_id", label=_("Province P-code"))
 
     class Meta:
@@ -71,31 +83,31 @@ class DistrictFilter(django_filters.FilterSet):
         fields = ["province"]
 
 
-class CountryFilter(django_filters.FilterSet):
+class CountryFilter(ReferenceFilterSet):
     class Meta:
         model = Country
         fields = ["is_common_departure"]
 
 
-class DocumentTypeFilter(django_filters.FilterSet):
+class DocumentTypeFilter(ReferenceFilterSet):
     class Meta:
         model = DocumentType
         fields = ["routing_class", "has_expiry"]
 
 
-class ReturnTypeFilter(django_filters.FilterSet):
+class ReturnTypeFilter(ReferenceFilterSet):
     class Meta:
         model = ReturnType
         fields = ["is_forced"]
 
 
-class NeedCodeFilter(django_filters.FilterSet):
+class NeedCodeFilter(ReferenceFilterSet):
     class Meta:
         model = NeedCode
         fields = ["scheme", "is_active"]
 
 
-class AssistanceTypeFilter(django_filters.FilterSet):
+class AssistanceTypeFilter(ReferenceFilterSet):
     agency = django_filters.CharFilter(field_name="agency__code", label=_("Agency code"))
 
     class Meta:

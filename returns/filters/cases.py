@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.api.access import NOTHING, STAFF_ONLY
 from agencies.models import Office, User
 from returns.models import Case
 from returns.workflows import all_workflows
@@ -19,6 +20,8 @@ def stage_choices() -> list[tuple[str, str]]:
 
 
 class CaseFilter(django_filters.FilterSet):
+    """The caseload's filters; ``partner_reveals`` as on ``HouseholdFilter``."""
+
     q = django_filters.CharFilter(label=_("Case or registration number"), method="filter_number")
     stage = django_filters.ChoiceFilter(choices=stage_choices, label=_("Stage"))
     office = django_filters.ModelChoiceFilter(to_field_name="code", queryset=Office.objects.all(), label=_("Office"))
@@ -41,6 +44,19 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = ["q", "stage", "office", "assigned_to", "unassigned", "overdue", "open", "arrival_from", "arrival_to"]
+
+    partner_reveals = {
+        "q": frozenset({"case.case_number", "household.registration_number"}),
+        "stage": frozenset({"case.stage"}),
+        "office": STAFF_ONLY,  # the case's office is never shared
+        "assigned_to": STAFF_ONLY,  # a username: would tell a key which usernames exist
+        "unassigned": STAFF_ONLY,
+        "overdue": frozenset({"case.overdue"}),
+        "open": STAFF_ONLY,  # closed_at is never shared
+        "arrival_from": frozenset({"household.arrival_date"}),
+        "arrival_to": frozenset({"household.arrival_date"}),
+        "updated_since": NOTHING,
+    }
 
     def filter_number(self, queryset, name, value):
         value = value.strip()

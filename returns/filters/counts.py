@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from agencies.api.access import NOTHING
 from returns.models import BorderCount
 
 
@@ -22,6 +23,9 @@ class BorderCountFilter(django_filters.FilterSet):
     class Meta:
         model = BorderCount
         fields = ["crossing", "country", "day_from", "day_to", "history"]
+
+    # Counts are not personal data: every filter is open to a key with ``reports:read``.
+    partner_reveals = dict.fromkeys(["crossing", "country", "day_from", "day_to", "history"], NOTHING)
 
     def filter_history(self, queryset, name, value):
         return queryset  # applied in ``qs``: the default (no value) lists current figures only

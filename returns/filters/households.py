@@ -5,11 +5,31 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from agencies.api.access import NOTHING, STAFF_ONLY
 from agencies.models import Agency, Country, Office, Province, User
 from returns.models import Category, DeletedRecord, Household, ReturnType
 
+# The fields a name search (``q``) reads: a key may search only if its agreement shares them all.
+NAME_SEARCH = frozenset(
+    {
+        "household.registration_number",
+        "household.members",
+        "member.given_name",
+        "member.fathers_name",
+        "member.family_name",
+        "member.given_name_local",
+        "member.fathers_name_local",
+    }
+)
+
 
 class HouseholdFilter(django_filters.FilterSet):
+    """The households list's filters.
+
+    ``partner_reveals``: which agreement fields each filter reveals to a partner's key
+    (``agencies.api.access.refuse_unshared_filters``); a filter added without an entry is refused
+    to every key, and ``tests/partner_api/test_filters.py`` fails until it has one."""
+
     class Scope(models.TextChoices):
         OFFICE = "office", _("My office")
         AGENCY = "agency", _("My agency")
@@ -38,6 +58,18 @@ class HouseholdFilter(django_filters.FilterSet):
     class Meta:
         model = Household
         fields = ["q", "agency", "category", "office", "return_type", "province", "arrival_from", "arrival_to", "scope"]
+
+    partner_reveals = {
+        "q": NAME_SEARCH,  # HouseholdQuerySet.search
+        "agency": NOTHING,
+        "category": frozenset({"household.category"}),
+        "office": frozenset({"household.office"}),
+        "return_type": frozenset({"household.return_type"}),
+        "province": frozenset({"household.destination_province"}),
+        "arrival_from": frozenset({"household.arrival_date"}),
+        "arrival_to": frozenset({"household.arrival_date"}),
+        "scope": STAFF_ONLY,  # a field officer's own office
+    }
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         self.user = user
@@ -80,6 +112,13 @@ class HouseholdApiFilter(HouseholdFilter):
     class Meta(HouseholdFilter.Meta):
         fields = [*HouseholdFilter.Meta.fields, "country_of_departure", "district", "updated_since"]
 
+    partner_reveals = {
+        **HouseholdFilter.partner_reveals,
+        "country_of_departure": frozenset({"household.country_of_departure"}),
+        "district": frozenset({"household.destination_district"}),
+        "updated_since": NOTHING,  # updated_at: every key receives it
+    }
+
 
 class DeletedRecordFilter(django_filters.FilterSet):
     since = django_filters.IsoDateTimeFilter(
@@ -90,3 +129,6 @@ class DeletedRecordFilter(django_filters.FilterSet):
     class Meta:
         model = DeletedRecord
         fields = ["since", "reason"]
+
+    # A tombstone carries no personal data: every key with the scope may filter it.
+    partner_reveals = {"since": NOTHING, "reason": NOTHING}

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import ALL_AGENCIES, Agency, Office, agency_scope
+from agencies.models.scope import partner_agreement
 
 
 class CaseQuerySet(models.QuerySet):
@@ -396,9 +397,13 @@ class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReferralQuerySet":
         """The gate for referrals: those made by or addressed to the user's agency.
 
-        A partner's key sees the referrals addressed to the partner, whatever its agreement.
+        A partner's key sees the referrals addressed to the partner while its data-sharing agreement
+        is in force (whichever agencies it covers: what a referral tells of the person referred is
+        the serializer's to minimise), none once it has ended.
         """
         if getattr(user, "role", None) == "partner" and user.is_active:
+            if partner_agreement(user) is None:
+                return self.none()
             return self.filter(to_agency_id=user.agency_id)
         scope = agency_scope(user)
         if scope is None:

@@ -87,9 +87,14 @@ def test_staff_still_receive_every_field(staff_client, unhcr_officer, unhcr_hous
 def test_a_partner_without_an_agreement_sees_nothing(key_client, unhcr_household):
     client = key_client(ALL_SCOPES)
 
-    assert client.get("/api/v1/households/").json()["results"] == []
-    assert client.get("/api/v1/cases/").json()["results"] == []
-    assert client.get(f"/api/v1/households/{unhcr_household.public_id}/").status_code == 404
+    answers = [
+        client.get("/api/v1/households/"),
+        client.get("/api/v1/cases/"),
+        client.get(f"/api/v1/households/{unhcr_household.public_id}/"),
+    ]
+
+    # (More in test_agreement_limits.py: an agreement that ended, every endpoint.)
+    assert [(answer.status_code, problem_of(answer)["code"]) for answer in answers] == [(403, "no_agreement")] * 3
 
 
 def test_a_partner_reads_cases_with_shared_fields_and_their_history(partner, unhcr_household, iom_household):
@@ -158,7 +163,10 @@ def test_a_partner_sees_and_answers_referrals_addressed_to_it_only(
     # Then it saw and answered only its own; the other does not exist for it and is unchanged
     assert [item["id"] for item in listed.json()["results"]] == [str(to_nrc.public_id)]
     assert accepted.status_code == 200, accepted.json()
-    assert (accepted.json()["status"], accepted.json()["responded_by"]) == ("accepted", partner.key.user.username)
+    assert accepted.json()["status"] == "accepted"
+    assert "responded_by" not in accepted.json()  # a username: never given to a key
+    to_nrc.refresh_from_db()
+    assert to_nrc.responded_by == partner.key.user
     assert other.status_code == 404
     to_drc.refresh_from_db()
     assert to_drc.status == Referral.Status.PENDING

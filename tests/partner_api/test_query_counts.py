@@ -17,11 +17,17 @@ PARTNER_LISTS = [
     # households, members (documents and specific needs are not shared, so not loaded)
     ("/api/v1/households/", 6),
     ("/api/v1/households/?updated_since=2000-01-01T00:00:00Z", 6),
+    # A filter checked against the agreement reads it once, for the check and the gate alike (+1: the
+    # province filter looks its code up, as for staff).
+    ("/api/v1/households/?province=AF06&arrival_from=2000-01-01", 7),
+    ("/api/v1/cases/?stage=verification&arrival_from=2000-01-01", 5),
     ("/api/v1/households/deleted/", 5),
     ("/api/v1/cases/", 5),
     ("/api/v1/cases/?updated_since=2000-01-01T00:00:00Z", 5),
     ("/api/v1/cases/deleted/", 5),
-    ("/api/v1/referrals/", 3),  # key, watermark, referrals: the referral gate does not read the agreement
+    # key, agreement, agreement's agencies (a key receives referrals only under an agreement in force, and the
+    # person referred only from the agencies it covers), watermark, referrals
+    ("/api/v1/referrals/", 5),
     ("/api/v1/reference/agencies/", 2),
     ("/api/v1/reference/offices/", 2),
     ("/api/v1/reference/provinces/", 2),

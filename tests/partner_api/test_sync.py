@@ -108,7 +108,11 @@ def test_deleting_needs_a_justification_and_a_manager(staff_client, unhcr_office
     assert Household.objects.filter(pk=unhcr_household.pk).exists()
 
 
-def test_a_partner_with_households_write_changes_a_household(partner, unhcr_household):
+def test_a_partner_with_households_write_changes_a_household(partner, agreement, unhcr_household):
+    # A new province clears the district: the key writes it only if it reads both.
+    agreement.fields = [*agreement.fields, "household.destination_district"]
+    agreement.save()
+
     response = partner.patch(f"{URL}{unhcr_household.public_id}/", {"destination_province": "AF01"}, format="json")
     read_only = partner.patch(f"{URL}{unhcr_household.public_id}/", {"category": "undocumented"}, format="json")
 

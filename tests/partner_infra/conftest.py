@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Agency
 from tests.factories import api_token_for
-from tests.partner_infra.keys import administrator
+from tests.partner_infra.keys import administrator, agreement
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +18,12 @@ def _empty_throttle_cache():
 @pytest.fixture
 def nrc(db) -> Agency:
     return Agency.objects.get(code="NRC")
+
+
+@pytest.fixture
+def nrc_agreement(nrc, db):
+    """NRC's agreement in force (UNHCR's records, no field): a key reads records only under one."""
+    return agreement(partner=nrc, sources=[Agency.objects.get(code="UNHCR")], fields=[])
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ def _issue_in_admin(admin_client, partner, **changes):
     return admin_client.post(ADD_URL, form)
 
 
+@pytest.mark.usefixtures("nrc_agreement")  # the probe reads records: under an agreement
 def test_the_admin_issues_a_key_and_shows_it_once(admin_client, nrc, admin_user):
     # When the administrator fills in the add form
     response = _issue_in_admin(admin_client, nrc)
@@ -133,6 +134,7 @@ def test_the_list_shows_prefix_partner_scopes_expiry_revocation_and_last_use(adm
     assert full_key not in content
 
 
+@pytest.mark.usefixtures("nrc_agreement")  # the probe reads records: under an agreement
 def test_the_revoke_action_revokes_through_the_service(admin_client, nrc):
     kept, kept_key = issue(partner=nrc, scopes=["households:read"])
     revoked, revoked_key = issue(partner=nrc, scopes=["households:read"])
@@ -210,6 +212,7 @@ def _command(*args) -> tuple[str, str]:
     return out.getvalue().strip(), err.getvalue().strip()
 
 
+@pytest.mark.usefixtures("nrc_agreement")  # the probe reads records: under an agreement
 def test_the_command_prints_a_working_key_once(nrc, admin_user):
     printed, said = _command(
         "NRC", "--name", "NRC sync", "--scope", "households:read", "--scope", "cases:read", "--expires-in-days", "30"

@@ -18,7 +18,8 @@ from tests.partner_infra.keys import issue, key_client
 from tests.partner_infra.urls import PROBE_URL
 from tests.problems import problem_of
 
-pytestmark = pytest.mark.urls("tests.partner_infra.urls")
+# The probe asks for households:read, a scope of personal records: NRC's keys need its agreement in force.
+pytestmark = [pytest.mark.urls("tests.partner_infra.urls"), pytest.mark.usefixtures("nrc_agreement")]
 
 
 def rows_containing(text: str) -> list[str]:

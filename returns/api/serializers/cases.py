@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies.api.access import MinimisedFieldsMixin
+from agencies.api.access import MinimisedFieldsMixin, agreement_field_names, api_key_of, covers_agency
 from agencies.models import Agency, Office, User
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, MemberEntitlement, Referral
 from returns.workflows import workflow_named
@@ -39,11 +39,13 @@ class CaseSerializer(MinimisedFieldsMixin, serializers.Serializer):
     """A case as listed: where it stands in its agency's workflow and who works on it.
 
     A partner's key receives only the fields its data-sharing agreement shares (the others are
-    absent); ``id``, ``household``, ``agency`` and ``updated_at`` are always given.
+    absent); ``id``, ``household``, ``agency`` and ``updated_at`` are always given; the assignee's
+    username never.
     """
 
     shared_resource = "case"
     shared_as = {"due_date": "stage_due_date"}
+    staff_only = frozenset({"assigned_to"})
 
     id = serializers.UUIDField(source="public_id")
     case_number = serializers.CharField()
@@ -178,7 +180,14 @@ class CaseDetailSerializer(CaseSerializer):
         return AllowedTransitionSerializer(self.context["allowed_transitions"], many=True, context=context).data
 
 
-class CaseEventSerializer(serializers.Serializer):
+class CaseEventSerializer(MinimisedFieldsMixin, serializers.Serializer):
+    """One event of a case's history. A partner's key (its agreement shares ``case.events``) is not
+    told who acted (``actor``), nor, on an assignment, to whom (the ``note`` and ``details``); a
+    referral's reason (the ``note`` of ``referral_made``) only if its agreement shares ``referral.reason``."""
+
+    staff_only = frozenset({"actor"})
+    always_given = frozenset({"kind", "kind_label", "created_at", "transition", "from_stage", "to_stage"})
+
     kind = serializers.ChoiceField(choices=CaseEvent.Kind.choices)
     kind_label = serializers.CharField(source="get_kind_display")
     actor = serializers.CharField(
@@ -190,6 +199,18 @@ class CaseEventSerializer(serializers.Serializer):
     to_stage = serializers.CharField()
     note = serializers.CharField()
     details = serializers.DictField(help_text=_("What else the event records, e.g. the assistance or referral id."))
+
+    def to_representation(self, event: CaseEvent) -> dict:
+        answer = super().to_representation(event)
+        request = self.context.get("request")
+        if api_key_of(request) is None:
+            return answer
+        if event.kind == CaseEvent.Kind.ASSIGNED:
+            # The note is the assignee's username, the details the users' ids.
+            del answer["note"], answer["details"]
+        elif event.kind == CaseEvent.Kind.REFERRAL_MADE and "referral.reason" not in agreement_field_names(request):
+            del answer["note"]  # the referral's reason, shared only as the referral shares it
+        return answer
 
 
 class TransitionRequestSerializer(serializers.Serializer):
@@ -236,7 +257,16 @@ class MoneyField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-class AssistanceSerializer(serializers.Serializer):
+class AssistanceSerializer(MinimisedFieldsMixin, serializers.Serializer):
+    """Assistance given. A partner's key is not told who recorded or approved it (usernames)."""
+
+    staff_only = frozenset({"recorded_by", "approved_by"})
+    always_given = frozenset(
+        {"id", "case", "assistance_type", "assistance_type_name", "is_cash", "member", "quantity", "value"}
+        | {"currency", "delivered_on", "office", "recorded_at", "approval", "needs_manager_approval", "approved_at"}
+        | {"note"}
+    )
+
     id = serializers.UUIDField(source="public_id")
     case = serializers.UUIDField(source="case.public_id")
     assistance_type = serializers.CharField(source="assistance_type.code")
@@ -325,13 +355,35 @@ class AssistanceDecisionSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-class ReferralSerializer(serializers.Serializer):
+# What a referral says of the person referred: for a partner's key, only from an agency its agreement covers.
+REFERRED_PERSON = ("case", "case_number", "household", "member", "reason", "flag")
+
+
+class ReferralSerializer(MinimisedFieldsMixin, serializers.Serializer):
+    """A referral. A partner's key (the referrals addressed to it) always receives what it needs to
+    answer (service, status, due date, agencies); the person referred as its agreement says: the
+    case and household numbers if it shares them, the reason if it shares ``referral.reason``, the
+    household's flag with its routing, and none of it when the referring case's agency is not one
+    whose records the agreement covers. Usernames never."""
+
+    shared_resource = "referral"
+    shared_as = {
+        "case_number": "case.case_number",
+        "member": "household.members",
+        "flag": "household.routing",
+    }
+    staff_only = frozenset({"created_by", "responded_by"})
+    always_given = frozenset(
+        {"id", "from_agency", "to_agency", "service", "status", "due_date", "overdue_since", "response"}
+        | {"responded_at", "created_at"}
+    )
+
     id = serializers.UUIDField(source="public_id")
     case = serializers.UUIDField(
         source="case.public_id", help_text=_("The referring case (readable by the referring agency only).")
     )
     case_number = serializers.CharField(source="case.case_number")
-    household = ReferralHouseholdSerializer(source="case.household")
+    household = CaseHouseholdSerializer(source="case.household")
     member = serializers.UUIDField(source="member.public_id", allow_null=True, help_text=_("null: the household."))
     from_agency = serializers.CharField(source="from_agency.code")
     to_agency = serializers.CharField(source="to_agency.code")
@@ -355,6 +407,13 @@ class ReferralSerializer(serializers.Serializer):
     responded_at = serializers.DateTimeField(allow_null=True)
     created_by = serializers.CharField(source="created_by.username")
     created_at = serializers.DateTimeField()
+
+    def to_representation(self, referral: Referral) -> dict:
+        answer = super().to_representation(referral)
+        if not covers_agency(self.context.get("request"), referral.case.agency_id):
+            for name in REFERRED_PERSON:
+                answer.pop(name, None)
+        return answer
 
 
 class ReferralMakeSerializer(serializers.Serializer):

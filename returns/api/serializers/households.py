@@ -220,6 +220,14 @@ class HouseholdSerializer(MinimisedFieldsMixin, serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+# A destination is checked and changed as a pair (a new province clears the district; a district is
+# checked against the province): a partner's key writes either only if its agreement shares both.
+UPDATE_TOUCHES = {
+    "destination_province": ["destination_district"],
+    "destination_district": ["destination_province"],
+}
+
+
 class HouseholdUpdateSerializer(serializers.Serializer):
     """The fields of a household that can change after registration; send only those that change."""
 

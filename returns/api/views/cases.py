@@ -174,7 +174,7 @@ class CaseEventListView(ApiView):
     )
     def get(self, request, id):
         case = selectors.case_visible(user=request.user, public_id=id)
-        return Response(CaseEventSerializer(selectors.case_events(case=case), many=True).data)
+        return Response(self.get_serializer(selectors.case_events(case=case), many=True).data)
 
 
 def _transition_paths(problems: dict) -> dict:
@@ -289,7 +289,7 @@ class CaseAssistanceView(ApiView):
     )
     def get(self, request, id):
         case = selectors.case_visible(user=request.user, public_id=id)
-        return Response(AssistanceSerializer(selectors.case_assistance(case=case), many=True).data)
+        return Response(self.get_serializer(selectors.case_assistance(case=case), many=True).data)
 
     @extend_schema(
         operation_id="cases_assistance_record",
@@ -319,7 +319,7 @@ class CaseAssistanceView(ApiView):
         serializer.is_valid(raise_exception=True)
         assistance = assistance_record(case=case, recorded_by=request.user, **serializer.validated_data)
         return Response(
-            AssistanceSerializer(selectors.assistance_one(pk=assistance.pk)).data, status=status.HTTP_201_CREATED
+            self.get_serializer(selectors.assistance_one(pk=assistance.pk)).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -356,7 +356,9 @@ class AssistanceDecisionView(ApiView):
         serializer.is_valid(raise_exception=True)
         assistance = selectors.assistance_visible(user=request.user, public_id=id)
         assistance_decide(assistance=assistance, decided_by=request.user, **serializer.validated_data)
-        return Response(AssistanceSerializer(selectors.assistance_one(pk=assistance.pk)).data)
+        return Response(
+            AssistanceSerializer(selectors.assistance_one(pk=assistance.pk), context={"request": request}).data
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,7 +395,7 @@ class ReferralListView(ApiView):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         page = self.paginate_queryset(filterset.qs)
-        return self.get_paginated_response(ReferralSerializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class CaseReferralCreateView(ApiView):
@@ -426,7 +428,10 @@ class CaseReferralCreateView(ApiView):
         serializer.is_valid(raise_exception=True)
         referral = referral_make(case=case, made_by=request.user, **serializer.validated_data)
         return Response(
-            ReferralSerializer(selectors.referral_visible(user=request.user, public_id=referral.public_id)).data,
+            ReferralSerializer(
+                selectors.referral_visible(user=request.user, public_id=referral.public_id),
+                context={"request": request},
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -467,7 +472,8 @@ class ReferralAnswerView(ApiView):
         serializer.is_valid(raise_exception=True)
         referral = selectors.referral_visible(user=request.user, public_id=id)
         referral_answer(referral=referral, answered_by=request.user, **serializer.validated_data)
-        return Response(ReferralSerializer(selectors.referral_visible(user=request.user, public_id=id)).data)
+        referral = selectors.referral_visible(user=request.user, public_id=id)
+        return Response(ReferralSerializer(referral, context={"request": request}).data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from rest_framework import permissions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from agencies.api.access import shared_fields
+from agencies.api.access import refuse_unreadable_writes, shared_fields
 from agencies.api.base import ApiView
 from agencies.api.errors import ErrorSerializer
 from agencies.api.idempotency import idempotent
@@ -36,12 +36,14 @@ from agencies.problems import Refused
 from returns import policy
 from returns.api.listing import HouseholdListing
 from returns.api.serializers.households import (
+    UPDATE_TOUCHES,
     DeletedRecordSerializer,
     HouseholdMergeSerializer,
     HouseholdRegistrationSerializer,
     HouseholdRemovalSerializer,
     HouseholdSerializer,
     HouseholdUpdateSerializer,
+    MemberRegistrationSerializer,
 )
 from returns.filters.households import DeletedRecordFilter, HouseholdApiFilter
 from returns.models import DeletedRecord, Household
@@ -150,6 +152,14 @@ class HouseholdListCreateView(ApiView):
     )
     @idempotent
     def post(self, request):
+        # A key registers only what its agreement lets it read back (each member's fields included).
+        refuse_unreadable_writes(
+            request,
+            request.data,
+            resource="household",
+            writable=HouseholdRegistrationSerializer().fields,
+            items={"members": ("member", MemberRegistrationSerializer().fields)},
+        )
         serializer = HouseholdRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         household = household_register(registered_by=request.user, registration=serializer.validated_data)
@@ -196,6 +206,14 @@ class HouseholdDetailView(ApiView):
         responses=with_errors({200: HouseholdSerializer, 404: NOT_FOUND}, *WRITE_ERRORS),
     )
     def patch(self, request, id):
+        # Before anything is looked up: a key may not change, nor probe, what it cannot read.
+        refuse_unreadable_writes(
+            request,
+            request.data,
+            resource="household",
+            writable=HouseholdUpdateSerializer().fields,
+            touches=UPDATE_TOUCHES,
+        )
         serializer = HouseholdUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         household = household_visible(user=request.user, public_id=id)
