@@ -9,9 +9,8 @@ keeps the history append-only, whatever writes to it: the app, a bulk update or 
   (when, by whom, why, merged into which) never changes or is undone.
 
 Row triggers do not see TRUNCATE: ``seed_demo --clear`` (``returns.demo.tables.registry_clear``)
-empties the development database with it, as the test database's flush does. TRUNCATE needs the
-table owner's privilege, which the application's database role should not hold in production
-(docs/deployment.md).
+empties the development database with it, as the test database's flush does. TRUNCATE, like
+dropping a trigger, needs the tables' owner (docs/architecture.md, "Data protection choices").
 """
 
 import django.db.models.deletion
@@ -108,7 +107,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="household",
             name="withdrawal_reason",
-            field=models.TextField(blank=True, verbose_name="why withdrawn"),
+            field=models.TextField(blank=True, db_default="", default="", verbose_name="why withdrawn"),
         ),
         migrations.AddField(
             model_name="household",

@@ -395,7 +395,8 @@ class Household(models.Model):
         related_name="+",
         verbose_name=_("withdrawn by"),
     )
-    withdrawal_reason = models.TextField(_("why withdrawn"), blank=True)
+    # A database default too: the demo loader and the benchmark COPY households without this column.
+    withdrawal_reason = models.TextField(_("why withdrawn"), blank=True, default="", db_default="")
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
