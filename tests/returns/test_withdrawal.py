@@ -458,3 +458,82 @@ def test_a_report_cut_off_before_the_withdrawal_still_counts_the_people(assisted
 
     volrep = next(table for table in figures["tables"] if table["code"] == "volrep_assistance")
     assert next(row["cells"] for row in volrep["rows"] if row["key"] == ["grants"]) == [1, 1, "1500.00", "1500.00"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------------------------
+
+
+def withdraw_url(registered: Household) -> str:
+    return reverse("returns:household-withdraw", kwargs={"public_id": registered.public_id})
+
+
+def test_a_manager_is_offered_the_withdrawal_on_the_household_page_and_an_officer_is_not(
+    client, unhcr_officer, unhcr_manager
+):
+    registered = register(unhcr_officer)
+
+    client.force_login(unhcr_officer)
+    officer_page = client.get(registered.get_absolute_url())
+    client.force_login(unhcr_manager)
+    manager_page = client.get(registered.get_absolute_url())
+
+    assert f'action="{withdraw_url(registered)}"' not in officer_page.content.decode()
+    assert f'action="{withdraw_url(registered)}"' in manager_page.content.decode()
+    assert 'name="assistance_confirmed"' not in manager_page.content.decode()  # nothing was paid
+
+
+def test_the_page_asks_a_manager_to_confirm_an_assisted_household_and_shows_an_administrator_nothing(
+    client, assisted, unhcr_manager
+):
+    admin = UserFactory(username="admin.page", agency=None, office=None, role=User.Role.ADMIN)
+    url = assisted.household.get_absolute_url()
+
+    client.force_login(unhcr_manager)
+    manager_page = client.get(url).content.decode()
+    client.force_login(admin)
+    admin_page = client.get(url).content.decode()
+
+    assert 'name="assistance_confirmed"' in manager_page
+    assert f'action="{withdraw_url(assisted.household)}"' not in admin_page
+
+
+def test_withdrawing_on_the_page_returns_to_the_list(client, unhcr_officer, unhcr_manager):
+    registered = register(unhcr_officer)
+    client.force_login(unhcr_manager)
+
+    response = client.post(withdraw_url(registered), {"note": REASON})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("returns:household-list")
+    withdrawn = Household.objects.get(pk=registered.pk)
+    assert (withdrawn.withdrawn_by, withdrawn.withdrawal_reason) == (unhcr_manager, REASON)
+    assert client.get(registered.get_absolute_url()).status_code == 404
+
+
+def test_the_page_shows_what_is_missing_and_changes_nothing(client, assisted, unhcr_manager):
+    before = stored(assisted.household)
+    client.force_login(unhcr_manager)
+
+    response = client.post(withdraw_url(assisted.household), {"note": ASSISTED_REASON})
+
+    assert response.status_code == 200
+    assert response.context["withdraw_form"].errors == {
+        "assistance_confirmed": [
+            "1 assistance records were made for this household. They are kept and still count in the report's "
+            "totals: confirm that you withdraw it anyway."
+        ]
+    }
+    assert stored(assisted.household) == before
+
+
+def test_an_officer_posting_the_withdrawal_is_refused_and_nothing_changes(client, unhcr_officer):
+    registered = register(unhcr_officer)
+    before = stored(registered)
+    client.force_login(unhcr_officer)
+
+    response = client.post(withdraw_url(registered), {"note": REASON})
+
+    assert response.status_code == 403
+    assert stored(registered) == before
