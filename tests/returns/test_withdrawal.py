@@ -7,6 +7,7 @@ mirrors learn of it from tombstones, and the report still counts the money paid 
 """
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -33,10 +34,12 @@ from returns.models import (
 from returns.registration import RegistrationInvalid
 from returns.services.cases import assistance_decide, referral_make
 from returns.services.households import household_merge, household_register, household_withdraw
+from returns.supplements import supplement_owed
 from tests.factories import UserFactory, household, member, por_card
 from tests.partner_infra.keys import agreement, issue, key_client
 from tests.problems import problem_of
 from tests.returns.cases.test_assistance import record_grant, staff, unhcr_case
+from tests.returns.cases.test_supplement import days_ago, volrep_part
 
 pytestmark = pytest.mark.django_db
 
@@ -537,3 +540,19 @@ def test_an_officer_posting_the_withdrawal_is_refused_and_nothing_changes(client
 
     assert response.status_code == 403
     assert stored(registered) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# A family returning in parts
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_withdrawn_part_is_no_part_of_the_family_for_the_supplement(unhcr_officer, unhcr_manager):
+    first = volrep_part(unhcr_officer, size=3, arrival=days_ago(120))
+    second = volrep_part(unhcr_officer, size=2, arrival=days_ago(100))
+    assert (supplement_owed(case=second).part, supplement_owed(case=second).parts) == (2, 2)
+
+    household_withdraw(household=first.household, withdrawn_by=unhcr_manager, reason=REASON)
+
+    owed = supplement_owed(case=second)
+    assert (owed.amount, owed.part, owed.parts, owed.already_paid) == (Decimal("700.00"), 1, 1, Decimal(0))
