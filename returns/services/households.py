@@ -7,6 +7,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agencies.models import Agency, User
 from returns import policy
@@ -373,13 +374,14 @@ def household_merge(
     pointing to it (``merged_into``); both keep their history, cases and assistance."""
     if duplicate.pk == survivor.pk:
         raise RegistrationInvalid.one("survivor", "same_household", _("A household cannot be merged into itself."))
-    return _household_withdraw(
+    merged = _household_withdraw(
         household=duplicate,
         withdrawn_by=merged_by,
         reason=note,
         survivor=survivor,
         assistance_confirmed=assistance_confirmed,
     )
+    return merged.merged_into
 
 
 # A household that received assistance needs a fuller reason: what becomes of the assistance.
@@ -389,7 +391,8 @@ REASON_WITH_ASSISTANCE_MIN_LENGTH = 30
 
 def _household_withdraw(
     *, household: Household, withdrawn_by: User, reason: str, survivor: Household | None, assistance_confirmed: bool
-) -> Household | None:
+) -> Household:
+    """Withdraw ``household`` (into ``survivor``, for a merge); answer it, withdrawn."""
     policy.require_remove_household(withdrawn_by)
     reason = reason.strip()
     if len(reason) < REASON_MIN_LENGTH:
@@ -413,8 +416,7 @@ def _household_withdraw(
                 withdrawn_by=withdrawn_by, reason=reason, confirmed=assistance_confirmed, assistance=assistance
             )
         _monitoring_interviews_move(removed=withdrawn, kept=kept)
-        now = timezone.now()
-        withdrawn.withdrawn_at = now
+        withdrawn.withdrawn_at = timezone.now()
         withdrawn.withdrawn_by = withdrawn_by
         withdrawn.withdrawal_reason = reason
         withdrawn.merged_into = kept
@@ -463,7 +465,7 @@ def _household_withdraw(
                 note=_("%(number)s merged into this household: %(note)s")
                 % {"number": withdrawn.registration_number, "note": reason},
             )
-    return kept
+    return withdrawn
 
 
 def _assistance_recorded(cases: list[Case]) -> list[Assistance]:
@@ -494,9 +496,12 @@ def _assistance_withdrawal_check(
         problems["assistance_confirmed"] = [
             RegistrationProblem(
                 "assistance_not_confirmed",
-                _(
+                ngettext(
+                    "%(count)s assistance record was made for this household. It is kept and still counts in "
+                    "the report's totals: confirm that you withdraw the household anyway.",
                     "%(count)s assistance records were made for this household. They are kept and still count "
-                    "in the report's totals: confirm that you withdraw it anyway."
+                    "in the report's totals: confirm that you withdraw the household anyway.",
+                    len(assistance),
                 )
                 % {"count": len(assistance)},
             )
@@ -516,10 +521,11 @@ def _withdrawal_note(*, reason: str, kept: Household | None, assistance: list[As
             if item.value is not None:
                 totals[item.currency] = totals.get(item.currency, Decimal(0)) + item.value
         values = ", ".join(f"{currency} {total}" for currency, total in sorted(totals.items()))
-        note += " " + _("A manager's decision: %(count)s assistance records kept (%(values)s).") % {
-            "count": len(assistance),
-            "values": values or _("no value"),
-        }
+        note += " " + ngettext(
+            "A manager's decision: %(count)s assistance record kept (%(values)s).",
+            "A manager's decision: %(count)s assistance records kept (%(values)s).",
+            len(assistance),
+        ) % {"count": len(assistance), "values": values or _("no value")}
     return note
 
 

@@ -249,8 +249,8 @@ def test_an_assisted_household_needs_a_managers_confirmed_and_reasoned_decision(
 
     assert codes(unconfirmed.value) == {"assistance_confirmed": ["assistance_not_confirmed"]}
     assert unconfirmed.value.problems["assistance_confirmed"][0].message == (
-        "1 assistance records were made for this household. They are kept and still count in the report's "
-        "totals: confirm that you withdraw it anyway."
+        "1 assistance record was made for this household. It is kept and still counts in the report's "
+        "totals: confirm that you withdraw the household anyway."
     )
     assert codes(too_short.value) == {"note": ["assistance_justification_required"]}
     assert stored(registered) == before
@@ -284,7 +284,7 @@ def test_a_managers_decision_withdraws_an_assisted_household_and_keeps_its_assis
     assert (event.kind, event.actor, event.note) == (
         "withdrawn",
         unhcr_manager,
-        f"Withdrawn: {ASSISTED_REASON} A manager's decision: 1 assistance records kept (USD 1500.00).",
+        f"Withdrawn: {ASSISTED_REASON} A manager's decision: 1 assistance record kept (USD 1500.00).",
     )
     assert Case.objects.get(pk=assisted.pk).outcome == "withdrawn"
 
@@ -524,8 +524,8 @@ def test_the_page_shows_what_is_missing_and_changes_nothing(client, assisted, un
     assert response.status_code == 200
     assert response.context["withdraw_form"].errors == {
         "assistance_confirmed": [
-            "1 assistance records were made for this household. They are kept and still count in the report's "
-            "totals: confirm that you withdraw it anyway."
+            "1 assistance record was made for this household. It is kept and still counts in the report's "
+            "totals: confirm that you withdraw the household anyway."
         ]
     }
     assert stored(assisted.household) == before
