@@ -123,14 +123,25 @@ def require_link_family(user) -> None:
         raise PermissionDenied(_("Only a manager can link the parts of a family."))
 
 
-def may_remove_household(user) -> bool:
-    """Delete a household registered in error, or merge a duplicate into the household that stays."""
-    return _manages_registry(user)
-
-
-def require_remove_household(user) -> None:
+def _remove_household_refusal(user, *, with_assistance: bool) -> Exception | None:
     if not _manages_registry(user):
-        raise PermissionDenied(_("Only a manager can delete or merge households."))
+        return PermissionDenied(_("Only a manager can withdraw or merge households."))
+    # Money was paid: the decision is an agency manager's, never an administrator's alone.
+    if with_assistance and not (_active(user) and _role(user) in MANAGERS):
+        return PermissionDenied(
+            _("Assistance was recorded for this household: only a manager of an agency can withdraw or merge it.")
+        )
+    return None
+
+
+def may_remove_household(user, *, with_assistance: bool = False) -> bool:
+    """Withdraw a household registered in error, or merge a duplicate into the household that stays
+    (``with_assistance``: one that received assistance, which only an agency's manager withdraws)."""
+    return _remove_household_refusal(user, with_assistance=with_assistance) is None
+
+
+def require_remove_household(user, *, with_assistance: bool = False) -> None:
+    _require(_remove_household_refusal(user, with_assistance=with_assistance))
 
 
 # ---------------------------------------------------------------------------------------------

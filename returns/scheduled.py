@@ -151,7 +151,7 @@ def referrals_mark_overdue(*, today: datetime.date) -> list[int]:
     with transaction.atomic():
         due = list(
             Referral.objects.overdue(today)
-            .filter(overdue_since__isnull=True)
+            .filter(overdue_since__isnull=True, case__household__withdrawn_at__isnull=True)  # withdrawn: nobody acts
             .select_for_update(of=("self",))
             .order_by("pk")
             .values_list("pk", "case_id", "to_agency__code", "due_date", "public_id")

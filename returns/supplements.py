@@ -36,8 +36,10 @@ def supplement_owed(*, case: Case) -> SupplementOwed | None:
     if household.family_id is None:
         part, parts, already_paid = 1, 1, Decimal(0)
     else:
+        # A part withdrawn (registered in error) is no part; what was paid to it still counts below.
         family = list(
-            Household.objects.filter(family_id=household.family_id)
+            Household.objects.not_withdrawn()
+            .filter(family_id=household.family_id)
             .order_by("arrival_date", "id")
             .values_list("pk", flat=True)
         )

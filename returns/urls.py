@@ -11,6 +11,7 @@ urlpatterns = [
     path("households/<uuid:public_id>/routed/", households.household_routed, name="household-routed"),
     path("households/<uuid:public_id>/reroute/", households.household_reroute_page, name="household-reroute"),
     path("households/<uuid:public_id>/family/", households.household_family_link_page, name="household-family-link"),
+    path("households/<uuid:public_id>/withdraw/", households.household_withdraw_page, name="household-withdraw"),
     path("counts/", counts.border_count_grid_page, name="border-count-grid"),
     path("counts/record/", counts.border_count_record_page, name="border-count-record"),
     path("counts/reconciliation/", counts.border_count_reconciliation_page, name="border-count-reconciliation"),

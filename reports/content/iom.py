@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 from agencies.models import Agency, Office
 from reports.content.scope import APPROVED_BY_CUT_OFF, ReportScope, fetch
 from reports.content.shapes import column, counts_table, describe, measure, measures_table, money, percent
-from reports.content.staging import BORDER, HOUSEHOLDS
+from reports.content.staging import BORDER, HOUSEHOLDS, WITHDRAWN
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, NeedCode
 from returns.workflows.iom_post_arrival import WORKFLOW as IOM_WORKFLOW
 
@@ -139,14 +139,20 @@ def iom_vulnerability_table(scope: ReportScope) -> dict:
 
 def assistance_by_type_table(scope: ReportScope) -> dict:
     """People reached and value of each assistance type: a household's assistance reaches its
-    registered members (``member_count``), a member's that member; nobody is counted twice."""
+    registered members (``member_count``), a member's that member; nobody is counted twice. The value
+    paid to households withdrawn by the cut-off stays in the totals; their people are not reached."""
     rows = fetch(
         f"""
-        WITH given AS (
-            SELECT a.assistance_type_id, a.member_id, a.value, a.currency, h.id AS household_id, h.member_count
-            FROM {HOUSEHOLDS} h JOIN {CASE} c ON c.household_id = h.id JOIN {ASSISTANCE} a ON a.case_id = c.id
+        WITH all_given AS (
+            SELECT a.assistance_type_id, a.member_id, a.value, a.currency, h.id AS household_id, h.member_count,
+                   h.counted
+            FROM (SELECT id, member_count, ref_current, true AS counted FROM {HOUSEHOLDS}
+                  UNION ALL
+                  SELECT id, member_count, ref_current, false FROM {WITHDRAWN}) h
+            JOIN {CASE} c ON c.household_id = h.id JOIN {ASSISTANCE} a ON a.case_id = c.id
             WHERE h.ref_current AND {APPROVED_BY_CUT_OFF}
         ),
+        given AS (SELECT * FROM all_given WHERE counted),
         whole AS (SELECT DISTINCT assistance_type_id, household_id, member_count FROM given WHERE member_id IS NULL),
         named AS (SELECT DISTINCT assistance_type_id, household_id, member_id FROM given WHERE member_id IS NOT NULL),
         reached AS (
@@ -167,7 +173,7 @@ def assistance_by_type_table(scope: ReportScope) -> dict:
         ),
         valued AS (
             SELECT assistance_type_id, SUM(value) FILTER (WHERE currency = 'USD') AS value
-            FROM given GROUP BY 1
+            FROM all_given GROUP BY 1
         )
         SELECT ag.code, t.code, COALESCE(r.people, 0), COALESCE(v.value, 0)
         FROM {AssistanceType._meta.db_table} t JOIN {Agency._meta.db_table} ag ON ag.id = t.agency_id

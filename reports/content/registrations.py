@@ -301,8 +301,9 @@ def registry_refugee_years(scope: ReportScope) -> dict[int, int]:
     Households only (their ``member_count``): a scan of the registry's refugees, not of its people.
     """
     refugees = (
-        compilable(Household.objects.countable_by(scope.user))
+        compilable(Household.objects.countable_by(scope.user, including_withdrawn=True))
         .filter(category=REGISTERED_REFUGEE, created_at__lte=scope.cut_off)
+        .exclude(withdrawn_at__lte=scope.cut_off)  # withdrawn by the cut-off: not a return
         .order_by()
         .values("id", "arrival_date", "member_count")
     )

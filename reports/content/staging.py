@@ -23,6 +23,9 @@ from returns.models import Case as AgencyCase
 from returns.models.counts import SEX_AGE_FIELDS
 
 HOUSEHOLDS = "report_households"
+# The households withdrawn by the cut-off (registered in error, duplicates merged): never counted as
+# people, but the money paid to them left the agency, so the assistance totals still count it.
+WITHDRAWN = "report_withdrawn"
 PEOPLE = "report_people"
 BORDER = "report_border"
 
@@ -37,7 +40,9 @@ def gated_households(scope: ReportScope):
     """The gated households registered by the cut-off that may count in the period or the previous
     one: those that arrived in either, and, with the reference date ``grant_paid``, every registered
     refugee (any may have been paid in them)."""
-    households = compilable(Household.objects.countable_by(scope.user)).filter(created_at__lte=scope.cut_off)
+    households = compilable(Household.objects.countable_by(scope.user, including_withdrawn=True)).filter(
+        created_at__lte=scope.cut_off
+    )
     arrived = Q(arrival_date__range=(scope.start, scope.end)) | Q(
         arrival_date__range=(scope.previous_start, scope.previous_end)
     )
@@ -57,6 +62,12 @@ def gated_households(scope: ReportScope):
             group=country_group("country_of_departure_id"),
             at_border=Case(
                 When(office__kind=Office.Kind.BORDER_CROSSING, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            # Withdrawn by the cut-off: a withdrawal after it does not change a report made before.
+            withdrawn=Case(
+                When(withdrawn_at__lte=scope.cut_off, then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             ),
@@ -82,6 +93,8 @@ def households_stage(scope: ReportScope) -> None:
     date (``ref_current``, ``ref_previous``) and by arrival (``arr_current``, ``arr_previous``).
 
     The people of a household are its registered members (``member_count``, written with them).
+    The households withdrawn by the cut-off are then moved to ``report_withdrawn`` (a few rows), so
+    that no count of people or households sees them; only the assistance totals read both.
     """
     gated, gated_params = gated_households(scope).query.sql_with_params()
     if scope.by_grant:
@@ -105,6 +118,8 @@ def households_stage(scope: ReportScope) -> None:
         """,  # noqa: S608 - table names from the code, values as parameters
         (*periods, *periods, *days_params, *periods, *periods),
     )
+    execute(f"CREATE TEMP TABLE {WITHDRAWN} AS SELECT * FROM {HOUSEHOLDS} WHERE withdrawn")  # noqa: S608
+    execute(f"DELETE FROM {HOUSEHOLDS} WHERE withdrawn")  # noqa: S608 - table names from the code
 
 
 # Age on arrival (from the date of birth, else the age estimated at registration), and its band,
@@ -178,4 +193,4 @@ def stages_create(scope: ReportScope) -> None:
 def stages_drop() -> None:
     """Drop the staged tables; inside a transaction a failed query has broken, its rollback does it."""
     with contextlib.suppress(DatabaseError):
-        execute(f"DROP TABLE IF EXISTS {PEOPLE}, {HOUSEHOLDS}, {BORDER}")
+        execute(f"DROP TABLE IF EXISTS {PEOPLE}, {HOUSEHOLDS}, {WITHDRAWN}, {BORDER}")

@@ -7,6 +7,10 @@ day their grant was paid). A grant paid is an approved assistance of a grant typ
 ``already_assisted`` by the cut-off. No-shows: VolRep households arrived in the period with a UNHCR
 case and no grant by the cut-off, not closed as not eligible or re-routed. Supplements: approved
 supplement payments, the households paid, their people and the value.
+
+A household withdrawn by the cut-off (registered in error, a duplicate merged) counts in no people
+or households, but the value of the grants and supplements paid to it stays in the totals: the money
+left UNHCR.
 """
 
 from django.utils.translation import gettext_noop
@@ -14,7 +18,7 @@ from django.utils.translation import gettext_noop
 from agencies.models import Office
 from reports.content.scope import APPROVED_BY_CUT_OFF, REGISTERED_REFUGEE, ReportScope, fetch
 from reports.content.shapes import column, counts_table, describe, measure, measures_table, money
-from reports.content.staging import HOUSEHOLDS
+from reports.content.staging import HOUSEHOLDS, WITHDRAWN
 from returns.models import Assistance, AssistanceType, Case, MemberEntitlement
 from returns.workflows.unhcr_voluntary_repatriation import WORKFLOW as VOLREP_WORKFLOW
 
@@ -86,25 +90,29 @@ def volrep_assistance_counts(scope: ReportScope) -> tuple:
     return fetch(
         f"""
         WITH volrep AS (
-            SELECT id, member_count FROM {HOUSEHOLDS} WHERE category = %(category)s AND ref_current
+            SELECT id, member_count, true AS counted FROM {HOUSEHOLDS} WHERE category = %(category)s AND ref_current
+            UNION ALL
+            SELECT id, member_count, false FROM {WITHDRAWN} WHERE category = %(category)s AND ref_current
         ),
         paid AS (
             SELECT c.household_id, a.quantity, a.value, a.currency, t.is_grant, t.is_supplement
             FROM {CASE} c
             JOIN {ASSISTANCE} a ON a.case_id = c.id
             JOIN {ASSISTANCE_TYPE} t ON t.id = a.assistance_type_id AND (t.is_grant OR t.is_supplement)
-            WHERE c.household_id IN (SELECT id FROM {HOUSEHOLDS} WHERE category = %(category)s)
+            WHERE (c.household_id IN (SELECT id FROM {HOUSEHOLDS} WHERE category = %(category)s)
+                   OR c.household_id IN (SELECT id FROM {WITHDRAWN} WHERE category = %(category)s))
                   AND {APPROVED_BY_CUT_OFF}
         ),
         grants AS (
-            SELECT COALESCE(SUM(p.quantity), 0) AS people, COUNT(DISTINCT p.household_id) AS households,
+            SELECT COALESCE(SUM(p.quantity) FILTER (WHERE h.counted), 0) AS people,
+                   COUNT(DISTINCT p.household_id) FILTER (WHERE h.counted) AS households,
                    COALESCE(SUM(p.value) FILTER (WHERE p.currency = 'USD'), 0) AS value
             FROM paid p JOIN volrep h ON h.id = p.household_id WHERE p.is_grant
         ),
         refused AS (
             SELECT COUNT(*) AS people, COUNT(DISTINCT c.household_id) AS households
             FROM volrep h JOIN {CASE} c ON c.household_id = h.id JOIN {ENTITLEMENT} e ON e.case_id = c.id
-            WHERE e.decision = 'already_assisted' AND e.decided_at <= %(cut_off)s
+            WHERE h.counted AND e.decision = 'already_assisted' AND e.decided_at <= %(cut_off)s
         ),
         no_shows AS (
             SELECT COALESCE(SUM(h.member_count), 0) AS people, COUNT(*) AS households
@@ -118,8 +126,8 @@ def volrep_assistance_counts(scope: ReportScope) -> tuple:
               AND NOT EXISTS (SELECT 1 FROM paid p WHERE p.household_id = h.id AND p.is_grant)
         ),
         supplements AS (
-            SELECT COALESCE(SUM(h.member_count), 0) AS people, COUNT(*) AS households,
-                   COALESCE(SUM(s.value), 0) AS value
+            SELECT COALESCE(SUM(h.member_count) FILTER (WHERE h.counted), 0) AS people,
+                   COUNT(*) FILTER (WHERE h.counted) AS households, COALESCE(SUM(s.value), 0) AS value
             FROM volrep h JOIN (
                 SELECT household_id, SUM(value) FILTER (WHERE currency = 'USD') AS value
                 FROM paid WHERE is_supplement GROUP BY household_id

@@ -376,6 +376,24 @@ class RerouteForm(forms.Form):
                 self.add_error(field if field in self.fields else None, problem.message)
 
 
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why it is withdrawn"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: registered twice at the gate. Kept in its history."),
+    )
+    assistance_confirmed = forms.BooleanField(
+        label=_("Assistance was recorded for this household. It stays on record and in the report's totals."),
+        required=False,
+    )
+
+    def problems_show(self, problems: dict[str, list[RegistrationProblem]]) -> None:
+        for field, field_problems in problems.items():
+            for problem in field_problems:
+                self.add_error(field if field in self.fields else None, problem.message)
+
+
 class FamilyLinkForm(forms.Form):
     registration_number = forms.CharField(
         label=_("Registration number of another part of the family"),

@@ -12,12 +12,23 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import ALL_AGENCIES, Agency, Office, agency_scope
 from agencies.models.scope import partner_agreement
+
+
+def household_withdrawn(household_id: str) -> models.Exists:
+    """Whether the household at ``household_id`` (a path from the gated model) is withdrawn: the gates
+    of cases, referrals and interviews leave those out, as ``Household.objects.visible_to`` does.
+
+    A subquery, not a join, so that a lock taken through a gate never locks the household row too;
+    it reads the partial index of the few withdrawn households.
+    """
+    household = Case._meta.get_field("household").related_model
+    return models.Exists(household.objects.filter(pk=OuterRef(household_id), withdrawn_at__isnull=False))
 
 
 class CaseQuerySet(models.QuerySet):
@@ -26,7 +37,8 @@ class CaseQuerySet(models.QuerySet):
         scope = agency_scope(user)
         if scope is None:
             return self.none()
-        return self if scope == ALL_AGENCIES else self.filter(agency_id__in=scope)
+        cases = self.exclude(household_withdrawn("household_id"))
+        return cases if scope == ALL_AGENCIES else cases.filter(agency_id__in=scope)
 
     def open(self) -> "CaseQuerySet":
         return self.filter(closed_at__isnull=True)
@@ -53,6 +65,7 @@ class Case(models.Model):
         NOT_ELIGIBLE = "not_eligible", _("Not eligible; referred to IOM")
         REROUTED = "rerouted", _("Household re-routed to another agency")
         COUNTED_NOT_ASSISTED = "counted_not_assisted", _("Counted, not assisted")
+        WITHDRAWN = "withdrawn", _("Household withdrawn: registered in error or a duplicate")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case_number = models.CharField(_("case number"), max_length=32, unique=True)
@@ -125,7 +138,11 @@ class Case(models.Model):
 
 
 class CaseEvent(models.Model):
-    """Append-only history of a case: who did what, when, from which stage to which."""
+    """Append-only history of a case: who did what, when, from which stage to which.
+
+    PostgreSQL refuses any UPDATE or DELETE of a row (the trigger of migration
+    ``0017_withdrawal_and_append_only_history``).
+    """
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("Opened")
@@ -142,7 +159,7 @@ class CaseEvent(models.Model):
         HANDOVER = "handover", _("Handover to the province of destination")
         CLOSED = "closed", _("Closed")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -171,7 +188,7 @@ class MemberVerification(models.Model):
         PREVIOUSLY_ASSISTED = "previously_assisted", _("Assisted before (recycler)")
         FAILED = "failed", _("Could not be verified")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="verifications")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="verifications")
     member = models.ForeignKey("returns.Member", on_delete=models.PROTECT, related_name="verifications")
     result = models.CharField(_("iris verification"), max_length=24, choices=Result.choices)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -305,7 +322,7 @@ class MemberEntitlement(models.Model):
         UNDOCUMENTED = "undocumented", _("Undocumented")
         REFUSED = "refused", _("Refused")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entitlements")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="entitlements")
     member = models.ForeignKey("returns.Member", on_delete=models.PROTECT, related_name="entitlements")
     decision = models.CharField(_("entitlement"), max_length=16, choices=Decision.choices)
     reason = models.TextField(_("reason"), blank=True)
@@ -337,7 +354,7 @@ class Assistance(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assistance")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assistance")
     member = models.ForeignKey(
         "returns.Member",
         on_delete=models.PROTECT,
@@ -401,16 +418,17 @@ class ReferralQuerySet(models.QuerySet):
         is in force (whichever agencies it covers: what a referral tells of the person referred is
         the serializer's to minimise), none once it has ended.
         """
+        referrals = self.exclude(household_withdrawn("case__household_id"))
         if getattr(user, "role", None) == "partner" and user.is_active:
             if partner_agreement(user) is None:
                 return self.none()
-            return self.filter(to_agency_id=user.agency_id)
+            return referrals.filter(to_agency_id=user.agency_id)
         scope = agency_scope(user)
         if scope is None:
             return self.none()
         if scope == ALL_AGENCIES:
-            return self
-        return self.filter(Q(from_agency_id__in=scope) | Q(to_agency_id__in=scope))
+            return referrals
+        return referrals.filter(Q(from_agency_id__in=scope) | Q(to_agency_id__in=scope))
 
 
 class Referral(models.Model):
@@ -439,7 +457,7 @@ class Referral(models.Model):
     OPEN_STATUSES = (Status.PENDING, Status.ACCEPTED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
     member = models.ForeignKey("returns.Member", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_made")
     to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="referrals_received")

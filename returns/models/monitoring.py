@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import ALL_AGENCIES, Agency, District, Province, User, agency_scope
+from returns.models.cases import household_withdrawn
 
 
 class MonitoringPlan(models.Model):
@@ -138,7 +139,8 @@ class MonitoringInterviewQuerySet(models.QuerySet):
         scope = agency_scope(user)
         if scope is None:
             return self.none()
-        return self if scope == ALL_AGENCIES else self.filter(agency_id__in=scope)
+        interviews = self.exclude(household_withdrawn("household_id"))
+        return interviews if scope == ALL_AGENCIES else interviews.filter(agency_id__in=scope)
 
     def waiting(self) -> "MonitoringInterviewQuerySet":
         """Still to be done: never tried, or tried without reaching the family."""
@@ -166,7 +168,7 @@ class MonitoringInterview(models.Model):
     household = models.ForeignKey("returns.Household", on_delete=models.PROTECT, related_name="monitoring_interviews")
     case = models.ForeignKey(
         "returns.Case",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="monitoring_interviews",

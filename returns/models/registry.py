@@ -272,34 +272,44 @@ class HouseholdQuerySet(models.QuerySet):
         if scope is None:
             return self.none()
         if scope == ALL_AGENCIES:
-            return self
+            return self.not_withdrawn()
         # Both are small, indexed subqueries (the open-case and referral-inbox indexes): no query is added.
         opened = Case.objects.filter(agency_id__in=scope, opened_by_referral__isnull=False).values("household_id")
         addressed = Referral.objects.filter(
             to_agency_id=user.agency_id, to_agency__receives_routed_households=True, status__in=Referral.OPEN_STATUSES
         ).values("case__household_id")
-        return self.filter(
+        return self.not_withdrawn().filter(
             Q(routed_agency_id__in=scope) | Q(registered_by_id=user.pk) | Q(pk__in=opened) | Q(pk__in=addressed)
         )
 
-    def countable_by(self, user) -> "HouseholdQuerySet":
+    def not_withdrawn(self) -> "HouseholdQuerySet":
+        """Leave out the households withdrawn (registered in error, or merged into another): every gate
+        does, so they vanish from every page, list, API answer and count of people, and stay stored."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def countable_by(self, user, *, including_withdrawn: bool = False) -> "HouseholdQuerySet":
         """The gate for aggregates (never for personal records): the households a user may count.
 
         Administrators, coordinators, staff of the agencies households are routed to (UNHCR, IOM)
         and partners' keys holding ``reports:read`` count every household; anyone else none.
+        Withdrawn households are left out, unless ``including_withdrawn``: the joint report takes
+        them in to count the money paid to them (and decides itself, by its cut-off, which are withdrawn).
         """
+        households = self if including_withdrawn else self.not_withdrawn()
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.sees_everything or user.role == User.Role.COORDINATOR:
-            return self
+            return households
         if user.role == User.Role.PARTNER:
             key = getattr(user, "api_key", None)
             usable = key is not None and key.revoked_at is None and key.has_scope(Scope.REPORTS_READ)
-            return self if usable else self.none()
+            return households if usable else self.none()
         if user.agency_id is None:
             return self.none()
         # In SQL, so that the user's agency need not be loaded.
-        return self.filter(models.Exists(Agency.objects.filter(pk=user.agency_id, receives_routed_households=True)))
+        return households.filter(
+            models.Exists(Agency.objects.filter(pk=user.agency_id, receives_routed_households=True))
+        )
 
     def search(self, text: str) -> "HouseholdQuerySet":
         text = text.strip()
@@ -374,6 +384,28 @@ class Household(models.Model):
     member_count = models.PositiveSmallIntegerField(_("members"))
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Withdrawn: registered in error, or a duplicate merged into ``merged_into``. Nothing is deleted:
+    # the household, its members, cases, assistance and history stay; the gates leave it out.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    # A database default too: the demo loader and the benchmark COPY households without this column.
+    withdrawal_reason = models.TextField(_("why withdrawn"), blank=True, default="", db_default="")
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+        verbose_name=_("merged into"),
+        help_text=_("The household this duplicate was merged into."),
+    )
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -389,11 +421,23 @@ class Household(models.Model):
             models.CheckConstraint(
                 condition=Q(registration_number__regex=r"^[A-Z]{3}-[0-9]{4}-[0-9]{6,}$"), name="household_number_format"
             ),
+            # A withdrawal says when, by whom and why; a merged duplicate is a withdrawn one.
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdrawal_reason="")
+                | (Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~Q(withdrawal_reason="")),
+                name="household_withdrawal_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | (Q(withdrawn_at__isnull=False) & ~Q(merged_into=F("id"))),
+                name="household_merged_is_withdrawn",
+            ),
         ]
         indexes = [
             models.Index(fields=["routed_agency", "-arrival_date", "-id"], name="household_agency_arrival"),
             models.Index(fields=["office", "-arrival_date"], name="household_office_arrival"),
             models.Index(fields=["registered_by"], name="household_registered_by"),
+            # The few withdrawn households: what the gates of cases, referrals and interviews anti-join.
+            models.Index(fields=["id"], condition=Q(withdrawn_at__isnull=False), name="household_withdrawn"),
         ]
 
     def __str__(self) -> str:
@@ -401,6 +445,10 @@ class Household(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("returns:household-detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def flag_labels(self) -> list[str]:
         labels = dict(self.Flag.choices)
@@ -509,7 +557,9 @@ class Member(models.Model):
         NOT_RELATED = "not_related", _("Not related")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    # PROTECT on every link into the registry and the cases: nothing that carries history or money is
+    # deleted (a household is withdrawn instead), so a delete written by mistake fails loudly.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     given_name = models.CharField(_("given name"), max_length=100)
     fathers_name = models.CharField(_("father's name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100, blank=True)
@@ -549,7 +599,7 @@ class Member(models.Model):
 
 
 class MemberDocument(models.Model):
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="documents")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="documents")
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
     number = models.CharField(_("number"), max_length=40, blank=True)
     issuing_country = models.ForeignKey(
@@ -567,7 +617,11 @@ class MemberDocument(models.Model):
 
 
 class HouseholdEvent(models.Model):
-    """Append-only history of a household: registration, re-routing."""
+    """Append-only history of a household: registration, re-routing, corrections, withdrawal.
+
+    PostgreSQL refuses any UPDATE or DELETE of a row (the trigger of migration
+    ``0017_withdrawal_and_append_only_history``).
+    """
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registered")
@@ -575,8 +629,10 @@ class HouseholdEvent(models.Model):
         UPDATED = "updated", _("Updated")
         MERGED = "merged", _("Merged with a duplicate")
         FAMILY_LINKED = "family_linked", _("Linked to another part of the family")
+        WITHDRAWN = "withdrawn", _("Withdrawn: registered in error")
+        MERGED_INTO = "merged_into", _("Withdrawn: a duplicate merged into another household")
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -589,7 +645,10 @@ class HouseholdEvent(models.Model):
         verbose_name = _("household event")
         verbose_name_plural = _("household events")
         constraints = [
-            models.CheckConstraint(condition=~Q(kind="rerouted") | ~Q(note=""), name="event_reroute_has_justification")
+            models.CheckConstraint(condition=~Q(kind="rerouted") | ~Q(note=""), name="event_reroute_has_justification"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["withdrawn", "merged_into"]) | ~Q(note=""), name="event_withdrawal_has_reason"
+            ),
         ]
 
     def __str__(self) -> str:

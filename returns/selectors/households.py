@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
 from returns.filters.households import DeletedRecordFilter, HouseholdApiFilter, HouseholdFilter
-from returns.models import DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
+from returns.models import Assistance, DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
 
 LIST_RELATED = ("routed_agency", "office", "destination_province", "return_type", "country_of_departure")
 
@@ -95,3 +95,9 @@ def deleted_record_filter(*, user, resource: str, params) -> DeletedRecordFilter
     """Tombstones of ``resource`` (households or cases) of the agencies this user may see."""
     queryset = DeletedRecord.objects.visible_to(user).filter(resource=resource)
     return DeletedRecordFilter(params, queryset=queryset)
+
+
+def household_assisted(*, household: Household) -> bool:
+    """Whether any assistance was recorded for the household, at any agency (a household the caller
+    already reached through the gate): what withdrawing it then requires."""
+    return Assistance.objects.filter(case__household=household).exists()

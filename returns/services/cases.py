@@ -137,15 +137,27 @@ def case_open(
 
 def case_close_for_reroute(*, household: Household, closed_by: User, note: str) -> None:
     """Close the open cases of agencies the household no longer belongs to."""
-    for case in (
-        Case.objects.locked()
-        .filter(household=household, closed_at__isnull=True)
-        .exclude(agency_id=household.routed_agency_id)
-    ):
+    open_cases = Case.objects.filter(household=household, closed_at__isnull=True)
+    _cases_close(
+        open_cases.exclude(agency_id=household.routed_agency_id),
+        outcome=Case.Outcome.REROUTED,
+        closed_by=closed_by,
+        note=note,
+    )
+
+
+def case_close_for_withdrawal(*, household: Household, closed_by: User, note: str) -> None:
+    """Close every open case of a withdrawn household, so that no nightly check or caseload counts it."""
+    open_cases = Case.objects.filter(household=household, closed_at__isnull=True)
+    _cases_close(open_cases, outcome=Case.Outcome.WITHDRAWN, closed_by=closed_by, note=note)
+
+
+def _cases_close(cases, *, outcome: str, closed_by: User, note: str) -> None:
+    for case in cases.locked():
         from_stage = case.stage
         case.stage = workflow_named(case.workflow).final_stage.code
         case.closed_at = timezone.now()
-        case.outcome = Case.Outcome.REROUTED
+        case.outcome = outcome
         case.stage_due_date = None
         _bump(case, "stage", "closed_at", "outcome", "stage_due_date")
         _event(case, CaseEvent.Kind.CLOSED, closed_by, from_stage=from_stage, to_stage=case.stage, note=note)

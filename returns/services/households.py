@@ -1,13 +1,18 @@
 """Every change to the registry goes through one of these functions; who may make it is ``returns.policy``'s answer."""
 
+from decimal import Decimal
+
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agencies.models import Agency, User
 from returns import policy
 from returns.models import (
+    Assistance,
     Case,
     Category,
     DeletedRecord,
@@ -21,7 +26,7 @@ from returns.models import (
 from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
 from returns.routing import routing_decide
-from returns.services.cases import case_close_for_reroute, case_open
+from returns.services.cases import case_close_for_reroute, case_close_for_withdrawal, case_open
 from returns.services.follow_ups import follow_ups_open
 from returns.text import note_characters_problem
 
@@ -347,46 +352,98 @@ def household_update(*, household: Household, updated_by: User, changes: dict) -
     return locked
 
 
-def household_delete(*, household: Household, deleted_by: User, note: str) -> None:
-    """Delete a household registered in error (with its cases), leaving tombstones for partners' mirrors."""
-    _household_remove(household=household, removed_by=deleted_by, note=note, survivor=None)
+def household_withdraw(
+    *, household: Household, withdrawn_by: User, reason: str, assistance_confirmed: bool = False
+) -> Household:
+    """Withdraw a household registered in error: it leaves every list, page, answer and count of
+    people, and nothing is deleted (members, cases, assistance, referrals and history stay).
+
+    Its open cases close (outcome ``withdrawn``), partners' mirrors learn of it from tombstones, and
+    its history records who withdrew it, when and why. A household that received assistance is
+    withdrawn only by a manager who confirms it (``assistance_confirmed``) with a fuller reason:
+    the money stays on record and in the report's totals.
+    """
+    return _household_withdraw(
+        household=household,
+        withdrawn_by=withdrawn_by,
+        reason=reason,
+        survivor=None,
+        assistance_confirmed=assistance_confirmed,
+    )
 
 
-def household_merge(*, duplicate: Household, survivor: Household, merged_by: User, note: str) -> Household:
-    """Fold a duplicate registration into the household that stays; the duplicate leaves a tombstone."""
+def household_merge(
+    *, duplicate: Household, survivor: Household, merged_by: User, note: str, assistance_confirmed: bool = False
+) -> Household:
+    """Fold a duplicate registration into the household that stays: the duplicate is withdrawn,
+    pointing to it (``merged_into``); both keep their history, cases and assistance."""
     if duplicate.pk == survivor.pk:
         raise RegistrationInvalid.one("survivor", "same_household", _("A household cannot be merged into itself."))
-    return _household_remove(household=duplicate, removed_by=merged_by, note=note, survivor=survivor)
+    merged = _household_withdraw(
+        household=duplicate,
+        withdrawn_by=merged_by,
+        reason=note,
+        survivor=survivor,
+        assistance_confirmed=assistance_confirmed,
+    )
+    return merged.merged_into
 
 
-def _household_remove(*, household: Household, removed_by: User, note: str, survivor: Household | None):
-    policy.require_remove_household(removed_by)
-    if len(note.strip()) < 10:
+# A household that received assistance needs a fuller reason: what becomes of the assistance.
+REASON_MIN_LENGTH = 10
+REASON_WITH_ASSISTANCE_MIN_LENGTH = 30
+
+
+def _household_withdraw(
+    *, household: Household, withdrawn_by: User, reason: str, survivor: Household | None, assistance_confirmed: bool
+) -> Household:
+    """Withdraw ``household`` (into ``survivor``, for a merge); answer it, withdrawn."""
+    policy.require_remove_household(withdrawn_by)
+    reason = reason.strip()
+    if len(reason) < REASON_MIN_LENGTH:
         raise RegistrationInvalid.one("note", "justification_required", _("Explain in a sentence why."))
-    visible = Household.objects.visible_to(removed_by)
+    visible = Household.objects.visible_to(withdrawn_by)
     with transaction.atomic():
         # Lock both households in primary-key order, through the gate.
         ids = sorted({household.pk, survivor.pk} if survivor else {household.pk})
         locked = {row.pk: row for row in visible.select_for_update().filter(pk__in=ids).order_by("pk")}
         if household.pk not in locked or (survivor and survivor.pk not in locked):
             raise Household.DoesNotExist
-        removed = locked[household.pk]
+        withdrawn = locked[household.pk]
         kept = locked[survivor.pk] if survivor else None
         # Then their cases, like every lock on cases: a transition in flight on one finishes first.
         both_cases = list(Case.objects.locked().filter(household_id__in=ids))
-        cases = [case for case in both_cases if case.household_id == removed.pk]
+        cases = [case for case in both_cases if case.household_id == withdrawn.pk]
         kept_cases = {case.agency_id: case for case in both_cases if kept and case.household_id == kept.pk}
-        reason = DeletedRecord.Reason.MERGED if kept else DeletedRecord.Reason.DELETED
+        assistance = _assistance_recorded(cases)
+        if assistance:
+            _assistance_withdrawal_check(
+                withdrawn_by=withdrawn_by, reason=reason, confirmed=assistance_confirmed, assistance=assistance
+            )
+        _monitoring_interviews_move(removed=withdrawn, kept=kept)
+        withdrawn.withdrawn_at = timezone.now()
+        withdrawn.withdrawn_by = withdrawn_by
+        withdrawn.withdrawal_reason = reason
+        withdrawn.merged_into = kept
+        withdrawn.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "merged_into", "updated_at"])
+        HouseholdEvent.objects.create(
+            household=withdrawn,
+            kind=HouseholdEvent.Kind.MERGED_INTO if kept else HouseholdEvent.Kind.WITHDRAWN,
+            actor=withdrawn_by,
+            note=_withdrawal_note(reason=reason, kept=kept, assistance=assistance),
+        )
+        case_close_for_withdrawal(household=withdrawn, closed_by=withdrawn_by, note=reason)
+        reason_code = DeletedRecord.Reason.MERGED if kept else DeletedRecord.Reason.DELETED
         DeletedRecord.objects.bulk_create(
             [
                 DeletedRecord(
                     resource=DeletedRecord.Resource.HOUSEHOLD,
-                    public_id=removed.public_id,
-                    agency_id=removed.routed_agency_id,
-                    reason=reason,
+                    public_id=withdrawn.public_id,
+                    agency_id=withdrawn.routed_agency_id,
+                    reason=reason_code,
                     merged_into=kept.public_id if kept else None,
-                    deleted_by=removed_by,
-                    note=note.strip(),
+                    deleted_by=withdrawn_by,
+                    note=reason,
                 ),
                 *(
                     DeletedRecord(
@@ -397,45 +454,101 @@ def _household_remove(*, household: Household, removed_by: User, note: str, surv
                         if case.agency_id in kept_cases
                         else DeletedRecord.Reason.DELETED,
                         merged_into=kept_cases[case.agency_id].public_id if case.agency_id in kept_cases else None,
-                        deleted_by=removed_by,
-                        note=note.strip(),
+                        deleted_by=withdrawn_by,
+                        note=reason,
                     )
                     for case in cases
                 ),
             ]
         )
-        _monitoring_interviews_move(removed=removed, kept=kept)
-        Case.objects.filter(household=removed).delete()
-        removed.delete()
         if kept is not None:
             kept.save(update_fields=["updated_at"])
             HouseholdEvent.objects.create(
                 household=kept,
                 kind=HouseholdEvent.Kind.MERGED,
-                actor=removed_by,
+                actor=withdrawn_by,
                 note=_("%(number)s merged into this household: %(note)s")
-                % {"number": removed.registration_number, "note": note.strip()},
+                % {"number": withdrawn.registration_number, "note": reason},
             )
-    return kept
+    return withdrawn
+
+
+def _assistance_recorded(cases: list[Case]) -> list[Assistance]:
+    """Every assistance recorded on these cases, whatever its approval: what a withdrawal keeps."""
+    if not cases:
+        return []
+    return list(Assistance.objects.filter(case__in=cases).order_by("pk"))
+
+
+def _assistance_withdrawal_check(
+    *, withdrawn_by: User, reason: str, confirmed: bool, assistance: list[Assistance]
+) -> None:
+    """A household that received assistance is withdrawn by a manager's reasoned, confirmed decision."""
+    policy.require_remove_household(withdrawn_by, with_assistance=True)
+    problems: dict[str, list[RegistrationProblem]] = {}
+    if len(reason) < REASON_WITH_ASSISTANCE_MIN_LENGTH:
+        problems["note"] = [
+            RegistrationProblem(
+                "assistance_justification_required",
+                _(
+                    "Assistance was recorded for this household: explain, in at least %(length)s characters, "
+                    "why it is withdrawn and what becomes of the assistance."
+                )
+                % {"length": REASON_WITH_ASSISTANCE_MIN_LENGTH},
+            )
+        ]
+    if not confirmed:
+        problems["assistance_confirmed"] = [
+            RegistrationProblem(
+                "assistance_not_confirmed",
+                ngettext(
+                    "%(count)s assistance record was made for this household. It is kept and still counts in "
+                    "the report's totals: confirm that you withdraw the household anyway.",
+                    "%(count)s assistance records were made for this household. They are kept and still count "
+                    "in the report's totals: confirm that you withdraw the household anyway.",
+                    len(assistance),
+                )
+                % {"count": len(assistance)},
+            )
+        ]
+    if problems:
+        raise RegistrationInvalid(problems)
+
+
+def _withdrawal_note(*, reason: str, kept: Household | None, assistance: list[Assistance]) -> str:
+    if kept is not None:
+        note = _("Merged into %(number)s: %(reason)s") % {"number": kept.registration_number, "reason": reason}
+    else:
+        note = _("Withdrawn: %(reason)s") % {"reason": reason}
+    if assistance:
+        totals: dict[str, Decimal] = {}
+        for item in assistance:
+            if item.value is not None:
+                totals[item.currency] = totals.get(item.currency, Decimal(0)) + item.value
+        values = ", ".join(f"{currency} {total}" for currency, total in sorted(totals.items()))
+        note += " " + ngettext(
+            "A manager's decision: %(count)s assistance record kept (%(values)s).",
+            "A manager's decision: %(count)s assistance records kept (%(values)s).",
+            len(assistance),
+        ) % {"count": len(assistance), "values": values or _("no value")}
+    return note
 
 
 def _monitoring_interviews_move(*, removed: Household, kept: Household | None) -> None:
     """A household drawn for return monitoring keeps its interviews: a merge moves them to the household
-    that stays; a deletion is refused, since interviews are never deleted."""
+    that stays; a withdrawal leaves them with the withdrawn household, out of every queue (the gate)."""
+    if kept is None:
+        return
     interviews = MonitoringInterview.objects.filter(household=removed)
     plans = set(interviews.values_list("plan_id", flat=True))
     if not plans:
         return
-    if kept is None:
-        raise RegistrationInvalid.one(
-            "household",
-            "monitored",
-            _("This household was drawn for return monitoring and its interview is kept: it cannot be deleted."),
-        )
     if MonitoringInterview.objects.filter(household=kept, plan_id__in=plans).exists():
         raise RegistrationInvalid.one(
             "survivor",
             "both_monitored",
             _("Both households were drawn for return monitoring: the interviews cannot be merged."),
         )
-    interviews.update(household=kept, updated_at=timezone.now())
+    # The kept household's case of the interview's agency; without one, the case it was drawn with.
+    kept_case = Case.objects.filter(household=kept, agency_id=OuterRef("agency_id")).values("pk")[:1]
+    interviews.update(household=kept, case=Coalesce(Subquery(kept_case), F("case")), updated_at=timezone.now())

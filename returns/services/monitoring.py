@@ -83,7 +83,7 @@ def monitoring_sample_draw(*, today: datetime.date) -> dict[str, int]:
                            now(), now()
                     FROM {Household._meta.db_table} h
                     LEFT JOIN {Case._meta.db_table} c ON c.household_id = h.id AND c.agency_id = h.routed_agency_id
-                    WHERE h.routed_agency_id = %(agency)s
+                    WHERE h.routed_agency_id = %(agency)s AND h.withdrawn_at IS NULL
                       AND h.arrival_date BETWEEN %(earliest)s AND %(latest)s
                       AND {SAMPLE_FRACTION_SQL} < %(rate)s
                       AND NOT EXISTS (

@@ -12,6 +12,7 @@ from returns import policy
 from returns.forms.households import (
     FamilyLinkForm,
     RerouteForm,
+    WithdrawForm,
     household_registration,
     registration_forms,
     registration_problems_show,
@@ -21,8 +22,13 @@ from returns.reference import reference_data
 from returns.registration import RegistrationInvalid
 from returns.routing import RoutingUndecided
 from returns.selectors.cases import household_cases
-from returns.selectors.households import family_parts, household_filter, household_get
-from returns.services.households import household_family_link, household_register, household_reroute
+from returns.selectors.households import family_parts, household_assisted, household_filter, household_get
+from returns.services.households import (
+    household_family_link,
+    household_register,
+    household_reroute,
+    household_withdraw,
+)
 
 HOUSEHOLDS_PER_PAGE = 50
 
@@ -106,13 +112,18 @@ def household_routed(request, public_id):
     )
 
 
-def _detail(request, household, *, reroute_form=None, family_form=None):
+def _detail(request, household, *, reroute_form=None, family_form=None, withdraw_form=None):
     can_reroute = policy.may_reroute(request.user)
     if can_reroute and reroute_form is None:
         reroute_form = RerouteForm(reference=reference_data(), initial={"category": household.category})
     can_link_family = policy.may_link_family(request.user)
     if can_link_family and family_form is None:
         family_form = FamilyLinkForm()
+    # One query more, for those who may withdraw: an assisted household asks more of them.
+    assisted = policy.may_remove_household(request.user) and household_assisted(household=household)
+    can_withdraw = policy.may_remove_household(request.user, with_assistance=assisted)
+    if can_withdraw and withdraw_form is None:
+        withdraw_form = WithdrawForm()
     cases, referrals = household_cases(user=request.user, household=household)
     return render(
         request,
@@ -126,6 +137,9 @@ def _detail(request, household, *, reroute_form=None, family_form=None):
             "reroute_form": reroute_form,
             "can_link_family": can_link_family,
             "family_form": family_form,
+            "can_withdraw": can_withdraw,
+            "assisted": assisted,
+            "withdraw_form": withdraw_form,
         },
     )
 
@@ -186,3 +200,29 @@ def household_family_link_page(request, public_id):
             )
             return redirect(household)
     return _detail(request, household, family_form=family_form)
+
+
+@require_POST
+def household_withdraw_page(request, public_id):
+    """Withdraw a household registered in error: nothing is deleted, it leaves every list."""
+    policy.require_remove_household(request.user)
+    household = household_get(user=request.user, public_id=public_id)
+    withdraw_form = WithdrawForm(request.POST)
+    if withdraw_form.is_valid():
+        try:
+            household_withdraw(
+                household=household,
+                withdrawn_by=request.user,
+                reason=withdraw_form.cleaned_data["note"],
+                assistance_confirmed=withdraw_form.cleaned_data["assistance_confirmed"],
+            )
+        except RegistrationInvalid as invalid:
+            withdraw_form.problems_show(invalid.problems)
+        else:
+            messages.success(
+                request,
+                _("Household %(number)s was withdrawn. Its history, cases and assistance are kept.")
+                % {"number": household.registration_number},
+            )
+            return redirect("returns:household-list")
+    return _detail(request, household, withdraw_form=withdraw_form)

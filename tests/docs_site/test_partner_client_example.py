@@ -18,7 +18,7 @@ from django.utils import timezone
 from agencies.api_keys import api_key_issue
 from agencies.models import Agency, DataSharingAgreement, Scope
 from returns.models import Household
-from returns.services.households import household_delete, household_merge, household_register, household_update
+from returns.services.households import household_merge, household_register, household_update, household_withdraw
 from tests.factories import UserFactory, household, member, por_card
 from tests.partner_infra.keys import administrator
 
@@ -140,7 +140,7 @@ def test_the_example_client_mirrors_the_households_through_a_full_then_an_increm
 
     # When households change: one updated, one deleted, one merged, new ones registered (one not visible)
     household_update(household=kept[0], updated_by=officer, changes={"phone": "+93 70 123 4567"})
-    household_delete(household=to_delete, deleted_by=manager, note="Registered twice by mistake at the gate.")
+    household_withdraw(household=to_delete, withdrawn_by=manager, reason="Registered twice by mistake at the gate.")
     household_merge(duplicate=duplicate, survivor=kept[1], merged_by=manager, note="Same family, same PoR card holder.")
     added = register(officer, card="PK-30001", name="Rahim")
     register(iom_officer, card=None, name="Habib")

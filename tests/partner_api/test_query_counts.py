@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from returns.models import Case, Referral
 from returns.services.cases import referral_make
-from returns.services.households import household_delete
+from returns.services.households import household_withdraw
 from tests.partner_api.conftest import register_unhcr
 
 NOTE = "Registered twice at the border"
@@ -54,7 +54,7 @@ def records(unhcr_officer, admin_user, nrc):
             due_date=timezone.localdate() + datetime.timedelta(days=7),
         )
     for household in households[4:]:
-        household_delete(household=household, deleted_by=admin_user, note=NOTE)
+        household_withdraw(household=household, withdrawn_by=admin_user, reason=NOTE)
 
 
 @pytest.mark.usefixtures("records", "warm_reference")

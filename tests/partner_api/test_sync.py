@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from returns.models import Case, Household
-from returns.services.households import household_delete, household_merge, household_reroute, household_update
+from returns.services.households import household_merge, household_reroute, household_update, household_withdraw
 from tests.partner_api.conftest import register_iom, register_unhcr
 from tests.problems import problem_of
 
@@ -69,7 +69,7 @@ def test_tombstones_list_deleted_and_merged_households_and_their_cases(
     merged = manager.post(
         f"{URL}{duplicate.public_id}/merge/", {"into": str(survivor.public_id), "note": NOTE}, format="json"
     )
-    household_delete(household=iom_deleted, deleted_by=_admin(), note=NOTE)
+    household_withdraw(household=iom_deleted, withdrawn_by=_admin(), reason=NOTE)
 
     # Then the partner is told, oldest first, and only of UNHCR's records
     households = partner.get(f"{URL}deleted/", {"since": since.isoformat()})
@@ -166,7 +166,7 @@ def test_a_mirror_replaying_updated_since_and_tombstones_ends_equal_to_the_serve
 
     # And then random creates, updates, deletes, merges and re-routings happen
     for step in range(40):
-        alive = list(Household.objects.order_by("pk"))
+        alive = list(Household.objects.not_withdrawn().order_by("pk"))
         action = rng.choice(["create", "update", "delete", "merge", "reroute"])
         if action == "create" or len(alive) < 3:
             create(100 + step)
@@ -181,7 +181,7 @@ def test_a_mirror_replaying_updated_since_and_tombstones_ends_equal_to_the_serve
                 household=moved, rerouted_by=admin_user, agency=to_agency, category="undocumented", justification=NOTE
             )
         elif action == "delete":
-            household_delete(household=rng.choice(alive), deleted_by=admin_user, note=NOTE)
+            household_withdraw(household=rng.choice(alive), withdrawn_by=admin_user, reason=NOTE)
         else:
             duplicate, survivor = rng.sample(alive, 2)
             household_merge(duplicate=duplicate, survivor=survivor, merged_by=admin_user, note=NOTE)

@@ -221,20 +221,26 @@ MATRIX: dict[tuple[str, str], Row] = {
         entitled=roles(*REGISTERING),
         body=lambda world, principal, target: {"phone": "0700123456"},
     ),
+    # The world's households received assistance (cash waiting for approval): withdrawing or merging
+    # one is an agency manager's confirmed decision, never an administrator's alone.
     ("DELETE", "/api/v1/households/{id}/"): Row(
         scope=None,
         ok=204,
         target="household",
-        entitled=roles(MANAGER, ADMIN),
-        body=lambda world, principal, target: {"note": "Registered twice by mistake."},
+        entitled=roles(MANAGER),
+        body=lambda world, principal, target: {
+            "note": "Registered twice by mistake; the cash recorded stays on record.",
+            "assistance_confirmed": True,
+        },
     ),
     ("POST", "/api/v1/households/{id}/merge/"): Row(
         scope=None,
         target="household",
-        entitled=roles(MANAGER, ADMIN),
+        entitled=roles(MANAGER),
         body=lambda world, principal, target: {
             "into": str(world.spares[target].public_id),
-            "note": "The same family registered twice.",
+            "note": "The same family registered twice; the cash recorded stays on record.",
+            "assistance_confirmed": True,
         },
         # Staff who see the duplicate only through a referral to their agency do not see the agency's
         # other household it would be merged into: that is refused (400) before their role is.

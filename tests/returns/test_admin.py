@@ -18,7 +18,7 @@ from returns.models import AssistanceType, Case, Household, HouseholdEvent, Refe
 from returns.models.counts import MEASURES as BORDER_COUNT_MEASURES
 from returns.services.cases import assistance_record, case_transition, referral_make
 from returns.services.counts import border_count_record
-from returns.services.households import household_delete, household_register
+from returns.services.households import household_register, household_withdraw
 from tests.factories import UserFactory, api_token_for, household, member, por_card
 from tests.returns.monitoring_support import interview_for
 
@@ -96,7 +96,7 @@ def admin_registered_households(unhcr_officer, iom_officer, iom, torkham):
     )
     manager = UserFactory(username="iom.manager.adm", agency=iom, office=None, role=User.Role.MANAGER)
     registered_twice = household_register(registered_by=iom_officer, registration=household())
-    household_delete(household=registered_twice, deleted_by=manager, note="Registered twice by mistake.")
+    household_withdraw(household=registered_twice, withdrawn_by=manager, reason="Registered twice by mistake.")
     # And a day's border counts.
     border_count_record(
         recorded_by=iom_officer,
@@ -269,7 +269,7 @@ def test_household_event_is_append_only(admin_client, admin_registered_household
     assert admin_client.post(admin_url(HouseholdEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.note != "edited"
-    assert HouseholdEvent.objects.count() == 2
+    assert HouseholdEvent.objects.count() == 4  # the household withdrawn keeps its history: registered, withdrawn
 
 
 def test_staff_of_an_agency_see_only_their_households_in_the_admin(client, iom, admin_registered_households):

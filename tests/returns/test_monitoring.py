@@ -14,9 +14,8 @@ from agencies.models import User
 from agencies.problems import Refused
 from config.celery import app
 from returns.models import Case, MonitoringInterview
-from returns.registration import RegistrationInvalid
 from returns.selectors.monitoring import monitoring_interviews
-from returns.services.households import household_delete, household_merge
+from returns.services.households import household_merge, household_withdraw
 from returns.services.monitoring import monitoring_interview_record, monitoring_sample_draw
 from returns.tasks import draw_monitoring_sample
 from tests.factories import UserFactory
@@ -427,12 +426,12 @@ def test_staff_see_their_own_agencys_interviews_and_administrators_all(
 # ---------------------------------------------------------------------------------------------
 
 
-def test_a_household_drawn_for_monitoring_is_not_deleted(pending, unhcr_manager):
-    with pytest.raises(RegistrationInvalid) as refused:
-        household_delete(household=pending.household, deleted_by=unhcr_manager, note="Registered by mistake.")
+def test_a_withdrawn_household_keeps_its_interview_out_of_every_queue(pending, unhcr_manager, admin_user):
+    household_withdraw(household=pending.household, withdrawn_by=unhcr_manager, reason="Registered by mistake.")
 
-    assert [problem.code for problem in refused.value.problems["household"]] == ["monitored"]
     assert MonitoringInterview.objects.filter(pk=pending.pk, household=pending.household).exists()
+    assert set(monitoring_interviews(user=unhcr_manager).values_list("pk", flat=True)) == set()
+    assert set(monitoring_interviews(user=admin_user).values_list("pk", flat=True)) == set()
 
 
 def test_merging_a_drawn_household_moves_its_interview_to_the_household_that_stays(
@@ -440,10 +439,13 @@ def test_merging_a_drawn_household_moves_its_interview_to_the_household_that_sta
 ):
     (survivor,) = households_arrived(agency=unhcr, registered_by=unhcr_officer, days_ago=40)
 
+    drawn_with = pending.case
+
     household_merge(duplicate=pending.household, survivor=survivor, merged_by=unhcr_manager, note="The same family.")
 
     pending.refresh_from_db()
     assert pending.household == survivor
+    assert pending.case == drawn_with  # the household that stays has no UNHCR case: the case it was drawn with
 
 
 # ---------------------------------------------------------------------------------------------

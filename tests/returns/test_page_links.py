@@ -247,8 +247,9 @@ def test_a_household_without_a_case_the_user_may_see_says_so(client, iom_officer
     assert case_of(sent_elsewhere, "UNHCR").case_number not in response.content.decode()
 
 
-# Session, user, household, members, documents, specific needs, history, cases, referrals.
-HOUSEHOLD_PAGE_QUERIES = 9
+# Session, user, household, members, documents, specific needs, history, cases, referrals; and, for
+# whoever may withdraw it (this administrator), whether assistance was recorded.
+HOUSEHOLD_PAGE_QUERIES = 10
 
 
 def test_the_household_page_runs_the_same_queries_for_one_case_or_two_with_referrals(

@@ -61,11 +61,11 @@ from returns.services.cases import (
 )
 from returns.services.counts import border_count_record
 from returns.services.households import (
-    household_delete,
     household_merge,
     household_register,
     household_reroute,
     household_update,
+    household_withdraw,
 )
 from returns.services.monitoring import monitoring_interview_record
 from returns.workflows import workflow_named
@@ -422,7 +422,7 @@ def delete_shown(scene: Scene) -> bool:
 
 
 def delete(scene: Scene):
-    return household_delete(household=scene.objects["household"], deleted_by=scene.actor, note=JUSTIFICATION)
+    return household_withdraw(household=scene.objects["household"], withdrawn_by=scene.actor, reason=JUSTIFICATION)
 
 
 def merge_shown(scene: Scene) -> bool:

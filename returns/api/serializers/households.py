@@ -253,7 +253,17 @@ class HouseholdUpdateSerializer(serializers.Serializer):
 
 class HouseholdRemovalSerializer(serializers.Serializer):
     note = serializers.CharField(
-        help_text=_("Why, in a sentence (at least 10 characters): kept with the tombstone partners receive.")
+        help_text=_(
+            "Why, in a sentence (at least 10 characters; 30 for a household that received assistance): kept in "
+            "the household's history and with the tombstone partners receive."
+        )
+    )
+    assistance_confirmed = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Required (true) when assistance was recorded for the household: the manager confirms that it is "
+            "withdrawn anyway (the assistance is kept and still counts in the report's totals)."
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""The households API: register, list, read, change, delete and merge households; tombstones for sync.
+"""The households API: register, list, read, change, withdraw and merge households; tombstones for sync.
 
 Views are thin: parse with a serializer, call one service of ``returns.services`` or a selector
 (which start from the visibility gate), shape the answer. Errors come out in one shape
@@ -54,7 +54,7 @@ from returns.selectors.households import (
     household_for_answer,
     household_visible,
 )
-from returns.services.households import household_delete, household_merge, household_register, household_update
+from returns.services.households import household_merge, household_register, household_update, household_withdraw
 
 NOT_AUTHENTICATED = ERRORS[401]
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description=_("No such household, or not one this user may see."))
@@ -223,24 +223,42 @@ class HouseholdDetailView(ApiView):
     @extend_schema(
         operation_id="households_delete",
         tags=TAGS,
-        summary=_("Delete a household registered in error"),
+        summary=_("Withdraw a household registered in error"),
         description=_(
-            "A manager deletes a household (and its cases) registered in error, saying why in `note` "
-            "(in the body or the query string). Partners' mirrors learn of it from `deleted/`."
+            "A manager withdraws a household registered in error, saying why in `note` (in the body or the "
+            "query string). Nothing is deleted: the household, its cases, assistance and history are kept, and "
+            "it no longer appears anywhere (reading it answers 404). Its open cases close. A household that "
+            "received assistance needs a manager of an agency (not an administrator), a `note` of at least 30 "
+            "characters and `assistance_confirmed`: true. Partners' mirrors learn of it from `deleted/`."
         ),
         parameters=[
             id_parameter("household"),
             OpenApiParameter("note", str, description=_("Why (or send it in the body).")),
+            OpenApiParameter(
+                "assistance_confirmed", bool, description=_("Confirm the withdrawal of an assisted household.")
+            ),
         ],
         request=HouseholdRemovalSerializer,
         responses=with_errors({204: None, 404: NOT_FOUND}, *WRITE_ERRORS),
     )
     def delete(self, request, id):
-        note = request.data.get("note") if isinstance(request.data, dict) else None
-        serializer = HouseholdRemovalSerializer(data={"note": note or request.query_params.get("note", "")})
+        body = request.data if isinstance(request.data, dict) else {}
+        serializer = HouseholdRemovalSerializer(
+            data={
+                "note": body.get("note") or request.query_params.get("note", ""),
+                "assistance_confirmed": body.get(
+                    "assistance_confirmed", request.query_params.get("assistance_confirmed", False)
+                ),
+            }
+        )
         serializer.is_valid(raise_exception=True)
         household = household_visible(user=request.user, public_id=id)
-        household_delete(household=household, deleted_by=request.user, note=serializer.validated_data["note"])
+        household_withdraw(
+            household=household,
+            withdrawn_by=request.user,
+            reason=serializer.validated_data["note"],
+            assistance_confirmed=serializer.validated_data["assistance_confirmed"],
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -256,8 +274,10 @@ class HouseholdMergeView(ApiView):
         summary=_("Merge a duplicate registration"),
         description=_(
             "A manager folds this household (a duplicate) into the one that stays (`into`), saying why. "
-            "The duplicate and its cases leave tombstones (`reason`: merged, `merged_into`). Answers the "
-            "household that stays."
+            "The duplicate is withdrawn, pointing to the one that stays; nothing is deleted (both keep their "
+            "history, cases and assistance). A duplicate that received assistance needs what a withdrawal "
+            "needs (`assistance_confirmed`). The duplicate and its cases leave tombstones (`reason`: merged, "
+            "`merged_into`). Answers the household that stays."
         ),
         parameters=[id_parameter("household"), IDEMPOTENCY_KEY],
         request=HouseholdMergeSerializer,
@@ -276,7 +296,11 @@ class HouseholdMergeView(ApiView):
         if survivor.pk == duplicate.pk:
             raise Refused.one("into", "same_household", _("A household cannot be merged into itself."))
         household_merge(
-            duplicate=duplicate, survivor=survivor, merged_by=request.user, note=serializer.validated_data["note"]
+            duplicate=duplicate,
+            survivor=survivor,
+            merged_by=request.user,
+            note=serializer.validated_data["note"],
+            assistance_confirmed=serializer.validated_data["assistance_confirmed"],
         )
         return Response(_household_answer(self, request, survivor.public_id))
 
