@@ -141,7 +141,7 @@ class CaseEvent(models.Model):
     """Append-only history of a case: who did what, when, from which stage to which.
 
     PostgreSQL refuses any UPDATE or DELETE of a row (the trigger of migration
-    ``0017_withdrawal_and_append_only_history``).
+    ``0018_withdrawal_and_append_only_history``).
     """
 
     class Kind(models.TextChoices):

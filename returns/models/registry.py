@@ -620,7 +620,7 @@ class HouseholdEvent(models.Model):
     """Append-only history of a household: registration, re-routing, corrections, withdrawal.
 
     PostgreSQL refuses any UPDATE or DELETE of a row (the trigger of migration
-    ``0017_withdrawal_and_append_only_history``).
+    ``0018_withdrawal_and_append_only_history``).
     """
 
     class Kind(models.TextChoices):
