@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin
+from agencies.api.serializers import UnknownFieldsRefusedMixin
 from agencies.models import Agency, Office, User
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, MemberEntitlement, Referral
 from returns.workflows import workflow_named
@@ -192,7 +193,7 @@ class CaseEventSerializer(serializers.Serializer):
     details = serializers.DictField(help_text=_("What else the event records, e.g. the assistance or referral id."))
 
 
-class TransitionRequestSerializer(serializers.Serializer):
+class TransitionRequestSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     transition = serializers.CharField(help_text=_("A `code` from the case's `allowed_transitions`."))
     version = serializers.IntegerField(
         min_value=1, help_text=_("The case's `version` as last read; if it has changed since: 409, nothing done.")
@@ -206,7 +207,7 @@ class TransitionRequestSerializer(serializers.Serializer):
     )
 
 
-class CaseAssignSerializer(serializers.Serializer):
+class CaseAssignSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     cases = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=500)
     assignee = serializers.SlugRelatedField(
         slug_field="username",
@@ -257,7 +258,7 @@ class AssistanceSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class AssistanceRecordSerializer(serializers.Serializer):
+class AssistanceRecordSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """Assistance given. Codes are resolved against the case (pass ``case`` and ``user`` in the context)."""
 
     assistance_type = serializers.CharField(help_text=_("A code of the agency's catalogue, e.g. cash_grant, nfi_kit."))
@@ -309,7 +310,7 @@ def _household_member(case: Case, public_id) -> Member | None:
     return found
 
 
-class AssistanceDecisionSerializer(serializers.Serializer):
+class AssistanceDecisionSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     approve = serializers.BooleanField(help_text=_("true approves, false rejects (then say why in `note`)."))
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -351,7 +352,7 @@ class ReferralSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ReferralMakeSerializer(serializers.Serializer):
+class ReferralMakeSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """A referral from a case (pass ``case`` in the context)."""
 
     to_agency = serializers.SlugRelatedField(
@@ -366,7 +367,7 @@ class ReferralMakeSerializer(serializers.Serializer):
         return _household_member(self.context["case"], public_id)
 
 
-class ReferralAnswerSerializer(serializers.Serializer):
+class ReferralAnswerSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[Referral.Status.ACCEPTED, Referral.Status.DECLINED, Referral.Status.COMPLETED],
         help_text=_("A pending referral is accepted or declined; an accepted one is completed."),

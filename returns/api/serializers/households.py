@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin
+from agencies.api.serializers import UnknownFieldsRefusedMixin
 from returns.models import Category, DeletedRecord, Member
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 
@@ -36,7 +37,7 @@ def _name_field(**kwargs) -> serializers.CharField:
 # ---------------------------------------------------------------------------------------------
 
 
-class DocumentRegistrationSerializer(serializers.Serializer):
+class DocumentRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     document_type = serializers.CharField(help_text=_("Document type code, e.g. por_card, amayesh_card, vrf, acc."))
     number = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     issuing_country = serializers.CharField(help_text=_("ISO 3166 alpha-2 code of the issuing country, e.g. PK."))
@@ -54,7 +55,7 @@ class DocumentRegistrationSerializer(serializers.Serializer):
         return DocumentRegistration(**super().to_internal_value(data))
 
 
-class MemberRegistrationSerializer(serializers.Serializer):
+class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     given_name = _name_field()
     fathers_name = _name_field()
     family_name = _name_field(required=False, default="")
@@ -79,7 +80,7 @@ class MemberRegistrationSerializer(serializers.Serializer):
         return MemberRegistration(**super().to_internal_value(data))
 
 
-class HouseholdRegistrationSerializer(serializers.Serializer):
+class HouseholdRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """A household arriving in Afghanistan, with every member, their documents and specific needs.
 
     ``validated_data`` is a ``returns.registration.HouseholdRegistration``, ready for
@@ -194,7 +195,7 @@ class HouseholdSerializer(MinimisedFieldsMixin, serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class HouseholdUpdateSerializer(serializers.Serializer):
+class HouseholdUpdateSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """The fields of a household that can change after registration; send only those that change."""
 
     phone = serializers.CharField(max_length=20, allow_blank=True, required=False)
@@ -206,18 +207,12 @@ class HouseholdUpdateSerializer(serializers.Serializer):
         help_text=_("OCHA P-code, e.g. AF0617; changing the province without a district clears it."),
     )
 
-    def validate(self, attrs: dict) -> dict:
-        if not isinstance(self.initial_data, dict):
-            return attrs
-        read_only = sorted(set(self.initial_data) - set(self.fields))
-        if read_only:
-            raise serializers.ValidationError(
-                {name: [_("This field cannot be changed.")] for name in read_only}, code="read_only"
-            )
-        return attrs
+    # Any other field of a household exists, but cannot be changed here.
+    unknown_field_code = "read_only"
+    unknown_field_message = _("This field cannot be changed.")
 
 
-class HouseholdRemovalSerializer(serializers.Serializer):
+class HouseholdRemovalSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     note = serializers.CharField(
         help_text=_("Why, in a sentence (at least 10 characters): kept with the tombstone partners receive.")
     )
