@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from agencies.api import errors as api_errors
 from config import api_docs, health
 from reports import views as report_views
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/redoc/", api_docs.RedocView.as_view(), name="api-redoc"),
     path("api/v1/", include("returns.api.urls")),
     path("api/v1/", include("reports.api.urls")),
+    # Any other address under /api/ (a malformed id, a mistyped path): a problem 404, never an HTML page.
+    re_path(r"^api/", api_errors.api_not_found, name="api-not-found"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The home page: the joint report for coordinators, the households list for everyone else. Before
     # the returns pages, so that it answers "/" (``returns:home`` still names the same address).
@@ -25,3 +28,9 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("returns.urls")),
 ]
+
+# Errors raised outside the views: problem details under /api/, the site's pages elsewhere.
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error

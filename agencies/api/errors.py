@@ -5,19 +5,32 @@ twice: ``errors``, a flat list of ``{"path", "code", "message"}``, and ``fields`
 messages nested the way DRF nests them. Malformed input (DRF's own validation) and every refusal
 by a service (``agencies.problems.Refused``: a registration's ``RegistrationInvalid``, a case
 transition, assistance, a referral...) all come out this way.
+
+Nothing under ``/api/`` answers HTML: an address that names no operation (a malformed id, a
+mistyped path) is a problem 404 (``api_not_found``, the URLconf's last API route), and an error
+raised outside any view (``handler400``/``403``/``404``/``500``) is a problem too. An exception a
+view did not expect is a 500 problem that says nothing of its cause; the traceback goes to the log.
 """
 
+import logging
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
 
+from django.conf import settings
+from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
+from agencies.api.parsers import RequestTooLarge
 from agencies.problems import Problem as ServiceProblem
 from agencies.problems import Refused
 
@@ -45,6 +58,30 @@ class RegistrationRejected(exceptions.ValidationError):
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "/api/problems/"
+API_PREFIX = "/api/"
+
+# Unexpected exceptions are logged where Django logs its own 500s (mailed to admins, sent to monitoring).
+request_logger = logging.getLogger("django.request")
+
+
+class TooManyParameters(exceptions.ParseError):
+    default_code = "too_many_parameters"
+    default_detail = _("The request has more parameters or files than the server accepts.")
+
+
+class BadRequest(exceptions.ParseError):
+    """Django refused the request as suspicious (``SuspiciousOperation``); what it suspected is not told."""
+
+    default_code = "bad_request"
+    default_detail = _("The request was refused as malformed.")
+
+
+class ServerError(exceptions.APIException):
+    default_code = "server_error"
+    default_detail = _(
+        "The server failed to answer this request; the failure has been logged. Try again later: "
+        "a POST sent with an Idempotency-Key is safe to retry."
+    )
 
 
 def problem_body(*, status_code: int, code: str, detail: str, instance: str = "", **extensions) -> dict:
@@ -68,16 +105,22 @@ def api_exception_handler(exc, context):
     Members: ``type`` (``/api/problems/<code>``), ``title``, ``status``, ``detail``, ``instance``
     (the request path) and our stable ``code``; a 400 adds ``errors`` and ``fields``.
     """
+    request = context.get("request")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
     elif isinstance(exc, Refused):
         exc = RegistrationRejected(exc.problems)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = TooManyParameters()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = BadRequest()
     response = exception_handler(exc, context)
     if response is None:
-        return None
-    request = context.get("request")
+        return unexpected_exception_response(exc, request=getattr(request, "_request", request))
     instance = request.path if request is not None else ""
     if response.status_code == status.HTTP_400_BAD_REQUEST:
         problems = exc.problems if isinstance(exc, RegistrationRejected) else problems_from_detail(exc.detail)
@@ -95,6 +138,95 @@ def api_exception_handler(exc, context):
         )
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+def unexpected_exception_response(exc: BaseException, *, request) -> JsonResponse:
+    """A 500 problem for an exception no view expected: logged with its traceback, told to nobody.
+
+    Whatever the failed request wrote is rolled back (as DRF does for its own errors). Listeners of
+    ``got_request_exception`` hear of it as of any unhandled exception: the test client re-raises
+    it, so a test meets the bug itself rather than a 500.
+    """
+    set_rollback()
+    request_logger.error(
+        "Internal Server Error: %s",
+        request.path if request is not None else "",
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "request": request},
+    )
+    signals.got_request_exception.send(sender=None, request=request)
+    response = problem_response(
+        request, status_code=500, code=ServerError.default_code, detail=ServerError.default_detail
+    )
+    response._has_been_logged = True  # Django's handler would log it again, without the traceback
+    return response
+
+
+def problem_response(request, *, status_code: int, code: str, detail: str) -> JsonResponse:
+    body = problem_body(
+        status_code=status_code, code=code, detail=str(detail), instance=request.path if request is not None else ""
+    )
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+@csrf_exempt  # it changes nothing: a POST answers 404 like a GET, not a CSRF failure page
+def api_not_found(request, *args, **kwargs):
+    """The last route under ``/api/``: an address that names no operation is a problem 404, whatever
+    the method (a malformed id such as ``households/not-a-uuid/``, a mistyped or retired path).
+
+    Without its trailing slash, an address that exists with one is redirected to it, as Django's
+    ``APPEND_SLASH`` does elsewhere; only for GET and HEAD, since a redirected POST would lose its body.
+    """
+    if settings.APPEND_SLASH and not request.path_info.endswith("/") and request.method in ("GET", "HEAD"):
+        try:
+            match = resolve(f"{request.path_info}/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return problem_response(
+        request,
+        status_code=404,
+        code=exceptions.NotFound.default_code,
+        detail=gettext("No operation of the API has this address: check the path, and that ids are UUIDs."),
+    )
+
+
+# Errors raised outside any view (by a middleware, or by Django before a view is found): a problem
+# under /api/, Django's own page elsewhere. The URLconf names these as its handler400/403/404/500.
+
+
+def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NAME):
+    if request.path_info.startswith(API_PREFIX):
+        return problem_response(
+            request, status_code=400, code=BadRequest.default_code, detail=BadRequest.default_detail
+        )
+    return defaults.bad_request(request, exception, template_name)
+
+
+def permission_denied(request, exception, template_name=defaults.ERROR_403_TEMPLATE_NAME):
+    if request.path_info.startswith(API_PREFIX):
+        return problem_response(
+            request,
+            status_code=403,
+            code=exceptions.PermissionDenied.default_code,
+            detail=exceptions.PermissionDenied.default_detail,
+        )
+    return defaults.permission_denied(request, exception, template_name)
+
+
+def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE_NAME):
+    if request.path_info.startswith(API_PREFIX):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception, template_name)
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    if request.path_info.startswith(API_PREFIX):
+        return problem_response(
+            request, status_code=500, code=ServerError.default_code, detail=ServerError.default_detail
+        )
+    return defaults.server_error(request, template_name)
 
 
 def validation_error_body(problems: list[Problem], *, code: str = "invalid") -> dict:

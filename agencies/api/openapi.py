@@ -25,6 +25,9 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description=_("No such record, or not one this user or key may see.")),
     409: OpenApiResponse(ErrorSerializer, description=_("The record changed since it was read: reload it.")),
     413: OpenApiResponse(ErrorSerializer, description=_("`request_too_large`: the body is over the size limit.")),
+    415: OpenApiResponse(
+        ErrorSerializer, description=_("`unsupported_media_type`: send the body as `Content-Type: application/json`.")
+    ),
     422: OpenApiResponse(
         ErrorSerializer,
         description=_("`idempotency_key_reused`: this Idempotency-Key was sent before with another body."),
@@ -43,7 +46,7 @@ INVALID_FILTER = OpenApiResponse(
 
 # Every operation can be refused for authentication, a key's scope, or throttling.
 READ_ERRORS = (401, 403, 429)
-WRITE_ERRORS = (400, 401, 403, 413, 429)
+WRITE_ERRORS = (400, 401, 403, 413, 415, 429)
 POST_ERRORS = (*WRITE_ERRORS, 422)
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agencies.api.serializers import UnknownFieldsRefusedMixin
 from reports import policy
 from reports.services import report_title
 
@@ -118,10 +119,12 @@ class ReportSerializer(serializers.Serializer):
         }
 
 
-class ReportRequestSerializer(serializers.Serializer):
+class ReportRequestSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """A calendar ``year``, or ``period_start`` and ``period_end``; the reference date; an optional cut-off."""
 
-    year = serializers.IntegerField(required=False, min_value=2002, help_text=_("1 January to 31 December."))
+    year = serializers.IntegerField(
+        required=False, min_value=2002, max_value=9999, help_text=_("1 January to 31 December.")
+    )
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
     reference_date = serializers.ChoiceField(choices=["arrival", "grant_paid"], default="arrival")

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from agencies.api.base import ApiView
@@ -26,6 +25,7 @@ from agencies.api.openapi import (
     with_errors,
 )
 from agencies.api.pagination import StableCursorPagination
+from agencies.api.parsers import JSONParser
 from agencies.models import Scope
 from reports import policy
 from reports.api.serializers import (

@@ -5,6 +5,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from agencies.api.access import NOTHING
+from agencies.api.pagination import SyncTimeFilter
 from agencies.models import Agency, Country, District, Office, Province
 from returns.models import AssistanceType, DocumentType, NeedCode, Referral, ReturnType
 
@@ -12,7 +13,7 @@ from returns.models import AssistanceType, DocumentType, NeedCode, Referral, Ret
 class ReferralFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Referral.Status.choices, label=_("Status"))
     service = django_filters.ChoiceFilter(choices=Referral.Service.choices, label=_("Service"))
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SyncTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601); oldest change first")
     )
     direction = django_filters.ChoiceFilter(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.api.access import NOTHING, STAFF_ONLY
+from agencies.api.pagination import SyncTimeFilter
 from agencies.models import Office, User
 from returns.models import Case
 from returns.workflows import all_workflows
@@ -37,9 +38,7 @@ class CaseFilter(django_filters.FilterSet):
     arrival_to = django_filters.DateFilter(
         field_name="household__arrival_date", lookup_expr="lte", label=_("Arrived until")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("Updated since")
-    )
+    updated_since = SyncTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
 
     class Meta:
         model = Case

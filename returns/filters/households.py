@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.api.access import NOTHING, STAFF_ONLY
+from agencies.api.pagination import SyncTimeFilter
 from agencies.models import Agency, Country, Office, Province, User
 from returns.models import Category, DeletedRecord, Household, ReturnType
 
@@ -103,7 +104,7 @@ class HouseholdApiFilter(HouseholdFilter):
         queryset=Country.objects.all(), label=_("Country of departure (ISO code)")
     )
     district = django_filters.CharFilter(field_name="destination_district_id", label=_("District of destination"))
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SyncTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         label=_("Changed at or after (ISO 8601); the list is then ordered oldest change first"),
@@ -121,7 +122,7 @@ class HouseholdApiFilter(HouseholdFilter):
 
 
 class DeletedRecordFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
+    since = SyncTimeFilter(
         field_name="deleted_at", lookup_expr="gte", label=_("Deleted or merged at or after (ISO 8601)")
     )
     reason = django_filters.ChoiceFilter(choices=DeletedRecord.Reason.choices, label=_("Reason"))

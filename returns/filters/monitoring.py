@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.api.pagination import SyncTimeFilter
 from agencies.models import Office, Province
 from returns.models import MonitoringInterview
 
@@ -26,9 +27,7 @@ class MonitoringInterviewFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     drawn_from = django_filters.DateFilter(field_name="drawn_on", lookup_expr="gte", label=_("Drawn from"))
     drawn_to = django_filters.DateFilter(field_name="drawn_on", lookup_expr="lte", label=_("Drawn until"))
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("Updated since")
-    )
+    updated_since = SyncTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
 
     class Meta:
         model = MonitoringInterview

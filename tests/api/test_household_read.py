@@ -154,17 +154,22 @@ def test_pages_follow_each_other_newest_first(unhcr_client, unhcr_officer):
     assert third.json()["next"] is None
 
 
-def test_the_page_size_is_capped_at_100(unhcr_client, unhcr_officer):
+def test_a_page_size_over_100_is_refused_not_capped(unhcr_client, unhcr_officer):
     # Given 101 households
     for _ in range(101):
         _register(unhcr_officer)
 
-    # When a page of 500 is asked for
-    response = unhcr_client.get(URL, {"page_size": 500})
+    # When a page of 500 is asked for, then of 100
+    refused = unhcr_client.get(URL, {"page_size": 500})
+    largest = unhcr_client.get(URL, {"page_size": 100})
 
-    # Then 100 come, with a next page
-    assert len(response.json()["results"]) == 100
-    assert response.json()["next"] is not None
+    # Then the first is refused with the range, the second gives 100 with a next page
+    assert refused.status_code == 400
+    assert [(error["path"], error["code"]) for error in refused.json()["errors"]] == [
+        ("page_size", "invalid_page_size")
+    ]
+    assert len(largest.json()["results"]) == 100
+    assert largest.json()["next"] is not None
 
 
 def test_an_id_that_is_not_a_uuid_is_not_found(unhcr_client):

@@ -11,7 +11,7 @@ def test_the_openapi_schema_describes_the_households_api(client):
         "$ref": "#/components/schemas/HouseholdRegistrationRequest"
     }
     # (403 includes an API key without the scope; 413 too large; 422 an Idempotency-Key reused; 429 throttled)
-    assert sorted(households["post"]["responses"]) == ["201", "400", "401", "403", "413", "422", "429"]
+    assert sorted(households["post"]["responses"]) == ["201", "400", "401", "403", "413", "415", "422", "429"]
     assert sorted(households["get"]["responses"]) == ["200", "400", "401", "403", "429"]
     assert sorted(household["get"]["responses"]) == ["200", "401", "403", "404", "429"]
     assert households["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {

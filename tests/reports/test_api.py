@@ -27,7 +27,7 @@ def test_the_schema_describes_the_report_endpoints_and_keeps_the_statistics(clie
 
     assert sorted(paths[URL]) == ["get", "post"]
     assert sorted(paths[URL]["get"]["responses"]) == ["200", "400", "401", "403", "429"]
-    assert sorted(paths[URL]["post"]["responses"]) == ["202", "400", "401", "403", "413", "422", "429"]
+    assert sorted(paths[URL]["post"]["responses"]) == ["202", "400", "401", "403", "413", "415", "422", "429"]
     assert sorted(paths["/api/v1/reports/{id}/"]["get"]["responses"]) == ["200", "401", "403", "404", "429"]
     figures = paths["/api/v1/reports/{id}/figures/"]["get"]
     assert sorted(figures["responses"]) == ["200", "400", "401", "403", "404", "409", "429"]

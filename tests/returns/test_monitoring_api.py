@@ -181,6 +181,7 @@ def test_the_schema_describes_the_monitoring_api(client):
             "403",
             "404",
             "413",
+            "415",
             "422",
             "429",
         ],

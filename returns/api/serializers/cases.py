@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin, agreement_field_names, api_key_of, covers_agency
+from agencies.api.serializers import UnknownFieldsRefusedMixin
 from agencies.models import Agency, Office, User
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, MemberEntitlement, Referral
 from returns.workflows import workflow_named
@@ -213,7 +214,7 @@ class CaseEventSerializer(MinimisedFieldsMixin, serializers.Serializer):
         return answer
 
 
-class TransitionRequestSerializer(serializers.Serializer):
+class TransitionRequestSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     transition = serializers.CharField(help_text=_("A `code` from the case's `allowed_transitions`."))
     version = serializers.IntegerField(
         min_value=1, help_text=_("The case's `version` as last read; if it has changed since: 409, nothing done.")
@@ -227,7 +228,7 @@ class TransitionRequestSerializer(serializers.Serializer):
     )
 
 
-class CaseAssignSerializer(serializers.Serializer):
+class CaseAssignSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     cases = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=500)
     assignee = serializers.SlugRelatedField(
         slug_field="username",
@@ -287,7 +288,7 @@ class AssistanceSerializer(MinimisedFieldsMixin, serializers.Serializer):
     note = serializers.CharField()
 
 
-class AssistanceRecordSerializer(serializers.Serializer):
+class AssistanceRecordSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """Assistance given. Codes are resolved against the case (pass ``case`` and ``user`` in the context)."""
 
     assistance_type = serializers.CharField(help_text=_("A code of the agency's catalogue, e.g. cash_grant, nfi_kit."))
@@ -345,7 +346,7 @@ def _household_member(case: Case, public_id) -> Member | None:
     return found
 
 
-class AssistanceDecisionSerializer(serializers.Serializer):
+class AssistanceDecisionSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     approve = serializers.BooleanField(help_text=_("true approves, false rejects (then say why in `note`)."))
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -416,7 +417,7 @@ class ReferralSerializer(MinimisedFieldsMixin, serializers.Serializer):
         return answer
 
 
-class ReferralMakeSerializer(serializers.Serializer):
+class ReferralMakeSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """A referral from a case (pass ``case`` in the context)."""
 
     to_agency = serializers.SlugRelatedField(
@@ -431,7 +432,7 @@ class ReferralMakeSerializer(serializers.Serializer):
         return _household_member(self.context["case"], public_id)
 
 
-class ReferralAnswerSerializer(serializers.Serializer):
+class ReferralAnswerSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[Referral.Status.ACCEPTED, Referral.Status.DECLINED, Referral.Status.COMPLETED],
         help_text=_("A pending referral is accepted or declined; an accepted one is completed."),

@@ -4,6 +4,7 @@ what makes counts possible is ``returns.services.counts``, the function the page
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from agencies.api.serializers import UnknownFieldsRefusedMixin
 from agencies.models import Country, Office
 from returns.models import BorderCount
 from returns.models.counts import MEASURES
@@ -25,7 +26,7 @@ class BorderCountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BorderCountRecordSerializer(serializers.Serializer):
+class BorderCountRecordSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """A day's counts to record: the first version, or a correction (with a note)."""
 
     crossing = serializers.SlugRelatedField(

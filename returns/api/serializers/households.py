@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin
+from agencies.api.serializers import UnknownFieldsRefusedMixin
 from returns.models import Category, DeletedRecord, Member
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 
@@ -47,7 +48,7 @@ def _name_field(**kwargs) -> serializers.CharField:
 # ---------------------------------------------------------------------------------------------
 
 
-class DocumentRegistrationSerializer(serializers.Serializer):
+class DocumentRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     document_type = serializers.CharField(help_text=_("Document type code, e.g. por_card, amayesh_card, vrf, acc."))
     number = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     issuing_country = serializers.CharField(help_text=_("ISO 3166 alpha-2 code of the issuing country, e.g. PK."))
@@ -67,7 +68,7 @@ class DocumentRegistrationSerializer(serializers.Serializer):
         return DocumentRegistration(**super().to_internal_value(data))
 
 
-class MemberRegistrationSerializer(serializers.Serializer):
+class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     given_name = _name_field()
     fathers_name = _name_field()
     family_name = _name_field(required=False, default="")
@@ -103,7 +104,7 @@ class MemberRegistrationSerializer(serializers.Serializer):
         return MemberRegistration(**super().to_internal_value(data))
 
 
-class HouseholdRegistrationSerializer(serializers.Serializer):
+class HouseholdRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """A household arriving in Afghanistan, with every member, their documents and specific needs.
 
     ``validated_data`` is a ``returns.registration.HouseholdRegistration``, ready for
@@ -228,7 +229,7 @@ UPDATE_TOUCHES = {
 }
 
 
-class HouseholdUpdateSerializer(serializers.Serializer):
+class HouseholdUpdateSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """The fields of a household that can change after registration; send only those that change."""
 
     phone = serializers.CharField(max_length=20, allow_blank=True, required=False)
@@ -240,18 +241,12 @@ class HouseholdUpdateSerializer(serializers.Serializer):
         help_text=_("OCHA P-code, e.g. AF0617; changing the province without a district clears it."),
     )
 
-    def validate(self, attrs: dict) -> dict:
-        if not isinstance(self.initial_data, dict):
-            return attrs
-        read_only = sorted(set(self.initial_data) - set(self.fields))
-        if read_only:
-            raise serializers.ValidationError(
-                {name: [_("This field cannot be changed.")] for name in read_only}, code="read_only"
-            )
-        return attrs
+    # Any other field of a household exists, but cannot be changed here.
+    unknown_field_code = "read_only"
+    unknown_field_message = _("This field cannot be changed.")
 
 
-class HouseholdRemovalSerializer(serializers.Serializer):
+class HouseholdRemovalSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     note = serializers.CharField(
         help_text=_(
             "Why, in a sentence (at least 10 characters; 30 for a household that received assistance): kept in "

@@ -4,6 +4,7 @@ what makes a record possible is ``returns.services.monitoring``, the function th
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from agencies.api.serializers import UnknownFieldsRefusedMixin
 from returns.models import MonitoringInterview
 
 
@@ -62,7 +63,7 @@ class MonitoringInterviewSerializer(serializers.ModelSerializer):
         return str(interview.case.public_id) if interview.case_id else None
 
 
-class MonitoringInterviewRecordSerializer(serializers.Serializer):
+class MonitoringInterviewRecordSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     """How the interview went and, with consent, its answers."""
 
     status = serializers.CharField(

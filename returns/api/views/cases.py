@@ -12,7 +12,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from agencies.api.access import api_key_of, shared_fields
@@ -22,6 +21,7 @@ from agencies.api.idempotency import idempotent
 from agencies.api.openapi import IDEMPOTENCY_KEY, INVALID_FILTER, POST_ERRORS, READ_ERRORS, with_errors
 from agencies.api.openapi import id_parameter as _id_parameter
 from agencies.api.pagination import WATERMARK_PARAMETER, SyncCursorPagination
+from agencies.api.parsers import JSONParser
 from agencies.models import Scope
 from agencies.problems import Refused
 from returns.api import selectors

@@ -12,7 +12,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from agencies.api.base import ApiView
@@ -20,6 +19,7 @@ from agencies.api.errors import ErrorSerializer, ValidationErrorSerializer
 from agencies.api.idempotency import idempotent
 from agencies.api.openapi import IDEMPOTENCY_KEY, INVALID_FILTER, POST_ERRORS, READ_ERRORS, with_errors
 from agencies.api.pagination import StableCursorPagination
+from agencies.api.parsers import JSONParser
 from agencies.models import Scope
 from returns import policy
 from returns.api.serializers.counts import (

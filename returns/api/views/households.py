@@ -13,7 +13,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from agencies.api.access import refuse_unreadable_writes, shared_fields
@@ -31,6 +30,7 @@ from agencies.api.openapi import (
     with_errors,
 )
 from agencies.api.pagination import WATERMARK_PARAMETER, SyncCursorPagination
+from agencies.api.parsers import JSONParser
 from agencies.models import Scope
 from agencies.problems import Refused
 from returns import policy

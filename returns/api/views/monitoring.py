@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from agencies.api.base import ApiView
@@ -19,6 +18,7 @@ from agencies.api.idempotency import idempotent
 from agencies.api.openapi import IDEMPOTENCY_KEY, INVALID_FILTER, POST_ERRORS, READ_ERRORS, with_errors
 from agencies.api.openapi import id_parameter as _id_parameter
 from agencies.api.pagination import WATERMARK_PARAMETER, SyncCursorPagination
+from agencies.api.parsers import JSONParser
 from returns.api.serializers.monitoring import MonitoringInterviewRecordSerializer, MonitoringInterviewSerializer
 from returns.filters.monitoring import MonitoringInterviewFilter
 from returns.models import MonitoringInterview

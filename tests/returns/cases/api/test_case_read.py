@@ -344,14 +344,19 @@ def test_pages_follow_each_other_newest_first(client_for, unhcr_worker, three_ca
     assert second.json()["next"] is None
 
 
-def test_the_page_size_is_capped_at_100(client_for, unhcr_worker, unhcr_officer):
+def test_a_page_size_over_100_is_refused_not_capped(client_for, unhcr_worker, unhcr_officer):
     for _ in range(101):
         register_unhcr_case(unhcr_officer)
 
-    response = client_for(unhcr_worker).get(URL, {"page_size": 500})
+    refused = client_for(unhcr_worker).get(URL, {"page_size": 500})
+    largest = client_for(unhcr_worker).get(URL, {"page_size": 100})
 
-    assert len(response.json()["results"]) == 100
-    assert response.json()["next"] is not None
+    assert refused.status_code == 400
+    assert [(error["path"], error["code"]) for error in refused.json()["errors"]] == [
+        ("page_size", "invalid_page_size")
+    ]
+    assert len(largest.json()["results"]) == 100
+    assert largest.json()["next"] is not None
 
 
 # Query counts ------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ def test_the_openapi_schema_describes_the_cases_api(client):
     }
     # Every operation: 403 (a role, or an API key without the scope) and 429 (throttled); every POST:
     # 413 (too large) and 422 (an Idempotency-Key reused with another body).
-    post = ["400", "401", "403", "404", "413", "422", "429"]
+    post = ["400", "401", "403", "404", "413", "415", "422", "429"]
     assert operations == {
         ("/api/v1/cases/", "get"): ["200", "400", "401", "403", "429"],
-        ("/api/v1/cases/assign/", "post"): ["200", "400", "401", "403", "413", "422", "429"],
+        ("/api/v1/cases/assign/", "post"): ["200", "400", "401", "403", "413", "415", "422", "429"],
         ("/api/v1/cases/deleted/", "get"): ["200", "400", "401", "403", "429"],
         ("/api/v1/cases/{id}/", "get"): ["200", "401", "403", "404", "429"],
         ("/api/v1/cases/{id}/events/", "get"): ["200", "401", "403", "404", "429"],
