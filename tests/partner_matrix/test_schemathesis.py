@@ -137,7 +137,7 @@ def test_the_schema_holds_for_iom_field_staff(schema):
         role=User.Role.FIELD_OFFICER,
         office=world.households["IOM"].office,
     )
-    headers = {"Authorization": f"Token {Token.objects.create(user=officer).key}"}
+    headers = {"Authorization": f"Token {api_token_for(officer)}"}
 
     failures = _exercise(schema, headers, world)
 
@@ -150,7 +150,7 @@ def test_the_schema_holds_for_a_coordinator(schema):
     coordinator = UserFactory(
         username="schemathesis.coordinator", agency=Agency.objects.get(code="UNHCR"), role=User.Role.COORDINATOR
     )
-    headers = {"Authorization": f"Token {Token.objects.create(user=coordinator).key}"}
+    headers = {"Authorization": f"Token {api_token_for(coordinator)}"}
 
     failures = _exercise(schema, headers, world)
 
