@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, User
@@ -35,7 +34,7 @@ from returns.registration import RegistrationInvalid
 from returns.services.cases import assistance_decide, referral_make
 from returns.services.households import household_merge, household_register, household_withdraw
 from returns.supplements import supplement_owed
-from tests.factories import UserFactory, household, member, por_card
+from tests.factories import UserFactory, api_token_for, household, member, por_card
 from tests.partner_infra.keys import agreement, issue, key_client
 from tests.problems import problem_of
 from tests.returns.cases.test_assistance import record_grant, staff, unhcr_case
@@ -50,9 +49,9 @@ URL = "/api/v1/households/"
 
 
 def api_client(user: User) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=user)
+    token = api_token_for(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
