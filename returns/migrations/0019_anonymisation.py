@@ -15,7 +15,9 @@ no connection keeps it.
 
 from django.db import migrations, models
 
-ANONYMISING = "current_setting('returns.anonymising', true) = 'on'"
+# Unset in a session that never named it, current_setting(..., true) is NULL: COALESCE, so that
+# "not anonymising" is true there, never NULL.
+ANONYMISING = "COALESCE(current_setting('returns.anonymising', true), '') = 'on'"
 
 GUARDS = f"""
 CREATE OR REPLACE FUNCTION returns_history_guard() RETURNS trigger LANGUAGE plpgsql AS $$
