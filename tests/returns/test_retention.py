@@ -170,8 +170,15 @@ def test_a_second_run_changes_nothing(caseload):
 
 
 @override_settings(RETENTION_CLOSED_CASE_DAYS=365)
-def test_the_nightly_task_reports_its_counts(caseload):
+def test_the_nightly_task_reports_and_logs_its_counts(caseload, caplog):
+    caplog.set_level("INFO", logger="returns.services.retention")
+
     assert anonymise_past_retention.delay().get() == {"households": 2, "members": 4}
+    assert [
+        record.getMessage().split(", closed before")[0]
+        for record in caplog.records
+        if record.name == "returns.services.retention"
+    ] == ["Retention: 2 households (4 people) anonymised"]
 
 
 def test_the_beat_schedule_runs_the_job_every_night():
