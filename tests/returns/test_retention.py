@@ -11,7 +11,6 @@ from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from config.celery import app
 from reports.content import report_figures
 from reports.models import Report
 from reports.services import report_checksum, report_sign_off
@@ -179,10 +178,6 @@ def test_the_nightly_task_reports_and_logs_its_counts(caseload, caplog):
         for record in caplog.records
         if record.name == "returns.services.retention"
     ] == ["Retention: 2 households (4 people) anonymised"]
-
-
-def test_the_beat_schedule_runs_the_job_every_night():
-    assert app.conf.beat_schedule["anonymise-past-retention"]["task"] == "returns.tasks.anonymise_past_retention"
 
 
 # ---------------------------------------------------------------------------------------------
