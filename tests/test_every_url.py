@@ -11,8 +11,8 @@ URL pattern is tried the day it is added. Each pattern must have a row:
 - the admin (every pattern under ``/admin/``): superusers only, everyone else is sent to the
   admin's login page;
 - the API (``/api/v1/``): each operation's row in ``tests/partner_matrix/test_permission_matrix.py``
-  ``MATRIX`` (which principal gets which status); the catch-all ``api-not-found`` answers 404
-  problem details to everyone signed in or not, except it asks for credentials first.
+  ``MATRIX`` (which principal gets which status); the catch-all ``api-not-found`` (a mistyped
+  address) is in ``API_PUBLIC``.
 
 Then three promises are checked:
 
@@ -21,7 +21,11 @@ Then three promises are checked:
 (b) every member of staff outside a page's ``reached_by`` is refused, every principal the API
     matrix refuses is refused (401/403/404), and the admin refuses everyone but superusers;
 (c) a refused POST, PUT, PATCH or DELETE changes nothing: the row count and latest ``updated_at``
-    of every table of the three apps are the same before and after.
+    of every table of the three apps are the same before and after (and an allowed write shows in
+    that snapshot, so the promise is not empty).
+
+A partner's key is tried with each scope and with all (NRC, whose agreement shares UNHCR's records)
+and with every scope but no agreement (DRC): that one reaches no record at all.
 
 One world for the module (``tests.partner_matrix.world``), built once and rolled back at the end.
 """
@@ -37,11 +41,14 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
 
-from agencies.models import StaffToken, User
+from agencies.api.access import ANY_KEY
+from agencies.models import Agency, DataSharingAgreement, Scope, StaffToken, User
 from tests.api.payloads import household_json
+from tests.partner_infra.keys import issue
 from tests.partner_matrix.test_permission_matrix import MATRIX, Row, api_operations
-from tests.partner_matrix.world import ANONYMOUS, PRINCIPALS, STAFF, World, build_world
+from tests.partner_matrix.world import ANONYMOUS, PRINCIPALS, STAFF, Principal, World, build_world
 
 # The database is set up for marked tests only; each test's own changes roll back inside the world's.
 pytestmark = pytest.mark.django_db
@@ -195,7 +202,6 @@ def test_every_url_pattern_has_a_row():
         and route.name not in PAGES
         and route.name not in PUBLIC
         and route.name not in API_PUBLIC
-        and route.name != "api-not-found"
         and not (route.is_api and any(operation[1] == _api_route(route) for operation in MATRIX))
     ]
     assert without_row == [], "URL patterns without a row: add them to PAGES, PUBLIC or the API matrix"
@@ -329,6 +335,8 @@ API_PUBLIC: dict[str, str] = {
     "api-schema": "the API's description holds no data; a partner reads it before its key is issued",
     "api-docs": "Swagger UI over the public schema, no data",
     "api-redoc": "ReDoc over the public schema, no data",
+    "api-not-found": "a mistyped address under /api/: 404 problem details to anyone; the schema is public, "
+    "so telling an unknown address from a known one reveals nothing",
 }
 # The admin's own door: its login page (and logging out of it) answer anonymous visitors.
 ADMIN_PUBLIC = {"admin:login": "the admin's login page", "admin:logout": "signing out needs no account"}
@@ -410,7 +418,7 @@ def test_anonymous_api_calls_get_401_problem_details(world):
                 wrong[f"{method} {route} {target}"] = (response.status_code, response["Content-Type"])
     for method in ("GET", "POST"):
         response = _send(client, method, "/api/v1/no-such-thing/", {})
-        if response.status_code not in (401, 404) or not _problem(response):
+        if response.status_code != 404 or not _problem(response):
             wrong[f"{method} api-not-found"] = (response.status_code, response["Content-Type"])
     assert not wrong, pformat(wrong)
     assert _changed(before, snapshot()) == {}
@@ -442,7 +450,7 @@ def test_the_public_addresses_answer_anonymous_visitors(world):
         "admin:login": 200,
         "admin:logout": 302,
     }
-    assert set(statuses) == set(PUBLIC) | set(API_PUBLIC) | set(ADMIN_PUBLIC)
+    assert set(statuses) | {"api-not-found"} == set(PUBLIC) | set(API_PUBLIC) | set(ADMIN_PUBLIC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,3 +553,37 @@ def test_a_refused_api_write_changes_nothing(world, method, route):
                 wrong[f"{principal} → {target}"] = (expected, response.status_code)
     assert not wrong, "caller: (expected, got)\n" + pformat(wrong)
     assert _changed(before, snapshot()) == {}
+
+
+@pytest.fixture
+def key_without_agreement(world):
+    """DRC's key with every scope: DRC has no data-sharing agreement (the world's is NRC's)."""
+    drc = Agency.objects.get(code="DRC")
+    assert not DataSharingAgreement.objects.filter(partner=drc).exists()
+    _key, full_key = issue(partner=drc, scopes=sorted(Scope.values), issued_by=None)
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {full_key}")
+    return client
+
+
+def test_a_key_without_an_agreement_reaches_no_record_and_changes_nothing(world, key_without_agreement):
+    """Every scope but no agreement: every operation on records is refused (403); what is no one's
+    record (code lists, border counts, joint statistics, final reports) is read as by any key."""
+    drc = Principal("key[DRC, no agreement]", "key", User.Role.PARTNER, "DRC", frozenset(Scope.values))
+    got, expected = {}, {}
+    before = snapshot()
+    for method, route in API_OPERATIONS:
+        row = MATRIX[(method, route)]
+        for target in _targets(row):
+            body = row.body(world, drc, target) if row.body else None
+            path = _api_path(world, route, row, target)
+            if method == "GET":
+                response = key_without_agreement.get(path, row.query)
+            else:
+                response = _send(key_without_agreement, method, path, body)
+            got[f"{method} {route} {target}"] = response.status_code
+            # Code lists, border counts, joint statistics and final reports are no one's record.
+            shared_by_no_one = method == "GET" and row.scope in (ANY_KEY, "reports:read")
+            expected[f"{method} {route} {target}"] = (404 if target == "draft" else 200) if shared_by_no_one else 403
+    assert _changed(before, snapshot()) == {}
+    assert got == expected, pformat({call: (expected[call], got[call]) for call in got if got[call] != expected[call]})
