@@ -265,7 +265,11 @@ def _expected_version(request) -> int:
 @require_POST
 def case_transition_page(request, public_id, transition_code):
     case = case_get(user=request.user, public_id=public_id)
+    requested = workflow_named(case.workflow).transition(case.stage, transition_code)
     try:
+        # A role or agency that may not fire it is refused (403) before a stale page is (409).
+        if requested is not None:
+            policy.require_transition(request.user, case, requested)
         moved = case_transition(
             case=case,
             transition_code=transition_code,
@@ -347,9 +351,11 @@ def case_assistance_decide(request, public_id, assistance_id):
     if assistance is None:
         raise Http404
     form = AssistanceDecisionForm(request.POST)
-    if not form.is_valid():
-        return _case_page(request, case, decision_errors={assistance.pk: [_("Choose approve or reject.")]})
     try:
+        # A role or agency that may not decide is refused (403) before the form is read.
+        policy.require_decide_assistance(request.user, assistance, case)
+        if not form.is_valid():
+            return _case_page(request, case, decision_errors={assistance.pk: [_("Choose approve or reject.")]})
         decided = assistance_decide(
             assistance=assistance, decided_by=request.user, approve=form.approve, note=form.cleaned_data["note"]
         )

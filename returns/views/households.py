@@ -207,6 +207,8 @@ def household_withdraw_page(request, public_id):
     """Withdraw a household registered in error: nothing is deleted, it leaves every list."""
     policy.require_remove_household(request.user)
     household = household_get(user=request.user, public_id=public_id)
+    # A household that received assistance: an administrator is refused (403) before the form is read.
+    policy.require_remove_household(request.user, with_assistance=household_assisted(household=household))
     withdraw_form = WithdrawForm(request.POST)
     if withdraw_form.is_valid():
         try:
