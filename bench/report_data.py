@@ -219,10 +219,17 @@ def referrals_insert(*, seed: int) -> int:
     return inserted
 
 
+# UNHCR's plan samples 5% of its households; a small load draws more, so that its monitoring table
+# is never empty by chance (the draw hashes household ids, which differ from run to run).
+INTERVIEW_SAMPLE = 0.05
+INTERVIEWS_AT_LEAST = 40
+
+
 def interviews_insert(*, today: datetime.date, seed: int) -> int:
     """Return-monitoring interviews done: UNHCR's plan samples 5% of its households 30 days after
-    arrival; seven in ten are interviewed (where they live, shelter, work, intention to stay, needs),
-    the others not reached or declining. Households already drawn (today's queue) are left as they are."""
+    arrival (enough of a small load for about 40); seven in ten are interviewed (where they live,
+    shelter, work, intention to stay, needs), the others not reached or declining. Households already
+    drawn (today's queue) are left as they are."""
     from django.db import connection
 
     draw = _hash("h.id", f"interview-{seed}")
@@ -237,6 +244,14 @@ def interviews_insert(*, today: datetime.date, seed: int) -> int:
         cursor.execute("SELECT id FROM agencies_user WHERE username = 'unhcr.caseworker'")
         (interviewer,) = cursor.fetchone()
         cursor.execute(
+            "SELECT count(*) FROM returns_household h"
+            " JOIN returns_case c ON c.household_id = h.id AND c.agency_id = h.routed_agency_id"
+            " WHERE h.routed_agency_id = %(agency)s AND h.arrival_date + 60 < %(today)s",
+            {"agency": agency_id, "today": today},
+        )
+        (eligible,) = cursor.fetchone()
+        rate = min(1.0, max(INTERVIEW_SAMPLE, INTERVIEWS_AT_LEAST / eligible)) if eligible else INTERVIEW_SAMPLE
+        cursor.execute(
             f"""
             WITH drawn AS (
                 SELECT h.id AS household_id, c.id AS case_id, h.destination_province_id, h.arrival_date,
@@ -244,7 +259,7 @@ def interviews_insert(*, today: datetime.date, seed: int) -> int:
                        h.arrival_date + 30 AS drawn_on
                 FROM returns_household h
                 JOIN returns_case c ON c.household_id = h.id AND c.agency_id = h.routed_agency_id
-                WHERE h.routed_agency_id = %(agency)s AND {draw} < 0.05 AND h.arrival_date + 60 < %(today)s
+                WHERE h.routed_agency_id = %(agency)s AND {draw} < %(rate)s AND h.arrival_date + 60 < %(today)s
             ), answered AS (
                 SELECT d.*,
                        CASE WHEN d.a < 0.7 THEN 'completed' WHEN d.a < 0.9 THEN 'not_reached'
@@ -285,7 +300,7 @@ def interviews_insert(*, today: datetime.date, seed: int) -> int:
             FROM answered x
             ON CONFLICT (household_id, plan_id) DO NOTHING
             """,  # noqa: S608 - our own SQL fragments; the values are parameters
-            {"agency": agency_id, "plan": plan_id, "today": today, "interviewer": interviewer},
+            {"agency": agency_id, "plan": plan_id, "today": today, "interviewer": interviewer, "rate": rate},
         )
         inserted = cursor.rowcount
         cursor.execute("ANALYZE returns_monitoringinterview")
