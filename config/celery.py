@@ -30,4 +30,10 @@ app.conf.beat_schedule = {
         "task": "returns.tasks.check_overdue_referrals",
         "schedule": crontab(hour=21, minute=50),
     },
+    # Retention: households whose cases all closed (or withdrawn) RETENTION_CLOSED_CASE_DAYS ago are
+    # anonymised, at 03:00 in Kabul, after the other jobs and before anyone works.
+    "anonymise-past-retention": {
+        "task": "returns.tasks.anonymise_past_retention",
+        "schedule": crontab(hour=22, minute=30),
+    },
 }

@@ -6,7 +6,7 @@ due and, once that is committed, enqueues the notification of exactly those case
 (or a redelivery: tasks are acknowledged late) marks nothing and sends nothing twice. A
 notification retries when the mail server is unreachable; a retry after a partly sent batch may
 repeat an email, which is better than losing one. The monitoring draw is idempotent by itself: a
-household is drawn once per plan.
+household is drawn once per plan; so is the retention job: a household is anonymised once.
 """
 
 from dataclasses import asdict
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from returns import scheduled
 from returns.services.monitoring import monitoring_sample_draw
+from returns.services.retention import households_anonymise_due
 
 NOTIFY_RETRY = {
     "autoretry_for": (OSError,),  # smtplib's errors are OSErrors
@@ -37,6 +38,12 @@ def check_overdue_cases() -> dict:
 def draw_monitoring_sample() -> dict:
     """Draw today's return monitoring sample for every active plan: how many households per agency."""
     return monitoring_sample_draw(today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def anonymise_past_retention() -> dict:
+    """Anonymise the households past the retention period: how many households and people."""
+    return asdict(households_anonymise_due())
 
 
 @shared_task(acks_late=True, **NOTIFY_RETRY)

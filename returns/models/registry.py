@@ -407,6 +407,10 @@ class Household(models.Model):
         help_text=_("The household this duplicate was merged into."),
     )
 
+    # Anonymised: names, birth dates, phone, document numbers and free text replaced
+    # (``returns.services.retention``); the figures stay. Set once, so the job never repeats itself.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
     objects = HouseholdQuerySet.as_manager()
 
     class Meta:
@@ -571,6 +575,8 @@ class Member(models.Model):
     estimated_age = models.PositiveSmallIntegerField(_("estimated age"), null=True, blank=True)
     relationship = models.CharField(_("relationship to the head"), max_length=16, choices=Relationship.choices)
     specific_needs = models.ManyToManyField(NeedCode, blank=True, related_name="+", verbose_name=_("specific needs"))
+    # Anonymised with the household, or alone on the person's request (``returns.services.retention``).
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:
         ordering = ["household", "id"]
@@ -631,6 +637,7 @@ class HouseholdEvent(models.Model):
         FAMILY_LINKED = "family_linked", _("Linked to another part of the family")
         WITHDRAWN = "withdrawn", _("Withdrawn: registered in error")
         MERGED_INTO = "merged_into", _("Withdrawn: a duplicate merged into another household")
+        ERASED = "erased", _("A person's data erased on request")
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

@@ -254,6 +254,10 @@ def test_the_daily_jobs_run_at_two_in_the_morning_in_kabul():
             tasks.check_overdue_referrals,
             datetime.datetime(2026, 3, 11, 2, 20, tzinfo=kabul),
         ),
+        "anonymise-past-retention": (
+            tasks.anonymise_past_retention,
+            datetime.datetime(2026, 3, 11, 3, 0, tzinfo=kabul),
+        ),
     }
 
 
@@ -266,5 +270,6 @@ def test_the_tasks_are_acknowledged_after_they_run():
             tasks.draw_monitoring_sample,
             tasks.check_overdue_referrals,
             tasks.notify_overdue_referrals,
+            tasks.anonymise_past_retention,
         )
     )
