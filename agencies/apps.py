@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,3 +19,17 @@ class AgenciesConfig(AppConfig):
         user_logged_in.connect(session_start, dispatch_uid="agencies.session_start")
         user_logged_in.connect(two_factor_note_enrolment, dispatch_uid="agencies.two_factor_note_enrolment")
         user_logged_out.connect(logout_confirm, dispatch_uid="agencies.logout_confirm")
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def access_log_on(app_configs, **kwargs):
+    """The access log may be off only to measure what it costs (``make bench``), never in production."""
+    if settings.ACCESS_LOG_ENABLED:
+        return []
+    return [
+        checks.Warning(
+            "The access log is off (DJANGO_ACCESS_LOG=0): reads of personal records are not recorded.",
+            hint="Unset DJANGO_ACCESS_LOG in production.",
+            id="agencies.W001",
+        )
+    ]

@@ -1,26 +1,32 @@
-"""The person's own account: two-factor enrolment and verification, recovery codes, API tokens.
+"""The person's own account: two-factor enrolment and verification, recovery codes, API tokens; and
+the access log's search and export, for managers and administrators.
 
 What is decided lives elsewhere: who must use a second factor and how codes are checked in
 ``agencies.two_factor``, issuing and revoking tokens in ``agencies.staff_tokens``.
 """
 
+import csv
+import datetime
 from base64 import b32encode
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
 from agencies.forms import EnrolmentForm, SecondFactorForm
-from agencies.models import StaffToken
+from agencies.models import AccessLogEntry, StaffToken, may_read_access_log
 from agencies.problems import Refused
+from agencies.selectors import access_log_search
 from agencies.staff_tokens import staff_token_revoke
 from agencies.two_factor import (
     has_authenticator,
@@ -152,3 +158,120 @@ def _base32(secret: bytes) -> str:
 
 def _grouped(text: str) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+# ---------------------------------------------------------------------------------------------
+# The access log: search and export
+# ---------------------------------------------------------------------------------------------
+
+ACCESS_LOG_PER_PAGE = 100
+# What a spreadsheet would take for a formula at the start of a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _require_access_log_reader(user) -> None:
+    if not may_read_access_log(user):
+        raise PermissionDenied(_("The access log is for managers and administrators."))
+
+
+@require_GET
+def access_log(request):
+    """Who read, exported or changed which records: newest first, a page of 100 at a time
+    (``before``: the oldest entry of the page seen, so paging never counts millions of rows)."""
+    _require_access_log_reader(request.user)
+    filterset = access_log_search(user=request.user, params=request.GET)
+    entries = filterset.qs if filterset.is_valid() else AccessLogEntry.objects.none()
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        entries = entries.filter(id__lt=int(before))
+    rows = list(entries[: ACCESS_LOG_PER_PAGE + 1])
+    params = request.GET.copy()
+    params.pop("before", None)
+    return render(
+        request,
+        "agencies/access_log.html",
+        {
+            "filter": filterset,
+            "entries": rows[:ACCESS_LOG_PER_PAGE],
+            "older": rows[ACCESS_LOG_PER_PAGE - 1].id if len(rows) > ACCESS_LOG_PER_PAGE else None,
+            "paged": bool(before),
+            "query_without_page": params.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+ACCESS_LOG_COLUMNS = [
+    "id",
+    "at_utc",
+    "actor",
+    "organisation",
+    "address",
+    "channel",
+    "method",
+    "endpoint",
+    "path",
+    "status",
+    "action",
+    "kind",
+    "record_count",
+    "record_ids",
+]
+
+
+@require_GET
+def access_log_export(request):
+    """The search's every entry as CSV, for an auditor: streamed, so a year of the log fits."""
+    _require_access_log_reader(request.user)
+    filterset = access_log_search(user=request.user, params=request.GET)
+    if not filterset.is_valid():
+        return render(
+            request,
+            "agencies/access_log.html",
+            {"filter": filterset, "entries": [], "older": None, "paged": False, "query_without_page": ""},
+            status=400,
+        )
+    rows = filterset.qs.values_list(
+        "id",
+        "at",
+        "actor",
+        "agency__code",
+        "address",
+        "channel",
+        "method",
+        "endpoint",
+        "path",
+        "status",
+        "action",
+        "kind",
+        "record_ids",
+    )
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(ACCESS_LOG_COLUMNS)
+        for row in rows.iterator(chunk_size=2000):
+            at, record_ids = row[1], row[12]
+            yield writer.writerow(
+                [
+                    row[0],
+                    at.astimezone(datetime.UTC).isoformat(),
+                    *(_cell(value) for value in row[2:12]),
+                    len(record_ids),
+                    " ".join(str(record_id) for record_id in record_ids),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="access-log-{stamp}.csv"'
+    return response

@@ -4,8 +4,10 @@ registry with a partner's key (issue 4), the border counts' grid of a whole year
 joint annual report of a year with a million returnees in a registry of three million (issue 9,
 ``bench.report``, in a process and a database of its own).
 
-``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner``, ``BENCH_ONLY=counts`` or
-``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
+Then what the access log costs registration and a partner's full sync (issue 10, ``bench.access_log``).
+
+``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner``, ``BENCH_ONLY=counts``,
+``BENCH_ONLY=access_log`` or ``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
 
@@ -18,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.access_log import access_log_run, access_log_summary
 from bench.cases import CasesResult, cases_run, cases_summary
 from bench.counts import counts_run, counts_summary
 from bench.database import (
@@ -93,8 +96,8 @@ def main() -> int:
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
     only = os.environ.get("BENCH_ONLY", "").strip().lower()
-    if only not in ("", "registration", "cases", "partner", "counts", "report"):
-        say("BENCH_ONLY must be registration, cases, partner, counts or report")
+    if only not in ("", "registration", "cases", "partner", "counts", "access_log", "report"):
+        say("BENCH_ONLY must be registration, cases, partner, counts, access_log or report")
         return 2
     if only == "report":
         return report_only(url)
@@ -147,6 +150,24 @@ def main() -> int:
             for line in counts_summary(counts)[1:]:
                 say(line)
 
+    access_log_lines: list[str] = []
+    if only in ("", "access_log"):
+        from bench.payloads import household_bodies
+
+        say(f"(h) Access log: registration and a partner's full sync, log off and on, through {server}")
+        cost = access_log_run(
+            env=env,
+            token=bench_token(),
+            bodies=household_bodies(count=2000),
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+            clients=clients,
+            duration=duration,
+            say=say,
+        )
+        access_log_lines = access_log_summary(cost, clients=clients, duration=duration)
+
     report_lines, report_failed = ([], False) if only else report_part(url, started=started)
     summary = summary_table(
         started=started,
@@ -160,6 +181,7 @@ def main() -> int:
         warmup=warmup,
         duration=duration,
     )
+    summary += "\n" + "\n".join(access_log_lines) if access_log_lines else ""
     summary += "\n" + "\n".join(report_lines) if report_lines else ""
     say()
     say(summary)

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "agencies.middleware.LoginRequiredMiddleware",
     "agencies.two_factor.TwoFactorRequiredMiddleware",
     "agencies.middleware.RequestSizeLimitMiddleware",
+    "agencies.access_log.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into the "locked" page.
     "axes.middleware.AxesMiddleware",
@@ -262,6 +263,10 @@ SPECTACULAR_SETTINGS = {
 # Retention: the personal data of a household whose cases all closed (or that was withdrawn) this many
 # days ago is anonymised by the nightly job (returns.services.retention); the figures stay.
 RETENTION_CLOSED_CASE_DAYS = int(os.environ.get("RETENTION_CLOSED_CASE_DAYS", str(5 * 365)))
+
+# The access log (agencies.access_log): every read, export and change of personal records. Only
+# ``make bench`` turns it off, to measure what it costs; the deploy check warns when it is off.
+ACCESS_LOG_ENABLED = env_bool("DJANGO_ACCESS_LOG", True)
 
 # Celery: with no broker, tasks run in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -37,14 +37,18 @@ from pprint import pformat
 
 import pytest
 from django.apps import apps
+from django.contrib import admin as django_admin
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from agencies.access_log import Kind
+from agencies.admin import AccessLoggedAdminMixin
 from agencies.api.access import ANY_KEY
-from agencies.models import Agency, DataSharingAgreement, Scope, StaffToken, User
+from agencies.api.base import UNSET
+from agencies.models import AccessLogEntry, Agency, DataSharingAgreement, Scope, StaffToken, User
 from tests.api.payloads import household_json
 from tests.partner_infra.keys import issue
 from tests.partner_matrix.test_permission_matrix import MATRIX, Row, api_operations
@@ -141,6 +145,9 @@ PAGES: dict[str, Page] = {
     "returns:case-assistance-decide": _post({CW, MANAGER}),
     "returns:case-referral": _post(UNHCR_CASE_STAFF),
     "returns:case-assign": _post({MANAGER}),
+    # The access log: managers (their agency's part) and administrators.
+    "agencies:access-log": _get({MANAGER, ADMIN}),
+    "agencies:access-log-export": _get({MANAGER, ADMIN}),
 }
 
 # What an anonymous visitor reaches, and why. Static files are not in the URLconf (WhiteNoise serves
@@ -591,3 +598,210 @@ def test_a_key_without_an_agreement_reaches_no_record_and_changes_nothing(world,
             expected[f"{method} {route} {target}"] = (404 if target == "draft" else 200) if shared_by_no_one else 403
     assert _changed(before, snapshot()) == {}
     assert got == expected, pformat({call: (expected[call], got[call]) for call in got if got[call] != expected[call]})
+
+
+# ---------------------------------------------------------------------------------------------
+# (d) Every read of a personal record is in the access log
+# ---------------------------------------------------------------------------------------------
+
+# The kind of personal record each page shows, in the access log; None: the page shows none. A new
+# page fails ``test_every_page_says_what_it_logs`` until it has a row here.
+PAGE_LOGS: dict[str, str | None] = {
+    "home": Kind.HOUSEHOLD,  # the households list, for everyone but coordinators
+    "returns:home": Kind.HOUSEHOLD,
+    "returns:household-list": Kind.HOUSEHOLD,
+    "returns:household-register": Kind.HOUSEHOLD,  # the household registered (the form itself: none)
+    "returns:household-detail": Kind.HOUSEHOLD,
+    "returns:household-routed": Kind.HOUSEHOLD,
+    "returns:household-reroute": Kind.HOUSEHOLD,
+    "returns:household-family-link": Kind.HOUSEHOLD,
+    "returns:household-withdraw": Kind.HOUSEHOLD,
+    "returns:monitoring-queue": Kind.INTERVIEW,
+    "returns:monitoring-interview": Kind.INTERVIEW,
+    "returns:my-cases": Kind.CASE,
+    "returns:referrals": Kind.REFERRAL,
+    "returns:referral-answer": Kind.REFERRAL,
+    "returns:caseload": Kind.CASE,
+    "returns:caseload-assign": Kind.CASE,
+    "returns:case-detail": Kind.CASE,
+    "returns:case-transition": Kind.CASE,
+    "returns:case-assistance": Kind.CASE,
+    "returns:case-assistance-decide": Kind.CASE,
+    "returns:case-referral": Kind.CASE,
+    "returns:case-assign": Kind.CASE,
+    # No personal record: the person's own account, joint figures, border counts, the log itself.
+    "agencies:account": None,
+    "agencies:two-factor-setup": None,
+    "agencies:two-factor-verify": None,
+    "agencies:two-factor-recovery-codes": None,
+    "agencies:token-revoke": None,
+    "agencies:access-log": None,
+    "agencies:access-log-export": None,
+    "reports:list": None,
+    "reports:generate": None,
+    "reports:detail": None,
+    "reports:progress": None,
+    "reports:sign-off": None,
+    "reports:compare-choose": None,
+    "reports:compare": None,
+    "reports:download": None,
+    "returns:border-count-grid": None,
+    "returns:border-count-record": None,
+    "returns:border-count-reconciliation": None,
+}
+
+
+def test_every_page_says_what_it_logs():
+    assert sorted(set(PAGES) ^ set(PAGE_LOGS)) == [], "pages without a PAGE_LOGS row, or rows without a page"
+
+
+def _api_views() -> dict[str, type]:
+    views = {}
+    for pattern, callback in _callbacks(get_resolver().url_patterns):
+        view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        if pattern.startswith("/api/v1/") and view_class is not None:
+            views[pattern] = view_class
+    return views
+
+
+def _callbacks(patterns, prefix: str = "/"):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _callbacks(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_every_api_view_says_which_records_it_serves():
+    """``access_kind``: the kind of personal record in the access log, or None for none; never forgotten."""
+    views = _api_views()
+    assert len(views) > 30
+    assert sorted(pattern for pattern, view in views.items() if view.access_kind == UNSET) == []
+
+
+def _log_rows_since(last_id: int) -> list[AccessLogEntry]:
+    return list(AccessLogEntry.objects.filter(id__gt=last_id).order_by("id"))
+
+
+def _last_log_id() -> int:
+    return AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+# Who reads each page in the walk below: the UNHCR manager reaches them all but the caseload's
+# empty "my cases" (nothing assigned to them), which the UNHCR case worker holds.
+PAGE_READER = {"returns:my-cases": CW}
+
+
+def test_every_page_that_shows_personal_records_writes_one_log_row(world):
+    """Each GET page: one row per kind of record it shows (the object in its path among them); the pages
+    with no personal record write none."""
+    cases = world.cases["UNHCR"]
+    cases.assigned_to = User.objects.get(username=f"matrix.{CW}")
+    cases.save(update_fields=["assigned_to"])
+    wrong = {}
+    for route in _pages():
+        page = PAGES[route.name]
+        if "GET" not in page.methods:
+            continue
+        reader = PAGE_READER.get(route.name, MANAGER if MANAGER in page.reached_by else ADMIN)
+        client = world.clients[f"page:{reader}"]
+        path = _fill(route, world)
+        last = _last_log_id()
+        response = client.get(path)
+        rows = _log_rows_since(last)
+        expected_kind = PAGE_LOGS[route.name]
+        if response.status_code >= 400:
+            wrong[route.name] = ("status", response.status_code)
+            continue
+        if route.name == "returns:household-register" or expected_kind is None:
+            if rows:
+                wrong[route.name] = ("no row", [(row.kind, len(row.record_ids)) for row in rows])
+            continue
+        got = [(row.kind, row.action, row.channel, row.endpoint, row.user.username) for row in rows]
+        served_by = response.resolver_match.view_name  # "/" is both "home" and "returns:home"
+        if got != [(expected_kind, "read", "page", served_by, f"matrix.{reader}")] or not rows[0].record_ids:
+            wrong[route.name] = ("one row", got)
+        elif "<uuid:public_id>" in route.pattern and str(rows[0].record_ids[0]) not in path:
+            wrong[route.name] = ("the object in the path", rows[0].record_ids)
+    assert not wrong, pformat(wrong)
+
+
+def test_every_api_read_of_personal_records_writes_one_log_row(world):
+    """Each GET operation, as the UNHCR manager (or the administrator where only they may): one row
+    naming the records answered, of the view's kind; the operations with no personal record, none."""
+    views = {_api_route(Route(pattern, pattern)): view for pattern, view in _api_views().items()}
+    wrong = {}
+    for method, route in API_OPERATIONS:
+        if method != "GET":
+            continue
+        row = MATRIX[(method, route)]
+        reader = next(
+            (
+                principal
+                for principal in (STAFF[2], STAFF[-1])
+                if all(row.expect(principal, target) == row.ok for target in _targets(row))
+            ),
+            None,
+        )
+        if reader is None:
+            continue
+        for target in _targets(row):
+            last = _last_log_id()
+            response = world.clients[reader.name].get(_api_path(world, route, row, target), row.query)
+            rows = _log_rows_since(last)
+            kind = views[route].access_kind
+            got = [(entry.kind, entry.action, entry.channel, entry.status) for entry in rows]
+            answer = response.json()
+            if kind is None or (target is None and answer.get("results") == []):  # an empty page names no record
+                if got:
+                    wrong[f"{route} {target}"] = ("no row", got)
+            elif got != [(kind, "read", "api", response.status_code)]:
+                wrong[f"{route} {target}"] = ("one row", got, response.status_code)
+            elif target is not None and str(rows[0].record_ids[0]) not in _api_path(world, route, row, target):
+                wrong[f"{route} {target}"] = ("the object in the path", rows[0].record_ids)
+    assert not wrong, pformat(wrong)
+    assert len(AccessLogEntry.objects.filter(channel="api")) >= 10
+
+
+# The admin's pages of the apps' models that hold no personal record (code lists, rules, counts,
+# tombstones of ids); every other model's admin notes what it shows (``AccessLoggedAdminMixin``).
+ADMIN_WITHOUT_PERSONAL_RECORDS = {
+    "agencies.agency",
+    "agencies.office",
+    "agencies.province",
+    "agencies.district",
+    "agencies.country",
+    "agencies.user",  # staff accounts, not returnees
+    "agencies.stafftoken",
+    "agencies.apikey",
+    "agencies.datasharingagreement",
+    "returns.returntype",
+    "returns.documenttype",
+    "returns.needcode",
+    "returns.flagfollowup",
+    "returns.routingruleset",
+    "returns.cardvaliditydecree",
+    "returns.supplementrule",
+    "returns.assistancetype",
+    "returns.bordercount",
+    "returns.monitoringplan",
+    "returns.deletedrecord",  # ids, reasons and who removed them
+    "reports.report",
+    "reports.publishedreturnfigure",
+    "reports.disclosurethreshold",
+}
+
+
+def test_every_admin_of_personal_records_writes_the_access_log():
+    ours = {
+        model._meta.label_lower: model_admin
+        for model, model_admin in django_admin.site._registry.items()
+        if model._meta.app_label in ("agencies", "returns", "reports")
+    }
+    forgotten = sorted(
+        label
+        for label, model_admin in ours.items()
+        if label not in ADMIN_WITHOUT_PERSONAL_RECORDS and not isinstance(model_admin, AccessLoggedAdminMixin)
+    )
+    assert forgotten == []
+    assert sorted(ADMIN_WITHOUT_PERSONAL_RECORDS - set(ours)) == []

@@ -1,5 +1,6 @@
 """The agencies app's models: who works in the operation, where, and what partners may receive."""
 
+from agencies.models.access_log import AccessLogEntry, may_read_access_log
 from agencies.models.organisation import (
     Agency,
     Country,
@@ -16,6 +17,7 @@ from agencies.models.tokens import StaffToken, staff_token_hash
 __all__ = [
     "ALL_AGENCIES",
     "SHAREABLE_FIELDS",
+    "AccessLogEntry",
     "Agency",
     "ApiKey",
     "Country",
@@ -29,5 +31,6 @@ __all__ = [
     "StaffUserManager",
     "User",
     "agency_scope",
+    "may_read_access_log",
     "staff_token_hash",
 ]

@@ -41,6 +41,7 @@ from reports.services import report_edition_figures, report_request
 
 
 class ReturnStatisticsView(ApiView):
+    access_kind = None  # no personal record
     required_scopes = {"GET": Scope.REPORTS_READ}
     serializer_class = ReturnStatisticsSerializer
 
@@ -84,6 +85,7 @@ class ReportCursorPagination(StableCursorPagination):
 
 
 class ReportListCreateView(ApiView):
+    access_kind = None  # no personal record
     required_scopes = {"GET": Scope.REPORTS_READ}  # POST: staff only (coordinators and administrators)
     serializer_class = ReportSerializer
     pagination_class = ReportCursorPagination
@@ -147,6 +149,7 @@ def _report(*, user, public_id) -> Report:
 
 
 class ReportDetailView(ApiView):
+    access_kind = None  # no personal record
     required_scopes = {"GET": Scope.REPORTS_READ}
     serializer_class = ReportSerializer
     queryset = Report.objects.none()
@@ -165,6 +168,7 @@ class ReportDetailView(ApiView):
 
 
 class ReportFiguresView(ApiView):
+    access_kind = None  # no personal record
     required_scopes = {"GET": Scope.REPORTS_READ}
     queryset = Report.objects.none()
 

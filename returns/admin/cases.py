@@ -10,7 +10,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.admin import ReadOnlyAdminMixin
+from agencies.access_log import Kind
+from agencies.admin import AccessLoggedAdminMixin, ReadOnlyAdminMixin
 from agencies.models import ALL_AGENCIES, Agency, agency_scope
 from returns.models import (
     Assistance,
@@ -143,7 +144,8 @@ class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    access_kind = Kind.CASE
     list_display = [
         "case_number",
         "agency",
@@ -193,8 +195,10 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(_OnVisibleCasesAdmin):
+class CaseEventAdmin(AccessLoggedAdminMixin, _OnVisibleCasesAdmin):
     """Append-only history: nothing here is added, changed or deleted."""
+
+    access_kind, access_record = Kind.CASE, "case.public_id"
 
     list_display = ["case", "kind", "actor", "transition", "from_stage", "to_stage", "created_at"]
     list_filter = ["kind"]
@@ -204,7 +208,8 @@ class CaseEventAdmin(_OnVisibleCasesAdmin):
 
 
 @admin.register(Assistance)
-class AssistanceAdmin(_OnVisibleCasesAdmin):
+class AssistanceAdmin(AccessLoggedAdminMixin, _OnVisibleCasesAdmin):
+    access_kind = Kind.ASSISTANCE
     list_display = [
         "case",
         "assistance_type",
@@ -222,7 +227,8 @@ class AssistanceAdmin(_OnVisibleCasesAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReferralAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    access_kind = Kind.REFERRAL
     list_display = ["case", "from_agency", "to_agency", "service", "status", "due_date", "created_at"]
     list_filter = ["status", "service", "from_agency", "to_agency"]
     list_select_related = ["case", "from_agency", "to_agency"]
@@ -234,7 +240,8 @@ class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MemberVerification)
-class MemberVerificationAdmin(_OnVisibleCasesAdmin):
+class MemberVerificationAdmin(AccessLoggedAdminMixin, _OnVisibleCasesAdmin):
+    access_kind, access_record = Kind.CASE, "case.public_id"
     list_display = ["case", "member", "result", "recorded_by", "recorded_at"]
     list_filter = ["result"]
     list_select_related = ["case", "member", "recorded_by"]
@@ -242,7 +249,8 @@ class MemberVerificationAdmin(_OnVisibleCasesAdmin):
 
 
 @admin.register(MemberEntitlement)
-class MemberEntitlementAdmin(_OnVisibleCasesAdmin):
+class MemberEntitlementAdmin(AccessLoggedAdminMixin, _OnVisibleCasesAdmin):
+    access_kind, access_record = Kind.CASE, "case.public_id"
     list_display = ["case", "member", "decision", "reason", "decided_by", "decided_at"]
     list_filter = ["decision"]
     list_select_related = ["case", "member", "decided_by"]

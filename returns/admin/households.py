@@ -18,7 +18,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from agencies.admin import ReadOnlyAdminMixin
+from agencies.access_log import Kind
+from agencies.admin import AccessLoggedAdminMixin, ReadOnlyAdminMixin
 from agencies.models import Agency
 from returns.conditions import FACTS
 from returns.models import (
@@ -354,7 +355,8 @@ class HouseholdEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class HouseholdAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    access_kind = Kind.HOUSEHOLD
     list_display = [
         "registration_number",
         "arrival_date",
@@ -411,8 +413,10 @@ class HouseholdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(HouseholdEvent)
-class HouseholdEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class HouseholdEventAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only history: nothing here is added, changed or deleted."""
+
+    access_kind, access_record = Kind.HOUSEHOLD, "household.public_id"
 
     list_display = ["household", "kind", "actor", "from_agency", "to_agency", "created_at"]
     list_filter = ["kind", "to_agency"]

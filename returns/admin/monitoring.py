@@ -6,7 +6,8 @@ interview page or the API), and is never deleted.
 
 from django.contrib import admin
 
-from agencies.admin import ReadOnlyAdminMixin
+from agencies.access_log import Kind
+from agencies.admin import AccessLoggedAdminMixin, ReadOnlyAdminMixin
 from returns.models import MonitoringInterview, MonitoringPlan
 
 
@@ -21,7 +22,8 @@ class MonitoringPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonitoringInterview)
-class MonitoringInterviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MonitoringInterviewAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    access_kind = Kind.INTERVIEW
     list_display = ["household", "agency", "status", "drawn_on", "due_by", "interviewed_on", "method"]
     list_filter = ["agency", "status", "method", "shelter", "work", "intends_to_stay"]
     list_select_related = ["household", "agency"]

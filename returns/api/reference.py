@@ -200,6 +200,8 @@ class ById(ByCode):
 class ReferenceListView(ApiView):
     """A read-only list: ``queryset`` filtered by ``filterset_class``, paginated by ``pagination_class``."""
 
+    access_kind = None  # no personal record
+
     required_scopes = {"GET": ANY_KEY}
     filter_backends = [DjangoFilterBackend]
     pagination_class = ByCode

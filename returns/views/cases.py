@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access_log import Kind, access_logged, access_note
 from agencies.models import Office
 from agencies.problems import Refused
 from returns import policy
@@ -96,6 +97,7 @@ def my_cases_page(request):
             sections["today"].append(case)
         else:
             sections["later"].append(case)
+    access_note(request, kind=Kind.CASE, ids=[case.public_id for cases in sections.values() for case in cases])
     return render(
         request,
         "returns/cases/my_cases.html",
@@ -252,6 +254,7 @@ def _case_page(
 
 
 @require_GET
+@access_logged(Kind.CASE)
 def case_detail(request, public_id):
     return _case_page(request, case_get(user=request.user, public_id=public_id))
 
@@ -263,6 +266,7 @@ def _expected_version(request) -> int:
 
 
 @require_POST
+@access_logged(Kind.CASE)
 def case_transition_page(request, public_id, transition_code):
     case = case_get(user=request.user, public_id=public_id)
     requested = workflow_named(case.workflow).transition(case.stage, transition_code)
@@ -311,6 +315,7 @@ def case_transition_page(request, public_id, transition_code):
 
 
 @require_POST
+@access_logged(Kind.CASE)
 def case_assistance_record(request, public_id):
     case = case_get(user=request.user, public_id=public_id)
     if not policy.may_record_assistance(request.user, case):
@@ -345,6 +350,7 @@ def case_assistance_record(request, public_id):
 
 
 @require_POST
+@access_logged(Kind.CASE)
 def case_assistance_decide(request, public_id, assistance_id):
     case = case_get(user=request.user, public_id=public_id)
     assistance = next((item for item in case.assistance.all() if item.public_id == assistance_id), None)
@@ -371,6 +377,7 @@ def case_assistance_decide(request, public_id, assistance_id):
 
 
 @require_POST
+@access_logged(Kind.CASE)
 def case_referral_make(request, public_id):
     case = case_get(user=request.user, public_id=public_id)
     if not policy.may_make_referral(request.user, case):
@@ -394,6 +401,7 @@ def case_referral_make(request, public_id):
 
 
 @require_POST
+@access_logged(Kind.CASE)
 def case_assign_page(request, public_id):
     policy.require_assign(request.user)
     case = case_get(user=request.user, public_id=public_id)
@@ -446,6 +454,7 @@ def _referrals_page(request, *, answer_errors=None, status=200):
         referral.answer_errors = (answer_errors or {}).get(referral.pk, [])
         referral.answers = [_answer_button(status) for status in policy.referral_answers(request.user, referral)]
         referral.is_overdue = referral.status == Referral.Status.PENDING and referral.due_date < today
+    access_note(request, kind=Kind.REFERRAL, ids=[referral.public_id for referral in page.object_list])
     return render(request, "returns/cases/referrals.html", {"page": page, "referrals": page.object_list}, status=status)
 
 
@@ -465,6 +474,7 @@ def referrals_inbox(request):
 
 
 @require_POST
+@access_logged(Kind.REFERRAL)
 def referral_answer_page(request, public_id):
     referral = get_object_or_404(referrals_received(user=request.user), public_id=public_id)
     form = ReferralAnswerForm(request.POST)
@@ -603,6 +613,11 @@ def _caseload_page(request, *, bulk_form=None, status=200):
         case.stage_label = _stage_label(case.workflow, case.stage)
         case.is_overdue = case.is_open and case.stage_due_date is not None and case.stage_due_date < today
 
+    access_note(
+        request,
+        kind=Kind.CASE,
+        ids=[case.public_id for case in (*overdue_page.object_list, *cases_page.object_list)],
+    )
     without = {key: value for key, value in request.GET.lists() if key not in ("page", "overdue_page")}
     return render(
         request,
@@ -649,6 +664,7 @@ def caseload_assign(request):
         except Refused as refused:
             problems_show(form, refused.problems)
         else:
+            access_note(request, kind=Kind.CASE, ids=public_ids)
             messages.success(request, _assigned_message(changed, form.chosen_assignee()))
             return redirect(f"{reverse('returns:caseload')}?{QueryDict(filters).urlencode()}")
     request.GET = QueryDict(filters)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies.access_log import Kind, access_logged, access_note
 from returns import policy
 from returns.forms.households import (
     FamilyLinkForm,
@@ -47,6 +48,7 @@ def household_list(request):
     household_filterset = household_filter(user=request.user, params=request.GET)
     households = household_filterset.qs.annotate(head_name=_head_name())
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    access_note(request, kind=Kind.HOUSEHOLD, ids=[household.public_id for household in page.object_list])
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -88,6 +90,7 @@ def household_register_page(request):
             except RoutingUndecided as undecided:
                 household_form.add_error(None, str(undecided))
             else:
+                access_note(request, kind=Kind.HOUSEHOLD, ids=[household.public_id])
                 return redirect("returns:household-routed", public_id=household.public_id)
     else:
         household_form, member_formset = registration_forms(
@@ -103,6 +106,7 @@ def household_register_page(request):
 
 
 @require_http_methods(["GET"])
+@access_logged(Kind.HOUSEHOLD)
 def household_routed(request, public_id):
     household = household_get(user=request.user, public_id=public_id)
     return render(
@@ -145,11 +149,13 @@ def _detail(request, household, *, reroute_form=None, family_form=None, withdraw
 
 
 @require_http_methods(["GET"])
+@access_logged(Kind.HOUSEHOLD)
 def household_detail(request, public_id):
     return _detail(request, household_get(user=request.user, public_id=public_id))
 
 
 @require_POST
+@access_logged(Kind.HOUSEHOLD)
 def household_reroute_page(request, public_id):
     policy.require_reroute(request.user)
     household = household_get(user=request.user, public_id=public_id)
@@ -178,13 +184,14 @@ def household_reroute_page(request, public_id):
 
 
 @require_POST
+@access_logged(Kind.HOUSEHOLD)
 def household_family_link_page(request, public_id):
     policy.require_link_family(request.user)
     household = household_get(user=request.user, public_id=public_id)
     family_form = FamilyLinkForm(request.POST)
     if family_form.is_valid():
         try:
-            household_family_link(
+            family = household_family_link(
                 household=household,
                 registration_number=family_form.cleaned_data["registration_number"],
                 linked_by=request.user,
@@ -193,6 +200,8 @@ def household_family_link_page(request, public_id):
         except RegistrationInvalid as invalid:
             family_form.problems_show(invalid.problems)
         else:
+            # The other part changed too.
+            access_note(request, kind=Kind.HOUSEHOLD, ids=family.households.values_list("public_id", flat=True))
             messages.success(
                 request,
                 _("%(number)s and %(other)s are now parts of one family.")
@@ -203,6 +212,7 @@ def household_family_link_page(request, public_id):
 
 
 @require_POST
+@access_logged(Kind.HOUSEHOLD)
 def household_withdraw_page(request, public_id):
     """Withdraw a household registered in error: nothing is deleted, it leaves every list."""
     policy.require_remove_household(request.user)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from agencies.access_log import Kind, access_logged, access_note
 from agencies.models import Office, Province
 from agencies.problems import Refused
 from returns import policy
@@ -58,6 +59,7 @@ def monitoring_queue(request):
     page = Paginator(interviews, INTERVIEWS_PER_PAGE).get_page(request.GET.get("page"))
     for interview in page.object_list:
         interview.is_overdue = interview.is_waiting and interview.due_by < today
+    access_note(request, kind=Kind.INTERVIEW, ids=[interview.public_id for interview in page.object_list])
     without_page = {key: value for key, value in request.GET.lists() if key != "page"}
     return render(
         request,
@@ -73,6 +75,7 @@ def monitoring_queue(request):
 
 
 @require_http_methods(["GET", "POST"])
+@access_logged(Kind.INTERVIEW)
 def monitoring_interview_page(request, public_id):
     user = request.user
     interview = monitoring_interview_get(user=user, public_id=public_id)

@@ -17,6 +17,7 @@ from returns.models import Case, Household, Referral
 from returns.reference import reference_data
 from returns.services.cases import referral_answer, referral_make
 from returns.services.households import household_register, household_reroute
+from tests.access_log_support import LOG_ROW
 from tests.factories import UserFactory, household, member, por_card, vrf
 
 pytestmark = pytest.mark.django_db
@@ -249,7 +250,7 @@ def test_a_household_without_a_case_the_user_may_see_says_so(client, iom_officer
 
 # Session, user, household, members, documents, specific needs, history, cases, referrals; and, for
 # whoever may withdraw it (this administrator), whether assistance was recorded.
-HOUSEHOLD_PAGE_QUERIES = 10
+HOUSEHOLD_PAGE_QUERIES = 10 + LOG_ROW
 
 
 def test_the_household_page_runs_the_same_queries_for_one_case_or_two_with_referrals(

@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 
+from agencies.access_log import Kind
 from agencies.api.access import api_key_of, shared_fields
 from agencies.api.base import ApiView
 from agencies.api.errors import ErrorSerializer, ValidationErrorSerializer
@@ -108,6 +109,7 @@ def _case_detail(*, request, public_id) -> dict:
 
 
 class CaseListView(ApiView):
+    access_kind = Kind.CASE
     required_scopes = {"GET": Scope.CASES_READ}
     serializer_class = CaseSerializer
     pagination_class = CaseCursorPagination
@@ -139,6 +141,7 @@ class CaseListView(ApiView):
 
 
 class CaseDetailView(ApiView):
+    access_kind = Kind.CASE
     required_scopes = {"GET": Scope.CASES_READ}
     serializer_class = CaseDetailSerializer
     queryset = Case.objects.none()
@@ -159,6 +162,7 @@ class CaseDetailView(ApiView):
 
 
 class CaseEventListView(ApiView):
+    access_kind = Kind.CASE
     required_scopes = {"GET": Scope.CASES_READ}
     extra_permissions = (CaseHistoryShared,)
     serializer_class = CaseEventSerializer
@@ -186,6 +190,7 @@ def _transition_paths(problems: dict) -> dict:
 
 
 class CaseTransitionView(ApiView):
+    access_kind = Kind.CASE
     required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = TransitionRequestSerializer
@@ -235,9 +240,14 @@ class CaseTransitionView(ApiView):
 
 
 class CaseAssignView(ApiView):
+    access_kind = Kind.CASE
     required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = CaseAssignSerializer
+
+    def access_record_ids(self, response) -> list:
+        return list(self.request.data["cases"])
+
     queryset = Case.objects.none()
 
     @extend_schema(
@@ -273,6 +283,7 @@ class CaseAssignView(ApiView):
 
 
 class CaseAssistanceView(ApiView):
+    access_kind = Kind.CASE
     required_scopes = {"GET": Scope.CASES_READ}  # recording assistance: staff only
     extra_permissions = (CaseHistoryShared,)
     parser_classes = [JSONParser]
@@ -324,6 +335,7 @@ class CaseAssistanceView(ApiView):
 
 
 class AssistanceDecisionView(ApiView):
+    access_kind = Kind.ASSISTANCE
     required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = AssistanceDecisionSerializer
@@ -371,6 +383,7 @@ REFERRAL_NOT_FOUND = OpenApiResponse(
 
 
 class ReferralListView(ApiView):
+    access_kind = Kind.REFERRAL
     required_scopes = {"GET": Scope.REFERRALS_WRITE}
     serializer_class = ReferralSerializer
     pagination_class = ReferralCursorPagination
@@ -399,6 +412,7 @@ class ReferralListView(ApiView):
 
 
 class CaseReferralCreateView(ApiView):
+    access_kind = Kind.CASE
     required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = ReferralMakeSerializer
@@ -437,6 +451,7 @@ class CaseReferralCreateView(ApiView):
 
 
 class ReferralAnswerView(ApiView):
+    access_kind = Kind.REFERRAL
     required_scopes = {"POST": Scope.REFERRALS_WRITE}
     parser_classes = [JSONParser]
     serializer_class = ReferralAnswerSerializer
@@ -483,5 +498,6 @@ class ReferralAnswerView(ApiView):
 
 @deleted_list_schema("case", CASES)
 class CaseDeletedListView(DeletedRecordListView):
+    access_kind = Kind.CASE
     resource = DeletedRecord.Resource.CASE
     required_scopes = {"GET": Scope.CASES_READ}

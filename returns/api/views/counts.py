@@ -49,6 +49,7 @@ class BorderCountCursorPagination(StableCursorPagination):
 
 
 class BorderCountListCreateView(ApiView):
+    access_kind = None  # no personal record
     required_scopes = {"GET": Scope.REPORTS_READ}  # recording: staff only
     parser_classes = [JSONParser]
     serializer_class = BorderCountSerializer
@@ -117,6 +118,7 @@ class BorderCountListCreateView(ApiView):
 
 
 class BorderCountReconciliationView(ApiView):
+    access_kind = None  # no personal record
     required_scopes = {"GET": Scope.REPORTS_READ}  # aggregates only, like the counts themselves
     serializer_class = BorderCountReconciliationSerializer
 

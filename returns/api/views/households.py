@@ -15,8 +15,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, status
 from rest_framework.response import Response
 
+from agencies.access_log import Kind
 from agencies.api.access import refuse_unreadable_writes, shared_fields
-from agencies.api.base import ApiView
+from agencies.api.base import ApiView, access_answer_ids
 from agencies.api.errors import ErrorSerializer
 from agencies.api.idempotency import idempotent
 from agencies.api.openapi import (
@@ -92,6 +93,7 @@ def shared_loading(request) -> dict:
 
 
 class HouseholdListCreateView(ApiView):
+    access_kind = Kind.HOUSEHOLD
     required_scopes = {"GET": Scope.HOUSEHOLDS_READ, "POST": Scope.HOUSEHOLDS_WRITE}
     extra_permissions = (CanRegisterHouseholds,)
     parser_classes = [JSONParser]  # members nest documents: form encodings cannot carry them
@@ -177,6 +179,7 @@ def _household_answer(view, request, public_id) -> dict:
 
 
 class HouseholdDetailView(ApiView):
+    access_kind = Kind.HOUSEHOLD
     required_scopes = {"GET": Scope.HOUSEHOLDS_READ, "PATCH": Scope.HOUSEHOLDS_WRITE}  # DELETE: staff only
     parser_classes = [JSONParser]
     serializer_class = HouseholdSerializer
@@ -263,10 +266,15 @@ class HouseholdDetailView(ApiView):
 
 
 class HouseholdMergeView(ApiView):
+    access_kind = Kind.HOUSEHOLD
     required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = HouseholdSerializer
     queryset = Household.objects.none()
+
+    def access_record_ids(self, response) -> list:
+        # The duplicate (in the path), and the household that stays (the answer).
+        return [self.kwargs["id"], *access_answer_ids(response)]
 
     @extend_schema(
         operation_id="households_merge",
@@ -307,6 +315,8 @@ class HouseholdMergeView(ApiView):
 
 class DeletedRecordListView(ApiView):
     """Tombstones of one resource, oldest first (``resource``: a ``DeletedRecord.Resource``)."""
+
+    access_kind = Kind.HOUSEHOLD
 
     resource = DeletedRecord.Resource.HOUSEHOLD
     required_scopes = {"GET": Scope.HOUSEHOLDS_READ}

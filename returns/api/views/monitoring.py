@@ -12,6 +12,7 @@ from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from agencies.access_log import Kind
 from agencies.api.base import ApiView
 from agencies.api.errors import ErrorSerializer, ValidationErrorSerializer
 from agencies.api.idempotency import idempotent
@@ -41,6 +42,7 @@ def _interview(*, user, public_id) -> MonitoringInterview:
 
 
 class MonitoringInterviewListView(ApiView):
+    access_kind = Kind.INTERVIEW
     required_scopes: dict[str, str] = {}  # staff only
     serializer_class = MonitoringInterviewSerializer
     pagination_class = MonitoringCursorPagination
@@ -72,6 +74,7 @@ class MonitoringInterviewListView(ApiView):
 
 
 class MonitoringInterviewDetailView(ApiView):
+    access_kind = Kind.INTERVIEW
     required_scopes: dict[str, str] = {}  # staff only
     serializer_class = MonitoringInterviewSerializer
     queryset = MonitoringInterview.objects.none()
@@ -89,6 +92,7 @@ class MonitoringInterviewDetailView(ApiView):
 
 
 class MonitoringInterviewRecordView(ApiView):
+    access_kind = Kind.INTERVIEW
     required_scopes: dict[str, str] = {}  # staff only
     parser_classes = [JSONParser]
     serializer_class = MonitoringInterviewRecordSerializer

@@ -3,6 +3,7 @@ data on their request (``returns.services.retention.member_erase``); money and c
 
 from django.core.management.base import BaseCommand, CommandError
 
+from agencies.access_log import Action, Kind, access_log_write
 from agencies.models import User
 from returns.management.commands.export_person import member_by_public_id
 from returns.registration import RegistrationInvalid
@@ -29,4 +30,7 @@ class Command(BaseCommand):
             raise CommandError(
                 " ".join(problem.message for problems in refusal.problems.values() for problem in problems)
             ) from None
+        access_log_write(
+            command="erase_person", kind=Kind.PERSON, ids=[person.public_id], action=Action.CHANGE, user=erased_by
+        )
         self.stdout.write(f"Erased the personal data of {person.public_id}; the household's history records it.")

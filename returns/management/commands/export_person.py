@@ -6,6 +6,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
+from agencies.access_log import Action, Kind, access_log_write
 from returns.models import Member
 from returns.services.retention import person_record
 
@@ -32,7 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="Write to this file instead of the standard output.")
 
     def handle(self, *args, member, output=None, **options):
-        record = json.dumps(person_record(member=member_by_public_id(member)), cls=DjangoJSONEncoder, indent=2)
+        person = member_by_public_id(member)
+        record = json.dumps(person_record(member=person), cls=DjangoJSONEncoder, indent=2)
+        access_log_write(command="export_person", kind=Kind.PERSON, ids=[person.public_id], action=Action.EXPORT)
         if output:
             with open(output, "w", encoding="utf-8") as file:
                 file.write(record + "\n")
