@@ -144,6 +144,26 @@ def require_remove_household(user, *, with_assistance: bool = False) -> None:
     _require(_remove_household_refusal(user, with_assistance=with_assistance))
 
 
+def _erase_person_refusal(user, household) -> Exception | None:
+    if _administers(user):
+        return None
+    if _active(user) and _role(user) in MANAGERS and user.agency_id == household.routed_agency_id:
+        return None
+    return PermissionDenied(
+        _("Only a manager of the agency that assists the household, or an administrator, erases a person's data.")
+    )
+
+
+def may_erase_person(user, household) -> bool:
+    """Erase one person's data on their request: a manager of the agency the household is routed to,
+    or an administrator."""
+    return _erase_person_refusal(user, household) is None
+
+
+def require_erase_person(user, household) -> None:
+    _require(_erase_person_refusal(user, household))
+
+
 # ---------------------------------------------------------------------------------------------
 # Cases
 # ---------------------------------------------------------------------------------------------

@@ -26,10 +26,16 @@ Then three promises are checked:
 
 A partner's key is tried with each scope and with all (NRC, whose agreement shares UNHCR's records)
 and with every scope but no agreement (DRC): that one reaches no record at all.
+Revoked and expired keys and tokens open nothing (401) and change nothing.
+
+(d) The access log: every page says which kind of personal record it shows (``PAGE_LOGS``), every API
+    view too (``access_kind``), every admin of personal records notes them; each GET page and API read
+    is walked to see its one row written, naming the object in its path.
 
 One world for the module (``tests.partner_matrix.world``), built once and rolled back at the end.
 """
 
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,13 +48,16 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.access_log import Kind
 from agencies.admin import AccessLoggedAdminMixin
 from agencies.api.access import ANY_KEY
 from agencies.api.base import UNSET
-from agencies.models import AccessLogEntry, Agency, DataSharingAgreement, Scope, StaffToken, User
+from agencies.api_keys import api_key_revoke
+from agencies.models import AccessLogEntry, Agency, ApiKey, DataSharingAgreement, Scope, StaffToken, User
+from agencies.staff_tokens import staff_token_issue, staff_token_revoke
 from tests.api.payloads import household_json
 from tests.partner_infra.keys import issue
 from tests.partner_matrix.test_permission_matrix import MATRIX, Row, api_operations
@@ -805,3 +814,47 @@ def test_every_admin_of_personal_records_writes_the_access_log():
     )
     assert forgotten == []
     assert sorted(ADMIN_WITHOUT_PERSONAL_RECORDS - set(ours)) == []
+
+
+@pytest.fixture
+def spent_credentials(world) -> dict[str, APIClient]:
+    """NRC keys with every scope and UNHCR manager's tokens that no longer open anything: revoked, expired."""
+    nrc = Agency.objects.get(code="NRC")
+    manager = User.objects.get(username=f"matrix.{MANAGER}")
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    revoked_key, revoked_key_secret = issue(partner=nrc, scopes=sorted(Scope.values), name="revoked")
+    api_key_revoke(key=revoked_key, revoked_by=revoked_key.created_by)
+    expired_key, expired_key_secret = issue(partner=nrc, scopes=sorted(Scope.values), name="expired")
+    ApiKey.objects.filter(pk=expired_key.pk).update(expires_at=an_hour_ago)
+    revoked_token, revoked_token_secret = staff_token_issue(user=manager, name="revoked")
+    staff_token_revoke(token=revoked_token, revoked_by=manager)
+    expired_token, expired_token_secret = staff_token_issue(user=manager, name="expired")
+    StaffToken.objects.filter(pk=expired_token.pk).update(
+        created_at=an_hour_ago - datetime.timedelta(days=1), expires_at=an_hour_ago
+    )
+    clients = {}
+    for name, header in {
+        "revoked key": f"Bearer {revoked_key_secret}",
+        "expired key": f"Bearer {expired_key_secret}",
+        "revoked token": f"Token {revoked_token_secret}",
+        "expired token": f"Token {expired_token_secret}",
+    }.items():
+        clients[name] = APIClient(raise_request_exception=False)
+        clients[name].credentials(HTTP_AUTHORIZATION=header)
+    return clients
+
+
+def test_a_revoked_or_expired_key_or_token_opens_nothing_and_changes_nothing(world, spent_credentials):
+    wrong = {}
+    before = snapshot()
+    for method, route in API_OPERATIONS:
+        row = MATRIX[(method, route)]
+        for target in _targets(row):
+            path = _api_path(world, route, row, target)
+            body = row.body(world, STAFF[2], target) if row.body else None
+            for name, client in spent_credentials.items():
+                response = _send(client, method, path, body)
+                if response.status_code != 401 or not _problem(response):
+                    wrong[f"{method} {route} {target} with the {name}"] = response.status_code
+    assert not wrong, pformat(wrong)
+    assert _changed(before, snapshot()) == {}

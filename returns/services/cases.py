@@ -354,6 +354,12 @@ def grant_amount(*, case: Case, assistance_type: AssistanceType) -> tuple[Decima
     return grant_for_members(rate=rate, eligible=eligible)
 
 
+def assistance_office_allowed(office, *, agency_id: int) -> bool:
+    """Where an agency records assistance: at its own centres or at a shared place (a crossing);
+    another agency's office would put the payment in that agency's books."""
+    return office.agency_id is None or office.agency_id == agency_id
+
+
 def assistance_record(
     *,
     case: Case,
@@ -452,9 +458,7 @@ def assistance_record(
         currency = ""
     if member is not None and member.household_id != case.household_id:
         problems.setdefault("member", []).append(Problem("invalid_choice", _("Choose a member of this household.")))
-    if office.agency_id is not None and office.agency_id != case.agency_id:
-        # An agency gives assistance at its own centres or at a shared place (a crossing); another agency's
-        # office would put the payment in that agency's books.
+    if not assistance_office_allowed(office, agency_id=case.agency_id):
         problems.setdefault("office", []).append(
             Problem(
                 "other_agency_office",

@@ -29,7 +29,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.access_log import Action, Kind, access_log_write
 from agencies.models import User
+from returns import policy
 from returns.models import (
     Assistance,
     Case,
@@ -82,16 +84,24 @@ def households_anonymise_due(*, now: datetime.datetime | None = None) -> Retenti
     households = members = 0
     while True:
         with transaction.atomic():
-            ids = list(
+            batch = list(
                 households_due_for_anonymisation(cut_off=cut_off)
                 .order_by("pk")
                 .select_for_update(skip_locked=True)
-                .values_list("pk", flat=True)[:BATCH_SIZE]
+                .values_list("pk", "public_id")[:BATCH_SIZE]
             )
-            if not ids:
+            if not batch:
                 break
+            ids = [pk for pk, _public_id in batch]
             members += households_anonymise(household_ids=ids)
             households += len(ids)
+            # A change of personal records by the system: the access log names the batch (one row).
+            access_log_write(
+                command="anonymise_past_retention",
+                kind=Kind.HOUSEHOLD,
+                ids=[public_id for _pk, public_id in batch],
+                action=Action.CHANGE,
+            )
     logger.info("Retention: %s households (%s people) anonymised, closed before %s", households, members, cut_off)
     return RetentionRun(households=households, members=members)
 
@@ -181,6 +191,7 @@ def member_erase(*, member: Member, erased_by: User, reason: str) -> Member:
         raise RegistrationInvalid({"reason": [problem]})
     with transaction.atomic():
         locked = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+        policy.require_erase_person(erased_by, locked.household)
         if locked.anonymised_at is not None:
             raise RegistrationInvalid.one(
                 "member",

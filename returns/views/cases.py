@@ -53,6 +53,7 @@ from returns.services.cases import (
     CaseChanged,
     allowed_transitions,
     assistance_decide,
+    assistance_office_allowed,
     assistance_record,
     case_assign,
     case_transition,
@@ -136,6 +137,13 @@ def _offices_by_pk(office_ids) -> dict:
     return offices
 
 
+def _assistance_offices(reference, case) -> list:
+    """The offices the assistance form offers: the case's agency's own and the shared places."""
+    offices = reference.offices.values()
+    allowed = (office for office in offices if assistance_office_allowed(office, agency_id=case.agency_id))
+    return sorted(allowed, key=lambda office: office.name)
+
+
 def _case_page(
     request,
     case,
@@ -186,7 +194,7 @@ def _case_page(
     grant_hints = []
     if can_record:
         assistance_types = list(AssistanceType.objects.filter(agency_id=case.agency_id, is_active=True))
-        active_offices = sorted(reference.offices.values(), key=lambda office: office.name)
+        active_offices = _assistance_offices(reference, case)
         if assistance_form is None:
             assistance_form = AssistanceForm(
                 assistance_types=assistance_types, members=members, offices=active_offices, user=user
@@ -321,7 +329,7 @@ def case_assistance_record(request, public_id):
     if not policy.may_record_assistance(request.user, case):
         raise PermissionDenied(_("Your role cannot record assistance on this case."))
     members = list(case.household.members.all())
-    offices = sorted(reference_data().offices.values(), key=lambda office: office.name)
+    offices = _assistance_offices(reference_data(), case)
     assistance_types = list(AssistanceType.objects.filter(agency_id=case.agency_id, is_active=True))
     form = AssistanceForm(
         request.POST, assistance_types=assistance_types, members=members, offices=offices, user=request.user

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, Office, User
@@ -586,3 +587,16 @@ def test_the_api_refuses_cash_of_zero_at_another_agencys_office_and_saves_nothin
         },
     ]
     assert assistance_state(case) == before
+
+
+def test_the_assistance_form_offers_only_the_agencys_own_offices_and_the_shared_crossings(client):
+    case = iom_case()
+    client.force_login(staff("IOM", User.Role.CASE_WORKER, "worker"))
+
+    response = client.get(case.get_absolute_url())
+
+    offered = [code for code, _label in response.context["assistance_form"].fields["office"].choices if code]
+    own_or_shared = Office.objects.filter(is_active=True).filter(Q(agency__code="IOM") | Q(agency__isnull=True))
+    expected = sorted(own_or_shared, key=lambda office: office.name)
+    assert offered == [office.code for office in expected]
+    assert "EHR" not in offered and {"TIQ", "IQL"} <= set(offered)

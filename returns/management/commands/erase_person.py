@@ -1,6 +1,7 @@
 """``manage.py erase_person <member id> --reason "..." --by <username>``: erase one person's personal
 data on their request (``returns.services.retention.member_erase``); money and counts stay."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.access_log import Action, Kind, access_log_write
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             raise CommandError(f"No active user {by!r}: give your own username with --by.") from None
         try:
             member_erase(member=person, erased_by=erased_by, reason=reason)
+        except PermissionDenied as refusal:
+            raise CommandError(str(refusal)) from None
         except RegistrationInvalid as refusal:
             raise CommandError(
                 " ".join(problem.message for problems in refusal.problems.values() for problem in problems)
