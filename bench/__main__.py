@@ -7,7 +7,7 @@ joint annual report of a year with a million returnees in a registry of three mi
 Then what the access log costs registration and a partner's full sync (issue 10, ``bench.access_log``).
 
 ``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner``, ``BENCH_ONLY=counts``,
-``BENCH_ONLY=access_log`` or ``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
+``BENCH_ONLY=access_log``, ``BENCH_ONLY=search`` or ``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
 
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.access_log import access_log_run, access_log_summary
+from bench.access_log import WINDOW_WARMUP, WINDOWS, access_log_run, access_log_summary
 from bench.cases import CasesResult, cases_run, cases_summary
 from bench.counts import counts_run, counts_summary
 from bench.database import (
@@ -34,6 +34,7 @@ from bench.database import (
 )
 from bench.load import LoadResult, http_post_requests, load_run
 from bench.partner import PartnerResult, partner_run, partner_summary
+from bench.search import search_run, search_summary
 from bench.server import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,12 @@ def env_int(name: str, default: int) -> int:
 
 def env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
+
+
+def bodies_for(*, seconds: float) -> int:
+    """Enough registration bodies for ``seconds`` of load at twice the target rate: a body is never
+    sent twice (its people's document numbers would be refused as already registered)."""
+    return max(2000, int(seconds * TARGET_PER_SECOND * 2))
 
 
 def say(message: str = "") -> None:
@@ -96,8 +103,8 @@ def main() -> int:
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
     only = os.environ.get("BENCH_ONLY", "").strip().lower()
-    if only not in ("", "registration", "cases", "partner", "counts", "access_log", "report"):
-        say("BENCH_ONLY must be registration, cases, partner, counts, access_log or report")
+    if only not in ("", "registration", "cases", "partner", "counts", "access_log", "search", "report"):
+        say("BENCH_ONLY must be registration, cases, partner, counts, access_log, search or report")
         return 2
     if only == "report":
         return report_only(url)
@@ -128,6 +135,7 @@ def main() -> int:
     cases: CasesResult | None = None
     partner: PartnerResult | None = None
     counts: dict | None = None
+    search_lines: list[str] = []
     server = f"gunicorn {workers} x {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else "")
     with gunicorn(env=env, workers=workers, worker_class=worker_class, threads=threads) as (host, port):
         if only in ("", "cases"):
@@ -144,6 +152,12 @@ def main() -> int:
             partner = partner_run(host=host, port=port)
             for line in partner_summary(partner)[1:]:
                 say(line)
+        if only in ("", "search"):
+            say(f"(i) Search and the agency-wide list, through {server}")
+            searched = search_run(host=host, port=port)
+            search_lines = search_summary(searched)
+            for line in search_lines[1:]:
+                say(line)
         if only in ("", "counts"):
             say(f"(f) Border counts: a year of one crossing, COPY; selector in process, pages through {server}")
             counts = counts_run(host=host, port=port)
@@ -158,7 +172,8 @@ def main() -> int:
         cost = access_log_run(
             env=env,
             token=bench_token(),
-            bodies=household_bodies(count=2000),
+            # A fresh body for every request of every window (document numbers are one person's).
+            bodies=household_bodies(count=bodies_for(seconds=2 * duration + 2 * WINDOWS * WINDOW_WARMUP)),
             workers=workers,
             worker_class=worker_class,
             threads=threads,
@@ -181,6 +196,7 @@ def main() -> int:
         warmup=warmup,
         duration=duration,
     )
+    summary += "\n" + "\n".join(search_lines) if search_lines else ""
     summary += "\n" + "\n".join(access_log_lines) if access_log_lines else ""
     summary += "\n" + "\n".join(report_lines) if report_lines else ""
     say()
@@ -255,14 +271,16 @@ def registration_run(*, host, port, server, clients, warmup, duration) -> list[L
     token = bench_token()
     from bench.payloads import household_bodies
 
-    bodies = household_bodies(count=2000)
+    bodies = household_bodies(count=bodies_for(seconds=len(("ours", "bare")) * (warmup + duration)))
     has_api = api_route_exists()
     results: list[LoadResult] = []
     say(f"(b, c) {server}; {clients} clients, {warmup:g} s warm-up + {duration:g} s per endpoint")
     endpoints = [("ours", "/api/v1/households/")] if has_api else []
     endpoints.append(("bare DRF", "/bench/bare/households/"))
     for label, path in endpoints:
-        requests = http_post_requests(host=host, port=port, path=path, token=token, bodies=bodies)
+        share = len(bodies) // len(endpoints)
+        mine = bodies[len(results) * share : (len(results) + 1) * share]
+        requests = http_post_requests(host=host, port=port, path=path, token=token, bodies=mine)
         load_before = os.getloadavg()[0]
         result = load_run(
             label=label, host=host, port=port, requests=requests, clients=clients, warmup=warmup, duration=duration

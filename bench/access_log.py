@@ -110,11 +110,15 @@ def access_log_run(
     ):
         addresses = {False: off_address, True: on_address}
         window = duration / WINDOWS
+        share = len(bodies) // (2 * WINDOWS)  # each window its own bodies: none is registered twice
+        windows_run = 0
         for index in range(WINDOWS):
             for enabled in (False, True) if index % 2 == 0 else (True, False):
                 host, port = addresses[enabled]
+                mine = bodies[windows_run * share : (windows_run + 1) * share]
+                windows_run += 1
                 requests = http_post_requests(
-                    host=host, port=port, path="/api/v1/households/", token=token, bodies=bodies
+                    host=host, port=port, path="/api/v1/households/", token=token, bodies=mine
                 )
                 load = load_run(
                     label="ours",

@@ -3,6 +3,7 @@
 import datetime
 import json
 import random
+import time
 
 from returns.demo import DemoCaseload
 from returns.reference import reference_data
@@ -48,14 +49,21 @@ def registration_json(registration: HouseholdRegistration) -> dict:
 
 
 def household_bodies(*, count: int, size: int = 5, seed: int = 5) -> list[bytes]:
-    """``count`` JSON bodies of households of ``size`` people who arrived in the last 30 days."""
+    """``count`` JSON bodies of households of ``size`` people who arrived in the last 30 days.
+
+    A person's document number is theirs alone (a second person with it is refused), so each body's
+    cards and tazkiras carry a mark of this run and of the body: no two requests of a run, and no
+    run against an earlier one's registrations, present the same number."""
     rng = random.Random(seed)
     today = datetime.date.today()
     caseload = DemoCaseload(rng=rng, reference=reference_data(), today=today)
-    return [
-        json.dumps(
-            registration_json(caseload.household(today - datetime.timedelta(days=rng.randrange(30)), size=size)),
-            ensure_ascii=False,
-        ).encode()
-        for _ in range(count)
-    ]
+    run = f"{int(time.time()) % 10**6:06d}"
+    bodies = []
+    for index in range(count):
+        body = registration_json(caseload.household(today - datetime.timedelta(days=rng.randrange(30)), size=size))
+        for member in body["members"]:
+            for document in member["documents"]:
+                if document["document_type"] != "vrf" and document["number"]:
+                    document["number"] = f"{document['number']}-{run}{index:06d}"
+        bodies.append(json.dumps(body, ensure_ascii=False).encode())
+    return bodies

@@ -1,6 +1,7 @@
 """factory_boy factories and registration builders shared by the suite."""
 
 import datetime
+import itertools
 
 import factory
 from django.utils import timezone
@@ -70,21 +71,26 @@ def member(
     )
 
 
-def por_card(*, number="PK-123456", expiry_date=None, expired_confirmed=False) -> DocumentRegistration:
+# A person's document number is theirs alone (a second person with it is refused at registration):
+# each card a test makes without a number gets the next one.
+DOCUMENT_SERIALS = itertools.count(123456)
+
+
+def por_card(*, number=None, expiry_date=None, expired_confirmed=False) -> DocumentRegistration:
     return DocumentRegistration(
         document_type="por_card",
         issuing_country="PK",
-        number=number,
+        number=number or f"PK-{next(DOCUMENT_SERIALS)}",
         expiry_date=expiry_date,
         expired_confirmed=expired_confirmed,
     )
 
 
-def amayesh_card(*, number="IR-98765", expiry_date=None, expired_confirmed=False) -> DocumentRegistration:
+def amayesh_card(*, number=None, expiry_date=None, expired_confirmed=False) -> DocumentRegistration:
     return DocumentRegistration(
         document_type="amayesh_card",
         issuing_country="IR",
-        number=number,
+        number=number or f"IR-{next(DOCUMENT_SERIALS)}",
         expiry_date=expiry_date,
         expired_confirmed=expired_confirmed,
     )
@@ -94,8 +100,10 @@ def vrf(*, number="VRF-2026-001") -> DocumentRegistration:
     return DocumentRegistration(document_type="vrf", issuing_country="PK", number=number)
 
 
-def acc(*, number="ACC-555") -> DocumentRegistration:
-    return DocumentRegistration(document_type="acc", issuing_country="PK", number=number)
+def acc(*, number=None) -> DocumentRegistration:
+    return DocumentRegistration(
+        document_type="acc", issuing_country="PK", number=number or f"ACC-{next(DOCUMENT_SERIALS)}"
+    )
 
 
 def household(

@@ -2,6 +2,7 @@
 case, written in batches with COPY in one transaction."""
 
 import datetime
+import functools
 import json
 import random
 import time
@@ -17,6 +18,7 @@ from returns.demo.counts import demo_border_counts_load
 from returns.demo.households import DemoCaseload
 from returns.demo.tables import COLUMNS, NULL, Ids, copy_rows, registry_tables, stamp, table, text
 from returns.demo.users import demo_staff
+from returns.names import document_number_normal, name_index, phone_digits
 from returns.reference import ReferenceData
 from returns.routing import routing_decide
 from returns.services.households import REGISTRATION_NUMBER_SEQUENCE
@@ -24,6 +26,13 @@ from returns.services.monitoring import monitoring_sample_draw
 
 # Households are registered by the demo user of this role at the agency they are routed to.
 REGISTRAR_ROLE = User.Role.FIELD_OFFICER
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_index(given, given_local, fathers, fathers_local, family, family_local) -> tuple[str, ...]:
+    """The member's search and matching columns (``Member.names_indexed``), once per distinct name: the
+    demo draws its names from small lists."""
+    return name_index(given=(given, given_local), fathers=(fathers, fathers_local), family=(family, family_local))
 
 
 @dataclass
@@ -143,6 +152,7 @@ def demo_caseload_load(
                             str(len(registration.members)),
                             created,
                             created,
+                            phone_digits(registration.phone),
                         )
                     )
                 )
@@ -183,6 +193,14 @@ def demo_caseload_load(
                                 member.date_of_birth.isoformat() if member.date_of_birth else NULL,
                                 NULL if member.estimated_age is None else str(member.estimated_age),
                                 member.relationship,
+                                *_name_index(
+                                    member.given_name,
+                                    member.given_name_local,
+                                    member.fathers_name,
+                                    member.fathers_name_local,
+                                    member.family_name,
+                                    member.family_name_local,
+                                ),
                             )
                         )
                     )
@@ -196,6 +214,7 @@ def demo_caseload_load(
                                     document.number,
                                     document.issuing_country,
                                     document.expiry_date.isoformat() if document.expiry_date else NULL,
+                                    document_number_normal(document.number),
                                 )
                             )
                         )

@@ -33,14 +33,19 @@ COLUMNS = {
         Household,
         "id, public_id, registration_number, arrival_date, office_id, country_of_departure_id, return_type_id, "
         "destination_province_id, destination_district_id, phone, registered_by_id, routed_agency_id, category, "
-        "routing_rule_id, routing_version, routing_reason, routing_facts, flags, member_count, created_at, updated_at",
+        "routing_rule_id, routing_version, routing_reason, routing_facts, flags, member_count, created_at, updated_at, "
+        "phone_digits",
     ),
     "member": (
         Member,
         "id, public_id, household_id, given_name, fathers_name, family_name, given_name_local, fathers_name_local, "
-        "family_name_local, sex, date_of_birth, estimated_age, relationship",
+        "family_name_local, sex, date_of_birth, estimated_age, relationship, given_key, fathers_key, family_key, "
+        "name_search",
     ),
-    "document": (MemberDocument, "id, member_id, document_type_id, number, issuing_country_id, expiry_date"),
+    "document": (
+        MemberDocument,
+        "id, member_id, document_type_id, number, issuing_country_id, expiry_date, number_normal",
+    ),
     "need": (Member.specific_needs.through, "id, member_id, needcode_id"),
     "event": (HouseholdEvent, "id, household_id, kind, actor_id, created_at, from_agency_id, to_agency_id, note"),
     "case": (

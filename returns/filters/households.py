@@ -10,16 +10,20 @@ from agencies.api.pagination import SyncTimeFilter
 from agencies.models import Agency, Country, Office, Province, User
 from returns.models import Category, DeletedRecord, Household, ReturnType
 
-# The fields a name search (``q``) reads: a key may search only if its agreement shares them all.
+# The fields the search box (``q``, ``returns.search``) reads: a key may search only if its agreement
+# shares them all (names in both scripts, documents' numbers, the phone).
 NAME_SEARCH = frozenset(
     {
         "household.registration_number",
         "household.members",
+        "household.phone",
         "member.given_name",
         "member.fathers_name",
         "member.family_name",
         "member.given_name_local",
         "member.fathers_name_local",
+        "member.family_name_local",
+        "member.documents",
     }
 )
 

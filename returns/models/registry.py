@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -14,6 +15,8 @@ from agencies.models import ALL_AGENCIES, Agency, Country, District, Office, Pro
 from returns.ages import age_on
 from returns.conditions import conditions_errors
 from returns.models.cases import Case, Referral
+from returns.names import document_number_normal, name_index, phone_digits
+from returns.search import households_searched
 
 # ---------------------------------------------------------------------------------------------
 # Code lists: data, so an agency can update them in the admin without a code change.
@@ -312,17 +315,9 @@ class HouseholdQuerySet(models.QuerySet):
         )
 
     def search(self, text: str) -> "HouseholdQuerySet":
-        text = text.strip()
-        if not text:
-            return self
-        member_match = Member.objects.filter(household_id=models.OuterRef("pk")).filter(
-            Q(given_name__icontains=text)
-            | Q(fathers_name__icontains=text)
-            | Q(family_name__icontains=text)
-            | Q(given_name_local__icontains=text)
-            | Q(fathers_name_local__icontains=text)
-        )
-        return self.filter(Q(registration_number__iexact=text) | models.Exists(member_match))
+        """The search box (``returns.search``): any part of any name in either script, several words,
+        spelling variants, a registration, document or phone number; best matches first."""
+        return households_searched(self, text, members=Member.objects, documents=MemberDocument.objects)
 
 
 class Household(models.Model):
@@ -357,6 +352,8 @@ class Household(models.Model):
         verbose_name=_("district of destination"),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The phone's national digits (``returns.names.phone_digits``): what a search by phone compares.
+    phone_digits = models.CharField(max_length=20, blank=True, editable=False)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     routed_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="households", verbose_name=_("agency")
@@ -442,10 +439,17 @@ class Household(models.Model):
             models.Index(fields=["registered_by"], name="household_registered_by"),
             # The few withdrawn households: what the gates of cases, referrals and interviews anti-join.
             models.Index(fields=["id"], condition=Q(withdrawn_at__isnull=False), name="household_withdrawn"),
+            models.Index(fields=["phone_digits"], condition=~Q(phone_digits=""), name="household_phone_digits"),
         ]
 
     def __str__(self) -> str:
         return self.registration_number
+
+    def save(self, *args, **kwargs):
+        self.phone_digits = phone_digits(self.phone)
+        if (fields := kwargs.get("update_fields")) is not None and "phone" in fields:
+            kwargs["update_fields"] = [*fields, "phone_digits"]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("returns:household-detail", kwargs={"public_id": self.public_id})
@@ -577,11 +581,21 @@ class Member(models.Model):
     specific_needs = models.ManyToManyField(NeedCode, blank=True, related_name="+", verbose_name=_("specific needs"))
     # Anonymised with the household, or alone on the person's request (``returns.services.retention``).
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # What the search box and the duplicate search read (``returns.names``), written with the names
+    # (``names_indexed``) and emptied with them when the person is anonymised.
+    given_key = models.CharField(max_length=100, blank=True, editable=False)
+    fathers_key = models.CharField(max_length=100, blank=True, editable=False)
+    family_key = models.CharField(max_length=100, blank=True, editable=False)
+    name_search = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["household", "id"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        indexes = [
+            GinIndex(fields=["name_search"], opclasses=["gin_trgm_ops"], name="member_name_search_trgm"),
+            models.Index(fields=["given_key", "fathers_key"], name="member_given_fathers_key"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"], condition=Q(relationship="head"), name="member_one_head_per_household"
@@ -595,6 +609,20 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return " ".join(part for part in (self.given_name, self.fathers_name, self.family_name) if part)
+
+    def save(self, *args, **kwargs):
+        self.names_indexed()
+        super().save(*args, **kwargs)
+
+    def names_indexed(self) -> "Member":
+        """Write the search and matching forms of the names (``returns.names.name_index``); bulk writes call it."""
+        index = name_index(
+            given=(self.given_name, self.given_name_local),
+            fathers=(self.fathers_name, self.fathers_name_local),
+            family=(self.family_name, self.family_name_local),
+        )
+        self.given_key, self.fathers_key, self.family_key, self.name_search = index
+        return self
 
     @property
     def is_head(self) -> bool:
@@ -612,14 +640,22 @@ class MemberDocument(models.Model):
         Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuing country")
     )
     expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    # The number as it is compared (``returns.names.document_number_normal``): found by search and
+    # by the duplicate checks whatever spaces, dashes or digits it was typed with.
+    number_normal = models.CharField(max_length=40, blank=True, editable=False)
 
     class Meta:
         ordering = ["member", "id"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        indexes = [models.Index(fields=["number_normal"], name="document_number_normal")]
 
     def __str__(self) -> str:
         return f"{self.document_type_id} {self.number}".strip()
+
+    def save(self, *args, **kwargs):
+        self.number_normal = document_number_normal(self.number)
+        super().save(*args, **kwargs)
 
 
 class HouseholdEvent(models.Model):

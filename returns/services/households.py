@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,6 +24,7 @@ from returns.models import (
     MemberDocument,
     MonitoringInterview,
 )
+from returns.names import document_number_normal
 from returns.reference import reference_data
 from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
 from returns.routing import routing_decide
@@ -43,6 +45,8 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
     reference = reference_data()
     problems = registration_problems(registration, reference=reference, today=timezone.localdate())
     if problems:
+        raise RegistrationInvalid(problems)
+    if problems := documents_already_registered(registration, reference=reference, user=registered_by):
         raise RegistrationInvalid(problems)
     decision = routing_decide(registration, reference=reference)
     vrf_number = _vrf_family_number(registration, reference)
@@ -86,7 +90,7 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
                     date_of_birth=member.date_of_birth,
                     estimated_age=member.estimated_age,
                     relationship=member.relationship,
-                )
+                ).names_indexed()
                 for member in registration.members
             ]
         )
@@ -95,6 +99,7 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
                 member=member,
                 document_type_id=document.document_type,
                 number=document.number.strip(),
+                number_normal=document_number_normal(document.number),
                 issuing_country_id=document.issuing_country,
                 expiry_date=document.expiry_date,
             )
@@ -125,6 +130,69 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
         follow_ups_open(household=household, case=case, made_by=registered_by, just_registered=True)
     _attach_written_rows(household, members, documents, needs_by_member)
     return household
+
+
+def documents_already_registered(
+    registration: HouseholdRegistration, *, reference, user: User
+) -> dict[str, list[RegistrationProblem]]:
+    """A person's document (a card, a tazkira, a passport: not the family's VRF, which the parts of a
+    family returning in parts share) whose number is already a registered person's, in either agency,
+    or twice in this registration. The officer sees the other household's number only when they may
+    see that household; otherwise which agency registered it, and when."""
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for member_index, member in enumerate(registration.members):
+        for document_index, document in enumerate(member.documents):
+            number = document_number_normal(document.number)
+            if number and reference.document_types[document.document_type].routing_class != "repatriation_form":
+                path = f"members.{member_index}.documents.{document_index}.number"
+                wanted.setdefault((document.document_type, number), []).append(path)
+    problems: dict[str, list[RegistrationProblem]] = {}
+    if not wanted:
+        return problems
+    for paths in wanted.values():
+        for path in paths[1:]:
+            problems.setdefault(path, []).append(
+                RegistrationProblem("document_repeated", _("This number is already given for another member above."))
+            )
+    registered = (
+        MemberDocument.objects.filter(
+            number_normal__in={number for _type, number in wanted},
+            member__household__withdrawn_at__isnull=True,
+        )
+        .values_list(
+            "document_type_id",
+            "number_normal",
+            "member__household_id",
+            "member__household__registration_number",
+            "member__household__routed_agency__code",
+            "member__household__created_at",
+        )
+        .order_by("member__household_id")
+    )
+    found = {}
+    for type_code, number, household_id, registration_number, agency_code, created_at in registered:
+        found.setdefault((type_code, number), (household_id, registration_number, agency_code, created_at))
+    if not found:
+        return problems
+    visible = set(
+        Household.objects.visible_to(user)
+        .filter(pk__in=[household_id for household_id, *_rest in found.values()])
+        .values_list("pk", flat=True)
+    )
+    for key, (household_id, registration_number, agency_code, created_at) in found.items():
+        if key not in wanted:
+            continue
+        if household_id in visible:
+            message = _("This number is already registered for a person of household %(number)s.") % {
+                "number": registration_number
+            }
+        else:
+            message = _("This number is already registered for a person, by %(agency)s on %(day)s.") % {
+                "agency": agency_code,
+                "day": date_format(timezone.localtime(created_at).date(), "j F Y"),
+            }
+        problems.setdefault(wanted[key][0], []).append(RegistrationProblem("document_already_registered", message))
+    return problems
 
 
 def _vrf_family_number(registration: HouseholdRegistration, reference) -> str:

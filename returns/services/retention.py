@@ -117,7 +117,7 @@ def households_anonymise(*, household_ids: list[int]) -> int:
             now=now,
         )
         run(
-            f"""UPDATE {DOCUMENT} d SET number = '' FROM {MEMBER} m
+            f"""UPDATE {DOCUMENT} d SET number = '', number_normal = '' FROM {MEMBER} m
                 WHERE m.id = d.member_id AND m.household_id = ANY(%(ids)s) AND d.number <> ''""",
             ids=household_ids,
         )
@@ -154,7 +154,7 @@ def households_anonymise(*, household_ids: list[int]) -> int:
             ids=household_ids,
         )
         run(
-            f"""UPDATE {HOUSEHOLD} SET phone = '', anonymised_at = %(now)s, updated_at = %(now)s,
+            f"""UPDATE {HOUSEHOLD} SET phone = '', phone_digits = '', anonymised_at = %(now)s, updated_at = %(now)s,
                     withdrawal_reason = CASE WHEN withdrawn_at IS NULL THEN '' ELSE %(marker)s END
                 WHERE id = ANY(%(ids)s)""",
             ids=household_ids,
@@ -209,7 +209,7 @@ def member_erase(*, member: Member, erased_by: User, reason: str) -> Member:
                 member=locked.pk,
                 now=now,
             )
-            run(f"UPDATE {DOCUMENT} SET number = '' WHERE member_id = %(member)s", member=locked.pk)
+            run(f"UPDATE {DOCUMENT} SET number = '', number_normal = '' WHERE member_id = %(member)s", member=locked.pk)
             _cases_free_text_anonymise(
                 run,
                 cases=f"SELECT id FROM {CASE} WHERE household_id = %(household)s",
@@ -223,7 +223,10 @@ def member_erase(*, member: Member, erased_by: User, reason: str) -> Member:
                         WHERE household_id = %(household)s AND kind = 'updated'""",
                     household=locked.household_id,
                 )
-                run(f"UPDATE {HOUSEHOLD} SET phone = '' WHERE id = %(household)s", household=locked.household_id)
+                run(
+                    f"UPDATE {HOUSEHOLD} SET phone = '', phone_digits = '' WHERE id = %(household)s",
+                    household=locked.household_id,
+                )
         Household.objects.filter(pk=locked.household_id).update(updated_at=now)
         HouseholdEvent.objects.create(
             household_id=locked.household_id,
@@ -284,6 +287,7 @@ TOMBSTONE = DeletedRecord._meta.db_table
 MEMBER_ANONYMISED = """
     given_name = %(marker)s, fathers_name = %(marker)s, family_name = '',
     given_name_local = '', fathers_name_local = '', family_name_local = '',
+    given_key = '', fathers_key = '', family_key = '', name_search = '',
     estimated_age = CASE WHEN m.date_of_birth IS NULL THEN m.estimated_age
         ELSE LEAST(120, CAST(date_part('year', age(h.arrival_date, m.date_of_birth)) AS integer)) END,
     date_of_birth = NULL, anonymised_at = COALESCE(m.anonymised_at, %(now)s)"""

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.forms import NullBooleanSelect
 from django.http import Http404, QueryDict
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.access_log import Kind, access_logged, access_note
 from agencies.models import Office
+from agencies.paging import page_of
 from agencies.problems import Refused
 from returns import policy
 from returns.forms.cases import (
@@ -457,7 +457,7 @@ def _received(user):
 
 def _referrals_page(request, *, answer_errors=None, status=200):
     today = timezone.localdate()
-    page = Paginator(_received(request.user), REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, _received(request.user), REFERRALS_PER_PAGE)
     for referral in page.object_list:
         referral.answer_errors = (answer_errors or {}).get(referral.pk, [])
         referral.answers = [_answer_button(status) for status in policy.referral_answers(request.user, referral)]
@@ -603,7 +603,7 @@ def _caseload_page(request, *, bulk_form=None, status=200):
     overdue = with_head_name(visible.overdue(today).select_related("household", "office", "assigned_to")).order_by(
         "stage_due_date", "id"
     )
-    overdue_page = Paginator(overdue, OVERDUE_PER_PAGE).get_page(request.GET.get("overdue_page"))
+    overdue_page = page_of(request, overdue, OVERDUE_PER_PAGE, page_parameter="overdue_page")
     for case in overdue_page.object_list:
         case.stage_label = _stage_label(case.workflow, case.stage)
 
@@ -616,7 +616,7 @@ def _caseload_page(request, *, bulk_form=None, status=200):
     case_filterset.filters["office"].queryset = Office.objects.filter(is_active=True)
     _filter_labels(case_filterset.form)
     cases = case_filterset.qs.order_by("stage_due_date", "id")
-    cases_page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases_page = page_of(request, cases, CASES_PER_PAGE)
     for case in cases_page.object_list:
         case.stage_label = _stage_label(case.workflow, case.stage)
         case.is_overdue = case.is_open and case.stage_due_date is not None and case.stage_due_date < today

@@ -1,7 +1,6 @@
 """Pages for field officers and managers. Thin: parse the form, call one service or selector, render."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Trim
 from django.shortcuts import redirect, render
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access_log import Kind, access_logged, access_note
+from agencies.paging import page_of
 from returns import policy
 from returns.forms.households import (
     FamilyLinkForm,
@@ -47,7 +47,7 @@ def _head_name():
 def household_list(request):
     household_filterset = household_filter(user=request.user, params=request.GET)
     households = household_filterset.qs.annotate(head_name=_head_name())
-    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, households, HOUSEHOLDS_PER_PAGE)
     access_note(request, kind=Kind.HOUSEHOLD, ids=[household.public_id for household in page.object_list])
     params = request.GET.copy()
     params.pop("page", None)

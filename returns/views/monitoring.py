@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.access_log import Kind, access_logged, access_note
 from agencies.models import Office, Province
+from agencies.paging import page_of
 from agencies.problems import Refused
 from returns import policy
 from returns.forms.cases import problems_show
@@ -56,7 +56,7 @@ def monitoring_queue(request):
     filterset.filters["province"].queryset = Province.objects.order_by("name")
     _filter_labels(filterset.form)
     interviews = monitoring_queue_order(filterset.qs)
-    page = Paginator(interviews, INTERVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, interviews, INTERVIEWS_PER_PAGE)
     for interview in page.object_list:
         interview.is_overdue = interview.is_waiting and interview.due_by < today
     access_note(request, kind=Kind.INTERVIEW, ids=[interview.public_id for interview in page.object_list])

@@ -1,9 +1,16 @@
 """JSON bodies for POST /api/v1/households/, as a client would send them."""
 
+import itertools
+
 ARRIVAL = "2025-11-01"
 
 
-def por_card_json(*, number="PK-123456", expiry_date="2030-12-31", **extra) -> dict:
+# Each card without a number of its own gets the next: a second person with a card's number is refused.
+CARD_SERIALS = itertools.count(223456)
+
+
+def por_card_json(*, number=None, expiry_date="2030-12-31", **extra) -> dict:
+    number = number or f"PK-{next(CARD_SERIALS)}"
     return {"document_type": "por_card", "number": number, "issuing_country": "PK", "expiry_date": expiry_date, **extra}
 
 

@@ -82,16 +82,17 @@ def build_world() -> World:
         for code in ("UNHCR", "IOM")
     }
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    # Each call a new person: a card's number is one person's (the spare holds a card of its own).
     registrations = {
-        "UNHCR": household(members=[member(given_name="Ahmad", documents=[por_card()])]),
-        "IOM": household(members=[member(given_name="Karim")]),
+        "UNHCR": lambda: household(members=[member(given_name="Ahmad", documents=[por_card()])]),
+        "IOM": lambda: household(members=[member(given_name="Karim")]),
     }
     for code, registration in registrations.items():
-        registered = household_register(registered_by=registrar, registration=registration)
+        registered = household_register(registered_by=registrar, registration=registration())
         assert registered.routed_agency_id == agencies[code].pk
         world.households[code] = registered
         world.cases[code] = Case.objects.get(household=registered, agency=agencies[code])
-        world.spares[code] = household_register(registered_by=registrar, registration=registration)
+        world.spares[code] = household_register(registered_by=registrar, registration=registration())
     # UNHCR's grant with its amount typed (the supplement's amount and date are fixed by its rules).
     cash = {"UNHCR": "cash_grant", "IOM": "transport_cash"}
     for code, type_code in cash.items():
@@ -115,8 +116,9 @@ def build_world() -> World:
             due_date=due,
         )
 
-    for code, registration in registrations.items():
+    for code, registration_of in registrations.items():
         # A household of each agency 40 days after arrival, in its agency's monitoring sample.
+        registration = registration_of()
         registration.arrival_date = timezone.localdate() - datetime.timedelta(days=40)
         drawn = household_register(registered_by=registrar, registration=registration)
         plan = MonitoringPlan.objects.get(agency=agencies[code])

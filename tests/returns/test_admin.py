@@ -42,7 +42,8 @@ def redirected(response) -> bool:
 def admin_registered_households(unhcr_officer, iom_officer, iom, torkham):
     registered = [
         household_register(
-            registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card()])])
+            registered_by=unhcr_officer,
+            registration=household(members=[member(documents=[por_card(number="PK-123456")])]),
         ),
         household_register(
             registered_by=iom_officer,

@@ -1,0 +1,134 @@
+"""Names and document numbers, made comparable: the same person written by two officers, in two
+scripts, with the spelling each one knows, gives the same keys.
+
+Three forms of a name:
+
+- ``name_fold``: the text as typed, with what does not change a name taken out: Unicode
+  compatibility forms (NFKC), case, Arabic and Persian letter variants (ي/ی, ك/ک, ة/ه, hamza
+  forms, alif forms), diacritics (harakat, the dagger alif), the tatweel, the zero-width
+  non-joiner and joiner, direction marks, and Persian and Arabic-Indic digits (as ASCII digits).
+  What the officer wrote stays readable.
+- ``name_latin``: the folded text in Latin letters (anyascii), lower case, letters and spaces only.
+  A Dari or Pashto name comes out as its consonants (Arabic script leaves short vowels unwritten).
+- ``name_key``: a skeleton both scripts reach: Latin digraphs to one letter (kh, gh, sh, ch, zh,
+  th, dh, ph), q as k, the vowels and the letters that are vowels as often as consonants (w/v, y,
+  ayn) dropped, a final h dropped, doubled letters made one, the spaces of compound names taken out
+  (Gul Ahmad and Golahmad), and the article's l before a sun letter assimilated as it is spoken
+  (Abdul Rahman and Abdurrahman). Mohammad, Muhammad, Mohammed and محمد are all ``mhmd``.
+
+The key is for finding candidates, not for deciding: Mahmood is ``mhmd`` too. What decides is a
+score over several fields (``returns.matching``).
+"""
+
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+# Letter variants that Dari, Pashto and Arabic keyboards give for the same letter.
+LETTER_VARIANTS = str.maketrans(
+    {
+        "ي": "ی",  # Arabic yeh → Farsi yeh
+        "ى": "ی",  # alef maksura
+        "ئ": "ی",  # yeh with hamza
+        "ې": "ی",  # Pashto yeh
+        "ۍ": "ی",  # Pashto feminine yeh
+        "ك": "ک",  # Arabic kaf → keheh
+        "ګ": "گ",  # Pashto gaf → Farsi gaf
+        "ة": "ه",  # teh marbuta
+        "ۀ": "ه",  # heh with yeh
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "ء": "",  # a lone hamza
+    }
+)
+# Harakat, the dagger alif and the Quranic marks; the tatweel; ZWNJ, ZWJ and direction marks.
+IGNORED = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d\u200e\u200f\u061c]")
+DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+NOT_LETTER = re.compile(r"[^a-z ]+")
+SPACES = re.compile(r"\s+")
+
+# Latin spellings of one sound, made one letter (upper case: not reachable from the input).
+DIGRAPHS = [("kh", "K"), ("gh", "G"), ("sh", "S"), ("ch", "C"), ("zh", "Z"), ("th", "t"), ("dh", "z"), ("ph", "f")]
+SOUND_ALIKE = str.maketrans({"q": "k", "x": "K", "j": "j", "c": "k"})
+DROPPED = re.compile(r"[aeiouwvy`']")
+DOUBLED = re.compile(r"(.)\1+")
+# "Abd al-" before a sun letter: the l is not heard (Abdurrahman, Abdussalam, Abdunnasir).
+ASSIMILATED_ARTICLE = re.compile(r"bdl(?=[tTdzZsSrnl])")
+
+
+def name_fold(text: str) -> str:
+    """The name with its spelling noise taken out, in its own script (see the module's docstring)."""
+    folded = unicodedata.normalize("NFKC", text or "").translate(LETTER_VARIANTS).translate(DIGITS)
+    # Again once the ignored marks are out: a mark they separated may now compose with its letter.
+    folded = unicodedata.normalize("NFKC", IGNORED.sub("", folded)).translate(LETTER_VARIANTS)
+    return SPACES.sub(" ", folded).strip().casefold()
+
+
+def name_latin(text: str) -> str:
+    """The folded name in Latin letters: lower case, letters and single spaces only."""
+    return SPACES.sub(" ", NOT_LETTER.sub(" ", anyascii(name_fold(text)).lower())).strip()
+
+
+def name_key(text: str) -> str:
+    """The skeleton both scripts and the usual spellings reach (see the module's docstring)."""
+    latin = name_latin(text).replace(" ", "")
+    for digraph, letter in DIGRAPHS:
+        latin = latin.replace(digraph, letter)
+    skeleton = DROPPED.sub("", latin.translate(SOUND_ALIKE))
+    skeleton = DOUBLED.sub(r"\1", ASSIMILATED_ARTICLE.sub("bd", skeleton))
+    if len(skeleton) > 2 and skeleton.endswith("h"):
+        skeleton = skeleton[:-1]
+    return DOUBLED.sub(r"\1", skeleton).lower()
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a name, folded: what a search box's words are matched against."""
+    return [word for word in name_fold(text).split(" ") if word]
+
+
+DOCUMENT_SEPARATORS = re.compile(r"[\s\-_./\\]+")
+
+
+def document_number_normal(number: str) -> str:
+    """A card, VRF or tazkira number as it is compared: digits as ASCII, letters in upper case, no
+    spaces, dashes, dots or slashes (``PK-1234 567`` and ``pk1234567`` are one number)."""
+    folded = unicodedata.normalize("NFKC", number or "").translate(DIGITS)
+    return unicodedata.normalize("NFKC", DOCUMENT_SEPARATORS.sub("", folded)).translate(DIGITS).upper()
+
+
+def phone_digits(phone: str) -> str:
+    """A phone number's digits, from the national part on: +93 70 012 3456, 0093700123456 and
+    0700123456 are one number."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or "").translate(DIGITS))
+    for prefix in ("0093", "93"):
+        if digits.startswith(prefix) and len(digits) > 9:
+            return digits[len(prefix) :].lstrip("0")
+    return digits.lstrip("0")
+
+
+def _forms(text: str) -> list[str]:
+    """What the search text holds of one name: its folded form, its Latin form when it is in another
+    script, and the key of the whole name and of each of its words (`` bdrhmn bdl rhmn ``)."""
+    folded = name_fold(text)
+    if not folded:
+        return []
+    forms = [folded]
+    latin = name_latin(text)
+    if latin and latin != folded:
+        forms.append(latin)
+    words = folded.split(" ")
+    keys = {name_key(text), *(name_key(word) for word in words if len(words) > 1)}
+    return forms + sorted(key for key in keys if key)
+
+
+def name_index(*, given: tuple[str, str], fathers: tuple[str, str], family: tuple[str, str]) -> tuple:
+    """(given key, father's key, family key, search text) of a person, each name given as (Latin
+    letters, Dari/Pashto). A key is the Latin form's, or the local form's when no Latin one was typed."""
+    keys = [name_key(latin) or name_key(local) for latin, local in (given, fathers, family)]
+    forms = [form for pair in (given, fathers, family) for text in pair for form in _forms(text)]
+    # Spaces around each form: a key is matched as a whole word (`` mhmd ``), a fold as any part.
+    return (*keys, f" {' | '.join(forms)} " if forms else "")
