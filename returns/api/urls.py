@@ -1,7 +1,7 @@
 from django.urls import path
 
 from returns.api import reference
-from returns.api.views import cases, counts, households, monitoring
+from returns.api.views import cases, counts, households, matching, monitoring
 
 app_name = "api"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("households/deleted/", households.HouseholdDeletedListView.as_view(), name="household-deleted"),
     path("households/<uuid:id>/", households.HouseholdDetailView.as_view(), name="household-detail"),
     path("households/<uuid:id>/merge/", households.HouseholdMergeView.as_view(), name="household-merge"),
+    path("duplicates/candidates/", matching.PersonCandidatesView.as_view(), name="duplicate-candidates"),
     path("cases/", cases.CaseListView.as_view(), name="case-list"),
     path("cases/assign/", cases.CaseAssignView.as_view(), name="case-assign"),
     path("cases/deleted/", cases.CaseDeletedListView.as_view(), name="case-deleted"),

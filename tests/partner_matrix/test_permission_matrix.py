@@ -214,6 +214,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         refused_before_lookup=True,
     ),
     ("GET", "/api/v1/households/deleted/"): Row(scope="households:read"),
+    # Who may register may ask who a person may already be (staff only: a key never sees candidates).
+    ("POST", "/api/v1/duplicates/candidates/"): Row(
+        scope=None,
+        entitled=roles(*REGISTERING),
+        body=lambda world, principal, target: {"given_name": "Ahmad", "fathers_name": "Mohammad"},
+        refused_before_lookup=True,
+    ),
     ("GET", "/api/v1/households/{id}/"): Row(scope="households:read", target="household"),
     ("PATCH", "/api/v1/households/{id}/"): Row(
         scope="households:write",

@@ -19,7 +19,7 @@ from returns.models import Category, DeletedRecord, Member
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
 
 
-def _code_field(values: list[str], **kwargs) -> serializers.CharField:
+def code_field(values: list[str], **kwargs) -> serializers.CharField:
     """A code checked by the service (with its own message), shown as an enum in the schema."""
     # A class, not an instance, carries the annotation: DRF copies declared fields per serializer.
     field_class = extend_schema_field({"type": "string", "enum": list(values)})(
@@ -81,7 +81,7 @@ class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serial
     family_name_local = _name_field(
         required=False, default="", help_text=_("In Dari or Pashto script.") + " " + NAME_HELP
     )
-    sex = _code_field(Member.Sex.values)
+    sex = code_field(Member.Sex.values)
     date_of_birth = serializers.DateField(
         required=False,
         allow_null=True,
@@ -89,7 +89,7 @@ class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serial
         help_text=_("A date of birth (from 1900, not after the arrival) or an estimated age is required."),
     )
     estimated_age = serializers.IntegerField(required=False, allow_null=True, default=None)
-    relationship = _code_field(Member.Relationship.values, help_text=_("Exactly one member is the head."))
+    relationship = code_field(Member.Relationship.values, help_text=_("Exactly one member is the head."))
     documents = DocumentRegistrationSerializer(
         many=True, required=False, default=list, help_text=_("At most 10 a person.")
     )
