@@ -3,7 +3,8 @@
 Blocking, through indexes (so it stays fast at millions of people): the people whose given and
 father's name keys are the person's (``member_given_fathers_key``), the same two the other way
 round (names typed in swapped fields), and the holders of any of the person's document numbers
-(``document_number_normal``). Each block is read up to ``BLOCK_LIMIT`` people.
+(``document_number_normal``). Each block is read up to ``BLOCK_LIMIT`` people, nearest in age first
+when the age is known (a common given and father's name can hold hundreds of namesakes).
 
 Scoring (rapidfuzz over the Latin forms of the names, ``returns.names``): given name, father's
 name and family name by similarity; sex must agree; the age on arrival may differ by a few years
@@ -18,6 +19,8 @@ by IOM on 3 May 2026", with nothing of their record.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import F
+from django.db.models.functions import Abs, Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
@@ -146,6 +149,11 @@ def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Ca
         blocks.append(people.filter(pk__in=holders))
     if not blocks:
         return []
+    sought_age = sought.age(today)
+    if sought_age is not None:
+        # A large block (a common given and father's name) is read nearest in age first.
+        born = Coalesce(F("estimated_age"), today.year - ExtractYear("date_of_birth"))
+        blocks = [block.order_by(Abs(born - sought_age)) for block in blocks]
     ids = set()
     for block in blocks:
         ids.update(block.values_list("pk", flat=True)[:BLOCK_LIMIT])

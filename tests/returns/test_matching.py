@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from returns import matching
 from returns.matching import PersonSought, person_candidates
 from returns.services.households import household_register
 from tests.factories import api_token_for, household, member, por_card
@@ -157,3 +158,20 @@ def test_looking_for_candidates_takes_a_fixed_number_of_queries(unhcr_officer, d
     with django_assert_num_queries(6):
         candidates = person_candidates(sought, user=unhcr_officer)
     assert len(candidates) == 10
+
+
+def test_a_large_block_of_namesakes_is_read_nearest_in_age_first(unhcr_officer, monkeypatch):
+    # Given five men named Mohammad son of Gul, aged 20 to 60, and blocks read two people at a time
+    monkeypatch.setattr(matching, "BLOCK_LIMIT", 2)
+    by_age = {
+        age: registered(unhcr_officer, given_name="Mohammad", fathers_name="Gul", age=age)
+        for age in (20, 30, 40, 50, 60)
+    }
+
+    # When the man of 50 is looked for
+    candidates = person_candidates(
+        PersonSought(given_name="Mohammad", fathers_name="Gul", sex="male", estimated_age=50), user=unhcr_officer
+    )
+
+    # Then he is the first candidate, though the block holds more namesakes than are read
+    assert candidates[0].member.household_id == by_age[50].pk
