@@ -412,3 +412,55 @@ def may_record_monitoring(user, interview: MonitoringInterview | None = None) ->
 
 def require_record_monitoring(user, interview: MonitoringInterview | None = None) -> None:
     _require(_record_monitoring_refusal(user, interview))
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity: one person however many times registered (returns.identity)
+# ---------------------------------------------------------------------------------------------
+
+
+def _review_duplicates_refusal(user) -> Exception | None:
+    if _administers(user) or (_active(user) and _role(user) in CASE_WORKERS):
+        return None
+    return PermissionDenied(_("Only case workers and managers review possible duplicates."))
+
+
+def may_review_duplicates(user) -> bool:
+    """Read the queue of possible duplicates, decide a pair, merge or un-merge: case workers and managers
+    of either agency (one registry), and administrators. Who may start a search of the whole registry is
+    ``may_search_duplicates``."""
+    return _review_duplicates_refusal(user) is None
+
+
+def require_review_duplicates(user) -> None:
+    _require(_review_duplicates_refusal(user))
+
+
+def may_search_duplicates(user) -> bool:
+    """Start the batch search for duplicates over the registry: a registry manager."""
+    return _manages_registry(user)
+
+
+def require_search_duplicates(user) -> None:
+    if not may_search_duplicates(user):
+        raise PermissionDenied(_("Only a manager can start a search of the registry for duplicates."))
+
+
+def may_link_person(user) -> bool:
+    """At registration, link the person typed to someone already registered, or confirm a new person."""
+    return may_register(user)
+
+
+def require_link_person(user) -> None:
+    require_register(user)
+
+
+def may_override_one_grant(user, case: Case) -> bool:
+    """Let a grant through although the person, or a likely duplicate, had one already: a manager of the
+    case's agency, with a written justification."""
+    return _active(user) and _role(user) in MANAGERS and _staff_of(user, case.agency_id)
+
+
+def require_override_one_grant(user, case: Case) -> None:
+    if not may_override_one_grant(user, case):
+        raise PermissionDenied(_("Only a manager of the agency can let a second grant through."))

@@ -7,12 +7,14 @@ from returns.models.cases import (
     Case,
     CaseEvent,
     GrantRate,
+    GrantRefusal,
     MemberEntitlement,
     MemberVerification,
     Referral,
     SupplementRule,
 )
 from returns.models.counts import BorderCount
+from returns.models.identity import IdentityEvent, MatchPair, MatchRun
 from returns.models.monitoring import MonitoringInterview, MonitoringPlan
 from returns.models.registry import (
     CardValidityDecree,
@@ -44,8 +46,12 @@ __all__ = [
     "Family",
     "FlagFollowUp",
     "GrantRate",
+    "GrantRefusal",
     "Household",
     "HouseholdEvent",
+    "IdentityEvent",
+    "MatchPair",
+    "MatchRun",
     "Member",
     "MemberDocument",
     "MemberEntitlement",

@@ -220,6 +220,20 @@ class AssistanceType(models.Model):
         help_text=_("Its amount comes from the supplement rules: once per family, across the parts of a family."),
     )
     unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("e.g. kit, night, meal"))
+    once_per_person = models.BooleanField(
+        _("one per person"),
+        default=False,
+        help_text=_(
+            "Refused to anyone who, or whose likely duplicate, already received assistance marked so from "
+            "either agency, unless a manager overrides it."
+        ),
+    )
+    repeat_after_days = models.PositiveIntegerField(
+        _("again after (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: once, ever (the VolRep grant). Otherwise the days before it may be given again."),
+    )
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -378,6 +392,12 @@ class Assistance(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # One grant per person: a manager let this through although the person (or a likely duplicate)
+    # had received one already, and wrote why.
+    override_justification = models.TextField(_("justification"), blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["case", "delivered_on", "id"]
@@ -391,6 +411,11 @@ class Assistance(models.Model):
                 | (Q(value__isnull=False) & Q(currency__regex=r"^[A-Z]{3}$")),
                 name="assistance_value_has_currency",
             ),
+            models.CheckConstraint(
+                condition=(Q(overridden_by__isnull=True) & Q(override_justification=""))
+                | (Q(overridden_by__isnull=False) & ~Q(override_justification="")),
+                name="assistance_override_justified",
+            ),
             # Maker-checker: whoever records cash cannot approve it.
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("recorded_by")),
@@ -400,6 +425,30 @@ class Assistance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assistance_type_id} {self.value or ''} {self.currency}".strip()
+
+
+class GrantRefusal(models.Model):
+    """Append-only: a grant refused because the person, or a likely duplicate, had received one already.
+
+    Written when the refusal is given, so the joint report counts the attempts stopped.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="grant_refusals")
+    member = models.ForeignKey("returns.Member", on_delete=models.PROTECT, related_name="+")
+    assistance_type = models.ForeignKey(AssistanceType, on_delete=models.PROTECT, related_name="+")
+    earlier = models.ForeignKey(Assistance, on_delete=models.PROTECT, related_name="+")
+    # The earlier grant was paid to another record of the person (a merged or likely duplicate).
+    through_duplicate = models.BooleanField(default=False)
+    refused_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    refused_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["refused_at", "pk"]
+        verbose_name = _("grant refused as already given")
+        verbose_name_plural = _("grants refused as already given")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.assistance_type_id}"
 
 
 class ReferralQuerySet(models.QuerySet):

@@ -587,6 +587,10 @@ class Member(models.Model):
     fathers_key = models.CharField(max_length=100, blank=True, editable=False)
     family_key = models.CharField(max_length=100, blank=True, editable=False)
     name_search = models.TextField(blank=True, editable=False)
+    # A duplicate record of a person points at the person's first record (``returns.models.identity``).
+    same_person_as = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", editable=False
+    )
 
     class Meta:
         ordering = ["household", "id"]
@@ -605,6 +609,7 @@ class Member(models.Model):
             ),
             models.CheckConstraint(condition=Q(estimated_age__lte=120), name="member_age_at_most_120"),
             models.CheckConstraint(condition=Q(sex__in=["female", "male"]), name="member_sex_valid"),
+            models.CheckConstraint(condition=~Q(same_person_as=F("pk")), name="member_not_own_duplicate"),
         ]
 
     def __str__(self) -> str:
@@ -630,6 +635,11 @@ class Member(models.Model):
 
     def age_on(self, day) -> int | None:
         return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
+
+    @property
+    def person_id(self) -> int:
+        """The first record of this person: every record of one person has the same."""
+        return self.same_person_as_id or self.pk
 
 
 class MemberDocument(models.Model):
