@@ -154,7 +154,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="assistance",
             name="override_justification",
-            field=models.TextField(blank=True, verbose_name="justification"),
+            field=models.TextField(blank=True, db_default="", verbose_name="justification"),
         ),
         migrations.AddField(
             model_name="assistancetype",

@@ -394,7 +394,7 @@ class Assistance(models.Model):
     note = models.TextField(_("note"), blank=True)
     # One grant per person: a manager let this through although the person (or a likely duplicate)
     # had received one already, and wrote why.
-    override_justification = models.TextField(_("justification"), blank=True)
+    override_justification = models.TextField(_("justification"), blank=True, db_default="")
     overridden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
