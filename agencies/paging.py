@@ -24,14 +24,26 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         if self.exact:
             return super().count
+        # A list too costly to count (``returns.search``: a common name) carries PostgreSQL's estimate.
+        if (estimate := self.estimate) is not None:
+            return estimate
         # Only the ids: the list's annotations (a head's name, a stage label) are not worked out for
         # rows that are only counted.
         return self.object_list.order_by().values("pk")[: COUNT_LIMIT + 1].count()
 
     @property
+    def estimate(self) -> int | None:
+        return None if self.exact else getattr(self.object_list.query, "count_estimate", None)
+
+    @property
+    def count_estimated(self) -> bool:
+        """True when the count is the database's estimate: the page says "about 40,000"."""
+        return self.estimate is not None
+
+    @property
     def count_capped(self) -> bool:
         """True when there are more rows than were counted: the page says "more than 10,000"."""
-        return not self.exact and self.count > COUNT_LIMIT
+        return not self.exact and not self.count_estimated and self.count > COUNT_LIMIT
 
     @property
     def count_limit(self) -> int:

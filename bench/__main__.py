@@ -7,7 +7,9 @@ joint annual report of a year with a million returnees in a registry of three mi
 Then what the access log costs registration and a partner's full sync (issue 10, ``bench.access_log``).
 
 ``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner``, ``BENCH_ONLY=counts``,
-``BENCH_ONLY=access_log``, ``BENCH_ONLY=search`` or ``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
+``BENCH_ONLY=access_log``, ``BENCH_ONLY=search``, ``BENCH_ONLY=duplicates`` (the batch search for duplicates,
+in process, no server), ``BENCH_ONLY=matching`` (the duplicate search's precision and recall on a labelled
+set, ``bench.matching``) or ``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
 
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from bench.access_log import WINDOW_WARMUP, WINDOWS, access_log_run, access_log_summary
@@ -32,7 +35,9 @@ from bench.database import (
     demo_load,
     manage,
 )
+from bench.duplicates import duplicates_run, duplicates_summary
 from bench.load import LoadResult, http_post_requests, load_run
+from bench.matching import matching_run
 from bench.partner import PartnerResult, partner_run, partner_summary
 from bench.search import search_run, search_summary
 from bench.server import gunicorn
@@ -103,11 +108,14 @@ def main() -> int:
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
     only = os.environ.get("BENCH_ONLY", "").strip().lower()
-    if only not in ("", "registration", "cases", "partner", "counts", "access_log", "search", "report"):
-        say("BENCH_ONLY must be registration, cases, partner, counts, access_log, search or report")
+    parts = ("registration", "cases", "partner", "counts", "access_log", "search", "duplicates", "matching", "report")
+    if only not in ("", *parts):
+        say(f"BENCH_ONLY must be one of {', '.join(parts)}")
         return 2
     if only == "report":
         return report_only(url)
+    if only == "matching":
+        return matching_only(url)
     env = bench_env(url)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -137,7 +145,19 @@ def main() -> int:
     counts: dict | None = None
     search_lines: list[str] = []
     server = f"gunicorn {workers} x {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else "")
-    with gunicorn(env=env, workers=workers, worker_class=worker_class, threads=threads) as (host, port):
+    duplicate_lines: list[str] = []
+    if only in ("", "duplicates"):
+        say("(j) Batch search for duplicates: the whole registry, then one import, in process")
+        duplicate_lines = duplicates_summary(duplicates_run())
+        for line in duplicate_lines[1:]:
+            say(line)
+    # The duplicate search alone needs no server.
+    serving = (
+        nullcontext(("", 0))
+        if only == "duplicates"
+        else gunicorn(env=env, workers=workers, worker_class=worker_class, threads=threads)
+    )
+    with serving as (host, port):
         if only in ("", "cases"):
             say(f"(d) Cases: selectors in process, pages and transitions through {server}")
             cases = cases_run(host=host, port=port)
@@ -184,6 +204,7 @@ def main() -> int:
         access_log_lines = access_log_summary(cost, clients=clients, duration=duration)
 
     report_lines, report_failed = ([], False) if only else report_part(url, started=started)
+    matching_lines, _matching_missed = ([], False) if only else matching_run(url, say=say)
     summary = summary_table(
         started=started,
         seeded=seeded,
@@ -197,8 +218,10 @@ def main() -> int:
         duration=duration,
     )
     summary += "\n" + "\n".join(search_lines) if search_lines else ""
+    summary += "\n" + "\n".join(duplicate_lines) if duplicate_lines else ""
     summary += "\n" + "\n".join(access_log_lines) if access_log_lines else ""
     summary += "\n" + "\n".join(report_lines) if report_lines else ""
+    summary += "\n" + "\n".join(matching_lines) if matching_lines else ""
     say()
     say(summary)
     out_dir = ROOT / "bench-results"
@@ -261,6 +284,28 @@ def report_only(url: str) -> int:
     out_dir = ROOT / "bench-results"
     out_dir.mkdir(exist_ok=True)
     path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-report.txt"
+    path.write_text(summary + "\n")
+    say(f"\nWritten to {path.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+def matching_only(url: str) -> int:
+    """``BENCH_ONLY=matching``: the labelled set's precision and recall, printed and saved like the others'."""
+    started = datetime.datetime.now()
+    lines, failed = matching_run(url, say=say)
+    summary = "\n".join(
+        [
+            f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
+            f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {sys.platform}",
+            "",
+            *lines,
+        ]
+    )
+    say()
+    say(summary)
+    out_dir = ROOT / "bench-results"
+    out_dir.mkdir(exist_ok=True)
+    path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-matching.txt"
     path.write_text(summary + "\n")
     say(f"\nWritten to {path.relative_to(ROOT)}")
     return 1 if failed else 0

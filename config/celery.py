@@ -36,4 +36,10 @@ app.conf.beat_schedule = {
         "task": "returns.tasks.anonymise_past_retention",
         "schedule": crontab(hour=22, minute=30),
     },
+    # The search for duplicates over the people registered since the last search began (the first
+    # search of the whole registry is a manager's: returns.duplicates.match_run_continue).
+    "find-duplicates-since-last-run": {
+        "task": "returns.tasks.find_duplicates_since_last_run",
+        "schedule": crontab(minute=7),
+    },
 }

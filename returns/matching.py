@@ -6,10 +6,16 @@ round (names typed in swapped fields), and the holders of any of the person's do
 (``document_number_normal``). Each block is read up to ``BLOCK_LIMIT`` people, nearest in age first
 when the age is known (a common given and father's name can hold hundreds of namesakes).
 
-Scoring (rapidfuzz over the Latin forms of the names, ``returns.names``): given name, father's
-name and family name by similarity; sex must agree; the age on arrival may differ by a few years
-(estimated ages are often a few years off); the same document number is nearly decisive. Each
-candidate says why in words an officer reads ("same father's name, age 2 years apart").
+Scoring (rapidfuzz, over the forms of ``returns.names``): given name, father's name and family
+name by similarity, each in Latin letters (one key and one sound, ``name_sound``, is one name:
+Mohammad and Muhammad, not Hassan and Hussain), in Dari/Pashto when both records have it, or across
+the scripts by key; a name less than similar counts for less and less (a brother's name); another
+family name counts against; a father's name missing on one record leaves the given name to carry
+more; sex must agree; the age may differ by a few years (estimated ages are often a few years off);
+the same document number is nearly decisive, and another card of the same kind (not a VRF, new on
+every return) sets two people apart. Each candidate says why in words an officer reads ("same
+father's name, age 2 years apart"). ``DUPLICATE_THRESHOLD`` is where two records are called the
+same person; the labelled set (``scripts/labelled_duplicates.py``) measures precision and recall there.
 
 What an officer sees of a candidate respects the gate: a person of a household they may see comes
 with the household's number and the person's names; anyone else is "a possible match registered
@@ -18,8 +24,9 @@ by IOM on 3 May 2026", with nothing of their record.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.db.models import F
+from django.db.models import F, Q, Value
 from django.db.models.functions import Abs, Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +34,17 @@ from rapidfuzz import fuzz
 
 from returns.ages import age_on
 from returns.models import Household, Member, MemberDocument
-from returns.names import document_number_normal, name_key, name_latin
+from returns.names import NAMES_CACHED, document_number_normal, is_local_script, name_fold, name_key, name_sound
 
 BLOCK_LIMIT = 200
+# People further apart in age than this are not candidates (estimated ages are often a few years off).
+AGE_WINDOW = 8
 # Below this score a person is not offered as a candidate.
 CANDIDATE_THRESHOLD = 0.6
+# At or above this score two records are called the same person: what the labelled set's precision
+# and recall are measured at (scripts/labelled_duplicates.py). The review queue and the one-grant
+# rule hold back at ``returns.identity.LIKELY_DUPLICATE``, the same figure.
+DUPLICATE_THRESHOLD = 0.85
 
 
 @dataclass(frozen=True)
@@ -65,48 +78,106 @@ class Candidate:
         return self.member.household
 
 
-def _latin(latin: str, local: str) -> str:
-    return name_latin(latin) or name_latin(local)
+# Two names with one key whose vowels read apart at least this much are two names (Hassan and Hussain).
+SAME_SOUND = 0.85
+# A name at least this near is "similar"; below it, nearness counts for less and less (a brother's name).
+SIMILAR = 0.8
+# What a name typed in one script scores against the same key typed in the other: the Dari has no short
+# vowels, so محمد cannot tell Mohammad from Mahmood.
+ACROSS_SCRIPTS = 0.95
+# Two records holding cards of one kind with other numbers are two people (a VRF is new on each return).
+ANOTHER_CARD = 0.3
 
 
-def _similarity(left: str, right: str) -> float:
-    if not left or not right:
-        return 0.0
-    if name_key(left) == name_key(right):
+@lru_cache(maxsize=NAMES_CACHED)
+def _latin_similarity(left: str, right: str) -> float:
+    """Two names typed in Latin letters: one key and one sound is one name; otherwise how near they read."""
+    if name_fold(left) == name_fold(right):
         return 1.0
-    return fuzz.ratio(name_latin(left), name_latin(right)) / 100
+    left_sound, right_sound = name_sound(left), name_sound(right)
+    # A short e read as an a (Ahmed) and as an i (Ebrahim): the nearer reading counts.
+    sound = max(fuzz.ratio(left_sound.replace("e", vowel), right_sound.replace("e", vowel)) / 100 for vowel in "ai")
+    if name_key(left) == name_key(right):
+        return 1.0 if sound >= SAME_SOUND else sound
+    return sound
+
+
+@lru_cache(maxsize=NAMES_CACHED * 4)
+def _similarity(left: str, left_local: str, right: str, right_local: str) -> float:
+    """How alike two names are (0 to 1), each given in Latin letters and in Dari/Pashto (either may be
+    empty): the best of the Latin forms compared, the local forms compared, or one across scripts."""
+    best = 0.0
+    if left and right and not is_local_script(left) and not is_local_script(right):
+        best = _latin_similarity(left, right)
+    if left_local and right_local:
+        if name_fold(left_local) == name_fold(right_local):
+            return 1.0
+        # Dari spelling varies less than Latin: two local forms that differ (جواد, جاوید) hold the
+        # Latin ones (Jawad, Javid) to how near the local forms are.
+        local = fuzz.ratio(name_fold(left_local), name_fold(right_local)) / 100
+        return min(best, local) if best else local
+    if best < ACROSS_SCRIPTS:
+        one, other = left or left_local, right or right_local
+        if one and other and (is_local_script(one) or is_local_script(other)):
+            if name_key(one) == name_key(other):
+                best = ACROSS_SCRIPTS
+            else:
+                best = max(best, fuzz.ratio(name_key(one), name_key(other)) / 100 * 0.9)
+    return best
+
+
+def _weighed(similarity: float) -> float:
+    """A name's similarity as it counts: in full from "similar" up, falling away fast below (Hassan
+    and Hussain, brothers, are 0.73 alike)."""
+    return similarity if similarity >= SIMILAR else max(0.0, 2 * similarity - SIMILAR)
+
+
+def _document_kind(number: str) -> tuple[str, int]:
+    """A normal document number's letters and count of digits: PK and 9 is a PoR card, 13 digits a tazkira."""
+    letters = number.rstrip("0123456789")
+    return (letters, len(number) - len(letters))
 
 
 def _score(sought: PersonSought, member: Member, *, numbers: set[str], today: datetime.date) -> Candidate:
     reasons: list[str] = []
-    sought_given = _latin(sought.given_name, sought.given_name_local)
-    sought_fathers = _latin(sought.fathers_name, sought.fathers_name_local)
-    given = _similarity(sought_given, member.given_name)
-    fathers = _similarity(sought_fathers, member.fathers_name)
-    # Names typed in each other's fields (the father's name as the given name): compared crosswise.
-    crossed_given, crossed_fathers = (
-        _similarity(sought_given, member.fathers_name),
-        _similarity(sought_fathers, member.given_name),
+    # Each name as (Latin letters, Dari/Pashto).
+    sought_given, sought_fathers = (
+        (sought.given_name, sought.given_name_local),
+        (sought.fathers_name, sought.fathers_name_local),
     )
+    member_given, member_fathers = (
+        (member.given_name, member.given_name_local),
+        (member.fathers_name, member.fathers_name_local),
+    )
+    given, fathers = _similarity(*sought_given, *member_given), _similarity(*sought_fathers, *member_fathers)
+    # Names typed in each other's fields (the father's name as the given name): compared crosswise.
+    crossed_given = _similarity(*sought_given, *member_fathers)
+    crossed_fathers = _similarity(*sought_fathers, *member_given)
     if crossed_given + crossed_fathers > given + fathers:
         given, fathers = crossed_given, crossed_fathers
         reasons.append(_("given and father's names swapped"))
-    if given == 1.0:
+    # The same key in the other script is the same name as far as the two scripts tell.
+    if given >= ACROSS_SCRIPTS:
         reasons.append(_("same given name"))
-    elif given >= 0.8:
+    elif given >= SIMILAR:
         reasons.append(_("similar given name"))
-    if fathers == 1.0:
+    if fathers >= ACROSS_SCRIPTS:
         reasons.append(_("same father's name"))
-    elif fathers >= 0.8:
+    elif fathers >= SIMILAR:
         reasons.append(_("similar father's name"))
-    score = 0.45 * given + 0.35 * fathers
-    family_sought = _latin(sought.family_name, sought.family_name_local)
-    if family_sought and member.family_name:
-        family = _similarity(family_sought, member.family_name)
-        score += 0.1 * family
-        if family == 1.0:
-            reasons.append(_("same family name"))
-    else:
+    fathers_known = any(sought_fathers) and any(member_fathers)
+    # A father's name missing on one record: the given name (and what else agrees) must carry it.
+    score = 0.45 * _weighed(given) + (0.35 * _weighed(fathers) if fathers_known else 0.25 * _weighed(given))
+    if any((sought.family_name, sought.family_name_local)) and any((member.family_name, member.family_name_local)):
+        family = _similarity(sought.family_name, sought.family_name_local, member.family_name, member.family_name_local)
+        if family >= 0.9:
+            score += 0.1 * family
+            if family >= ACROSS_SCRIPTS:
+                reasons.append(_("same family name"))
+        elif family < SIMILAR:
+            score -= 0.15
+            reasons.append(_("another family name"))
+    elif fathers_known:
         score += 0.05  # an unknown family name neither helps nor hurts much
     sought_age, member_age = sought.age(today), member.age_on(today)
     if sought_age is not None and member_age is not None:
@@ -123,11 +194,35 @@ def _score(sought: PersonSought, member: Member, *, numbers: set[str], today: da
     if sought.sex and member.sex and sought.sex != member.sex:
         score -= 0.4
         reasons.append(_("other sex"))
-    held = {document.number_normal for document in member.documents.all()} & numbers
-    if held:
+    documents = member.documents.all()
+    held = {document.number_normal for document in documents}
+    if held & numbers:
         score = max(score, 0.95)
         reasons.insert(0, _("same document number"))
+    else:
+        # A card of the same kind with another number (not a VRF: a new one comes with each return).
+        kinds = {_document_kind(number) for number in numbers}
+        cards = {_document_kind(document.number_normal) for document in documents if document.document_type_id != "vrf"}
+        if {kind for kind in kinds & cards if kind[0] != "VRF"}:
+            score -= ANOTHER_CARD
+            reasons.append(_("another card number"))
     return Candidate(member=member, score=round(max(0.0, min(score, 1.0)), 3), reasons=reasons)
+
+
+def _within_age(people, age: int | None, today: datetime.date):
+    """The people within ``AGE_WINDOW`` years of ``age`` (everyone when it is unknown), through the
+    index of the name keys and ages (``member_given_fathers_age``)."""
+    if age is None:
+        return people
+    low, high = max(0, age - AGE_WINDOW), age + AGE_WINDOW
+    return people.filter(
+        Q(estimated_age__gte=low, estimated_age__lte=high)
+        | Q(
+            estimated_age__isnull=True,
+            date_of_birth__gte=datetime.date(today.year - high - 1, 1, 1),
+            date_of_birth__lte=datetime.date(today.year - low, 12, 31),
+        )
+    )
 
 
 def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Candidate]:
@@ -137,26 +232,34 @@ def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Ca
     given_key = name_key(sought.given_name) or name_key(sought.given_name_local)
     fathers_key = name_key(sought.fathers_name) or name_key(sought.fathers_name_local)
     numbers = {number for number in map(document_number_normal, sought.document_numbers) if number}
-    people = Member.objects.filter(household__withdrawn_at__isnull=True, anonymised_at__isnull=True).order_by()
+    family_key = name_key(sought.family_name) or name_key(sought.family_name_local)
+    sought_age = sought.age(today)
+    people = _within_age(
+        Member.objects.filter(household__withdrawn_at__isnull=True, anonymised_at__isnull=True).order_by(),
+        sought_age,
+        today,
+    )
     blocks = []
     if given_key and fathers_key:
         blocks.append(people.filter(given_key=given_key, fathers_key=fathers_key))
         blocks.append(people.filter(given_key=fathers_key, fathers_key=given_key))
-    elif given_key:
-        blocks.append(people.filter(given_key=given_key, fathers_key=""))
+    elif given_key and family_key:
+        # Looked for without a father's name (registration always has one): the given and family name.
+        blocks.append(people.filter(given_key=given_key, family_key=family_key))
     if numbers:
         holders = MemberDocument.objects.filter(number_normal__in=numbers).values("member_id")
         blocks.append(people.filter(pk__in=holders))
     if not blocks:
         return []
-    sought_age = sought.age(today)
     if sought_age is not None:
         # A large block (a common given and father's name) is read nearest in age first.
         born = Coalesce(F("estimated_age"), today.year - ExtractYear("date_of_birth"))
-        blocks = [block.order_by(Abs(born - sought_age)) for block in blocks]
-    ids = set()
-    for block in blocks:
-        ids.update(block.values_list("pk", flat=True)[:BLOCK_LIMIT])
+        blocks = [block.annotate(apart=Abs(born - sought_age)).order_by("apart") for block in blocks]
+    else:
+        blocks = [block.annotate(apart=Value(0)) for block in blocks]
+    # Every block in one query: a UNION of the blocks, each read up to BLOCK_LIMIT people.
+    blocks = [block.values_list("pk", "apart")[:BLOCK_LIMIT] for block in blocks]
+    ids = {pk for pk, _apart in (blocks[0].union(*blocks[1:]).order_by() if len(blocks) > 1 else blocks[0])}
     members = (
         Member.objects.filter(pk__in=ids)
         .select_related("household__routed_agency")
@@ -176,3 +279,26 @@ def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Ca
     for candidate in candidates:
         candidate.visible = candidate.member.household_id in visible
     return candidates
+
+
+def pair_score(one: Member, other: Member, *, today: datetime.date) -> Candidate:
+    """Two registered people scored as at registration: ``other`` as a candidate for ``one`` typed
+    again, with ``one``'s personal document numbers (not a VRF, which a family shares). Both people's
+    documents should be prefetched, with their types."""
+    sought = PersonSought(
+        given_name=one.given_name,
+        fathers_name=one.fathers_name,
+        family_name=one.family_name,
+        given_name_local=one.given_name_local,
+        fathers_name_local=one.fathers_name_local,
+        family_name_local=one.family_name_local,
+        sex=one.sex,
+        date_of_birth=one.date_of_birth,
+        estimated_age=one.estimated_age,
+    )
+    numbers = {
+        document.number_normal
+        for document in one.documents.all()
+        if document.number_normal and document.document_type.routing_class != "repatriation_form"
+    }
+    return _score(sought, other, numbers=numbers, today=today)

@@ -22,6 +22,7 @@ score over several fields (``returns.matching``).
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -60,6 +61,12 @@ DOUBLED = re.compile(r"(.)\1+")
 ASSIMILATED_ARTICLE = re.compile(r"bdl(?=[tTdzZsSrnl])")
 
 
+# The forms of a name are pure and names repeat (a few thousand given names across millions of
+# people): each is worked out once per process (the batch search scores millions of pairs).
+NAMES_CACHED = 65536
+
+
+@lru_cache(maxsize=NAMES_CACHED)
 def name_fold(text: str) -> str:
     """The name with its spelling noise taken out, in its own script (see the module's docstring)."""
     folded = unicodedata.normalize("NFKC", text or "").translate(LETTER_VARIANTS).translate(DIGITS)
@@ -68,11 +75,32 @@ def name_fold(text: str) -> str:
     return SPACES.sub(" ", folded).strip().casefold()
 
 
+# Where anyascii's Latin for a Dari or Pashto letter is not how Afghan names are spelt in Latin
+# letters: ث, ص are s (Soraya, Sabir); ذ, ض, ظ, ځ are z (Zabihullah, Marzia, Nazar); څ is s.
+LOCAL_LATIN = {"ث": "s", "ذ": "z", "ض": "z", "ظ": "z", "ځ": "z", "څ": "s"}
+# Two Latin letters that read as one sound (kh, sh, th...) when ه or ح follows them, though written
+# as two letters in Dari (زهرا is Zahra, not Zhra; تهمینه is Tahmina): a vowel goes between.
+BEFORE_H = frozenset("kgsczdtp")
+
+
+def _local_latin(folded: str) -> str:
+    """Latin letters for folded text, letter by letter (anyascii, but see ``LOCAL_LATIN``)."""
+    latin: list[str] = []
+    for character in folded:
+        letters = LOCAL_LATIN.get(character) or anyascii(character)
+        if "\u0600" <= character <= "\u06ff" and letters.startswith("h") and "".join(latin)[-1:] in BEFORE_H:
+            letters = "a" + letters
+        latin.append(letters)
+    return "".join(latin)
+
+
+@lru_cache(maxsize=NAMES_CACHED)
 def name_latin(text: str) -> str:
     """The folded name in Latin letters: lower case, letters and single spaces only."""
-    return SPACES.sub(" ", NOT_LETTER.sub(" ", anyascii(name_fold(text)).lower())).strip()
+    return SPACES.sub(" ", NOT_LETTER.sub(" ", _local_latin(name_fold(text)).lower())).strip()
 
 
+@lru_cache(maxsize=NAMES_CACHED)
 def name_key(text: str) -> str:
     """The skeleton both scripts and the usual spellings reach (see the module's docstring)."""
     latin = name_latin(text).replace(" ", "")
@@ -80,9 +108,43 @@ def name_key(text: str) -> str:
         latin = latin.replace(digraph, letter)
     skeleton = DROPPED.sub("", latin.translate(SOUND_ALIKE))
     skeleton = DOUBLED.sub(r"\1", ASSIMILATED_ARTICLE.sub("bd", skeleton))
-    if len(skeleton) > 2 and skeleton.endswith("h"):
+    if len(skeleton) > 1 and skeleton.endswith("h"):
         skeleton = skeleton[:-1]
     return DOUBLED.sub(r"\1", skeleton).lower()
+
+
+# The vowels of Latin spellings, made one per sound: Mohammad, Muhammad and Mohammed read alike, and
+# stay apart from Mahmood, as Hassan does from Hussain (they share a key: ``name_key``).
+# A short e is kept: it stands for an a as often as for an i (Ahmed and Mehmood, Fatemeh and Ebrahim),
+# so the comparison tries both. A final h after a vowel is not heard (Fatimah, Masoumeh), nor a w
+# between a and u (Dawood, Daud).
+SOUND_VOWELS = [("ee", "i"), ("ea", "i"), ("ie", "i"), ("oo", "u"), ("ou", "u"), ("aa", "a"), ("o", "u")]
+SOUND_ENDINGS = [(re.compile(r"(?<=[aeiu])h$"), ""), (re.compile(r"awu"), "au")]
+SOUND_ALIKE_VOWELS = str.maketrans({"v": "w", "q": "k", "y": "i"})
+
+
+@lru_cache(maxsize=NAMES_CACHED)
+def name_sound(text: str) -> str:
+    """The Latin form of a name with its vowels kept but spelt one way (``SOUND_VOWELS``; a short e
+    left for the comparison to read as a or i), digraphs as one letter, doubled letters single, no
+    spaces: what tells two names with one key apart (Hassan ``hasan``, Hussein ``husain``)."""
+    sound, previous = name_latin(text).replace(" ", ""), None
+    # Until nothing changes: one rule may make what another rule reads (ieu, then iu).
+    while sound != previous:
+        previous = sound
+        for digraph, letter in DIGRAPHS:
+            sound = sound.replace(digraph, letter)
+        for spelling, vowel in SOUND_VOWELS:
+            sound = sound.replace(spelling, vowel)
+        sound = DOUBLED.sub(r"\1", sound.translate(SOUND_ALIKE_VOWELS))
+        for ending, replacement in SOUND_ENDINGS:
+            sound = ending.sub(replacement, sound)
+    return sound
+
+
+def is_local_script(text: str) -> bool:
+    """Whether the name is written in Arabic script (Dari, Pashto): its Latin form has no short vowels."""
+    return any("\u0600" <= character <= "\u06ff" for character in text or "")
 
 
 def name_words(text: str) -> list[str]:

@@ -9,7 +9,9 @@ entry point can show every message beside the field it concerns.
 import datetime
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.core import signing
 from django.utils.translation import gettext as _
 
 from agencies.problems import Problem, Refused
@@ -64,6 +66,12 @@ class MemberRegistration:
     estimated_age: int | None = None
     documents: list[DocumentRegistration] = field(default_factory=list)
     specific_needs: list[str] = field(default_factory=list)
+    # The officer's decision on the likely matches shown while typing (``candidate_ref``): this is the
+    # person of ``same_person_as``, or a new person (``new_person``) after seeing ``candidates_seen``.
+    # Neither: no matches were looked at (the page without JavaScript, an import).
+    same_person_as: str = ""
+    new_person: bool = False
+    candidates_seen: list[str] = field(default_factory=list)
 
     def age_on(self, day: datetime.date) -> int | None:
         return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
@@ -379,3 +387,83 @@ def _document_problems(problems: _Problems, path: str, document: DocumentRegistr
             )
             % {"type": document_type.name, "expiry": document.expiry_date.isoformat(), "arrival": arrival.isoformat()},
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The officer's decision on the likely matches: each candidate shown is named by a signed reference,
+# so a person of another agency can be linked without their record (or its public id) being shown.
+# Signed, not encrypted: it carries the person's internal row number, which no page or endpoint accepts.
+# ---------------------------------------------------------------------------------------------
+
+CANDIDATE_REF_SALT = "returns.registration.candidate"
+# Long enough for a registration at a busy crossing; a reference older than this is looked up again.
+CANDIDATE_REF_MAX_AGE = datetime.timedelta(hours=4)
+# The candidates shown for one person (``returns.matching.person_candidates``' limit).
+MAX_CANDIDATES_SEEN = 10
+
+
+@dataclass(frozen=True)
+class CandidateRef:
+    member_id: int
+    score: Decimal
+
+
+def candidate_ref(*, member_id: int, score: float, user) -> str:
+    """The reference to a candidate shown to ``user``, valid for them only, for ``CANDIDATE_REF_MAX_AGE``."""
+    return signing.dumps({"m": member_id, "u": user.pk, "s": f"{score:.3f}"}, salt=CANDIDATE_REF_SALT)
+
+
+def candidate_ref_read(ref: str, *, user) -> CandidateRef | RegistrationProblem:
+    """The candidate a reference names, or the problem with it in words an officer can act on."""
+    try:
+        payload = signing.loads(ref, salt=CANDIDATE_REF_SALT, max_age=CANDIDATE_REF_MAX_AGE)
+    except signing.SignatureExpired:
+        return RegistrationProblem(
+            "match_expired",
+            _("The possible matches for this person were shown more than %(hours)d hours ago. Look at them again.")
+            % {"hours": int(CANDIDATE_REF_MAX_AGE.total_seconds() // 3600)},
+        )
+    except signing.BadSignature:
+        return RegistrationProblem("match_unknown", _("The possible match chosen is not one shown. Look again."))
+    if payload.get("u") != user.pk:
+        return RegistrationProblem("match_unknown", _("The possible match chosen is not one shown. Look again."))
+    return CandidateRef(member_id=payload["m"], score=Decimal(payload["s"]))
+
+
+def identity_decisions(
+    registration: HouseholdRegistration, *, user
+) -> tuple[dict[int, CandidateRef], dict[int, list[CandidateRef]], dict[str, list[RegistrationProblem]]]:
+    """Each member's decision: (links by member index, new people by member index with the candidates
+    they were shown, problems keyed by field path)."""
+    problems = _Problems()
+    links: dict[int, CandidateRef] = {}
+    new_people: dict[int, list[CandidateRef]] = {}
+    for index, member in enumerate(registration.members[:MAX_MEMBERS]):
+        path = f"members.{index}"
+        if member.same_person_as and member.new_person:
+            problems.add(
+                f"{path}.same_person_as",
+                "link_or_new",
+                _("Choose either the person already registered or a new person, not both."),
+            )
+            continue
+        if member.same_person_as:
+            read = candidate_ref_read(member.same_person_as, user=user)
+            if isinstance(read, RegistrationProblem):
+                problems.setdefault(f"{path}.same_person_as", []).append(read)
+            elif read.member_id in {link.member_id for link in links.values()}:
+                problems.add(
+                    f"{path}.same_person_as",
+                    "linked_twice",
+                    _("Another member above is already this person. Choose a new person, or the right match."),
+                )
+            else:
+                links[index] = read
+        elif member.new_person:
+            seen = [candidate_ref_read(ref, user=user) for ref in member.candidates_seen[:MAX_CANDIDATES_SEEN]]
+            refused = [read for read in seen if isinstance(read, RegistrationProblem)]
+            if refused:
+                problems.setdefault(f"{path}.same_person_as", []).append(refused[0])
+            else:
+                new_people[index] = seen
+    return links, new_people, dict(problems)

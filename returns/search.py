@@ -7,7 +7,9 @@ with the usual spellings, or by a registration, document or phone number.
 - A text with digits is a number (a name has none): a registration number, a document number
   (however it was typed: ``document_number_normal``) or a phone number (``phone_digits``).
 - Ranked: households with a person matching every word as a whole name or key come first; then
-  those matching a part of a name; within each, the newest arrivals first.
+  those matching a part of a name; within each, the newest arrivals first. A text found in more
+  than ``FEW_FOUND`` households (a common name alone) lists them newest first, unranked, reading
+  only a page's worth of households (``_many_found``).
 
 Everything is answered through indexes: the trigram index of ``Member.name_search`` (``LIKE``), the
 document numbers' and phones' indexes, the registration number's unique index. The households are
@@ -15,16 +17,32 @@ found as one set of ids (a UNION); when there are few (up to ``FEW_FOUND``: one 
 page reads them by primary key, so no household is scanned to test it.
 """
 
+import json
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from returns.names import document_number_normal, name_fold, name_key, phone_digits
 
 # A phone is tried from this many digits: shorter numbers are more likely part of a document's.
 PHONE_MIN_DIGITS = 6
 # Up to this many households found, they are fetched as ids first and the page reads them by key.
-FEW_FOUND = 10000
+FEW_FOUND = 5000
+# The rows read of each way of finding households (a household has several people): reading more
+# means more than ``FEW_FOUND`` households are likely, and the list is read in its own order instead.
+ROWS_READ = 2 * (FEW_FOUND + 1)
 
 
 @dataclass(frozen=True)
@@ -53,8 +71,8 @@ class SearchText:
         for word in words:
             key = name_key(word)
             keyed = Q(name_search__contains=f" {key} ") if len(key) >= 2 else Q(pk__in=[])
-            exact = Q(name_search__contains=f" {word} ") | keyed
-            match &= exact if whole else exact | Q(name_search__contains=word)
+            # A part of a name holds the whole word too: one trigram search less for the index.
+            match &= Q(name_search__contains=f" {word} ") | keyed if whole else Q(name_search__contains=word) | keyed
         # A compound name typed in two words and registered as one (Abdul Rahman, Abdurrahman;
         # ذبیح الله, Zabihullah): the words together are one name's key.
         if len(words) > 1 and len(joined := name_key("".join(words))) >= 2:
@@ -71,30 +89,70 @@ def households_searched(queryset: QuerySet, text: str, *, members, documents) ->
     if not search.text:
         return queryset
     households = queryset.model.objects.order_by()
-    parts = [households.filter(registration_number__iexact=search.text).values("pk")]
+    # Registration numbers are written in capitals (office code, year, serial): found through their
+    # unique index however the text is typed.
+    # Each way of finding a household also says whether it is a best match (a whole name or key, a
+    # number), so the ranking needs no query of its own.
+    best = Value(True)
+    parts = [households.filter(registration_number=search.text.upper()).annotate(best=best).values_list("pk", "best")]
     # A text with digits is a number (a name has none): its words are not tried as names.
     person = None if search.has_digits else search.person_match(whole=False)
     if person is not None:
-        parts.append(members.filter(person).order_by().values("household_id"))
+        whole = ExpressionWrapper(search.person_match(whole=True), output_field=BooleanField())
+        parts.append(members.filter(person).order_by().annotate(best=whole).values_list("household_id", "best"))
     if search.has_digits:
         number = document_number_normal(search.text)
-        parts.append(documents.filter(number_normal=number).order_by().values("member__household_id"))
+        parts.append(
+            documents.filter(number_normal=number)
+            .order_by()
+            .annotate(best=best)
+            .values_list("member__household_id", "best")
+        )
         if len(digits := phone_digits(search.text)) >= PHONE_MIN_DIGITS:
-            parts.append(households.filter(phone_digits=digits).values("pk"))
-    # One UNION of every way a household is found, without an order (it is a set of ids).
-    found = parts[0].union(*parts[1:]).order_by() if len(parts) > 1 else parts[0]
-    # The households found, as ids, when they are few (the usual case: a name with a father's name, a
-    # number): the page then reads them by primary key. A common name alone stays a subquery.
-    found_ids = [row["pk"] for row in found[: FEW_FOUND + 1]]
-    few = len(found_ids) <= FEW_FOUND
-    matched = queryset.filter(pk__in=found_ids if few else found)
-    whole = None if search.has_digits else search.person_match(whole=True)
-    if whole is None:
-        return matched
-    best = members.filter(whole).values("household_id")
-    if few:
-        best = best.filter(household_id__in=found_ids)
-    ranked = matched.annotate(
-        search_rank=Case(When(pk__in=best, then=Value(1)), default=Value(2), output_field=IntegerField())
+            parts.append(households.filter(phone_digits=digits).annotate(best=best).values_list("pk", "best"))
+    # Every way a household is found, each read up to ``ROWS_READ`` rows, in one query: a UNION ALL
+    # streams (a UNION would read every person of a common name to remove the repeats first).
+    parts = [part[:ROWS_READ] for part in parts]
+    rows = list(parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0])
+    found_ids = {pk for pk, _best in rows}
+    # As ids, when they are few (the usual case: a name with a father's name, a number): the page then
+    # reads them by primary key, and ranks them.
+    if len(found_ids) > FEW_FOUND or len(rows) >= ROWS_READ:
+        return _many_found(queryset, members, person=person)
+    ranked = queryset.filter(pk__in=found_ids).annotate(
+        search_rank=Case(
+            When(pk__in=sorted({pk for pk, is_best in rows if is_best}), then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
     )
     return ranked.order_by("search_rank", *queryset.query.order_by or queryset.model._meta.ordering)
+
+
+def _many_found(queryset: QuerySet, members, *, person: Q | None) -> QuerySet:
+    """More than ``FEW_FOUND`` households (a common name alone): the list is read in its own order
+    (the newest arrivals first, through its index), each household tested for a person matching, so
+    a page costs a page's worth of households, not a sort of every household found.
+
+    Not ranked: the whole-name matches are not sorted ahead of the others across more than 10,000
+    households; a narrower search (a father's name, a family name) is ranked. The list says "about
+    40,000", PostgreSQL's estimate, without counting (``count_estimate``: counting would test every
+    household); the exact count is a click away. A number is never many (it is one document).
+    """
+    if person is None:
+        return queryset.none()
+    matched = queryset.filter(Exists(members.filter(person, household_id=OuterRef("pk")).order_by()))
+    # Never below what was found (before the gate): a page is cut at the count, and an estimate too
+    # low would cut the first pages short; one too high leaves the last pages empty.
+    matched.query.count_estimate = max(_estimated(matched), FEW_FOUND + 1)
+    return matched
+
+
+def _estimated(queryset: QuerySet) -> int:
+    """How many rows PostgreSQL's planner expects ``queryset`` to hold (one EXPLAIN, nothing read)."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -16,7 +16,7 @@ from celery.utils import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from returns import scheduled
+from returns import duplicates, scheduled
 from returns.services.monitoring import monitoring_sample_draw
 from returns.services.retention import households_anonymise_due
 
@@ -60,6 +60,20 @@ def check_overdue_referrals() -> dict:
 @shared_task(acks_late=True, **NOTIFY_RETRY)
 def notify_overdue_referrals(referral_ids: list[int]) -> dict:
     return asdict(scheduled.referrals_overdue_notify(referral_ids=referral_ids))
+
+
+@shared_task(acks_late=True)
+def find_duplicates(run_id: int) -> dict:
+    """Run the search for duplicates ``run_id`` (``returns.duplicates``): its status and what it found."""
+    run = duplicates.match_run_execute(run_id)
+    return {"run_id": run.pk, "status": run.status, "people": run.people_total, "pairs": run.pairs_found}
+
+
+@shared_task(acks_late=True)
+def find_duplicates_since_last_run() -> dict:
+    """Hourly: search the people registered since the last search for duplicates began."""
+    run = duplicates.match_run_continue()
+    return {"run_id": run.pk if run else None}
 
 
 def _mark_then_notify(*, mark, notify) -> dict:

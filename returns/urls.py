@@ -1,12 +1,13 @@
 from django.urls import path
 
-from returns.views import cases, counts, households, monitoring
+from returns.views import cases, counts, duplicates, households, monitoring
 
 app_name = "returns"
 urlpatterns = [
     path("", households.household_list, name="home"),
     path("households/", households.household_list, name="household-list"),
     path("households/register/", households.household_register_page, name="household-register"),
+    path("households/register/matches/", households.household_register_matches, name="household-register-matches"),
     path("households/<uuid:public_id>/", households.household_detail, name="household-detail"),
     path("households/<uuid:public_id>/routed/", households.household_routed, name="household-routed"),
     path("households/<uuid:public_id>/reroute/", households.household_reroute_page, name="household-reroute"),
@@ -17,6 +18,11 @@ urlpatterns = [
     path("counts/reconciliation/", counts.border_count_reconciliation_page, name="border-count-reconciliation"),
     path("monitoring/", monitoring.monitoring_queue, name="monitoring-queue"),
     path("monitoring/<uuid:public_id>/", monitoring.monitoring_interview_page, name="monitoring-interview"),
+    path("duplicates/", duplicates.duplicate_queue_page, name="duplicate-queue"),
+    path("duplicates/decided/", duplicates.duplicate_decided_page, name="duplicate-decided"),
+    path("duplicates/search/", duplicates.duplicate_search_start, name="duplicate-search"),
+    path("duplicates/<int:pair_id>/", duplicates.duplicate_pair_page, name="duplicate-pair"),
+    path("duplicates/<int:pair_id>/decision/", duplicates.duplicate_decide, name="duplicate-decide"),
     path("cases/mine/", cases.my_cases_page, name="my-cases"),
     path("cases/referrals/", cases.referrals_inbox, name="referrals"),
     path("cases/referrals/<uuid:public_id>/answer/", cases.referral_answer_page, name="referral-answer"),

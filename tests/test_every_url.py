@@ -129,6 +129,8 @@ PAGES: dict[str, Page] = {
     "returns:home": _get(EVERY_STAFF),
     "returns:household-list": _get(EVERY_STAFF),
     "returns:household-register": _form(CASE_STAFF, {ADMIN}),
+    # The likely matches of a member being typed (a fragment of the registration page): who registers.
+    "returns:household-register-matches": _post(CASE_STAFF, {ADMIN}),
     "returns:household-detail": _get(UNHCR_CASE_STAFF, {ADMIN}),
     "returns:household-routed": _get(UNHCR_CASE_STAFF, {ADMIN}),
     "returns:household-reroute": _post({MANAGER, ADMIN}),
@@ -142,6 +144,13 @@ PAGES: dict[str, Page] = {
     # Return monitoring: the agencies' case staff and administrators; recorded by UNHCR's case workers.
     "returns:monitoring-queue": _get(CASE_STAFF, {ADMIN}),
     "returns:monitoring-interview": _form(UNHCR_CASE_STAFF, {ADMIN}),
+    # Possible duplicates: reviewed by case workers and managers, and administrators (a pair of UNHCR's people).
+    "returns:duplicate-queue": _get(UNHCR_CASE_STAFF - {FO}, {ADMIN}),
+    "returns:duplicate-decided": _get(UNHCR_CASE_STAFF - {FO}, {ADMIN}),
+    # The search of the whole registry: a registry manager.
+    "returns:duplicate-search": _post({MANAGER, ADMIN}),
+    "returns:duplicate-pair": _get(UNHCR_CASE_STAFF - {FO}, {ADMIN}),
+    "returns:duplicate-decide": _post({CW, MANAGER, ADMIN}),
     # Cases.
     "returns:my-cases": _get(EVERY_STAFF),
     "returns:referrals": _get(EVERY_STAFF),
@@ -285,6 +294,7 @@ def _fill(route: Route, world: World) -> str:
             "edition": "public",
             "file_format": "xlsx",
             "pk": token.pk if token else None,
+            "pair_id": world.duplicate_pairs["pending"].pk,
         }
         if route.name == "reports:sign-off":
             values["public_id"] = world.reports["draft"].public_id
@@ -620,11 +630,17 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:home": Kind.HOUSEHOLD,
     "returns:household-list": Kind.HOUSEHOLD,
     "returns:household-register": Kind.HOUSEHOLD,  # the household registered (the form itself: none)
+    "returns:household-register-matches": Kind.HOUSEHOLD,  # the candidates' households the officer may see
     "returns:household-detail": Kind.HOUSEHOLD,
     "returns:household-routed": Kind.HOUSEHOLD,
     "returns:household-reroute": Kind.HOUSEHOLD,
     "returns:household-family-link": Kind.HOUSEHOLD,
     "returns:household-withdraw": Kind.HOUSEHOLD,
+    "returns:duplicate-queue": Kind.PERSON,  # the two people of each pair on the page
+    "returns:duplicate-decided": Kind.PERSON,
+    "returns:duplicate-search": None,  # starts a job: shows no record
+    "returns:duplicate-pair": Kind.PERSON,
+    "returns:duplicate-decide": Kind.PERSON,
     "returns:monitoring-queue": Kind.INTERVIEW,
     "returns:monitoring-interview": Kind.INTERVIEW,
     "returns:my-cases": Kind.CASE,

@@ -6,7 +6,11 @@ day their grant was paid). A grant paid is an approved assistance of a grant typ
 ``quantity``, its value in US dollars. Refused as already assisted: members decided
 ``already_assisted`` by the cut-off. No-shows: VolRep households arrived in the period with a UNHCR
 case and no grant by the cut-off, not closed as not eligible or re-routed. Supplements: approved
-supplement payments, the households paid, their people and the value.
+supplement payments, the households paid, their people and the value. One grant per person, for
+each agency (the case's): the people refused a grant because they, or a likely duplicate, had one
+already (``GrantRefusal`` written by the cut-off), and the grants a manager let through anyway
+(``Assistance.overridden_by``, recorded and approved by the cut-off), among the households of the
+period whichever their status.
 
 A household withdrawn by the cut-off (registered in error, a duplicate merged) counts in no people
 or households, but the value of the grants and supplements paid to it stays in the totals: the money
@@ -15,11 +19,11 @@ left UNHCR.
 
 from django.utils.translation import gettext_noop
 
-from agencies.models import Office
+from agencies.models import Agency, Office
 from reports.content.scope import APPROVED_BY_CUT_OFF, REGISTERED_REFUGEE, ReportScope, fetch
 from reports.content.shapes import column, counts_table, describe, measure, measures_table, money
 from reports.content.staging import HOUSEHOLDS, WITHDRAWN
-from returns.models import Assistance, AssistanceType, Case, MemberEntitlement
+from returns.models import Assistance, AssistanceType, Case, GrantRefusal, MemberEntitlement
 from returns.workflows.unhcr_voluntary_repatriation import WORKFLOW as VOLREP_WORKFLOW
 
 SOURCE = gettext_noop("UNHCR")
@@ -41,15 +45,21 @@ VOLREP_ASSISTANCE = describe(
         "Among the registered refugees who returned in the period: grants paid (people covered, households, "
         "value in US dollars, average per person); members refused as already assisted; no-shows (households "
         "with a UNHCR case and no grant by the cut-off, not closed as not eligible or re-routed); return "
-        "supplements paid (households, their people, value)."
+        "supplements paid (households, their people, value). One grant per person, by agency, among the "
+        "households of the period: people refused a grant because they, or a likely duplicate, had one already, "
+        "and grants a manager let through anyway with a written justification (people, households, value)."
     ),
 )
+# One grant per person is counted for each of the two agencies, in this order.
+ONE_GRANT_AGENCIES = ("UNHCR", "IOM")
 
 ASSISTANCE = Assistance._meta.db_table
 ASSISTANCE_TYPE = AssistanceType._meta.db_table
 CASE = Case._meta.db_table
 ENTITLEMENT = MemberEntitlement._meta.db_table
 OFFICE = Office._meta.db_table
+AGENCY = Agency._meta.db_table
+GRANT_REFUSAL = GrantRefusal._meta.db_table
 
 
 def parameters(scope: ReportScope) -> dict:
@@ -141,6 +151,48 @@ def volrep_assistance_counts(scope: ReportScope) -> tuple:
     )[0]
 
 
+def one_grant_counts(scope: ReportScope) -> dict[tuple[str, str], tuple]:
+    """{("refused" or "overridden", agency code): (people, households, value)}, in one query.
+
+    Refused: the people refused by the cut-off (each once, however often tried). Overridden: the people
+    each grant let through pays (the member named; a grant's ``quantity``; else the household's members).
+    """
+    rows = fetch(
+        f"""
+        WITH counted AS (SELECT id, member_count FROM {HOUSEHOLDS} WHERE ref_current),
+        refused AS (
+            SELECT g.code AS agency, COUNT(DISTINCT r.member_id) AS people,
+                   COUNT(DISTINCT c.household_id) AS households
+            FROM {GRANT_REFUSAL} r
+            JOIN {CASE} c ON c.id = r.case_id
+            JOIN counted h ON h.id = c.household_id
+            JOIN {AGENCY} g ON g.id = c.agency_id
+            WHERE r.refused_at <= %(cut_off)s
+            GROUP BY 1
+        ),
+        overridden AS (
+            SELECT g.code AS agency,
+                   SUM(CASE WHEN a.member_id IS NOT NULL THEN 1 WHEN t.is_grant THEN a.quantity
+                            ELSE h.member_count END) AS people,
+                   COUNT(DISTINCT c.household_id) AS households,
+                   COALESCE(SUM(a.value) FILTER (WHERE a.currency = 'USD'), 0) AS value
+            FROM {ASSISTANCE} a
+            JOIN {ASSISTANCE_TYPE} t ON t.id = a.assistance_type_id
+            JOIN {CASE} c ON c.id = a.case_id
+            JOIN counted h ON h.id = c.household_id
+            JOIN {AGENCY} g ON g.id = c.agency_id
+            WHERE a.overridden_by_id IS NOT NULL AND {APPROVED_BY_CUT_OFF}
+            GROUP BY 1
+        )
+        SELECT 'refused', agency, people, households, NULL FROM refused
+        UNION ALL
+        SELECT 'overridden', agency, people, households, value FROM overridden
+        """,  # noqa: S608 - table names from the code, values as parameters
+        parameters(scope),
+    )
+    return {(kind, agency): (int(people), households, value) for kind, agency, people, households, value in rows}
+
+
 def volrep_assistance_table(scope: ReportScope) -> dict:
     (
         grant_people,
@@ -174,6 +226,15 @@ def volrep_assistance_table(scope: ReportScope) -> dict:
             False,
         ),
     ]
+    one_grant = one_grant_counts(scope)
+    for agency in ONE_GRANT_AGENCIES:
+        people, households, _value = one_grant.get(("refused", agency), (0, 0, None))
+        rows.append(([f"already_granted_{agency.lower()}"], [people, households, None, None], False))
+    for agency in ONE_GRANT_AGENCIES:
+        people, households, value = one_grant.get(("overridden", agency), (0, 0, 0))
+        rows.append(
+            ([f"granted_again_{agency.lower()}"], [people, households, money(value), average(value, people)], False)
+        )
     columns = [
         measure("people", "people"),
         measure("households", "households"),

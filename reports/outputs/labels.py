@@ -50,6 +50,10 @@ ITEMS = {
     "refused_already_assisted": gettext_lazy("Refused as already assisted"),
     "no_shows": gettext_lazy("No-shows (no grant recorded)"),
     "supplements": gettext_lazy("Return supplements paid"),
+    "already_granted_unhcr": gettext_lazy("Refused as already granted (one per person): UNHCR"),
+    "already_granted_iom": gettext_lazy("Refused as already granted (one per person): IOM"),
+    "granted_again_unhcr": gettext_lazy("Granted again on a manager's override: UNHCR"),
+    "granted_again_iom": gettext_lazy("Granted again on a manager's override: IOM"),
 }
 EXPLANATIONS = {
     "equal": gettext_lazy("Counted and registered agree"),

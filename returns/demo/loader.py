@@ -18,6 +18,7 @@ from returns.demo.counts import demo_border_counts_load
 from returns.demo.households import DemoCaseload
 from returns.demo.tables import COLUMNS, NULL, Ids, copy_rows, registry_tables, stamp, table, text
 from returns.demo.users import demo_staff
+from returns.models import Assistance, GrantRefusal, MemberEntitlement
 from returns.names import document_number_normal, name_index, phone_digits
 from returns.reference import ReferenceData
 from returns.routing import routing_decide
@@ -263,6 +264,8 @@ def demo_caseload_load(
                 progress(report)
 
         demo_border_counts_load(cursor, seed=seed, today=today, recorded_by=registrar["IOM"])
+        if "UNHCR" in staff and User.Role.CASE_WORKER in staff["UNHCR"]:
+            demo_grant_refusals(refused_by=staff["UNHCR"][User.Role.CASE_WORKER])
 
         for sequence in ids.values():
             sequence.release(cursor)
@@ -274,3 +277,39 @@ def demo_caseload_load(
     report.monitoring_interviews = sum(monitoring_sample_draw(today=today).values())
     report.seconds = time.perf_counter() - started
     return report
+
+
+# A few recyclers: people paid the VolRep grant who came back for a second one and were refused.
+DEMO_GRANT_REFUSALS = 3
+
+
+def demo_grant_refusals(*, refused_by: User, count: int = DEMO_GRANT_REFUSALS) -> int:
+    """Refusals of a second grant for the first eligible member of the first few cases paid a grant, so
+    that the joint report's one-grant-per-person rows are not empty (the service writes them in use)."""
+    grants = list(
+        Assistance.objects.filter(assistance_type__is_grant=True, approval=Assistance.Approval.APPROVED)
+        .order_by("pk")
+        .values_list("pk", "case_id", "assistance_type_id")[:count]
+    )
+    first_eligible = dict(
+        MemberEntitlement.objects.filter(
+            case_id__in=[case_id for _pk, case_id, _type in grants], decision=MemberEntitlement.Decision.ELIGIBLE
+        )
+        .order_by("case_id", "member_id")
+        .distinct("case_id")
+        .values_list("case_id", "member_id")
+    )
+    refusals = GrantRefusal.objects.bulk_create(
+        [
+            GrantRefusal(
+                case_id=case_id,
+                member_id=first_eligible[case_id],
+                assistance_type_id=type_id,
+                earlier_id=pk,
+                refused_by=refused_by,
+            )
+            for pk, case_id, type_id in grants
+            if case_id in first_eligible
+        ]
+    )
+    return len(refusals)

@@ -82,6 +82,13 @@ class AssistanceForm(forms.Form):
     delivered_on = forms.DateField(label=_("Delivered on"), widget=DATE_WIDGET)
     office = forms.ChoiceField(label=_("Office"))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # Shown only to a manager of the case's agency, once a grant was refused as already given.
+    override_justification = forms.CharField(
+        label=_("Why it is given again"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Written reason for letting this grant through although it was given already. Kept on record."),
+    )
 
     def __init__(self, *args, assistance_types, members, offices, user, **kwargs):
         kwargs.setdefault("auto_id", "id_assistance_%s")
@@ -119,6 +126,7 @@ class AssistanceForm(forms.Form):
             "delivered_on": data["delivered_on"],
             "office": self.offices[data["office"]],
             "note": data.get("note") or "",
+            "override_justification": data.get("override_justification") or "",
         }
 
 

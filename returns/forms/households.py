@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from returns.matching import PersonSought
 from returns.models import Category, DocumentType, Member
 from returns.reference import ReferenceData
 from returns.registration import (
@@ -180,6 +181,10 @@ class MemberForm(forms.Form):
     specific_needs = CodeMultipleChoiceField(
         label=_("Specific needs"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Posted by the likely matches shown while typing (``member-matches`` partial): the chosen candidate's
+    # reference ("" for a new person), and the references of every candidate shown. Not rendered otherwise.
+    same_person_as = forms.CharField(label=_("Likely matches"), required=False, widget=forms.HiddenInput)
+    candidates_seen = CodeMultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, reference: ReferenceData, **kwargs):
         super().__init__(*args, **kwargs)
@@ -276,6 +281,46 @@ class MemberForm(forms.Form):
             estimated_age=data.get("estimated_age"),
             documents=documents,
             specific_needs=list(data.get("specific_needs") or []),
+            same_person_as=data.get("same_person_as") or "",
+            # Candidates were shown and none chosen: the default, "a new person".
+            new_person=bool(data.get("candidates_seen")) and not data.get("same_person_as"),
+            candidates_seen=list(data.get("candidates_seen") or []),
+        )
+
+
+class MatchesSoughtForm(forms.Form):
+    """What the officer has typed of one member so far, sent while typing to look for likely matches.
+
+    Anything not (yet) valid is left out of the search, never an error: the member's row is still being typed.
+    """
+
+    row = forms.RegexField(regex=r"^members-\d{1,2}$")
+    given_name = forms.CharField(required=False, max_length=100)
+    fathers_name = forms.CharField(required=False, max_length=100)
+    family_name = forms.CharField(required=False, max_length=100)
+    given_name_local = forms.CharField(required=False, max_length=100)
+    fathers_name_local = forms.CharField(required=False, max_length=100)
+    family_name_local = forms.CharField(required=False, max_length=100)
+    sex = forms.ChoiceField(required=False, choices=Member.Sex.choices)
+    date_of_birth = forms.DateField(required=False)
+    estimated_age = forms.IntegerField(required=False, min_value=0, max_value=MAX_AGE)
+    document_number = CodeMultipleChoiceField(required=False)
+    same_person_as = forms.CharField(required=False)
+
+    def person_sought(self) -> PersonSought:
+        data = self.cleaned_data
+        numbers = [number.strip() for number in data.get("document_number") or [] if 0 < len(number.strip()) <= 40]
+        return PersonSought(
+            given_name=data.get("given_name") or "",
+            fathers_name=data.get("fathers_name") or "",
+            family_name=data.get("family_name") or "",
+            given_name_local=data.get("given_name_local") or "",
+            fathers_name_local=data.get("fathers_name_local") or "",
+            family_name_local=data.get("family_name_local") or "",
+            sex=data.get("sex") or "",
+            date_of_birth=data.get("date_of_birth"),
+            estimated_age=data.get("estimated_age"),
+            document_numbers=tuple(numbers[:DOCUMENT_SLOTS]),
         )
 
 

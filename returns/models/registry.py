@@ -435,6 +435,17 @@ class Household(models.Model):
         ]
         indexes = [
             models.Index(fields=["routed_agency", "-arrival_date", "-id"], name="household_agency_arrival"),
+            # The lists' order, read through the gate's OR (routed here, registered by me, referred here)
+            # a page at a time: the newest arrivals first, without sorting every household the user sees.
+            models.Index(
+                fields=["-arrival_date", "-id"], condition=Q(withdrawn_at__isnull=True), name="household_arrival"
+            ),
+            # What the lists count (up to 10,000, agencies.paging) through the gate's OR, from the index alone.
+            models.Index(
+                fields=["routed_agency", "registered_by", "id"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="household_gate",
+            ),
             models.Index(fields=["office", "-arrival_date"], name="household_office_arrival"),
             models.Index(fields=["registered_by"], name="household_registered_by"),
             # The few withdrawn households: what the gates of cases, referrals and interviews anti-join.
@@ -598,7 +609,13 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         indexes = [
             GinIndex(fields=["name_search"], opclasses=["gin_trgm_ops"], name="member_name_search_trgm"),
-            models.Index(fields=["given_key", "fathers_key"], name="member_given_fathers_key"),
+            # The duplicate candidates' blocks (``returns.matching``): a name pair, then an age window.
+            models.Index(
+                fields=["given_key", "fathers_key", "estimated_age", "date_of_birth"], name="member_given_fathers_age"
+            ),
+            models.Index(
+                fields=["given_key", "family_key", "estimated_age", "date_of_birth"], name="member_given_family_age"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -24,6 +24,7 @@ from returns.assistance_rules import (
     grant_rate_on,
     manager_approval_needed,
 )
+from returns.grants import AlreadyGranted, grant_refusals_record, grants_already_given
 from returns.models import (
     Assistance,
     AssistanceType,
@@ -372,9 +373,20 @@ def assistance_record(
     currency: str = "",
     member: Member | None = None,
     note: str = "",
+    override_justification: str = "",
 ) -> Assistance:
-    """Record assistance delivered. Cash waits for a second person's approval (a manager's above the threshold)."""
+    """Record assistance delivered. Cash waits for a second person's approval (a manager's above the threshold).
+
+    Assistance given once per person (``AssistanceType.once_per_person``) is refused with
+    ``AlreadyGranted`` when someone it pays, or a likely duplicate, had it already (``returns.grants``);
+    each person refused is written as a ``GrantRefusal`` that outlives the refusal. A manager of the
+    case's agency lets it through with a written ``override_justification``, kept on the assistance
+    and in the case's history; it is used only when the grant would otherwise be refused.
+    """
     policy.require_record_assistance(recorded_by)  # the role, before anything is read
+    justification = override_justification.strip()
+    if justification:
+        policy.require_override_one_grant(recorded_by, case)
     problems: dict[str, list[Problem]] = {}
     if assistance_type.agency_id != case.agency_id or not assistance_type.is_active:
         problems.setdefault("assistance_type", []).append(
@@ -469,6 +481,8 @@ def assistance_record(
     note_problem = note_characters_problem(note)
     if note_problem is not None:
         problems.setdefault("note", []).append(note_problem)
+    if (justification_problem := note_characters_problem(justification)) is not None:
+        problems.setdefault("override_justification", []).append(justification_problem)
     if problems:
         raise Refused(problems)
     needs_manager = manager_approval_needed(
@@ -478,36 +492,55 @@ def assistance_record(
         limit=case.agency.manager_approval_above,
         limit_currency=case.agency.manager_approval_currency,
     )
-    with transaction.atomic():
-        locked = _lock_case(case=case, actor=recorded_by, expected_version=None)
-        policy.require_record_assistance(recorded_by, locked)
-        assistance = Assistance.objects.create(
-            case=locked,
-            member=member,
-            assistance_type=assistance_type,
-            quantity=quantity,
-            value=value,
-            currency=currency,
-            delivered_on=delivered_on,
-            office=office,
-            recorded_by=recorded_by,
-            note=note,
-            approval=approval_on_record(is_cash=assistance_type.is_cash),
-            needs_manager_approval=needs_manager,
-        )
-        _bump(locked)
-        _event(
-            locked,
-            CaseEvent.Kind.ASSISTANCE_RECORDED,
-            recorded_by,
-            note=note,
-            details={
+    try:
+        with transaction.atomic():
+            locked = _lock_case(case=case, actor=recorded_by, expected_version=None)
+            policy.require_record_assistance(recorded_by, locked)
+            given = []
+            if assistance_type.once_per_person:
+                given = grants_already_given(
+                    case=locked,
+                    assistance_type=assistance_type,
+                    member=member,
+                    delivered_on=delivered_on,
+                    user=recorded_by,
+                    lock=True,
+                )
+                if given and not justification:
+                    raise AlreadyGranted(given)
+            overridden = bool(given)
+            assistance = Assistance.objects.create(
+                case=locked,
+                member=member,
+                assistance_type=assistance_type,
+                quantity=quantity,
+                value=value,
+                currency=currency,
+                delivered_on=delivered_on,
+                office=office,
+                recorded_by=recorded_by,
+                note=note,
+                approval=approval_on_record(is_cash=assistance_type.is_cash),
+                needs_manager_approval=needs_manager,
+                override_justification=justification if overridden else "",
+                overridden_by=recorded_by if overridden else None,
+            )
+            _bump(locked)
+            details = {
                 "assistance": str(assistance.public_id),
                 "type": assistance_type.code,
                 "value": str(value) if value is not None else None,
                 "currency": currency,
-            },
-        )
+            }
+            if overridden:
+                # One grant per person overridden: why, and the grants it was let through despite.
+                details["override_justification"] = justification
+                details["earlier"] = sorted({str(found.earlier.public_id) for found in given})
+            _event(locked, CaseEvent.Kind.ASSISTANCE_RECORDED, recorded_by, note=note, details=details)
+    except AlreadyGranted as refused:
+        # Outside the refused transaction: the attempt stopped is counted by the joint report.
+        grant_refusals_record(given=refused.given, case=case, assistance_type=assistance_type, refused_by=recorded_by)
+        raise
     return assistance
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from agencies.models import Agency, User
 from returns import policy
+from returns.identity import person_confirmed_new, person_link
 from returns.models import (
     Assistance,
     Case,
@@ -26,7 +27,13 @@ from returns.models import (
 )
 from returns.names import document_number_normal
 from returns.reference import reference_data
-from returns.registration import HouseholdRegistration, RegistrationInvalid, RegistrationProblem, registration_problems
+from returns.registration import (
+    HouseholdRegistration,
+    RegistrationInvalid,
+    RegistrationProblem,
+    identity_decisions,
+    registration_problems,
+)
 from returns.routing import routing_decide
 from returns.services.cases import case_close_for_reroute, case_close_for_withdrawal, case_open
 from returns.services.follow_ups import follow_ups_open
@@ -44,10 +51,12 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
     policy.require_register(registered_by)
     reference = reference_data()
     problems = registration_problems(registration, reference=reference, today=timezone.localdate())
-    if problems:
-        raise RegistrationInvalid(problems)
+    links, new_people, identity_problems = identity_decisions(registration, user=registered_by)
+    if problems or identity_problems:
+        raise RegistrationInvalid({**problems, **identity_problems})
     if problems := documents_already_registered(registration, reference=reference, user=registered_by):
         raise RegistrationInvalid(problems)
+    linked = _people_linked(links)
     decision = routing_decide(registration, reference=reference)
     vrf_number = _vrf_family_number(registration, reference)
 
@@ -128,8 +137,40 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
         )
         case = case_open(household=household, agency=decision.agency, opened_by=registered_by, just_registered=True)
         follow_ups_open(household=household, case=case, made_by=registered_by, just_registered=True)
+        # The officer's decisions on the likely matches shown while typing (none searched here: fast).
+        for index, ref in links.items():
+            person_link(member=members[index], existing=linked[ref.member_id], linked_by=registered_by, score=ref.score)
+        for index, seen in new_people.items():
+            person_confirmed_new(
+                member=members[index],
+                confirmed_by=registered_by,
+                candidates=[(ref.member_id, ref.score) for ref in seen],
+            )
     _attach_written_rows(household, members, documents, needs_by_member)
     return household
+
+
+def _people_linked(links: dict) -> dict[int, Member]:
+    """The registered people the officer said members are, by id; refused when one has left the registry
+    since it was shown (its household withdrawn)."""
+    if not links:
+        return {}
+    found = Member.objects.filter(
+        pk__in={ref.member_id for ref in links.values()}, household__withdrawn_at__isnull=True
+    ).in_bulk()
+    problems = {
+        f"members.{index}.same_person_as": [
+            RegistrationProblem(
+                "match_withdrawn",
+                _("The person chosen is no longer in the registry (withdrawn). Choose a new person or another match."),
+            )
+        ]
+        for index, ref in links.items()
+        if ref.member_id not in found
+    }
+    if problems:
+        raise RegistrationInvalid(problems)
+    return found
 
 
 def documents_already_registered(

@@ -156,6 +156,7 @@ def _case_page(
     assign_form=None,
     decision_errors=None,
     case_changed=False,
+    override_offered=False,
 ):
     user = request.user
     today = timezone.localdate()
@@ -250,6 +251,7 @@ def _case_page(
             "open_action": open_action,
             "assistance": assistance,
             "assistance_form": assistance_form if can_record else None,
+            "override_offered": override_offered and can_record,
             "grant_hints": grant_hints,
             "referrals": list(case.referrals.all()),
             "referral_form": referral_form if can_refer else None,
@@ -334,11 +336,17 @@ def case_assistance_record(request, public_id):
     form = AssistanceForm(
         request.POST, assistance_types=assistance_types, members=members, offices=offices, user=request.user
     )
+    override_offered = False
     if form.is_valid():
         try:
             recorded = assistance_record(case=case, recorded_by=request.user, **form.assistance())
         except Refused as refused:
             problems_show(form, refused.problems)
+            # Refused as given already (or the reason typed refused): a manager may let it through.
+            override_offered = policy.may_override_one_grant(request.user, case) and (
+                "override_justification" in refused.problems
+                or any(problem.code == "already_granted" for problem in refused.problems.get("assistance_type", []))
+            )
         else:
             if recorded.approval == Assistance.Approval.PENDING:
                 message = _("%(assistance)s recorded: %(value)s %(currency)s, waiting for a second person's approval.")
@@ -354,7 +362,7 @@ def case_assistance_record(request, public_id):
                 },
             )
             return redirect(f"{case.get_absolute_url()}#assistance")
-    return _case_page(request, case, assistance_form=form)
+    return _case_page(request, case, assistance_form=form, override_offered=override_offered)
 
 
 @require_POST

@@ -3,24 +3,28 @@
 from django.contrib import messages
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Trim
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agencies.access_log import Kind, access_logged, access_note
+from agencies.access_log import Action, Kind, access_logged, access_note
 from agencies.paging import page_of
 from returns import policy
 from returns.forms.households import (
     FamilyLinkForm,
+    MatchesSoughtForm,
     RerouteForm,
     WithdrawForm,
     household_registration,
     registration_forms,
     registration_problems_show,
 )
+from returns.matching import person_candidates
 from returns.models import Household, Member
 from returns.reference import reference_data
-from returns.registration import RegistrationInvalid
+from returns.registration import CandidateRef, RegistrationInvalid, candidate_ref, candidate_ref_read
 from returns.routing import RoutingUndecided
 from returns.selectors.cases import household_cases
 from returns.selectors.households import family_parts, household_assisted, household_filter, household_get
@@ -102,6 +106,47 @@ def household_register_page(request):
         request,
         "returns/household_register.html",
         {"household_form": household_form, "member_formset": member_formset},
+    )
+
+
+@require_POST
+def household_register_matches(request):
+    """The likely matches of one member as the officer types them: an HTML fragment for the registration page.
+
+    Posted, not a GET: names and document numbers stay out of addresses and server logs. Every candidate
+    comes with its signed reference, which the registration posts back as the officer's decision.
+    """
+    policy.require_link_person(request.user)
+    sought_form = MatchesSoughtForm(request.POST)
+    if not sought_form.is_valid() and "row" in sought_form.errors:
+        return HttpResponseBadRequest()
+    chosen = candidate_ref_read(sought_form.cleaned_data.get("same_person_as") or "", user=request.user)
+    chosen_id = chosen.member_id if isinstance(chosen, CandidateRef) else None
+    today = timezone.localdate()
+    matches = [
+        {
+            "candidate": candidate,
+            "ref": candidate_ref(member_id=candidate.member.pk, score=candidate.score, user=request.user),
+            "chosen": candidate.member.pk == chosen_id,
+            "age": candidate.member.age_on(today) if candidate.visible else None,
+            "registered_on": timezone.localtime(candidate.household.created_at).date(),
+        }
+        for candidate in person_candidates(sought_form.person_sought(), user=request.user)
+    ]
+    access_note(
+        request,
+        kind=Kind.HOUSEHOLD,
+        ids=[match["candidate"].household.public_id for match in matches if match["candidate"].visible],
+        action=Action.READ,
+    )
+    return render(
+        request,
+        "returns/household_register.html#member-matches",
+        {
+            "row": sought_form.cleaned_data["row"],
+            "matches": matches,
+            "new_person_chosen": not any(match["chosen"] for match in matches),
+        },
     )
 
 

@@ -51,3 +51,16 @@ def test_the_household_list_says_more_than_the_limit(client, unhcr_manager, monk
     assert "More than 0 found." in capped.content.decode()
     assert 'href="?count=exact"' in capped.content.decode()
     assert "1 household" in exact.content.decode() and "More than" not in exact.content.decode()
+
+
+def test_a_list_too_costly_to_count_gives_the_estimate_it_carries(django_assert_num_queries):
+    # Given a list that carries an estimate of its size (a common name found by returns.search)
+    provinces = Province.objects.order_by("pcode")
+    provinces.query.count_estimate = 40_000
+
+    # Then it is not counted: the page says "about 40,000"; asked for the exact count, it counts
+    with django_assert_num_queries(0):
+        paginator = CappedPaginator(provinces, 5)
+        assert (paginator.count, paginator.count_estimated, paginator.count_capped) == (40_000, True, False)
+    exact = CappedPaginator(provinces, 5, exact=True)
+    assert (exact.count, exact.count_estimated) == (34, False)

@@ -13,7 +13,17 @@ from rest_framework.test import APIClient
 from agencies.models import Agency, Scope, User
 from reports.models import Report
 from reports.services import report_compute, report_request, report_sign_off
-from returns.models import Assistance, AssistanceType, Case, Household, MonitoringInterview, MonitoringPlan, Referral
+from returns.identity import pair_different
+from returns.models import (
+    Assistance,
+    AssistanceType,
+    Case,
+    Household,
+    MatchPair,
+    MonitoringInterview,
+    MonitoringPlan,
+    Referral,
+)
 from returns.services.cases import assistance_record, referral_make
 from returns.services.households import household_register
 from tests.factories import UserFactory, api_token_for, household, member, por_card
@@ -61,6 +71,9 @@ class World:
     referrals: dict[str, Referral] = field(default_factory=dict)  # to_nrc, to_unhcr, to_drc
     interviews: dict[str, MonitoringInterview] = field(default_factory=dict)  # drawn 40 days after arrival
     reports: dict[str, Report] = field(default_factory=dict)  # last year's joint report: draft, final
+    # Possible duplicates: UNHCR's household's head and the UNHCR spare's, waiting for a decision; the
+    # UNHCR monitoring household's head and the spare's, decided different people.
+    duplicate_pairs: dict[str, MatchPair] = field(default_factory=dict)  # pending, decided
     clients: dict[str, APIClient] = field(default_factory=dict)  # by principal name
 
     def target(self, kind: str, name: str):
@@ -129,6 +142,22 @@ def build_world() -> World:
             drawn_on=timezone.localdate(),
             due_by=drawn.arrival_date + datetime.timedelta(days=plan.window_until_days),
         )
+
+    # Scored below a likely duplicate, so that no grant is held back by them.
+    heads = {
+        name: household.members.get(relationship="head")
+        for name, household in (
+            ("household", world.households["UNHCR"]),
+            ("spare", world.spares["UNHCR"]),
+            ("drawn", world.interviews["UNHCR"].household),
+        )
+    }
+    for name, (one, other) in (("pending", ("household", "spare")), ("decided", ("drawn", "spare"))):
+        first, second = sorted((heads[one], heads[other]), key=lambda head: head.pk)
+        world.duplicate_pairs[name] = MatchPair.objects.create(
+            first=first, second=second, score=Decimal("0.700"), source=MatchPair.Source.BATCH
+        )
+    pair_different(pair=world.duplicate_pairs["decided"], decided_by=registrar)
 
     world.reports = joint_reports(agencies)
 

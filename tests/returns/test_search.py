@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Agency
+from returns import search
 from returns.filters.households import NAME_SEARCH
 from returns.models import Household, Member, MemberDocument
 from returns.reference import reference_data
@@ -441,3 +442,26 @@ def test_a_text_with_digits_is_a_number_and_its_words_are_not_tried_as_names(man
 
     # Then only the card's household is found, not the man named Por
     assert found == [carded.registration_number]
+
+
+def test_a_name_found_in_more_households_than_are_ranked_lists_them_newest_first_uncounted(
+    manager_page, unhcr_officer, monkeypatch, django_assert_num_queries
+):
+    # Given more households with an Ahmad than the search ranks (three, here), arriving on three days
+    monkeypatch.setattr(search, "FEW_FOUND", 2)
+    newest = [
+        unhcr_household(unhcr_officer, person(name), arrival_date=TODAY - datetime.timedelta(days=days))
+        for name, days in (("Ahmadzai", 1), ("Ahmad", 2), ("Ahmad", 3))
+    ]
+    unhcr_household(unhcr_officer, person("Bashir"))
+    reference_data()
+
+    # When the list is searched for Ahmad: no query more than a ranked search
+    with django_assert_num_queries(LIST_QUERIES + FOUND_IDS):
+        response = manager_page.get(PAGE_URL, {"q": "Ahmad"})
+
+    # Then every household with an Ahmad is listed, newest first (not ranked)
+    assert [row.registration_number for row in response.context["households"]] == [
+        household.registration_number for household in newest
+    ]
+    assert response.context["page"].paginator.count_estimated is True

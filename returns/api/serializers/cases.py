@@ -317,6 +317,18 @@ class AssistanceRecordSerializer(UnknownFieldsRefusedMixin, serializers.Serializ
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
     member = serializers.UUIDField(required=False, allow_null=True, default=None, help_text=_("null: the household."))
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    override_justification = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "Assistance given once per person (the repatriation grant, cash for protection) is refused with the "
+            "code `already_granted` when someone it pays, or a likely duplicate, had it already. A manager of the "
+            "case's agency may record it anyway by writing here why it is given again (kept with the assistance "
+            "and in the case's history; used only when it would otherwise be refused). Anyone else sending it is "
+            "refused (403)."
+        ),
+    )
 
     def validate_assistance_type(self, code: str) -> AssistanceType:
         found = AssistanceType.objects.filter(agency_id=self.context["case"].agency_id, code=code).first()

@@ -16,7 +16,12 @@ from rest_framework import serializers
 from agencies.api.access import MinimisedFieldsMixin
 from agencies.api.serializers import UnknownFieldsRefusedMixin
 from returns.models import Category, DeletedRecord, Member
-from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
+from returns.registration import (
+    MAX_CANDIDATES_SEEN,
+    DocumentRegistration,
+    HouseholdRegistration,
+    MemberRegistration,
+)
 
 
 def code_field(values: list[str], **kwargs) -> serializers.CharField:
@@ -68,6 +73,16 @@ class DocumentRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Seri
         return DocumentRegistration(**super().to_internal_value(data))
 
 
+class NewPersonSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
+    candidates_seen = serializers.ListField(
+        child=serializers.CharField(),
+        max_length=MAX_CANDIDATES_SEEN,
+        required=False,
+        default=list,
+        help_text=_("The `ref` of every candidate the officer saw (none: looked up, nobody found)."),
+    )
+
+
 class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     given_name = _name_field()
     fathers_name = _name_field()
@@ -99,9 +114,34 @@ class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serial
         default=list,
         help_text=_("UNHCR specific-needs codes, e.g. SM-CI; at most 20 a person."),
     )
+    same_person_as = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "The officer's decision: this member is a person already registered, the candidate of this `ref` "
+            "(from `POST /api/v1/duplicates/candidates/`). Recorded with the registration."
+        ),
+    )
+    new_person = NewPersonSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The officer's decision: none of the candidates shown is this member, a new person. Leave both "
+            "`same_person_as` and `new_person` out when no candidates were looked up."
+        ),
+    )
 
     def to_internal_value(self, data) -> MemberRegistration:
-        return MemberRegistration(**super().to_internal_value(data))
+        # Both decisions at once is the service's to refuse (``returns.registration.identity_decisions``).
+        values = super().to_internal_value(data)
+        new_person = values.pop("new_person")
+        return MemberRegistration(
+            **values,
+            new_person=new_person is not None,
+            candidates_seen=new_person["candidates_seen"] if new_person is not None else [],
+        )
 
 
 class HouseholdRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):

@@ -53,6 +53,12 @@ class CandidatePersonSerializer(serializers.Serializer):
 
 
 class CandidateSerializer(serializers.Serializer):
+    ref = serializers.CharField(
+        help_text=_(
+            "This candidate, for the registration that follows: a signed reference, valid for you only, for four "
+            "hours. It reveals nothing of the person."
+        )
+    )
     score = serializers.FloatField(help_text=_("From 0 to 1: how likely this is the same person."))
     reasons = serializers.ListField(child=serializers.CharField(), help_text=_("Why, in words."))
     agency = serializers.CharField(help_text=_("The agency the person's household is routed to."))

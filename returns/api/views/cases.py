@@ -309,7 +309,10 @@ class CaseAssistanceView(ApiView):
         description=_(
             "Record assistance given to the household or one member. Cash waits for a second person's "
             "approval (`approval`: pending), a manager's above the agency's limit (`needs_manager_approval`). "
-            "The repatriation grant's amount comes from the grant rates when `value` is left out."
+            "The repatriation grant's amount comes from the grant rates when `value` is left out. "
+            "Assistance given once per person is refused (400, `already_granted`) when someone it pays, or a "
+            "likely duplicate, had it already from either agency; a manager overrides with "
+            "`override_justification`."
         ),
         parameters=[_id_parameter("case"), IDEMPOTENCY_KEY],
         request=AssistanceRecordSerializer,

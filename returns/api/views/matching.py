@@ -12,6 +12,7 @@ from agencies.api.parsers import JSONParser
 from returns import policy
 from returns.api.serializers.matching import CandidatesSerializer, PersonSoughtSerializer
 from returns.matching import PersonSought, person_candidates
+from returns.registration import candidate_ref
 
 DUPLICATES = ["duplicates"]
 
@@ -31,7 +32,9 @@ class PersonCandidatesView(ApiView):
             "each with a score from 0 to 1 and the reasons in words. The names are compared in both scripts and "
             "with their usual spellings; a document number held by someone else is nearly decisive. A "
             "candidate of a household you may see comes with its household and names; any other only says "
-            "which agency registered it and when."
+            "which agency registered it and when. Each candidate's `ref` names it, for you only and for four "
+            "hours: send it back with the registration, as the member's `same_person_as` (the same person) or "
+            "in `new_person.candidates_seen` (a new person, after seeing these)."
         ),
         request=PersonSoughtSerializer,
         responses=with_errors({200: CandidatesSerializer}, *POST_ERRORS),
@@ -46,6 +49,7 @@ class PersonCandidatesView(ApiView):
         candidates = person_candidates(sought, user=request.user)
         answer = [
             {
+                "ref": candidate_ref(member_id=candidate.member.pk, score=candidate.score, user=request.user),
                 "score": candidate.score,
                 "reasons": candidate.reasons,
                 "agency": candidate.household.routed_agency.code,

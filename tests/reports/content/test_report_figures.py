@@ -195,6 +195,22 @@ def test_volrep_centres_and_assistance(tables):
     # B (2, no grant) and D (3, its grant recorded after the cut-off); C was closed as not eligible.
     assert rows["no_shows"] == [5, 2, None, None]
     assert rows["supplements"] == [4, 1, "700.00", "175.00"]
+    # One grant per person: B's head refused twice is one person; one of E refused by IOM; D's refusal
+    # came after the cut-off. L's grant (2 people, 400) was given again on a manager's override.
+    assert rows["already_granted_unhcr"] == [1, 1, None, None]
+    assert rows["already_granted_iom"] == [1, 1, None, None]
+    assert rows["granted_again_unhcr"] == [2, 1, "400.00", "200.00"]
+    assert rows["granted_again_iom"] == [0, 0, "0.00", None]
+    assert [row["key"][0] for row in tables["volrep_assistance"]["rows"]] == [
+        "grants",
+        "already_assisted",
+        "no_shows",
+        "supplements",
+        "already_granted_unhcr",
+        "already_granted_iom",
+        "granted_again_unhcr",
+        "granted_again_iom",
+    ]
 
 
 def test_iom_crossing_vulnerability_and_assistance(world, tables):
@@ -369,8 +385,9 @@ def test_progress_is_told_between_tables(world, coordinator):
 
 
 def test_the_report_takes_a_fixed_number_of_queries(world, coordinator, django_assert_num_queries):
-    # 22: the stage of the households withdrawn by the cut-off is two of them (moved out of report_households).
-    with django_assert_num_queries(22):
+    # 23: the stage of the households withdrawn by the cut-off is two of them (moved out of report_households);
+    # one grant per person (refusals and overrides, by agency) is one.
+    with django_assert_num_queries(23):
         figures_for(coordinator)
 
 

@@ -20,6 +20,7 @@ from returns.models import (
     BorderCount,
     Case,
     CaseEvent,
+    GrantRefusal,
     Household,
     Member,
     MemberEntitlement,
@@ -349,7 +350,19 @@ def cases_build(world: World, *, agencies, offices, officer) -> None:
         world.cases[key] = created
         return created
 
-    def give(case_, type_key, *, delivered, quantity=1, value=None, recorded, approved=None, member=None, office=None):
+    def give(
+        case_,
+        type_key,
+        *,
+        delivered,
+        quantity=1,
+        value=None,
+        recorded,
+        approved=None,
+        member=None,
+        office=None,
+        overridden_by=None,
+    ):
         item = Assistance.objects.create(
             case=case_,
             member=member,
@@ -363,9 +376,12 @@ def cases_build(world: World, *, agencies, offices, officer) -> None:
             approval="not_required" if approved is None else "approved",
             approved_by=None if approved is None else checker,
             approved_at=approved,
+            overridden_by=overridden_by,
+            override_justification="The first grant was lost." if overridden_by else "",
         )
         with history_backdated():
             Assistance.objects.filter(pk=item.pk).update(recorded_at=recorded)
+        return item
 
     volrep, iom = "unhcr_voluntary_repatriation", "iom_post_arrival"
     d = datetime.date
@@ -439,6 +455,7 @@ def cases_build(world: World, *, agencies, offices, officer) -> None:
         recorded=moment(d(2018, 1, 10)),
         approved=moment(d(2018, 1, 11)),
         office="EHR",
+        overridden_by=checker,  # given again on a manager's override
     )
 
     e = case("E", "IOM", iom, "transport")
@@ -464,6 +481,33 @@ def cases_build(world: World, *, agencies, offices, officer) -> None:
         approved=moment(d(2017, 3, 6)),
         office="TIQ",
     )
+
+    # One grant per person: B's head refused twice (one person refused), one of E refused by IOM, and
+    # D's head refused after the cut-off (not counted).
+    a_grant = Assistance.objects.get(case=a, assistance_type=types[("UNHCR", "cash_grant")])
+    e_cash = Assistance.objects.get(case=e, assistance_type=types[("IOM", "transport_cash")])
+    refusals = [
+        ("B", ("UNHCR", "cash_grant"), a_grant, moment(d(2017, 6, 1))),
+        ("B", ("UNHCR", "cash_grant"), a_grant, moment(d(2017, 6, 2))),
+        ("E", ("IOM", "cash_for_protection"), e_cash, moment(d(2017, 3, 7))),
+        ("D", ("UNHCR", "cash_grant"), a_grant, AFTER),
+    ]
+    written = GrantRefusal.objects.bulk_create(
+        [
+            GrantRefusal(
+                case=world.cases[key],
+                member=world.people[key][0],
+                assistance_type=types[type_key],
+                earlier=earlier,
+                through_duplicate=True,
+                refused_by=officer,
+            )
+            for key, type_key, earlier, _when in refusals
+        ]
+    )
+    with history_backdated():
+        for refusal, (*_rest, when) in zip(written, refusals, strict=True):
+            GrantRefusal.objects.filter(pk=refusal.pk).update(refused_at=when)
 
     def refer(from_case, to, service, status, *, created, responded=None):
         referral = Referral.objects.create(

@@ -52,6 +52,8 @@ def test_each_kind_has_its_words_in_english():
     assert labels.label("measure", "average_per_person") == "Average per person"
     assert labels.label("item", "refused_already_assisted") == "Refused as already assisted"
     assert labels.label("item", "already_assisted") == "Refused as already assisted"
+    assert labels.label("item", "already_granted_iom") == "Refused as already granted (one per person): IOM"
+    assert labels.label("item", "granted_again_unhcr") == "Granted again on a manager's override: UNHCR"
     assert labels.label("item", "grants") == "Repatriation grants paid"
     assert labels.label("explanation", "registered_not_counted") == (
         "Registrations without a count (a count missing or late)"

@@ -258,6 +258,11 @@ def test_the_daily_jobs_run_at_two_in_the_morning_in_kabul():
             tasks.anonymise_past_retention,
             datetime.datetime(2026, 3, 11, 3, 0, tzinfo=kabul),
         ),
+        # Hourly, at seven past (UTC): 12:07 UTC is 16:37 in Kabul.
+        "find-duplicates-since-last-run": (
+            tasks.find_duplicates_since_last_run,
+            datetime.datetime(2026, 3, 10, 16, 37, tzinfo=kabul),
+        ),
     }
 
 
@@ -271,5 +276,7 @@ def test_the_tasks_are_acknowledged_after_they_run():
             tasks.check_overdue_referrals,
             tasks.notify_overdue_referrals,
             tasks.anonymise_past_retention,
+            tasks.find_duplicates,
+            tasks.find_duplicates_since_last_run,
         )
     )
