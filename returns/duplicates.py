@@ -30,13 +30,15 @@ import time
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agencies.models import User
+from agencies.problems import Refused
 from returns import policy, tasks
-from returns.matching import DUPLICATE_THRESHOLD, pair_score
-from returns.models import DocumentType, MatchPair, MatchRun, Member, MemberDocument
+from returns.matching import DUPLICATE_THRESHOLD, record_pair_score, records_read
+from returns.models import DocumentType, MatchPair, MatchRun
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ CONTINUE_OVERLAP = datetime.timedelta(minutes=10)
 SORT_MEMORY = "128MB"
 # Pairs scored and inserted at a time; the run's progress is written after each chunk.
 CHUNK = 5000
+# The advisory lock that makes starting a search one at a time.
+START_LOCK = 7_110_011
 
 
 def match_run_start(*, started_by: User, registered_since: datetime.datetime | None = None) -> MatchRun:
@@ -60,6 +64,12 @@ def match_run_start(*, started_by: User, registered_since: datetime.datetime | N
     the run is queued and its task enqueued once the run is committed."""
     policy.require_search_duplicates(started_by)
     with transaction.atomic():
+        # One search at a time (a second click, or the hourly run meeting a manager's): two would
+        # compare the same people twice over.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [START_LOCK])
+        if MatchRun.objects.filter(status__in=[MatchRun.Status.QUEUED, MatchRun.Status.RUNNING]).exists():
+            raise Refused.one("run", "already_running", _("A search for duplicates is already waiting or running."))
         run = MatchRun.objects.create(started_by=started_by, registered_since=registered_since)
         transaction.on_commit(lambda: tasks.find_duplicates.delay(run.pk))
     return run
@@ -277,18 +287,11 @@ def _candidates_find(cursor, *, since: datetime.datetime | None) -> int:
 
 def _pairs_score(pairs: list[tuple[int, int]], *, run: MatchRun, today: datetime.date) -> int:
     """Score one chunk of candidate pairs and queue those scoring ``DUPLICATE_THRESHOLD`` or more."""
-    ids = {pk for pair in pairs for pk in pair}
-    members = (
-        Member.objects.filter(pk__in=ids)
-        .order_by()
-        .prefetch_related(
-            Prefetch("documents", queryset=MemberDocument.objects.select_related("document_type").order_by())
-        )
-    )
-    people = {member.pk: member for member in members}
+    people = records_read({pk for pair in pairs for pk in pair})
     found = []
     for first, second in pairs:
-        candidate = pair_score(people[first], people[second], today=today)
+        (one, numbers), (other, _numbers) = people[first], people[second]
+        candidate = record_pair_score(one, numbers, other, today=today)
         if candidate.score >= DUPLICATE_THRESHOLD:
             found.append(
                 MatchPair(

@@ -26,17 +26,29 @@ import datetime
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, Q, Value
 from django.db.models.functions import Abs, Coalesce, ExtractYear
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext
 from rapidfuzz import fuzz
 
 from returns.ages import age_on
 from returns.models import Household, Member, MemberDocument
 from returns.names import NAMES_CACHED, document_number_normal, is_local_script, name_fold, name_key, name_sound
 
-BLOCK_LIMIT = 200
+
+@lru_cache(maxsize=512)
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def _(message: str) -> str:
+    """``gettext``, remembered for each language: hundreds of namesakes are given the same few reasons."""
+    return _translated(get_language(), message)
+
+
+BLOCK_LIMIT = 100
 # People further apart in age than this are not candidates (estimated ages are often a few years off).
 AGE_WINDOW = 8
 # Below this score a person is not offered as a candidate.
@@ -209,6 +221,100 @@ def _score(sought: PersonSought, member: Member, *, numbers: set[str], today: da
     return Candidate(member=member, score=round(max(0.0, min(score, 1.0)), 3), reasons=reasons)
 
 
+_RECORD_FIELDS = (
+    "pk",
+    "household_id",
+    "given_name",
+    "fathers_name",
+    "family_name",
+    "given_name_local",
+    "fathers_name_local",
+    "family_name_local",
+    "sex",
+    "date_of_birth",
+    "estimated_age",
+)
+
+
+@dataclass(frozen=True)
+class _Document:
+    number_normal: str
+    document_type_id: str
+
+
+class _Documents(tuple):
+    def all(self) -> "_Documents":
+        return self
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What scoring reads of a registered person (``_score`` takes a Member or this)."""
+
+    pk: int
+    household_id: int
+    given_name: str
+    fathers_name: str
+    family_name: str
+    given_name_local: str
+    fathers_name_local: str
+    family_name_local: str
+    sex: str
+    date_of_birth: datetime.date | None
+    estimated_age: int | None
+    documents: _Documents
+
+    @classmethod
+    def of(cls, row: tuple) -> "_Record":
+        *fields, numbers, kinds = row
+        return cls(*fields, documents=_Documents(map(_Document, numbers, kinds)))
+
+    def age_on(self, day: datetime.date) -> int | None:
+        return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
+
+
+def records_read(ids) -> dict[int, tuple[_Record, frozenset[str]]]:
+    """The people ``ids`` as scoring reads them, in one query, each with their personal document
+    numbers (not a VRF, which a family shares and a new return renews)."""
+    has_document = Q(documents__isnull=False)
+    rows = (
+        Member.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(*_RECORD_FIELDS)
+        .annotate(
+            numbers=ArrayAgg("documents__number_normal", filter=has_document, default=Value([])),
+            kinds=ArrayAgg("documents__document_type_id", filter=has_document, default=Value([])),
+            personal=ArrayAgg(
+                "documents__number_normal",
+                filter=has_document
+                & ~Q(documents__number_normal="")
+                & ~Q(documents__document_type__routing_class="repatriation_form"),
+                default=Value([]),
+            ),
+        )
+    )
+    return {row[0]: (_Record.of(row[:-1]), frozenset(row[-1])) for row in rows}
+
+
+def record_pair_score(one: _Record, one_numbers: frozenset[str], other: _Record, *, today: datetime.date) -> Candidate:
+    """``pair_score`` for two people read by ``records_read`` (the batch search scores millions)."""
+    return _score(_sought_from(one), other, numbers=set(one_numbers), today=today)
+
+
+def _sought_from(one) -> PersonSought:
+    return PersonSought(
+        given_name=one.given_name,
+        fathers_name=one.fathers_name,
+        family_name=one.family_name,
+        given_name_local=one.given_name_local,
+        fathers_name_local=one.fathers_name_local,
+        family_name_local=one.family_name_local,
+        sex=one.sex,
+        date_of_birth=one.date_of_birth,
+        estimated_age=one.estimated_age,
+    )
+
+
 def _within_age(people, age: int | None, today: datetime.date):
     """The people within ``AGE_WINDOW`` years of ``age`` (everyone when it is unknown), through the
     index of the name keys and ages (``member_given_fathers_age``)."""
@@ -260,17 +366,18 @@ def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Ca
     # Every block in one query: a UNION of the blocks, each read up to BLOCK_LIMIT people.
     blocks = [block.values_list("pk", "apart")[:BLOCK_LIMIT] for block in blocks]
     ids = {pk for pk, _apart in (blocks[0].union(*blocks[1:]).order_by() if len(blocks) > 1 else blocks[0])}
-    members = (
-        Member.objects.filter(pk__in=ids)
-        .select_related("household__routed_agency")
-        .prefetch_related("documents")
-        .order_by("pk")
-    )
-    scored = [_score(sought, member, numbers=numbers, today=today) for member in members]
+    # Scored from their fields alone (no model built for each of hundreds of namesakes); only the
+    # candidates kept are read as records.
+    scored = [_score(sought, record, numbers=numbers, today=today) for record, _personal in records_read(ids).values()]
     candidates = sorted(
         (candidate for candidate in scored if candidate.score >= CANDIDATE_THRESHOLD),
         key=lambda candidate: (-candidate.score, -candidate.member.household_id),
     )[:limit]
+    kept = Member.objects.select_related("household__routed_agency").in_bulk(
+        [candidate.member.pk for candidate in candidates]
+    )
+    for candidate in candidates:
+        candidate.member = kept[candidate.member.pk]
     visible = set(
         Household.objects.visible_to(user)
         .filter(pk__in={candidate.member.household_id for candidate in candidates})
@@ -285,20 +392,9 @@ def pair_score(one: Member, other: Member, *, today: datetime.date) -> Candidate
     """Two registered people scored as at registration: ``other`` as a candidate for ``one`` typed
     again, with ``one``'s personal document numbers (not a VRF, which a family shares). Both people's
     documents should be prefetched, with their types."""
-    sought = PersonSought(
-        given_name=one.given_name,
-        fathers_name=one.fathers_name,
-        family_name=one.family_name,
-        given_name_local=one.given_name_local,
-        fathers_name_local=one.fathers_name_local,
-        family_name_local=one.family_name_local,
-        sex=one.sex,
-        date_of_birth=one.date_of_birth,
-        estimated_age=one.estimated_age,
-    )
     numbers = {
         document.number_normal
         for document in one.documents.all()
         if document.number_normal and document.document_type.routing_class != "repatriation_form"
     }
-    return _score(sought, other, numbers=numbers, today=today)
+    return _score(_sought_from(one), other, numbers=numbers, today=today)

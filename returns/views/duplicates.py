@@ -313,7 +313,13 @@ def duplicate_decided_page(request):
 def duplicate_search_start(request):
     """A manager starts the search of the whole registry for duplicates; its progress shows on the queue."""
     policy.require_search_duplicates(request.user)
-    match_run_start(started_by=request.user)
+    try:
+        match_run_start(started_by=request.user)
+    except Refused as refused:
+        messages.error(
+            request, " ".join(problem.message for problems in refused.problems.values() for problem in problems)
+        )
+        return redirect("returns:duplicate-queue")
     messages.success(
         request, _("The search of the registry for duplicates has started: the pairs it finds join the queue.")
     )

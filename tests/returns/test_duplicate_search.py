@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from agencies.problems import Refused
 from config.celery import app
 from returns import duplicates, tasks
 from returns.duplicates import match_run_continue, match_run_execute, match_run_start
@@ -204,7 +205,7 @@ def test_a_failed_run_says_why(registry, unhcr_manager, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("scoring broke")
 
-    monkeypatch.setattr(duplicates, "pair_score", broken)
+    monkeypatch.setattr(duplicates, "record_pair_score", broken)
 
     run = run_now(unhcr_manager)
 
@@ -218,3 +219,15 @@ def test_the_hourly_search_is_in_the_beat_schedule():
     assert entry["task"] == "returns.tasks.find_duplicates_since_last_run"
     assert entry["schedule"].minute == {7}
     assert datetime.timedelta(minutes=10) == duplicates.CONTINUE_OVERLAP
+
+
+def test_a_second_search_is_refused_while_one_waits(unhcr_manager):
+    # Given a search waiting for its worker
+    waiting = MatchRun.objects.create(started_by=unhcr_manager)
+
+    # When a manager starts another, it is refused and no run is added
+    with pytest.raises(Refused) as refused:
+        match_run_start(started_by=unhcr_manager)
+
+    assert refused.value.problems["run"][0].code == "already_running"
+    assert list(MatchRun.objects.values_list("pk", flat=True)) == [waiting.pk]
