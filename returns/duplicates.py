@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2.extras import execute_values
 
 from agencies.models import User
 from agencies.problems import Refused
@@ -291,17 +292,21 @@ def _pairs_score(pairs: list[tuple[int, int]], *, run: MatchRun, today: datetime
     found = []
     for first, second in pairs:
         (one, numbers), (other, _numbers) = people[first], people[second]
-        candidate = record_pair_score(one, numbers, other, today=today)
-        if candidate.score >= DUPLICATE_THRESHOLD:
-            found.append(
-                MatchPair(
-                    first_id=first,
-                    second_id=second,
-                    score=Decimal(str(candidate.score)),
-                    source=MatchPair.Source.BATCH,
-                    run=run,
-                )
-            )
-    # A pair another run (or a link at registration) queued meanwhile stays as it is.
-    MatchPair.objects.bulk_create(found, ignore_conflicts=True)
+        score = record_pair_score(one, numbers, other, today=today).score
+        if score >= DUPLICATE_THRESHOLD:
+            found.append((first, second, score))
+    # Written as rows (no model built for each of millions of pairs); a pair another run (or a link
+    # at registration) queued meanwhile stays as it is.
+    found_at = timezone.now()
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"INSERT INTO {MatchPair._meta.db_table} (first_id, second_id, score, source, run_id, found_at, status) "
+            "VALUES %s ON CONFLICT (first_id, second_id) DO NOTHING",
+            [
+                (first, second, Decimal(str(score)), MatchPair.Source.BATCH, run.pk, found_at, MatchPair.Status.PENDING)
+                for first, second, score in found
+            ],
+            page_size=CHUNK,
+        )
     return len(found)

@@ -48,7 +48,7 @@ def _(message: str) -> str:
     return _translated(get_language(), message)
 
 
-BLOCK_LIMIT = 100
+BLOCK_LIMIT = 50
 # People further apart in age than this are not candidates (estimated ages are often a few years off).
 AGE_WINDOW = 8
 # Below this score a person is not offered as a candidate.
