@@ -30,7 +30,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, Q, Value
 from django.db.models.functions import Abs, Coalesce, ExtractYear
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from rapidfuzz import fuzz
 
 from returns.ages import age_on
@@ -41,6 +41,11 @@ from returns.names import NAMES_CACHED, document_number_normal, is_local_script,
 @lru_cache(maxsize=512)
 def _translated(language: str | None, message: str) -> str:
     return gettext(message)
+
+
+@lru_cache(maxsize=256)
+def _years_apart(language: str | None, years: int) -> str:
+    return ngettext("age %(years)d year apart", "age %(years)d years apart", years) % {"years": years}
 
 
 def _(message: str) -> str:
@@ -199,10 +204,10 @@ def _score(sought: PersonSought, member: Member, *, numbers: set[str], today: da
             reasons.append(_("same age"))
         elif apart <= 3:
             score += 0.07
-            reasons.append(_("age %(years)d years apart") % {"years": apart})
+            reasons.append(_years_apart(get_language(), apart))
         elif apart > 6:
             score -= 0.25 if apart <= 10 else 0.5
-            reasons.append(_("age %(years)d years apart") % {"years": apart})
+            reasons.append(_years_apart(get_language(), apart))
     if sought.sex and member.sex and sought.sex != member.sex:
         score -= 0.4
         reasons.append(_("other sex"))
