@@ -30,7 +30,7 @@ import time
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import execute_values
@@ -58,6 +58,10 @@ SORT_MEMORY = "128MB"
 CHUNK = 5000
 # The advisory lock that makes starting a search one at a time.
 START_LOCK = 7_110_011
+# A run still waiting after this long lost its task (a broker restarted); one running this long lost
+# its worker (a million people take ten minutes): either is marked failed, so searches go on.
+QUEUED_STALE = datetime.timedelta(hours=1)
+RUNNING_STALE = datetime.timedelta(hours=6)
 
 
 def match_run_start(*, started_by: User, registered_since: datetime.datetime | None = None) -> MatchRun:
@@ -69,6 +73,7 @@ def match_run_start(*, started_by: User, registered_since: datetime.datetime | N
         # compare the same people twice over.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [START_LOCK])
+        _stale_runs_failed()
         if MatchRun.objects.filter(status__in=[MatchRun.Status.QUEUED, MatchRun.Status.RUNNING]).exists():
             raise Refused.one("run", "already_running", _("A search for duplicates is already waiting or running."))
         run = MatchRun.objects.create(started_by=started_by, registered_since=registered_since)
@@ -76,11 +81,25 @@ def match_run_start(*, started_by: User, registered_since: datetime.datetime | N
     return run
 
 
+def _stale_runs_failed() -> int:
+    """Mark failed the runs whose task or worker was lost (``QUEUED_STALE``, ``RUNNING_STALE``)."""
+    now = timezone.now()
+    lost = MatchRun.objects.filter(
+        Q(status=MatchRun.Status.QUEUED, created_at__lt=now - QUEUED_STALE)
+        | Q(status=MatchRun.Status.RUNNING, started_at__lt=now - RUNNING_STALE)
+    )
+    failed = lost.update(status=MatchRun.Status.FAILED, finished_at=now, error="Stopped: its worker or task was lost.")
+    if failed:
+        logger.warning("Marked %d lost duplicate searches as failed", failed)
+    return failed
+
+
 def match_run_continue() -> MatchRun | None:
     """The hourly search: the people registered since the last completed run began (less
     ``CONTINUE_OVERLAP``, for registrations committed while it started; a pair found twice is queued
     once), in the name of whoever started that run. Nothing while a run waits or runs, before a
     manager's first run, or when its starter may no longer search (a manager starts a new one)."""
+    _stale_runs_failed()
     latest = MatchRun.objects.order_by("-created_at", "-pk").first()
     if latest is None or latest.status in (MatchRun.Status.QUEUED, MatchRun.Status.RUNNING):
         return None

@@ -231,3 +231,20 @@ def test_a_second_search_is_refused_while_one_waits(unhcr_manager):
 
     assert refused.value.problems["run"][0].code == "already_running"
     assert list(MatchRun.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+
+def test_a_search_whose_worker_was_lost_is_marked_failed_and_another_may_start(unhcr_manager):
+    # Given a search that started seven hours ago and never finished (its worker died)
+    lost = MatchRun.objects.create(
+        started_by=unhcr_manager,
+        status=MatchRun.Status.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(hours=7),
+    )
+    # When a manager starts a search
+    started = match_run_start(started_by=unhcr_manager)
+
+    # Then the lost one says it failed, and the new one waits for its worker
+    lost.refresh_from_db()
+    assert (lost.status, lost.error) == ("failed", "Stopped: its worker or task was lost.")
+    assert lost.finished_at is not None
+    assert MatchRun.objects.get(pk=started.pk).status == "queued"
