@@ -152,7 +152,7 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
 
 def _people_linked(links: dict) -> dict[int, Member]:
     """The registered people the officer said members are, by id; refused when one has left the registry
-    since it was shown (its household withdrawn)."""
+    since it was shown (its household withdrawn), or when two members are two records of one person."""
     if not links:
         return {}
     found = Member.objects.filter(
@@ -168,6 +168,19 @@ def _people_linked(links: dict) -> dict[int, Member]:
         for index, ref in links.items()
         if ref.member_id not in found
     }
+    # Two records of one person (merged) chosen for two members: one person cannot be both.
+    persons: dict[int, int] = {}
+    for index, ref in sorted(links.items()):
+        if (person := found.get(ref.member_id)) is None:
+            continue
+        if person.person_id in persons:
+            problems[f"members.{index}.same_person_as"] = [
+                RegistrationProblem(
+                    "linked_twice",
+                    _("Another member above is already this person. Choose a new person, or the right match."),
+                )
+            ]
+        persons.setdefault(person.person_id, index)
     if problems:
         raise RegistrationInvalid(problems)
     return found

@@ -10,9 +10,10 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from returns.identity import pair_merge
 from returns.models import Household, IdentityEvent, MatchPair, Member
 from returns.reference import reference_data
-from returns.registration import candidate_ref
+from returns.registration import RegistrationInvalid, candidate_ref
 from returns.services.households import household_register, household_withdraw
 from tests.access_log_support import LOG_ROW
 from tests.factories import household, member, por_card
@@ -353,3 +354,36 @@ def test_a_page_sent_back_with_a_problem_keeps_the_decision(client, unhcr_office
     content = response.content.decode()
     assert f'<input type="hidden" name="members-0-same_person_as" value="{ref}"' in content
     assert f'<input type="hidden" name="members-0-candidates_seen" value="{ref}"' in content
+
+
+def test_two_members_linked_to_two_records_of_one_merged_person_are_refused(unhcr_officer, unhcr_manager):
+    # Given Mohammad registered twice, the two records merged as one person
+    first = registered(unhcr_officer, given_name="Mohammad", fathers_name="Gul", age=30, documents=[por_card()])
+    second = registered(unhcr_officer, given_name="Muhammad", fathers_name="Gul", age=31, documents=[por_card()])
+    one, other = first.members.get(), second.members.get()
+    pair = MatchPair.objects.create(first=one, second=other, score=Decimal("0.920"), source=MatchPair.Source.BATCH)
+    pair_merge(pair=pair, merged_by=unhcr_manager)
+    before = counts()
+
+    # When an officer links one member to the first record and another member to the second
+    with pytest.raises(RegistrationInvalid) as refused:
+        household_register(
+            registered_by=unhcr_officer,
+            registration=household(
+                members=[
+                    member(same_person_as=candidate_ref(member_id=one.pk, score=0.95, user=unhcr_officer)),
+                    member(
+                        relationship="son",
+                        given_name="Karim",
+                        age=10,
+                        same_person_as=candidate_ref(member_id=other.pk, score=0.92, user=unhcr_officer),
+                    ),
+                ]
+            ),
+        )
+
+    # Then the second link is refused: one person cannot be both; nothing is saved
+    assert [(path, [problem.code for problem in problems]) for path, problems in refused.value.problems.items()] == [
+        ("members.1.same_person_as", ["linked_twice"])
+    ]
+    assert counts() == before
