@@ -76,7 +76,10 @@ clean: ## Remove the virtualenv, the embedded database and caches
 	-$(PY) -m config.embedded_db stop
 	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache
 
-.PHONY: worker beat
+.PHONY: worker beat prod
+prod: install ## The production stack on this machine (Procfile, honcho): gunicorn, workers, beat, broker; DEMO=1 for demo data
+	scripts/prod
+
 CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
 
 worker: install db-start ## Run a Celery worker on CELERY_BROKER_URL (the local Redis); emails print to its log

@@ -2,14 +2,39 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
+
+from agencies.request_log import request_id, request_id_new
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("returns")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.before_task_publish.connect
+def request_id_send(headers=None, **_kwargs):
+    """A task sent while serving a request carries the request's id to the worker."""
+    if headers is not None and request_id.get():
+        headers.setdefault("request_id", request_id.get())
+
+
+@signals.task_prerun.connect
+def request_id_receive(task=None, **_kwargs):
+    """The worker logs a task's lines under the id of the request that sent it (or one of its own).
+    A task run eagerly, inside the request that sent it, keeps the request's id."""
+    if task is None or (task.request.is_eager and request_id.get()):
+        return
+    request_id.set(getattr(task.request, "request_id", None) or request_id_new())
+
+
+@signals.task_postrun.connect
+def request_id_forget(task=None, **_kwargs):
+    if task is not None and not task.request.is_eager:
+        request_id.set("")
+
 
 # The beat schedule lives in code (django-celery-beat does not support Django 6.1 yet).
 # Crontabs are read in CELERY_TIMEZONE, UTC. The daily jobs run at 02:00 and 02:15 in Kabul

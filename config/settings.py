@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request's id (agencies/request_log.py).
+    "agencies.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -273,8 +275,26 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A worker started before its broker (make prod starts them together) waits for it rather than exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below (JSON lines with the request's id), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None  # e.g. redis://127.0.0.1:6379/1
+# Three queues, so that a long job never holds up an email and a burst of emails never holds up a
+# report: the default one (the daily checks, the hourly search of new registrations), the heavy one
+# (the joint report, the search of the whole registry for duplicates, imports: a worker of its own,
+# one job at a time) and the notifications' (emails: quick, retried). The Procfile starts a worker
+# for each. Their names are settings so that two deployments can share one broker.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE_DEFAULT", "default")
+CELERY_QUEUE_HEAVY = os.environ.get("CELERY_QUEUE_HEAVY", "heavy")
+CELERY_QUEUE_NOTIFICATIONS = os.environ.get("CELERY_QUEUE_NOTIFICATIONS", "notifications")
+CELERY_TASK_ROUTES = {
+    "reports.tasks.report_compute_task": {"queue": CELERY_QUEUE_HEAVY},
+    "returns.tasks.find_duplicates": {"queue": CELERY_QUEUE_HEAVY},
+    "returns.tasks.notify_overdue_cases": {"queue": CELERY_QUEUE_NOTIFICATIONS},
+    "returns.tasks.notify_overdue_referrals": {"queue": CELERY_QUEUE_NOTIFICATIONS},
+}
 
 _email_backend = os.environ.get(
     "DJANGO_EMAIL_BACKEND", f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend"
@@ -288,13 +308,38 @@ if _email_backend.endswith(".filebased.EmailBackend"):
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "returns@localhost")
 
+# Logs go to standard output, one JSON object a line in production (DJANGO_LOG_FORMAT=json, the
+# default when DEBUG is off), each with the request's id (agencies/request_log.py); plain text on a
+# developer's machine. The process manager or the container runtime collects them.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "agencies.request_log.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # in UTC, ISO 8601
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     # WeasyPrint logs each step of every PDF (and of its own stylesheets, when imported) at INFO;
     # fontTools each font it subsets; django-axes every successful log-in: only their warnings
-    # (for axes: failed log-ins and lockouts) are worth a line in the log.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "axes")},
+    # (for axes: failed log-ins and lockouts) are worth a line in the log. The development server
+    # logs each request itself; ours (returns.requests) says the same with the request's id.
+    "loggers": {
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "axes")},
+        "django.server": {"level": "WARNING"},
+        "returns.requests": {"level": os.environ.get("DJANGO_REQUEST_LOG_LEVEL", "INFO")},
+    },
 }

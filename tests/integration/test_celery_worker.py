@@ -22,6 +22,7 @@ import dj_database_url
 import pytest
 import redis
 from celery import Celery
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -114,7 +115,28 @@ def worker_environment(*, redis_url: str, mail_dir: Path) -> dict[str, str]:
     }
 
 
+def queue_environment(queue: str) -> dict[str, str]:
+    """The worker's three queues (config.settings), named after the test's own queue."""
+    return {
+        "CELERY_QUEUE_DEFAULT": queue,
+        "CELERY_QUEUE_HEAVY": f"{queue}.heavy",
+        "CELERY_QUEUE_NOTIFICATIONS": f"{queue}.notifications",
+    }
+
+
+def task_routes_for(queue: str) -> dict[str, dict[str, str]]:
+    """The app's task routes (config.settings.CELERY_TASK_ROUTES) onto the test's queues."""
+    names = queue_environment(queue)
+    queue_of = {
+        settings.CELERY_QUEUE_HEAVY: names["CELERY_QUEUE_HEAVY"],
+        settings.CELERY_QUEUE_NOTIFICATIONS: names["CELERY_QUEUE_NOTIFICATIONS"],
+    }
+    return {task: {"queue": queue_of[route["queue"]]} for task, route in settings.CELERY_TASK_ROUTES.items()}
+
+
 def start_worker(*, queue: str, environment: dict[str, str], log: Path) -> subprocess.Popen:
+    """A worker on the test's queues: every task it enqueues (a notification) goes to one of them too."""
+    environment = {**environment, **queue_environment(queue)}
     command = [
         str(CELERY),
         "-A",
@@ -123,14 +145,12 @@ def start_worker(*, queue: str, environment: dict[str, str], log: Path) -> subpr
         "--pool=solo",
         "--concurrency=1",
         f"--hostname={queue}@%h",
-        f"--queues={queue}",
+        f"--queues={','.join(queue_environment(queue).values())}",
         "--without-heartbeat",
         "--without-gossip",
         "--without-mingle",
         "--loglevel=INFO",
-        # After "--": configuration. The tasks a task enqueues (the notification) go to this queue too.
         "--",
-        f"task_default_queue={queue}",
         "worker_enable_remote_control=false",
     ]
     with log.open("wb") as output:

@@ -20,7 +20,13 @@ from reports.models import Report
 from reports.services import report_checksum, report_request
 from returns.services.households import household_register
 from tests.factories import UserFactory, household, member, por_card
-from tests.integration.test_celery_worker import TIMEOUT_SECONDS, start_worker, wait_for, worker_environment
+from tests.integration.test_celery_worker import (
+    TIMEOUT_SECONDS,
+    start_worker,
+    task_routes_for,
+    wait_for,
+    worker_environment,
+)
 
 
 def forget_routing() -> None:
@@ -56,8 +62,13 @@ def test_a_worker_computes_a_requested_report_into_a_draft_with_its_checksum(red
     # This process sends its tasks through that broker, as a deployment's web process does.
     saved = {name: celery_app.conf[name] for name in ("task_always_eager", "broker_url", "result_backend")}
     saved["task_default_queue"] = celery_app.conf.task_default_queue
+    saved["task_routes"] = celery_app.conf.task_routes
     celery_app.conf.update(
-        task_always_eager=False, broker_url=redis_url, result_backend=redis_url, task_default_queue=queue
+        task_always_eager=False,
+        broker_url=redis_url,
+        result_backend=redis_url,
+        task_default_queue=queue,
+        task_routes=task_routes_for(queue),
     )
     forget_routing()
     try:
