@@ -17,15 +17,17 @@ Nothing here runs in production: ``manage.py seed_demo`` refuses to run unless D
 from returns.demo.households import DemoCaseload
 from returns.demo.loader import LoadReport, demo_caseload_load
 from returns.demo.tables import case_tables, registry_clear, registry_tables
-from returns.demo.users import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
+from returns.demo.users import DEMO_PARTNER, DEMO_PASSWORD, DEMO_USERS, demo_partner_agreement_ensure, demo_users_ensure
 
 __all__ = [
+    "DEMO_PARTNER",
     "DEMO_PASSWORD",
     "DEMO_USERS",
     "DemoCaseload",
     "LoadReport",
     "case_tables",
     "demo_caseload_load",
+    "demo_partner_agreement_ensure",
     "demo_users_ensure",
     "registry_clear",
     "registry_tables",

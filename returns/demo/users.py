@@ -1,6 +1,6 @@
 """The demo users: one of each role at UNHCR and IOM, a coordinator and an administrator, one password."""
 
-from agencies.models import Agency, Office, User
+from agencies.models import Agency, DataSharingAgreement, Office, User
 
 DEMO_PASSWORD = "returns-demo-2026"  # noqa: S105 - a published demo password, DEBUG only
 
@@ -48,3 +48,52 @@ def demo_staff(users: dict[str, User]) -> dict[str, dict[str, User]]:
         if agency is not None and username in users:
             staff.setdefault(agency, {}).setdefault(role, users[username])
     return staff
+
+
+# The demo partner: NRC, with a data-sharing agreement over both agencies' households, so that a key
+# issued for it (manage.py issue_api_key NRC ...) syncs something. Its fields are minimised as a real
+# agreement's would be: no phone, no documents, no Dari spellings of names.
+DEMO_PARTNER = "NRC"
+DEMO_AGREEMENT_FIELDS = [
+    "household.registration_number",
+    "household.arrival_date",
+    "household.office",
+    "household.country_of_departure",
+    "household.return_type",
+    "household.destination_province",
+    "household.destination_district",
+    "household.category",
+    "household.members",
+    "member.given_name",
+    "member.fathers_name",
+    "member.family_name",
+    "member.sex",
+    "member.estimated_age",
+    "member.date_of_birth",
+    "member.relationship",
+    "member.specific_needs",
+    "case.case_number",
+    "case.stage",
+    "case.stage_label",
+    "case.outcome",
+    "referral.reason",
+]
+
+
+def demo_partner_agreement_ensure(*, today) -> DataSharingAgreement | None:
+    """NRC's demo agreement (UNHCR's and IOM's households, from a year before ``today``), unless NRC
+    has an active agreement already; None when the reference data has no NRC."""
+    partner = Agency.objects.filter(code=DEMO_PARTNER).first()
+    if partner is None:
+        return None
+    agreement = DataSharingAgreement.objects.filter(partner=partner, is_active=True).first()
+    if agreement is None:
+        agreement = DataSharingAgreement.objects.create(
+            partner=partner,
+            title="Demo: NRC shelter and protection follow-up of returnees",
+            reference="DEMO-NRC-2026",
+            fields=DEMO_AGREEMENT_FIELDS,
+            valid_from=today.replace(year=today.year - 1, day=1),
+        )
+        agreement.source_agencies.set(Agency.objects.filter(code__in=("UNHCR", "IOM")))
+    return agreement

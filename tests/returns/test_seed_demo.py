@@ -12,7 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from agencies.models import Agency, User
+from agencies.api_keys import api_key_issue
+from agencies.models import Agency, DataSharingAgreement, User
 from returns.assistance_rules import (
     approval_on_record,
     approval_refusal,
@@ -620,3 +621,35 @@ def test_the_demo_fills_todays_monitoring_queue_from_the_plans(debug):
     assert set(drawn.values_list("household_id", flat=True)) == set(in_window.values_list("pk", flat=True))
     assert set(drawn.values_list("status", "agency__code", "drawn_on").distinct()) == {("pending", "UNHCR", TODAY)}
     assert f"Return monitoring: {drawn.count():,} households drawn into the queue." in output
+
+
+def test_the_demo_partner_has_an_agreement_so_that_its_key_syncs_the_demo_households(debug, client):
+    # Given the demo (with its partner's agreement) and a key issued to NRC as the README says
+    output = seed(households=20, seed=4)
+    admin = User.objects.get(username="admin")
+    nrc = Agency.objects.get(code="NRC")
+    _key, secret = api_key_issue(
+        partner=nrc,
+        name="Demo sync",
+        scopes=["households:read"],
+        expires_at=None,
+        requests_per_minute=600,
+        issued_by=admin,
+    )
+
+    # When the partner reads the households
+    response = client.get("/api/v1/households/?page_size=100", headers={"Authorization": f"Bearer {secret}"})
+
+    # Then it receives every demo household, minimised by the agreement
+    assert response.status_code == 200
+    households = response.json()["results"]
+    assert len(households) == 20
+    assert "phone" not in households[0]
+    assert "documents" not in households[0]["members"][0]
+    assert "given_name_local" not in households[0]["members"][0]
+    agreement = DataSharingAgreement.objects.get(partner=nrc, is_active=True)
+    assert sorted(agreement.source_agencies.values_list("code", flat=True)) == ["IOM", "UNHCR"]
+    assert "issue_api_key NRC" in output
+    # and seeding again keeps the one agreement.
+    seed(households=0)
+    assert DataSharingAgreement.objects.filter(partner=nrc).count() == 1

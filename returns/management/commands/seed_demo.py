@@ -12,7 +12,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from returns.demo import DEMO_PASSWORD, DEMO_USERS, LoadReport, demo_caseload_load, demo_users_ensure, registry_clear
+from returns.demo import (
+    DEMO_PARTNER,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    LoadReport,
+    demo_caseload_load,
+    demo_partner_agreement_ensure,
+    demo_users_ensure,
+    registry_clear,
+)
 from returns.models import Household
 from returns.reference import reference_data, reference_invalidate
 from returns.workflows import workflow_for_agency
@@ -50,6 +59,7 @@ class Command(BaseCommand):
             return
 
         users = demo_users_ensure()
+        agreement = demo_partner_agreement_ensure(today=options["today"] or timezone.localdate())
         if options["clear"]:
             registry_clear()
             self.stdout.write("Deleted every household, with its members, documents, events and cases.")
@@ -87,6 +97,14 @@ class Command(BaseCommand):
         for username, (agency, office, role, _superuser) in DEMO_USERS.items():
             where = " at ".join(part for part in (agency, office) if part) or "no agency"
             self.stdout.write(f"  {username:<16} {role.label} ({where})")
+        if agreement is not None:
+            self.stdout.write(
+                f"\nDemo partner: {DEMO_PARTNER}, with the agreement “{agreement.title}”. Its API key, shown once:\n"
+                f'  .venv/bin/python manage.py issue_api_key {DEMO_PARTNER} --name "Demo sync" '
+                "--scope households:read --scope cases:read\n"
+                "then: RETURNS_API_KEY=rk_… python docs/examples/partner_client.py --base-url http://127.0.0.1:8000 "
+                "--state mirror.json"
+            )
 
     def _progress(self, total: int):
         step = max(total // 10, 1)
