@@ -81,35 +81,52 @@ def access_log_flush(request, response) -> list[AccessLogEntry]:
     notes = request.__dict__.pop(NOTES, None)
     if not notes or response.status_code >= 400:
         return []
-    user = getattr(request, "user", None)
-    user = user if getattr(user, "is_authenticated", False) else None
-    credential = getattr(request, "auth", None)
-    api_key = credential if isinstance(credential, ApiKey) else None
-    match = request.resolver_match
     channel = _channel(request.path_info)
     default_action = Action.READ if request.method in ("GET", "HEAD") else Action.CHANGE
     if channel == AccessLogEntry.Channel.PAGE and response.status_code < 300:
         # A page's form that was refused is shown again (200): it showed the record, changed nothing.
         # A page that changed something redirects.
         default_action = Action.READ
-    common = {
-        "user": user,
-        "api_key": api_key,
-        "agency_id": api_key.partner_id if api_key else getattr(user, "agency_id", None),
-        "actor": f"{api_key.prefix}…" if api_key else (user.get_username() if user else ""),
-        "address": client_address(request) or None,
-        "channel": channel,
-        "method": request.method,
-        "endpoint": (match.view_name if match else "")[:120],
-        "path": request.path[:500],
-        "status": response.status_code,
-    }
+    common = _request_columns(request, status=response.status_code)
     rows = [
         AccessLogEntry(kind=kind, action=action or default_action, record_ids=record_ids, **common)
         for (kind, action), ids in notes.items()
         if (record_ids := _unique_uuids(ids))
     ]
     return AccessLogEntry.objects.bulk_create(rows)
+
+
+def access_log_stream_write(request, *, kind: str, ids: Iterable, action: str, status: int) -> AccessLogEntry | None:
+    """A row for part of a streamed answer (a partner's bulk sync, an export), written as the part is
+    sent: the request's notes are written before a streamed answer's body exists."""
+    record_ids = _unique_uuids(list(ids))
+    if not record_ids or not settings.ACCESS_LOG_ENABLED:
+        return None
+    request = _http_request(request)
+    return AccessLogEntry.objects.create(
+        kind=kind, action=action, record_ids=record_ids, **_request_columns(request, status=status)
+    )
+
+
+def _request_columns(request, *, status: int) -> dict:
+    """Who (the user, the partner's key), their organisation, from where, through which URL."""
+    user = getattr(request, "user", None)
+    user = user if getattr(user, "is_authenticated", False) else None
+    credential = getattr(request, "auth", None)
+    api_key = credential if isinstance(credential, ApiKey) else None
+    match = request.resolver_match
+    return {
+        "user": user,
+        "api_key": api_key,
+        "agency_id": api_key.partner_id if api_key else getattr(user, "agency_id", None),
+        "actor": f"{api_key.prefix}…" if api_key else (user.get_username() if user else ""),
+        "address": client_address(request) or None,
+        "channel": _channel(request.path_info),
+        "method": request.method,
+        "endpoint": (match.view_name if match else "")[:120],
+        "path": request.path[:500],
+        "status": status,
+    }
 
 
 def access_log_write(*, command: str, kind: str, ids: Iterable, action: str, user=None) -> AccessLogEntry | None:

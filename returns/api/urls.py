@@ -6,6 +6,7 @@ from returns.api.views import cases, counts, households, matching, monitoring
 app_name = "api"
 urlpatterns = [
     path("households/", households.HouseholdListCreateView.as_view(), name="household-list"),
+    path("households/export/", households.HouseholdExportView.as_view(), name="household-export"),
     path("households/deleted/", households.HouseholdDeletedListView.as_view(), name="household-deleted"),
     path("households/<uuid:id>/", households.HouseholdDetailView.as_view(), name="household-detail"),
     path("households/<uuid:id>/merge/", households.HouseholdMergeView.as_view(), name="household-merge"),

@@ -22,7 +22,9 @@ def administrator(username: str = "admin.t") -> User:
 
 
 def agreement(*, partner: Agency, sources: list[Agency], fields=None) -> DataSharingAgreement:
-    """An agreement in force since yesterday: ``partner`` receives ``sources``' records, every field by default."""
+    """An agreement in force since yesterday: ``partner`` receives ``sources``' records, every field by default.
+    It replaces the partner's active one (the demo's, when the test loaded the demo)."""
+    DataSharingAgreement.objects.filter(partner=partner, is_active=True).update(is_active=False)
     made = DataSharingAgreement.objects.create(
         partner=partner,
         title=f"{partner.code} agreement",

@@ -7,6 +7,7 @@ Views are thin: parse with a serializer, call one service of ``returns.services`
 none is for staff only.
 """
 
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -15,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, status
 from rest_framework.response import Response
 
-from agencies.access_log import Kind
+from agencies.access_log import Action, Kind, access_log_stream_write
 from agencies.api.access import refuse_unreadable_writes, shared_fields
 from agencies.api.base import ApiView, access_answer_ids
 from agencies.api.errors import ErrorSerializer
@@ -30,11 +31,12 @@ from agencies.api.openapi import (
     id_parameter,
     with_errors,
 )
-from agencies.api.pagination import WATERMARK_PARAMETER, SyncCursorPagination
+from agencies.api.pagination import WATERMARK_HEADER, WATERMARK_PARAMETER, SyncCursorPagination, sync_watermark
 from agencies.api.parsers import JSONParser
 from agencies.models import Scope
 from agencies.problems import Refused
 from returns import policy
+from returns.api.bulk_sync import NDJSON, SyncLines
 from returns.api.listing import HouseholdListing
 from returns.api.serializers.households import (
     UPDATE_TOUCHES,
@@ -171,6 +173,65 @@ class HouseholdListCreateView(ApiView):
             status=status.HTTP_201_CREATED,
             headers={"Location": reverse("api:household-detail", kwargs={"id": household.public_id})},
         )
+
+
+class HouseholdExportView(ApiView):
+    """A partner's bulk sync: every household the caller may see, streamed as NDJSON (``returns.api.bulk_sync``)."""
+
+    access_kind = None  # each batch is written to the access log as it is sent (an export)
+    required_scopes = {"GET": Scope.HOUSEHOLDS_READ}
+    serializer_class = HouseholdSerializer
+    queryset = Household.objects.none()  # for the schema only: reads start from the visibility gate
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = HouseholdApiFilter
+
+    @extend_schema(
+        operation_id="households_export",
+        tags=TAGS,
+        summary=_("Export every household (bulk sync, NDJSON)"),
+        description=_(
+            "Every household this caller may see, as newline-delimited JSON: one household a line, the same "
+            "object as in the list (members, documents, specific needs; for a partner, only the fields its "
+            "agreement shares), oldest change first, streamed as the database writes it. The same filters as "
+            "the list; with `updated_since`, only the households changed since then.\n\n"
+            "Keep the `X-Sync-Watermark` header and ask next time with `updated_since=<that value>` (and read "
+            "`deleted/?since=<that value>`). If the stream breaks, ask again with `updated_since=<updated_at "
+            "of the last line you received>`: lines may repeat, none is lost."
+        ),
+        parameters=[WATERMARK_PARAMETER],
+        responses=with_errors(
+            {
+                (200, NDJSON): OpenApiResponse(
+                    HouseholdSerializer, description=_("One household a line (application/x-ndjson).")
+                ),
+                400: INVALID_FILTER,
+            },
+            *READ_ERRORS,
+        ),
+    )
+    def get(self, request):
+        filterset = household_api_filter(user=request.user, params=request.query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        lines = SyncLines.of(filterset.qs, self.get_serializer())
+        watermark = sync_watermark()
+        response = StreamingHttpResponse(_export_stream(request, lines), content_type=NDJSON)
+        response[WATERMARK_HEADER] = watermark.isoformat()
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _export_stream(request, lines: SyncLines):
+    for batch in lines.batches():
+        # Logged before it is sent: a batch the client received is always in the log.
+        access_log_stream_write(
+            request,
+            kind=Kind.HOUSEHOLD,
+            ids=[public_id for public_id, _line in batch],
+            action=Action.EXPORT,
+            status=200,
+        )
+        yield "".join(f"{line}\n" for _public_id, line in batch).encode()
 
 
 def _household_answer(view, request, public_id) -> dict:
