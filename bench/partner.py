@@ -30,7 +30,9 @@ from bench.load import _cpu_times
 PAGE_SIZE = 100
 TARGET_PAGE_MS = 60
 TARGET_SYNC_PER_SECOND = 5000
+TARGET_BULK_PER_SECOND = 20_000
 LIST_PATH = "/api/v1/households/"
+EXPORT_PATH = "/api/v1/households/export/"
 PARTNER_CODE = "NRC"
 BENCH_KEY_NAME = "bench sync"
 # A full sync at 5,000 households/s is 50 pages/s, 3,000 requests a minute: far above a key's
@@ -66,9 +68,37 @@ class SyncResult:
 
 
 @dataclass
+class BulkResult:
+    """The bulk sync (NDJSON): every household in one streamed answer, each line parsed."""
+
+    households: int = 0
+    distinct: int = 0
+    members: int = 0
+    expected: int = 0
+    seconds: float = 0.0
+    first_byte: float = 0.0
+    parse_seconds: float = 0.0
+    body_bytes: int = 0
+    error: str = ""
+    cpu_busy: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.households / self.seconds if self.seconds else 0.0
+
+    @property
+    def verdict(self) -> str:
+        if self.error or not self.households:
+            return "not measured"
+        complete = self.distinct == self.households == self.expected
+        return ("ok" if self.per_second >= TARGET_BULK_PER_SECOND else "MISSED") + ("" if complete else " (INCOMPLETE)")
+
+
+@dataclass
 class PartnerResult:
     timings: list[Timing] = field(default_factory=list)
     sync: SyncResult | None = None
+    bulk: BulkResult | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -223,6 +253,41 @@ def sync_run(client: _Client, *, expected: int) -> SyncResult:
     return result
 
 
+def bulk_run(client: _Client, *, expected: int) -> BulkResult:
+    """``GET /api/v1/households/export/``, read line by line as it streams, each line parsed."""
+    result = BulkResult(expected=expected)
+    client.close()
+    connection = http.client.HTTPConnection(client.host, client.port, timeout=600)
+    seen: set[str] = set()
+    busy, total = _cpu_times()
+    began = time.perf_counter()
+    try:
+        connection.putrequest("GET", EXPORT_PATH, skip_host=True, skip_accept_encoding=True)
+        for name, value in {**client.headers, "Accept": "application/x-ndjson"}.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        result.first_byte = time.perf_counter() - began
+        if response.status != 200:
+            result.error = f"HTTP {response.status}: {_short(response.read())}"
+            return result
+        while line := response.readline():
+            result.body_bytes += len(line)
+            parse_began = time.perf_counter()
+            household = json.loads(line)
+            result.parse_seconds += time.perf_counter() - parse_began
+            result.households += 1
+            result.members += len(household.get("members", ()))
+            seen.add(household["id"])
+    finally:
+        connection.close()
+    result.seconds = time.perf_counter() - began
+    busy_after, total_after = _cpu_times()
+    result.cpu_busy = (busy_after - busy) / max(total_after - total, 1)
+    result.distinct = len(seen)
+    return result
+
+
 # ---------------------------------------------------------------------------------------------
 # List pages: time to first byte
 # ---------------------------------------------------------------------------------------------
@@ -279,6 +344,7 @@ def partner_run(*, host: str, port: int) -> PartnerResult:
         # The full sync first: it walks the whole registry (warming the caches as a sync job
         # would) and hands over a cursor from halfway for the deep page.
         result.sync = sync_run(client, expected=Household.objects.count())
+        result.bulk = bulk_run(client, expected=Household.objects.count())
         first = f"{LIST_PATH}?page_size={PAGE_SIZE}"
         result.timings.append(_page_timing(client, label="GET households, first page", path=first))
         if result.sync.deep_cursor:
@@ -319,8 +385,24 @@ def partner_summary(result: PartnerResult) -> list[str]:
             f"    {'full sync, follow next to the end':<50} {'wall time, JSON parsed':<32} "
             f"{sync.per_second:>7,.0f} households/s  (target >= {TARGET_SYNC_PER_SECOND:,})  {sync.verdict}"
         )
+    bulk = result.bulk
+    if bulk is not None:
+        lines.append(
+            f"    {'bulk sync, GET households/export/ (NDJSON)':<50} {'wall time, each line parsed':<32} "
+            f"{bulk.per_second:>7,.0f} households/s  (target >= {TARGET_BULK_PER_SECOND:,})  {bulk.verdict}"
+        )
     lines.append("  notes:")
     lines.extend(f"    {timing.label}: {timing.note}" for timing in result.timings if timing.note)
+    if bulk is not None:
+        if bulk.error:
+            lines.append(f"    bulk sync stopped: {bulk.error}")
+        else:
+            lines.append(
+                f"    bulk sync: {bulk.households:,} households ({bulk.distinct:,} distinct, {bulk.expected:,} in the "
+                f"registry) with {bulk.members:,} members, {bulk.body_bytes / 1e6:,.0f} MB, {bulk.seconds:.1f} s "
+                f"(first byte {bulk.first_byte * 1000:.0f} ms, client json.loads {bulk.parse_seconds:.1f} s, "
+                f"CPU busy {bulk.cpu_busy:.0%})"
+            )
     if sync is not None:
         if sync.error:
             lines.append(f"    full sync stopped: {sync.error}")
