@@ -104,6 +104,17 @@ def _manages_registry(user) -> bool:
     return _administers(user) or (_active(user) and _role(user) in MANAGERS)
 
 
+def may_export_households(user) -> bool:
+    """Download a list of households (CSV, XLSX): managers and administrators. A file of personal
+    records leaves the system's gates; the staff who hold cases read them on the pages."""
+    return _manages_registry(user)
+
+
+def require_export_households(user) -> None:
+    if not may_export_households(user):
+        raise PermissionDenied(_("Only managers and administrators export lists of households."))
+
+
 def may_reroute(user) -> bool:
     return _manages_registry(user)
 

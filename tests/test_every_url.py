@@ -128,6 +128,9 @@ PAGES: dict[str, Page] = {
     # Households: UNHCR's household, seen by UNHCR's staff and administrators.
     "returns:home": _get(EVERY_STAFF),
     "returns:household-list": _get(EVERY_STAFF),
+    # The list as a file: managers and administrators.
+    "returns:household-export-csv": _get({MANAGER, ADMIN}),
+    "returns:household-export-xlsx": _get({MANAGER, ADMIN}),
     "returns:household-register": _form(CASE_STAFF, {ADMIN}),
     # The likely matches of a member being typed (a fragment of the registration page): who registers.
     "returns:household-register-matches": _post(CASE_STAFF, {ADMIN}),
@@ -629,6 +632,8 @@ PAGE_LOGS: dict[str, str | None] = {
     "home": Kind.HOUSEHOLD,  # the households list, for everyone but coordinators
     "returns:home": Kind.HOUSEHOLD,
     "returns:household-list": Kind.HOUSEHOLD,
+    "returns:household-export-csv": Kind.HOUSEHOLD,  # every household in the file, as an export
+    "returns:household-export-xlsx": Kind.HOUSEHOLD,
     "returns:household-register": Kind.HOUSEHOLD,  # the household registered (the form itself: none)
     "returns:household-register-matches": Kind.HOUSEHOLD,  # the candidates' households the officer may see
     "returns:household-detail": Kind.HOUSEHOLD,
@@ -712,6 +717,18 @@ def _last_log_id() -> int:
     return AccessLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
+# Pages and operations that send a file or a stream: they write their rows as an export, as the body is sent.
+EXPORTS = {
+    "returns:household-export-csv",
+    "returns:household-export-xlsx",
+    "/api/v1/households/export/",
+}
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 # Who reads each page in the walk below: the UNHCR manager reaches them all but the caseload's
 # empty "my cases" (nothing assigned to them), which the UNHCR case worker holds.
 PAGE_READER = {"returns:my-cases": CW}
@@ -733,6 +750,7 @@ def test_every_page_that_shows_personal_records_writes_one_log_row(world):
         path = _fill(route, world)
         last = _last_log_id()
         response = client.get(path)
+        _body(response)
         rows = _log_rows_since(last)
         expected_kind = PAGE_LOGS[route.name]
         if response.status_code >= 400:
@@ -744,7 +762,8 @@ def test_every_page_that_shows_personal_records_writes_one_log_row(world):
             continue
         got = [(row.kind, row.action, row.channel, row.endpoint, row.user.username) for row in rows]
         served_by = response.resolver_match.view_name  # "/" is both "home" and "returns:home"
-        if got != [(expected_kind, "read", "page", served_by, f"matrix.{reader}")] or not rows[0].record_ids:
+        action = "export" if route.name in EXPORTS else "read"
+        if got != [(expected_kind, action, "page", served_by, f"matrix.{reader}")] or not rows[0].record_ids:
             wrong[route.name] = ("one row", got)
         elif "<uuid:public_id>" in route.pattern and str(rows[0].record_ids[0]) not in path:
             wrong[route.name] = ("the object in the path", rows[0].record_ids)
@@ -773,9 +792,14 @@ def test_every_api_read_of_personal_records_writes_one_log_row(world):
         for target in _targets(row):
             last = _last_log_id()
             response = world.clients[reader.name].get(_api_path(world, route, row, target), row.query)
+            body = _body(response)
             rows = _log_rows_since(last)
             kind = views[route].access_kind
             got = [(entry.kind, entry.action, entry.channel, entry.status) for entry in rows]
+            if route in EXPORTS:
+                if got != [(Kind.HOUSEHOLD, "export", "api", 200)] or len(rows[0].record_ids) != body.count(b"\n"):
+                    wrong[route] = ("one export row naming each line", got)
+                continue
             answer = response.json()
             if kind is None or (target is None and answer.get("results") == []):  # an empty page names no record
                 if got:

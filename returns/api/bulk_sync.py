@@ -27,12 +27,25 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, QuerySet
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from returns.models import Member, MemberDocument, NeedCode
 
 NDJSON = "application/x-ndjson"
 # Households read a query at a time, and so written to the access log together.
 BATCH = 2000
+
+
+class NdjsonRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: application/x-ndjson``. The lines themselves are streamed by the
+    view; what goes through here is a refusal (a problem), written as one line of JSON."""
+
+    media_type = NDJSON
+    format = "ndjson"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return JSONRenderer().render(data) + b"\n"
 
 
 class UnknownField(LookupError):

@@ -5,13 +5,17 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Trim
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agencies.access_log import Action, Kind, access_logged, access_note
+from agencies.access_log import Action, Kind, access_log_stream_write, access_logged, access_note
+from agencies.exports import export_response, logged_rows
 from agencies.paging import page_of
 from returns import policy
+from returns.exports import EXPORT_MAX_ROWS, household_export_rows
 from returns.forms.households import (
     FamilyLinkForm,
     MatchesSoughtForm,
@@ -64,8 +68,38 @@ def household_list(request):
             "households": page.object_list,
             "query_without_page": params.urlencode(),
             "can_register": policy.may_register(request.user),
+            "can_export": policy.may_export_households(request.user),
         },
     )
+
+
+@require_http_methods(["GET"])
+def household_export(request, format: str):
+    """The households list as the officer filtered it, as a CSV or XLSX file (``returns.exports``)."""
+    policy.require_export_households(request.user)
+    household_filterset = household_filter(user=request.user, params=request.GET)
+    households = household_filterset.qs
+    params = request.GET.copy()
+    params.pop("page", None)
+    if households.order_by().values("pk")[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "More than %(limit)s households match: narrow the filters (an office, a period, a category) "
+                "and export again."
+            )
+            % {"limit": number_format(EXPORT_MAX_ROWS, force_grouping=True)},
+        )
+        return redirect(f"{reverse('returns:household-list')}?{params.urlencode()}")
+    headers, rows = household_export_rows(households)
+    logged = logged_rows(
+        rows.iterator(chunk_size=2000),
+        record_id=lambda row: row[0],
+        log=lambda ids: access_log_stream_write(
+            request, kind=Kind.HOUSEHOLD, ids=ids, action=Action.EXPORT, status=200
+        ),
+    )
+    return export_response(format=format, header=headers, rows=logged, name=_("households"), title=_("Households"))
 
 
 def _user_office_code(user, reference) -> str:

@@ -80,7 +80,7 @@ def partner_key(fields=None):
 def test_each_line_is_the_lists_object_minimised_by_the_agreement(registry, fields):
     key, full_key = partner_key(fields)
 
-    response = key_client(full_key).get(URL)
+    response = key_client(full_key).get(URL, headers={"Accept": "application/x-ndjson"})
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-ndjson"

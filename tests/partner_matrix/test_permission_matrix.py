@@ -214,6 +214,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         refused_before_lookup=True,
     ),
     ("GET", "/api/v1/households/deleted/"): Row(scope="households:read"),
+    # The bulk sync (NDJSON): what the list gives, in one streamed answer.
+    ("GET", "/api/v1/households/export/"): Row(scope="households:read"),
     # Who may register may ask who a person may already be (staff only: a key never sees candidates).
     ("POST", "/api/v1/duplicates/candidates/"): Row(
         scope=None,

@@ -388,6 +388,19 @@ def household_url(scene: Scene) -> str:
     return reverse("returns:household-detail", kwargs={"public_id": scene.objects["household"].public_id})
 
 
+def export_shown(scene: Scene) -> bool:
+    url = reverse("returns:household-export-csv")
+    return f'href="{url}' in scene.page(reverse("returns:household-list"))
+
+
+def export(scene: Scene):
+    response = scene.web.get(reverse("returns:household-export-csv"))
+    if response.status_code == 403:
+        raise PermissionDenied
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
 def reroute_shown(scene: Scene) -> bool:
     url = reverse("returns:household-reroute", kwargs={"public_id": scene.objects["household"].public_id})
     return f'action="{url}"' in scene.page(household_url(scene))
@@ -595,6 +608,16 @@ ACTIONS = [
         lambda scene: policy.may_register(scene.actor),
         register_shown,
         register,
+    ),
+    Action(
+        "export-households",
+        "UNHCR",
+        REGISTRY_MANAGERS,
+        REGISTRY_MANAGERS,  # a list of what they may see, whichever agency
+        with_household,
+        lambda scene: policy.may_export_households(scene.actor),
+        export_shown,
+        export,
     ),
     Action(
         "reroute",
