@@ -13,14 +13,17 @@ view did not expect is a 500 problem that says nothing of its cause; the traceba
 """
 
 import logging
+import sys
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
 
+from django import db
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.template import loader
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +143,35 @@ def api_exception_handler(exc, context):
     return response
 
 
+# When the database is unreachable (restarting, failing over, the network between): every request
+# that needs it gets a 503 saying so, with Retry-After, rather than a 500; nothing was saved (the
+# transaction never committed). Django checks a kept connection before each request
+# (CONN_HEALTH_CHECKS), so the app reconnects by itself once the database is back.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    return isinstance(exc, db.OperationalError | db.InterfaceError)
+
+
+def database_unavailable_response(request) -> HttpResponse:
+    """The 503 of a request that found no database: problem details under /api/, else a page that
+    needs nothing from the database (no user, no session)."""
+    request_logger.warning("Database unavailable: %s", request.path if request is not None else "")
+    if request is None or request.path_info.startswith(API_PREFIX):
+        response = problem_response(
+            request,
+            status_code=503,
+            code="database_unavailable",
+            detail=_("The database cannot be reached just now; nothing was saved. Try again in a minute."),
+        )
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response._has_been_logged = True
+    return response
+
+
 def unexpected_exception_response(exc: BaseException, *, request) -> JsonResponse:
     """A 500 problem for an exception no view expected: logged with its traceback, told to nobody.
 
@@ -148,6 +180,8 @@ def unexpected_exception_response(exc: BaseException, *, request) -> JsonRespons
     it, so a test meets the bug itself rather than a 500.
     """
     set_rollback()
+    if database_unavailable(exc):
+        return database_unavailable_response(request)
     request_logger.error(
         "Internal Server Error: %s",
         request.path if request is not None else "",
@@ -222,6 +256,9 @@ def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE
 
 
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    # Django calls this while handling the exception: it is the one being handled.
+    if database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response(request)
     if request.path_info.startswith(API_PREFIX):
         return problem_response(
             request, status_code=500, code=ServerError.default_code, detail=ServerError.default_detail
