@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every later middleware's log lines carry the request's id (agencies/request_log.py).
     "agencies.request_log.RequestLogMiddleware",
+    # After a write, remember where the primary stood, so that the writer's replica reads wait for it.
+    "agencies.replica.ReplicaLagMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -108,6 +110,21 @@ DATABASES = {
     )
 }
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DATABASE_TEST_NAME", "test_returns")}
+# A streaming replica of that database, for the long reads (the joint report, exports, dashboards):
+# agencies/replica.py. Unset: everything reads the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["agencies.replica.ReplicaRouter"]
+# Reads go to the primary while the replica is further behind than this...
+DATABASE_REPLICA_MAX_LAG_SECONDS = int(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "30"))
+# ...and for a user who changed something, until the replica has replayed it (at most this long).
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "300"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"

@@ -25,13 +25,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from returns.models import Member, MemberDocument, NeedCode
 
 NDJSON = "application/x-ndjson"
+
 # Households read a query at a time, and so written to the access log together.
 BATCH = 2000
 
@@ -54,14 +55,14 @@ class UnknownField(LookupError):
 
 def timestamp(column: str) -> str:
     """A timestamptz as DRF writes it, in the site's time zone (``TIME_ZONE``, Kabul): ISO 8601,
-    microseconds only when there are some, then the offset (``Z`` for UTC)."""
+    microseconds only when there are some, then the offset (``Z`` for UTC). (The session's own time
+    zone stays UTC: Django reads the times it returns as UTC.)"""
     zone = settings.TIME_ZONE.replace("'", "''")
     local = f"({column} AT TIME ZONE '{zone}')"
     offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
     return (
-        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
-        f"|| CASE WHEN mod(extract(microseconds FROM {column})::bigint, 1000000) = 0 THEN '' "
-        f"ELSE to_char({local}, '.US') END "
+        f"to_char({local}, CASE WHEN mod(extract(microseconds FROM {column})::bigint, 1000000) = 0 "
+        "THEN 'YYYY-MM-DD\"T\"HH24:MI:SS' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US' END) "
         f"|| CASE WHEN {offset} = interval '0' THEN 'Z' WHEN {offset} > interval '0' "
         f"THEN '+' || to_char({offset}, 'HH24:MI') ELSE to_char({offset}, 'HH24:MI') END"
     )
@@ -237,7 +238,9 @@ class SyncLines:
         the client reads: a household changed meanwhile comes again, later in the stream."""
         after = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
         while True:
-            with connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # No JIT: compiling a plan the size of this one takes over a second, more than the batch.
+                cursor.execute("SELECT set_config('jit', 'off', true)")
                 cursor.execute(self.sql, (*self.params, *after, size))
                 rows = cursor.fetchall()
             if not rows:
