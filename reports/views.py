@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.problems import Refused
+from agencies.replica import replica_view
 from reports import policy
 from reports.forms import CompareForm, ReportRequestForm, SignOffForm
 from reports.models import Report
@@ -123,6 +124,7 @@ def report_generate(request):
 
 
 @require_GET
+@replica_view
 def report_index(request):
     page = Paginator(report_list(user=request.user), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -164,6 +166,7 @@ def _detail_page(request, report: Report, *, sign_off_form: SignOffForm | None =
 
 
 @require_GET
+@replica_view
 def report_detail(request, public_id):
     return _detail_page(request, report_get(user=request.user, public_id=public_id))
 
@@ -222,6 +225,7 @@ def report_compare_choose(request, public_id):
 
 
 @require_GET
+@replica_view
 def report_compare_page(request, public_id, other_id):
     first = report_get(user=request.user, public_id=public_id)
     second = report_get(user=request.user, public_id=other_id)
@@ -258,6 +262,7 @@ def _file_name(report: Report, *, edition: str, language: str, extension: str) -
 
 
 @require_GET
+@replica_view
 def report_download(request, public_id, edition, file_format):
     report = report_get(user=request.user, public_id=public_id)
     if edition not in policy.EDITIONS or file_format not in DOWNLOADS or not report.is_computed:

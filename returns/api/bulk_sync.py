@@ -25,11 +25,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import F, QuerySet
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from returns.models import Member, MemberDocument, NeedCode
+from returns.models import Household, Member, MemberDocument, NeedCode
 
 NDJSON = "application/x-ndjson"
 
@@ -237,8 +237,9 @@ class SyncLines:
         its own (keyset: after the last row's updated_at and id), so no transaction stays open while
         the client reads: a household changed meanwhile comes again, later in the stream."""
         after = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
+        database = router.db_for_read(Household)  # the replica, inside agencies.replica.replica_reads
         while True:
-            with transaction.atomic(), connection.cursor() as cursor:
+            with transaction.atomic(using=database), connections[database].cursor() as cursor:
                 # No JIT: compiling a plan the size of this one takes over a second, more than the batch.
                 cursor.execute("SELECT set_config('jit', 'off', true)")
                 cursor.execute(self.sql, (*self.params, *after, size))

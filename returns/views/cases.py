@@ -24,6 +24,7 @@ from agencies.access_log import Kind, access_logged, access_note
 from agencies.models import Office
 from agencies.paging import page_of
 from agencies.problems import Refused
+from agencies.replica import replica_view
 from returns import policy
 from returns.forms.cases import (
     AssignForm,
@@ -657,6 +658,7 @@ def _caseload_page(request, *, bulk_form=None, status=200):
 
 
 @require_GET
+@replica_view
 def caseload(request):
     _require_manager(request.user)
     return _caseload_page(request)

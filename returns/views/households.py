@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.access_log import Action, Kind, access_log_stream_write, access_logged, access_note
 from agencies.exports import export_response, logged_rows
 from agencies.paging import page_of
+from agencies.replica import replica_view
 from returns import policy
 from returns.exports import EXPORT_MAX_ROWS, household_export_rows
 from returns.forms.households import (
@@ -74,6 +75,7 @@ def household_list(request):
 
 
 @require_http_methods(["GET"])
+@replica_view
 def household_export(request, format: str):
     """The households list as the officer filtered it, as a CSV or XLSX file (``returns.exports``)."""
     policy.require_export_households(request.user)

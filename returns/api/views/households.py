@@ -36,6 +36,7 @@ from agencies.api.pagination import WATERMARK_HEADER, WATERMARK_PARAMETER, SyncC
 from agencies.api.parsers import JSONParser
 from agencies.models import Scope
 from agencies.problems import Refused
+from agencies.replica import primary_position, replica_configured, replica_reads
 from returns import policy
 from returns.api.bulk_sync import NDJSON, NdjsonRenderer, SyncLines
 from returns.api.listing import HouseholdListing
@@ -217,13 +218,21 @@ class HouseholdExportView(ApiView):
             raise translate_validation(filterset.errors)
         lines = SyncLines.of(filterset.qs, self.get_serializer())
         watermark = sync_watermark()
-        response = StreamingHttpResponse(_export_stream(request, lines), content_type=NDJSON)
+        # From the replica when one is configured and has replayed everything before the watermark
+        # (waiting a moment for it), else from the primary.
+        position = primary_position() if replica_configured() else None
+        response = StreamingHttpResponse(_export_stream(request, lines, position), content_type=NDJSON)
         response[WATERMARK_HEADER] = watermark.isoformat()
         response["Cache-Control"] = "no-store"
         return response
 
 
-def _export_stream(request, lines: SyncLines):
+def _export_stream(request, lines: SyncLines, position: str | None):
+    with replica_reads(request, at_least=position, wait_seconds=2):
+        yield from _export_batches(request, lines)
+
+
+def _export_batches(request, lines: SyncLines):
     for batch in lines.batches():
         # Logged before it is sent: a batch the client received is always in the log.
         access_log_stream_write(
