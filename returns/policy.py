@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from agencies.problems import Refused
-from agencies.roles import CASE_STAFF, CASE_WORKERS, MANAGERS, REFERRAL_ANSWERING, REGISTERING
+from agencies.roles import CASE_STAFF, CASE_WORKERS, MANAGERS, REFERRAL_ANSWERING, REGISTERING, Role
 from returns.assistance_rules import ApprovalRefusal, approval_refusal
 from returns.models import Assistance, Case, MonitoringInterview, Referral
 from returns.reference import reference_data
@@ -113,6 +113,17 @@ def may_export_households(user) -> bool:
 def require_export_households(user) -> None:
     if not may_export_households(user):
         raise PermissionDenied(_("Only managers and administrators export lists of households."))
+
+
+def may_import_households(user) -> bool:
+    """Upload a spreadsheet of households and register them: who registers, on the pages (not a
+    partner's key: partners send their registrations through the API, one household at a time)."""
+    return may_register(user) and _role(user) != Role.PARTNER
+
+
+def require_import_households(user) -> None:
+    if not may_import_households(user):
+        raise PermissionDenied(_("Your role cannot import households."))
 
 
 def may_reroute(user) -> bool:

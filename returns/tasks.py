@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from returns import duplicates, scheduled
+from returns.services import imports as import_service
 from returns.services.monitoring import monitoring_sample_draw
 from returns.services.retention import households_anonymise_due
 
@@ -74,6 +75,14 @@ def find_duplicates_since_last_run() -> dict:
     """Hourly: search the people registered since the last search for duplicates began."""
     run = duplicates.match_run_continue()
     return {"run_id": run.pk if run else None}
+
+
+@shared_task(acks_late=True)
+def import_households(batch_id: int) -> dict:
+    """Register an import's valid households (``returns.services.imports``): continues after the last one
+    registered, so a redelivered or restarted task registers none twice."""
+    batch = import_service.import_run(batch_id)
+    return {"batch_id": batch.pk, "status": batch.status, "households": batch.households_done}
 
 
 def _mark_then_notify(*, mark, notify) -> dict:

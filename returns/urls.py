@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returns.views import cases, counts, duplicates, households, monitoring
+from returns.views import cases, counts, duplicates, households, imports, monitoring
 
 app_name = "returns"
 urlpatterns = [
@@ -15,6 +15,12 @@ urlpatterns = [
     path("households/<uuid:public_id>/reroute/", households.household_reroute_page, name="household-reroute"),
     path("households/<uuid:public_id>/family/", households.household_family_link_page, name="household-family-link"),
     path("households/<uuid:public_id>/withdraw/", households.household_withdraw_page, name="household-withdraw"),
+    path("imports/", imports.import_list, name="import-list"),
+    path("imports/template.csv", imports.import_template, {"format": "csv"}, name="import-template-csv"),
+    path("imports/template.xlsx", imports.import_template, {"format": "xlsx"}, name="import-template-xlsx"),
+    path("imports/<uuid:public_id>/", imports.import_detail, name="import-detail"),
+    path("imports/<uuid:public_id>/start/", imports.import_start_page, name="import-start"),
+    path("imports/<uuid:public_id>/problems.csv", imports.import_errors, name="import-problems"),
     path("counts/", counts.border_count_grid_page, name="border-count-grid"),
     path("counts/record/", counts.border_count_record_page, name="border-count-record"),
     path("counts/reconciliation/", counts.border_count_reconciliation_page, name="border-count-reconciliation"),

@@ -128,6 +128,13 @@ PAGES: dict[str, Page] = {
     # Households: UNHCR's household, seen by UNHCR's staff and administrators.
     "returns:home": _get(EVERY_STAFF),
     "returns:household-list": _get(EVERY_STAFF),
+    # Imports: who registers, on the pages; an import is its uploader's (the UNHCR manager's in the world).
+    "returns:import-list": _form(CASE_STAFF, {ADMIN}),
+    "returns:import-template-csv": _get(CASE_STAFF, {ADMIN}),
+    "returns:import-template-xlsx": _get(CASE_STAFF, {ADMIN}),
+    "returns:import-detail": _get({MANAGER, ADMIN}),
+    "returns:import-problems": _get({MANAGER, ADMIN}),
+    "returns:import-start": _post({MANAGER}),
     # The list as a file: managers and administrators.
     "returns:household-export-csv": _get({MANAGER, ADMIN}),
     "returns:household-export-xlsx": _get({MANAGER, ADMIN}),
@@ -285,6 +292,7 @@ def _fill(route: Route, world: World) -> str:
             "cases": world.cases["UNHCR"],
             "monitoring": world.interviews["UNHCR"],
             "reports": world.reports["final"],
+            "imports": world.imports["checked"],
         }
         first = path.strip("/").split("/")[0]
         subject = world.referrals["to_unhcr"] if "/referrals/<" in path else public_id.get(first)
@@ -633,6 +641,13 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:home": Kind.HOUSEHOLD,
     "returns:household-list": Kind.HOUSEHOLD,
     "returns:household-export-csv": Kind.HOUSEHOLD,  # every household in the file, as an export
+    # An import's pages show its file name, counts and problems (rows, columns, messages): no record.
+    "returns:import-list": None,
+    "returns:import-template-csv": None,
+    "returns:import-template-xlsx": None,
+    "returns:import-detail": None,
+    "returns:import-problems": None,
+    "returns:import-start": None,
     "returns:household-export-xlsx": Kind.HOUSEHOLD,
     "returns:household-register": Kind.HOUSEHOLD,  # the household registered (the form itself: none)
     "returns:household-register-matches": Kind.HOUSEHOLD,  # the candidates' households the officer may see

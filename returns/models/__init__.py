@@ -15,6 +15,7 @@ from returns.models.cases import (
 )
 from returns.models.counts import BorderCount
 from returns.models.identity import IdentityEvent, MatchPair, MatchRun
+from returns.models.imports import ImportBatch, ImportedHousehold
 from returns.models.monitoring import MonitoringInterview, MonitoringPlan
 from returns.models.registry import (
     CardValidityDecree,
@@ -50,6 +51,8 @@ __all__ = [
     "Household",
     "HouseholdEvent",
     "IdentityEvent",
+    "ImportBatch",
+    "ImportedHousehold",
     "MatchPair",
     "MatchRun",
     "Member",

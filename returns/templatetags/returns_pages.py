@@ -45,6 +45,11 @@ def can_register(user) -> bool:
 
 
 @register.filter
+def can_import(user) -> bool:
+    return policy.may_import_households(user)
+
+
+@register.filter
 def reads_border_counts(user) -> bool:
     return _reads_border_counts(user)
 

@@ -19,6 +19,7 @@ from returns.models import (
     AssistanceType,
     Case,
     Household,
+    ImportBatch,
     MatchPair,
     MonitoringInterview,
     MonitoringPlan,
@@ -74,6 +75,7 @@ class World:
     # Possible duplicates: UNHCR's household's head and the UNHCR spare's, waiting for a decision; the
     # UNHCR monitoring household's head and the spare's, decided different people.
     duplicate_pairs: dict[str, MatchPair] = field(default_factory=dict)  # pending, decided
+    imports: dict[str, ImportBatch] = field(default_factory=dict)  # checked: the UNHCR manager's, ready to start
     clients: dict[str, APIClient] = field(default_factory=dict)  # by principal name
 
     def target(self, kind: str, name: str):
@@ -175,6 +177,15 @@ def build_world() -> World:
     for principal in KEYS:
         _key, full_key = issue(partner=agencies[PARTNER], scopes=sorted(principal.scopes), issued_by=registrar)
         world.clients[principal.name] = _client(f"Bearer {full_key}")
+    world.imports["checked"] = ImportBatch.objects.create(
+        status=ImportBatch.Status.VALIDATED,
+        file_name="arrivals.csv",
+        content=b"",
+        uploaded_by=User.objects.get(username="matrix.unhcr.manager"),
+        households_total=1,
+        households_valid=1,
+        problems=[{"row": 3, "column": "sex", "message": "Choose female or male."}],
+    )
     return world
 
 

@@ -1,0 +1,244 @@
+"""Reading a spreadsheet uploaded by a field officer (CSV or XLSX) into plain rows.
+
+Officers save their sheets from Excel, LibreOffice, Kobo or a phone, in whatever encoding and
+separator the tool chose: this module takes all of them and gives back the same thing, one dict per
+row keyed by the template's column names, with the row number the officer sees in the spreadsheet.
+A file that cannot be read at all is refused as a whole (``FileRefused``), with a stable code and a
+sentence that says how to fix it. Checking the values is the caller's work; ``date_read`` and
+``formula_like`` help with the two checks every importer needs.
+
+No database here: the caller decides what the rows mean.
+"""
+
+import csv
+import datetime
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import jdatetime
+import openpyxl
+from django.utils.translation import gettext as _
+
+from returns.names import DIGITS
+
+ZIP_MAGIC = b"PK\x03\x04"
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+DELIMITERS = (",", ";", "\t")
+MEGABYTE = 1024 * 1024
+HEADER_SEPARATORS = re.compile(r"[\s\-]+")
+
+# Solar Hijri years as Afghan offices write them (1404 is 2025/26), and the Gregorian years we accept.
+SOLAR_HIJRI_YEARS = range(1300, 1500)
+GREGORIAN_YEARS = range(1900, 2101)
+YEAR_FIRST = re.compile(
+    r"(?P<year>[0-9]{4})(?P<separator>[-/.])(?P<month>[0-9]{1,2})(?P=separator)(?P<day>[0-9]{1,2})"
+    # The time of an ISO datetime (Kobo's submission time) is dropped.
+    r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+YEAR_LAST = re.compile(r"(?P<day>[0-9]{1,2})(?P<separator>[-/.])(?P<month>[0-9]{1,2})(?P=separator)(?P<year>[0-9]{4})")
+
+# What makes Excel or LibreOffice evaluate a cell (CSV injection), half-width and full-width.
+FORMULA_STARTS = ("=", "@", "\t", "\r", "＝", "＠")
+SIGN_STARTS = ("+", "-", "＋", "－")
+SIGNED_NUMBER = re.compile(r" ?\d")  # any script's digits: a number, not a formula
+
+
+class FileRefused(Exception):
+    """The whole file is refused: ``code`` (stable, machine-readable) and ``message`` (for the officer)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Sheet:
+    columns: list[str]
+    extra_columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def sheet_read(
+    content: bytes, *, filename: str, columns: list[str], required: list[str], max_rows: int, max_bytes: int
+) -> Sheet:
+    """The file's rows keyed by the canonical ``columns``, numbered as the spreadsheet shows them
+    (header row 1), so that a problem reported on row 7 is on the row the officer sees as 7."""
+    if len(content) > max_bytes:
+        limit = f"{max_bytes / MEGABYTE:.1f}".removesuffix(".0")
+        raise FileRefused(
+            "too_large",
+            _("The file is larger than %(limit)s MB. Split it into smaller files and upload each one.")
+            % {"limit": limit},
+        )
+    if not content:
+        raise FileRefused("empty", _("The file is empty. Its first row should hold the column names."))
+    if content.startswith(ZIP_MAGIC) or filename.lower().endswith(".xlsx"):
+        cells_by_row = _xlsx_rows(content)
+    else:
+        cells_by_row = _csv_rows(content)
+    return _sheet_build(cells_by_row, columns=columns, required=required, max_rows=max_rows)
+
+
+def date_read(text: str) -> datetime.date:
+    """A date as officers write it, in the Gregorian or the Solar Hijri calendar (told apart by the year)."""
+    cleaned = text.strip().translate(DIGITS)
+    match = YEAR_FIRST.fullmatch(cleaned) or YEAR_LAST.fullmatch(cleaned)
+    message = _("Write the date as 2025-03-21 (or 1404/01/01 in the Solar Hijri calendar).")
+    if match is None:
+        raise ValueError(message)
+    year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+    try:
+        if year in SOLAR_HIJRI_YEARS:
+            return jdatetime.date(year, month, day).togregorian()
+        if year in GREGORIAN_YEARS:
+            return datetime.date(year, month, day)
+    except ValueError:
+        pass  # an impossible day or month: the same advice as for any other unreadable date
+    raise ValueError(message)
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet would run this cell as a formula when the officer opens an export.
+    A sign before a number (a phone such as +93 700 123 456, or -5) is a value, not a formula."""
+    if text.startswith(FORMULA_STARTS):
+        return True
+    if text.startswith(SIGN_STARTS):
+        rest = text[1:]
+        return bool(rest) and not SIGNED_NUMBER.match(rest)
+    return False
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    if not content.startswith(ZIP_MAGIC):
+        raise _unreadable()
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # a damaged file fails in the zip or XML parser, in many ways
+        raise _unreadable() from error
+    return _xlsx_cells(workbook)
+
+
+def _xlsx_cells(workbook) -> Iterator[list[str]]:
+    # Read-only workbooks parse as they are iterated: a damaged sheet fails here, not at load time.
+    try:
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_xlsx_text(value) for value in values]
+    except Exception as error:  # as above
+        raise _unreadable() from error
+    finally:
+        workbook.close()
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores every number as a float: 12, not 12.0
+    return str(value)
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    if content.startswith(UTF8_BOM):
+        encoding = "utf-8-sig"
+    elif content.startswith(UTF16_BOMS):
+        encoding = "utf-16"  # Excel's "Unicode text": the BOM says which byte order
+    else:
+        encoding = "utf-8"
+    try:
+        text = content.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise FileRefused(
+            "encoding",
+            _(
+                "The file's letters could not be read. In Excel, save it as “CSV UTF-8 (Comma delimited)” "
+                "and upload it again."
+            ),
+        ) from error
+    return _csv_cells(text, delimiter=_delimiter(text))
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits the header line into the most fields (comma when in doubt): Excel
+    writes semicolons where the comma is the decimal mark, and tabs in its "Unicode text"."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(DELIMITERS, key=lambda delimiter: len(next(csv.reader([header], delimiter=delimiter), [])))
+
+
+def _csv_cells(text: str, *, delimiter: str) -> Iterator[list[str]]:
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as error:
+        raise _unreadable() from error
+
+
+def _sheet_build(cells_by_row: Iterable[list[str]], *, columns: list[str], required: list[str], max_rows: int) -> Sheet:
+    numbered = enumerate(cells_by_row, start=1)
+    # The header is the first row with anything in it; the numbering still counts the rows above it.
+    header = next((cells for _number, cells in numbered if any(_cell_clean(cell) for cell in cells)), None)
+    if header is None:
+        raise FileRefused("empty", _("The file is empty. Its first row should hold the column names."))
+
+    known = set(columns)
+    column_at: dict[int, str] = {}
+    extra_columns = []
+    for position, written in enumerate(_cell_clean(cell) for cell in header):
+        if not written:
+            continue  # a blank header cell (often trailing) is no column at all
+        column = _header_normal(written)
+        if column not in known:
+            extra_columns.append(written)
+        elif column in column_at.values():
+            raise FileRefused(
+                "duplicate_column",
+                _("The column “%(column)s” appears twice. Keep one of them and delete the other.") % {"column": column},
+            )
+        else:
+            column_at[position] = column
+    missing = [column for column in required if column not in column_at.values()]
+    if missing:
+        raise FileRefused(
+            "missing_columns",
+            _("These columns are missing from the first row: %(columns)s. Add them, as in the template.")
+            % {"columns": ", ".join(missing)},
+        )
+
+    rows = []
+    for number, cells in numbered:
+        texts = [_cell_clean(cell) for cell in cells]
+        if not any(texts):
+            continue
+        if len(rows) == max_rows:
+            raise FileRefused(
+                "too_many_rows",
+                _("The file has more than %(limit)s rows. Split it into files of at most %(limit)s rows each.")
+                % {"limit": max_rows},
+            )
+        rows.append((number, {column: texts[at] if at < len(texts) else "" for at, column in column_at.items()}))
+    return Sheet(columns=list(column_at.values()), extra_columns=extra_columns, rows=rows)
+
+
+def _header_normal(written: str) -> str:
+    """Kobo writes a question inside a group as ``group_members/given_name``: the group is dropped."""
+    return HEADER_SEPARATORS.sub("_", written.rsplit("/", 1)[-1].strip().lower())
+
+
+def _cell_clean(cell: str) -> str:
+    return cell.strip().translate(DIGITS)  # str.strip() also takes the no-break space (U+00A0)
+
+
+def _unreadable() -> FileRefused:
+    return FileRefused(
+        "unreadable",
+        _(
+            "This file could not be read as a spreadsheet. Open it in Excel and save it again as an Excel "
+            "workbook (.xlsx) or as “CSV UTF-8 (Comma delimited)”."
+        ),
+    )

@@ -1,0 +1,264 @@
+"""Importing households from a spreadsheet: every problem by row and column before anything is saved,
+then the households registered by the job through the one registration service, resumably."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from agencies.models import Agency, Office, User
+from agencies.problems import Refused
+from returns.models import Household, ImportBatch, ImportedHousehold, Member
+from returns.services import imports
+from returns.services.households import household_register
+from returns.services.imports import COLUMNS, import_run, import_start, import_upload
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ",".join(COLUMNS)
+
+
+def row(**cells) -> dict:
+    base = {
+        "household": "1",
+        "arrival_date": "2025-11-01",
+        "office": "TKM",
+        "country_of_departure": "PK",
+        "return_type": "voluntary_repatriation",
+        "destination_province": "AF06",
+        "sex": "male",
+        "relationship": "head",
+        "estimated_age": "35",
+        "given_name": "Naveed",
+        "fathers_name": "Gul",
+    }
+    return {**base, **cells}
+
+
+def csv_of(*rows: dict, header: list[str] = COLUMNS) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore")
+    writer.writeheader()
+    for cells in rows:
+        writer.writerow(cells)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.fixture
+def officer():
+    return UserFactory(
+        username="officer.import",
+        agency=Agency.objects.get(code="UNHCR"),
+        office=Office.objects.get(code="TKM"),
+        role=User.Role.FIELD_OFFICER,
+    )
+
+
+def two_families() -> bytes:
+    return csv_of(
+        row(
+            household="A",
+            document_type="por_card",
+            document_number="PK-IMP-1",
+            document_country="PK",
+            document_expiry="2030-12-31",
+        ),
+        row(household="A", given_name="Wali", relationship="son", estimated_age="9"),
+        row(
+            household="B",
+            given_name="Zarmina",
+            fathers_name="Aziz",
+            sex="female",
+            arrival_date="1404/08/10",
+            office="tkm",
+            given_name_local="زرمینه",
+            document_type="por_card",
+            document_number="PK-IMP-2",
+            document_country="pk",
+            document_expiry="2031-01-31",
+        ),
+    )
+
+
+def test_a_clean_file_is_checked_then_imported_through_the_registration_service(
+    officer, django_capture_on_commit_callbacks
+):
+    batch = import_upload(uploaded_by=officer, file_name="arrivals.csv", content=two_families(), mode="all_or_nothing")
+
+    assert (batch.status, batch.rows_total, batch.households_total, batch.households_valid, batch.problems) == (
+        ImportBatch.Status.VALIDATED,
+        3,
+        2,
+        2,
+        [],
+    )
+    assert Household.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(batch=batch, started_by=officer)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.households_done, bytes(batch.content)) == (ImportBatch.Status.DONE, 2, b"")
+    households = list(Household.objects.order_by("id"))
+    assert [household.members.count() for household in households] == [2, 1]
+    assert [household.routed_agency.code for household in households] == ["UNHCR", "UNHCR"]
+    zarmina = Member.objects.get(given_name="Zarmina")
+    # The Solar Hijri arrival date (1404/08/10) is 1 November 2025; codes in either case.
+    assert (str(zarmina.household.arrival_date), zarmina.given_name_local) == ("2025-11-01", "زرمینه")
+    assert list(ImportedHousehold.objects.order_by("position").values_list("position", "household_id")) == [
+        (0, households[0].pk),
+        (1, households[1].pk),
+    ]
+
+
+def test_every_problem_is_given_by_row_and_column_and_nothing_is_saved(officer):
+    content = csv_of(
+        row(household="A", arrival_date="31/02/2025"),
+        row(household="A", given_name="", relationship="son", estimated_age="nine"),
+        row(household="B", given_name='=HYPERLINK("x")', sex="unknown"),
+        row(
+            household="C",
+            document_type="por_card",
+            document_number="PK-DUP",
+            document_country="PK",
+            document_expiry="2030-12-31",
+        ),
+        row(
+            household="D",
+            document_type="por_card",
+            document_number="PK-DUP",
+            document_country="PK",
+            document_expiry="2030-12-31",
+        ),
+    )
+
+    batch = import_upload(uploaded_by=officer, file_name="bad.csv", content=content, mode="all_or_nothing")
+
+    assert batch.status == ImportBatch.Status.INVALID
+    places = [(problem["row"], problem["column"]) for problem in batch.problems]
+    assert places == [
+        (2, "arrival_date"),
+        (3, "given_name"),
+        (3, "estimated_age"),
+        (4, "given_name"),
+        (4, "sex"),
+        (6, "document_number"),
+    ], batch.problems
+    assert batch.problems[-1]["message"] == "This document number is also on row 5."
+    assert (batch.households_total, batch.households_valid) == (4, 1)
+    assert Household.objects.count() == 0
+
+
+def test_valid_rows_mode_imports_the_good_households_only(officer, django_capture_on_commit_callbacks):
+    content = csv_of(row(household="A"), row(household="B", sex="unknown"), row(household="C", given_name="Omar"))
+
+    batch = import_upload(uploaded_by=officer, file_name="mixed.csv", content=content, mode="valid_rows")
+    assert (batch.status, batch.households_valid) == (ImportBatch.Status.VALIDATED, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(batch=batch, started_by=officer)
+
+    assert sorted(Member.objects.values_list("given_name", flat=True)) == ["Naveed", "Omar"]
+
+
+def test_all_or_nothing_cannot_start_with_problems(officer):
+    batch = import_upload(
+        uploaded_by=officer, file_name="x.csv", content=csv_of(row(household="A", sex="?")), mode="all_or_nothing"
+    )
+
+    with pytest.raises(Refused):
+        import_start(batch=batch, started_by=officer)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.INVALID
+
+
+class WorkerKilled(Exception):
+    pass
+
+
+def test_a_job_killed_half_way_continues_after_what_it_registered(officer, monkeypatch):
+    batch = import_upload(uploaded_by=officer, file_name="arrivals.csv", content=two_families(), mode="valid_rows")
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED)
+    # The worker dies while registering the second household (after the first was committed).
+    calls = []
+
+    def dying(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise WorkerKilled
+        return household_register(**kwargs)
+
+    monkeypatch.setattr(imports, "household_register", dying)
+    with pytest.raises(WorkerKilled):
+        import_run(batch.pk)
+    batch.refresh_from_db()
+    assert (batch.status, batch.households_done, Household.objects.count()) == (ImportBatch.Status.IMPORTING, 1, 1)
+
+    # When the task runs again (the broker redelivers it), then once more (delivered twice)
+    monkeypatch.setattr(imports, "household_register", household_register)
+    again = import_run(batch.pk)
+    twice = import_run(batch.pk)
+
+    # Then the second household is registered once, the first not again.
+    assert (again.status, again.households_done, twice.households_done) == (ImportBatch.Status.DONE, 2, 2)
+    assert sorted(Member.objects.filter(relationship="head").values_list("given_name", flat=True)) == [
+        "Naveed",
+        "Zarmina",
+    ]
+    assert Household.objects.count() == 2
+
+
+def test_a_file_that_cannot_be_read_is_refused_with_the_reason(officer):
+    with pytest.raises(Refused) as refused:
+        import_upload(
+            uploaded_by=officer, file_name="x.csv", content=b"given_name,sex\nNaveed,male\n", mode="all_or_nothing"
+        )
+
+    [problem] = refused.value.problems["file"]
+    assert problem.code == "missing_columns"
+    assert ImportBatch.objects.count() == 0
+
+
+def test_the_pages_upload_check_and_offer_the_import(client, officer, django_capture_on_commit_callbacks):
+    client.force_login(officer)
+    upload = io.BytesIO(two_families())
+    upload.name = "arrivals.csv"
+
+    response = client.post(reverse("returns:import-list"), {"file": upload, "mode": "all_or_nothing"})
+
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("returns:import-detail", kwargs={"public_id": batch.public_id})
+    page = client.get(response["Location"]).content.decode()
+    assert "Import 2 households" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("returns:import-start", kwargs={"public_id": batch.public_id}))
+    assert started.status_code == 302
+    assert Household.objects.count() == 2
+
+
+def test_the_problems_file_and_the_template(client, officer):
+    client.force_login(officer)
+    batch = import_upload(
+        uploaded_by=officer, file_name="x.csv", content=csv_of(row(household="A", sex="?")), mode="all_or_nothing"
+    )
+
+    problems = b"".join(
+        client.get(reverse("returns:import-problems", kwargs={"public_id": batch.public_id})).streaming_content
+    )
+    template = b"".join(client.get(reverse("returns:import-template-csv")).streaming_content)
+
+    assert problems.decode("utf-8-sig").splitlines() == ["Row,Column,Problem", "2,sex,Choose female or male."]
+    assert template.decode("utf-8-sig").splitlines()[0] == HEADER
+
+
+def test_partners_and_other_officers_cannot_reach_an_import(client, officer):
+    batch = import_upload(uploaded_by=officer, file_name="arrivals.csv", content=two_families(), mode="all_or_nothing")
+    other = UserFactory(username="officer2.import", agency=Agency.objects.get(code="IOM"), role=User.Role.FIELD_OFFICER)
+    client.force_login(other)
+
+    assert client.get(reverse("returns:import-detail", kwargs={"public_id": batch.public_id})).status_code == 404
+    assert client.post(reverse("returns:import-start", kwargs={"public_id": batch.public_id})).status_code == 404
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.VALIDATED
