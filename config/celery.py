@@ -28,11 +28,13 @@ def request_id_receive(task=None, **_kwargs):
     if task is None or (task.request.is_eager and request_id.get()):
         return
     request_id.set(getattr(task.request, "request_id", None) or request_id_new())
+    task.request.request_id_own = True
 
 
 @signals.task_postrun.connect
 def request_id_forget(task=None, **_kwargs):
-    if task is not None and not task.request.is_eager:
+    """The next task (or, for a task run eagerly outside a request, the caller) starts without it."""
+    if task is not None and getattr(task.request, "request_id_own", False):
         request_id.set("")
 
 
@@ -63,6 +65,15 @@ app.conf.beat_schedule = {
     },
     # The search for duplicates over the people registered since the last search began (the first
     # search of the whole registry is a manager's: returns.duplicates.match_run_continue).
+    # Work whose task never reached the broker (it was down when asked): sent again, every 10 minutes.
+    "resend-waiting-reports": {
+        "task": "reports.tasks.resend_waiting_reports",
+        "schedule": crontab(minute="*/10"),
+    },
+    "resend-waiting-imports": {
+        "task": "returns.tasks.resend_waiting_imports",
+        "schedule": crontab(minute="*/10"),
+    },
     "find-duplicates-since-last-run": {
         "task": "returns.tasks.find_duplicates_since_last_run",
         "schedule": crontab(minute=7),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agencies.problems import Problem, Refused
+from agencies.queueing import task_send_on_commit
 from reports import policy, tasks
 from reports.content import report_figures
 from reports.disclosure import public_edition, thresholds_current
@@ -170,7 +171,7 @@ def report_request(
         requested_by=requested_by,
     )
     report_id = report.pk
-    transaction.on_commit(lambda: tasks.report_compute_task.delay(report_id))
+    task_send_on_commit(tasks.report_compute_task, report_id)
     return report
 
 

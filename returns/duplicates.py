@@ -37,6 +37,7 @@ from psycopg2.extras import execute_values
 
 from agencies.models import User
 from agencies.problems import Refused
+from agencies.queueing import task_send_on_commit
 from returns import policy, tasks
 from returns.matching import DUPLICATE_THRESHOLD, record_pair_score, records_read
 from returns.models import DocumentType, MatchPair, MatchRun
@@ -77,7 +78,7 @@ def match_run_start(*, started_by: User, registered_since: datetime.datetime | N
         if MatchRun.objects.filter(status__in=[MatchRun.Status.QUEUED, MatchRun.Status.RUNNING]).exists():
             raise Refused.one("run", "already_running", _("A search for duplicates is already waiting or running."))
         run = MatchRun.objects.create(started_by=started_by, registered_since=registered_since)
-        transaction.on_commit(lambda: tasks.find_duplicates.delay(run.pk))
+        task_send_on_commit(tasks.find_duplicates, run.pk)
     return run
 
 

@@ -9,6 +9,7 @@ repeat an email, which is better than losing one. The monitoring draw is idempot
 household is drawn once per plan; so is the retention job: a household is anonymised once.
 """
 
+import datetime
 from dataclasses import asdict
 
 from celery import shared_task
@@ -17,10 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from returns import duplicates, scheduled
+from returns.models import ImportBatch
 from returns.services import imports as import_service
 from returns.services.monitoring import monitoring_sample_draw
 from returns.services.retention import households_anonymise_due
 
+# An import still queued this long lost its task (the broker was away): sent again.
+RESEND_AFTER = datetime.timedelta(minutes=10)
 NOTIFY_RETRY = {
     "autoretry_for": (OSError,),  # smtplib's errors are OSErrors
     "retry_backoff": 60,
@@ -75,6 +79,21 @@ def find_duplicates_since_last_run() -> dict:
     """Hourly: search the people registered since the last search for duplicates began."""
     run = duplicates.match_run_continue()
     return {"run_id": run.pk if run else None}
+
+
+@shared_task(acks_late=True)
+def resend_waiting_imports() -> dict:
+    """Every 10 minutes: send again the job of each import still queued after ``RESEND_AFTER`` (its task
+    was never delivered: the broker was down when the officer confirmed). The job registers each
+    household once, however often it is sent."""
+    waiting = list(
+        ImportBatch.objects.filter(status=ImportBatch.Status.QUEUED, created_at__lt=timezone.now() - RESEND_AFTER)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    for batch_id in waiting:
+        import_households.apply_async(args=(batch_id,))
+    return {"resent": waiting}
 
 
 @shared_task(acks_late=True)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import User
 from agencies.problems import Problem, Refused
+from agencies.queueing import task_send_on_commit
 from returns import policy, tasks
 from returns.imports.reading import FileRefused, Sheet, date_read, formula_like, sheet_read
 from returns.models import ImportBatch, ImportedHousehold
@@ -178,7 +179,7 @@ def import_start(*, batch: ImportBatch, started_by: User) -> ImportBatch:
             raise Refused.one("status", "not_ready", _("This import is not waiting to start."))
         locked.status = ImportBatch.Status.QUEUED
         locked.save(update_fields=["status"])
-        transaction.on_commit(lambda: tasks.import_households.delay(locked.pk))
+        task_send_on_commit(tasks.import_households, locked.pk)
     return locked
 
 
