@@ -5,11 +5,12 @@ the officer typed), so a file never holds a household the page would not show. O
 as the page shows it, with the ids and codes a spreadsheet or a re-import needs.
 """
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import F, OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext as _
 
-from returns.models import Member
+from returns.models import Member, MemberDocument
+from returns.services.imports import COLUMNS as IMPORT_COLUMNS
 
 # Above this many households, an export is refused with a message to narrow the filters: a file of
 # a whole agency's caseload is a job for the bulk sync or a report, not a page's download.
@@ -49,6 +50,52 @@ def household_export_columns() -> list[tuple[str, object]]:
         ),
         (_("Phone"), F("phone")),
     ]
+
+
+def people_export_rows(queryset: QuerySet) -> tuple[list[str], QuerySet]:
+    """(headers, rows) in the import template's layout, one row per person: a file that imports again
+    into another registry (the household's registration number is its reference). Rows are tuples,
+    the household's public id first (for the access log), then the template's columns; a person's
+    first document only (the template has one document a person)."""
+    first_document = MemberDocument.objects.filter(member_id=OuterRef("pk")).order_by("id")
+    people = (
+        Member.objects.filter(household__in=queryset.order_by().values("pk"))
+        .order_by("household_id", "id")
+        .annotate(
+            document_type=Subquery(first_document.values("document_type_id")[:1]),
+            document_number=Subquery(first_document.values("number")[:1]),
+            document_country=Subquery(first_document.values("issuing_country_id")[:1]),
+            document_expiry=Subquery(first_document.values("expiry_date")[:1]),
+            needs=StringAgg("specific_needs__code", delimiter=Value(";"), order_by="specific_needs__code", default=""),
+        )
+        .values_list(
+            "household__public_id",
+            "household__registration_number",
+            "household__arrival_date",
+            "household__office__code",
+            "household__country_of_departure_id",
+            "household__return_type_id",
+            "household__destination_province_id",
+            "household__destination_district_id",
+            "household__phone",
+            "given_name",
+            "fathers_name",
+            "family_name",
+            "given_name_local",
+            "fathers_name_local",
+            "family_name_local",
+            "sex",
+            "relationship",
+            "date_of_birth",
+            "estimated_age",
+            "document_type",
+            "document_number",
+            "document_country",
+            "document_expiry",
+            "needs",
+        )
+    )
+    return list(IMPORT_COLUMNS), people
 
 
 def household_export_rows(queryset: QuerySet) -> tuple[list[str], QuerySet]:

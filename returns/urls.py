@@ -8,6 +8,15 @@ urlpatterns = [
     path("households/", households.household_list, name="household-list"),
     path("households/export.csv", households.household_export, {"format": "csv"}, name="household-export-csv"),
     path("households/export.xlsx", households.household_export, {"format": "xlsx"}, name="household-export-xlsx"),
+    path(
+        "households/export-people.csv", households.household_people_export, {"format": "csv"}, name="people-export-csv"
+    ),
+    path(
+        "households/export-people.xlsx",
+        households.household_people_export,
+        {"format": "xlsx"},
+        name="people-export-xlsx",
+    ),
     path("households/register/", households.household_register_page, name="household-register"),
     path("households/register/matches/", households.household_register_matches, name="household-register-matches"),
     path("households/<uuid:public_id>/", households.household_detail, name="household-detail"),

@@ -138,6 +138,8 @@ PAGES: dict[str, Page] = {
     # The list as a file: managers and administrators.
     "returns:household-export-csv": _get({MANAGER, ADMIN}),
     "returns:household-export-xlsx": _get({MANAGER, ADMIN}),
+    "returns:people-export-csv": _get({MANAGER, ADMIN}),
+    "returns:people-export-xlsx": _get({MANAGER, ADMIN}),
     "returns:household-register": _form(CASE_STAFF, {ADMIN}),
     # The likely matches of a member being typed (a fragment of the registration page): who registers.
     "returns:household-register-matches": _post(CASE_STAFF, {ADMIN}),
@@ -649,6 +651,8 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:import-problems": None,
     "returns:import-start": None,
     "returns:household-export-xlsx": Kind.HOUSEHOLD,
+    "returns:people-export-csv": Kind.HOUSEHOLD,
+    "returns:people-export-xlsx": Kind.HOUSEHOLD,
     "returns:household-register": Kind.HOUSEHOLD,  # the household registered (the form itself: none)
     "returns:household-register-matches": Kind.HOUSEHOLD,  # the candidates' households the officer may see
     "returns:household-detail": Kind.HOUSEHOLD,
@@ -736,6 +740,8 @@ def _last_log_id() -> int:
 EXPORTS = {
     "returns:household-export-csv",
     "returns:household-export-xlsx",
+    "returns:people-export-csv",
+    "returns:people-export-xlsx",
     "/api/v1/households/export/",
 }
 

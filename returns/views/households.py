@@ -16,7 +16,7 @@ from agencies.exports import export_response, logged_rows
 from agencies.paging import page_of
 from agencies.replica import replica_view
 from returns import policy
-from returns.exports import EXPORT_MAX_ROWS, household_export_rows
+from returns.exports import EXPORT_MAX_ROWS, household_export_rows, people_export_rows
 from returns.forms.households import (
     FamilyLinkForm,
     MatchesSoughtForm,
@@ -78,6 +78,17 @@ def household_list(request):
 @replica_view
 def household_export(request, format: str):
     """The households list as the officer filtered it, as a CSV or XLSX file (``returns.exports``)."""
+    return _export(request, format=format, rows_of=household_export_rows, name=_("households"))
+
+
+@require_http_methods(["GET"])
+@replica_view
+def household_people_export(request, format: str):
+    """The same households, one row per person in the import template's layout (to import elsewhere)."""
+    return _export(request, format=format, rows_of=people_export_rows, name=_("people"), keep_id=False)
+
+
+def _export(request, *, format: str, rows_of, name: str, keep_id: bool = True):
     policy.require_export_households(request.user)
     household_filterset = household_filter(user=request.user, params=request.GET)
     households = household_filterset.qs
@@ -93,7 +104,7 @@ def household_export(request, format: str):
             % {"limit": number_format(EXPORT_MAX_ROWS, force_grouping=True)},
         )
         return redirect(f"{reverse('returns:household-list')}?{params.urlencode()}")
-    headers, rows = household_export_rows(households)
+    headers, rows = rows_of(households)
     logged = logged_rows(
         rows.iterator(chunk_size=2000),
         record_id=lambda row: row[0],
@@ -101,7 +112,8 @@ def household_export(request, format: str):
             request, kind=Kind.HOUSEHOLD, ids=ids, action=Action.EXPORT, status=200
         ),
     )
-    return export_response(format=format, header=headers, rows=logged, name=_("households"), title=_("Households"))
+    written = logged if keep_id else (row[1:] for row in logged)
+    return export_response(format=format, header=headers, rows=written, name=name, title=_("Households"))
 
 
 def _user_office_code(user, reference) -> str:
