@@ -9,7 +9,8 @@ Then what the access log costs registration and a partner's full sync (issue 10,
 ``BENCH_ONLY=registration``, ``BENCH_ONLY=cases``, ``BENCH_ONLY=partner``, ``BENCH_ONLY=counts``,
 ``BENCH_ONLY=access_log``, ``BENCH_ONLY=search``, ``BENCH_ONLY=duplicates`` (the batch search for duplicates,
 in process, no server), ``BENCH_ONLY=matching`` (the duplicate search's precision and recall on a labelled
-set, ``bench.matching``) or ``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
+set, ``bench.matching``), ``BENCH_ONLY=import`` (a 100,000-row household file, ``bench.imports``) or
+``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
 
@@ -36,6 +37,7 @@ from bench.database import (
     manage,
 )
 from bench.duplicates import duplicates_run, duplicates_summary
+from bench.imports import import_run
 from bench.load import LoadResult, http_post_requests, load_run
 from bench.matching import matching_run
 from bench.partner import PartnerResult, partner_run, partner_summary
@@ -108,7 +110,18 @@ def main() -> int:
     threads = env_int("BENCH_THREADS", 4)
     households = max(1, round(people / PEOPLE_PER_HOUSEHOLD))
     only = os.environ.get("BENCH_ONLY", "").strip().lower()
-    parts = ("registration", "cases", "partner", "counts", "access_log", "search", "duplicates", "matching", "report")
+    parts = (
+        "registration",
+        "cases",
+        "partner",
+        "counts",
+        "access_log",
+        "search",
+        "duplicates",
+        "matching",
+        "import",
+        "report",
+    )
     if only not in ("", *parts):
         say(f"BENCH_ONLY must be one of {', '.join(parts)}")
         return 2
@@ -116,6 +129,8 @@ def main() -> int:
         return report_only(url)
     if only == "matching":
         return matching_only(url)
+    if only == "import":
+        return part_alone(url, run=import_run, suffix="import")
     env = bench_env(url)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -205,6 +220,7 @@ def main() -> int:
 
     report_lines, report_failed = ([], False) if only else report_part(url, started=started)
     matching_lines, _matching_missed = ([], False) if only else matching_run(url, say=say)
+    import_lines, _import_missed = ([], False) if only else import_run(url, say=say)
     summary = summary_table(
         started=started,
         seeded=seeded,
@@ -222,6 +238,7 @@ def main() -> int:
     summary += "\n" + "\n".join(access_log_lines) if access_log_lines else ""
     summary += "\n" + "\n".join(report_lines) if report_lines else ""
     summary += "\n" + "\n".join(matching_lines) if matching_lines else ""
+    summary += "\n" + "\n".join(import_lines) if import_lines else ""
     say()
     say(summary)
     out_dir = ROOT / "bench-results"
@@ -291,8 +308,13 @@ def report_only(url: str) -> int:
 
 def matching_only(url: str) -> int:
     """``BENCH_ONLY=matching``: the labelled set's precision and recall, printed and saved like the others'."""
+    return part_alone(url, run=matching_run, suffix="matching")
+
+
+def part_alone(url: str, *, run, suffix: str) -> int:
+    """A part that runs in a database of its own (``matching``, ``import``), printed and saved like the others'."""
     started = datetime.datetime.now()
-    lines, failed = matching_run(url, say=say)
+    lines, failed = run(url, say=say)
     summary = "\n".join(
         [
             f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
@@ -305,7 +327,7 @@ def matching_only(url: str) -> int:
     say(summary)
     out_dir = ROOT / "bench-results"
     out_dir.mkdir(exist_ok=True)
-    path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-matching.txt"
+    path = out_dir / f"bench-{started:%Y%m%d-%H%M%S}-{suffix}.txt"
     path.write_text(summary + "\n")
     say(f"\nWritten to {path.relative_to(ROOT)}")
     return 1 if failed else 0
