@@ -25,9 +25,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, router, transaction
 from django.db.models import F, QuerySet
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from returns.models import Household, Member, MemberDocument, NeedCode
 
@@ -37,16 +38,12 @@ NDJSON = "application/x-ndjson"
 BATCH = 2000
 
 
-class NdjsonRenderer(BaseRenderer):
-    """Lets a client ask for ``Accept: application/x-ndjson``. The lines themselves are streamed by the
-    view; what goes through here is a refusal (a problem), written as one line of JSON."""
+class StreamNegotiation(DefaultContentNegotiation):
+    """The export streams NDJSON whatever the client says it accepts (``Accept: application/x-ndjson``,
+    ``application/json``, ``*/*``): no 406 to answer; a refusal goes out as JSON, as everywhere."""
 
-    media_type = NDJSON
-    format = "ndjson"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        return JSONRenderer().render(data) + b"\n"
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class UnknownField(LookupError):
@@ -217,12 +214,15 @@ def household_line_sql(serializer) -> str:
 class SyncLines:
     """The statement that writes the lines of ``queryset``'s households, a batch at a time."""
 
-    sql: str
+    sql: str | None  # None: the caller may see no household at all
     params: tuple
 
     @classmethod
     def of(cls, queryset: QuerySet, serializer) -> "SyncLines":
-        inner, params = queryset.order_by().values(*HOUSEHOLD_COLUMNS, **RELATED_COLUMNS).query.sql_with_params()
+        try:
+            inner, params = queryset.order_by().values(*HOUSEHOLD_COLUMNS, **RELATED_COLUMNS).query.sql_with_params()
+        except EmptyResultSet:  # the gate's ``none()``: nothing to ask the database
+            return cls(sql=None, params=())
         line = household_line_sql(serializer)
         # The ORM's query is a plain join: PostgreSQL pulls it up, so the condition on (updated_at, id)
         # and the order read the index household_updated, a batch at a time.
@@ -236,6 +236,8 @@ class SyncLines:
         """The (public id, line) rows, ``size`` at a time, oldest change first. Each batch is a query of
         its own (keyset: after the last row's updated_at and id), so no transaction stays open while
         the client reads: a household changed meanwhile comes again, later in the stream."""
+        if self.sql is None:
+            return
         after = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
         database = router.db_for_read(Household)  # the replica, inside agencies.replica.replica_reads
         while True:

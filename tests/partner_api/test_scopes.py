@@ -32,7 +32,7 @@ def api_views() -> list[tuple[str, type]]:
 
 def test_every_api_view_checks_scopes_and_names_them():
     views = api_views()
-    assert len(views) == 38
+    assert len(views) == 39
     for route, view_class in views:
         view = view_class()
         # Then no view replaced the default permissions without keeping ScopeRequired

@@ -14,7 +14,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from agencies.access_log import Action, Kind, access_log_stream_write
@@ -38,7 +37,7 @@ from agencies.models import Scope
 from agencies.problems import Refused
 from agencies.replica import primary_position, replica_configured, replica_reads
 from returns import policy
-from returns.api.bulk_sync import NDJSON, NdjsonRenderer, SyncLines
+from returns.api.bulk_sync import NDJSON, StreamNegotiation, SyncLines
 from returns.api.listing import HouseholdListing
 from returns.api.serializers.households import (
     UPDATE_TOUCHES,
@@ -182,7 +181,7 @@ class HouseholdExportView(ApiView):
 
     access_kind = None  # each batch is written to the access log as it is sent (an export)
     required_scopes = {"GET": Scope.HOUSEHOLDS_READ}
-    renderer_classes = [JSONRenderer, NdjsonRenderer]  # JSON for a refusal, unless NDJSON alone is accepted
+    content_negotiation_class = StreamNegotiation
     serializer_class = HouseholdSerializer
     queryset = Household.objects.none()  # for the schema only: reads start from the visibility gate
     filter_backends = [DjangoFilterBackend]

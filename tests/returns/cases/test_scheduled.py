@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from config.celery import app as celery_app
+from reports import tasks as reports_tasks
 from returns import tasks
 from returns.models import Case, CaseEvent
 from returns.scheduled import (
@@ -258,6 +259,12 @@ def test_the_daily_jobs_run_at_two_in_the_morning_in_kabul():
             tasks.anonymise_past_retention,
             datetime.datetime(2026, 3, 11, 3, 0, tzinfo=kabul),
         ),
+        # Every ten minutes: 12:10 UTC is 16:40 in Kabul.
+        "resend-waiting-reports": (
+            reports_tasks.resend_waiting_reports,
+            datetime.datetime(2026, 3, 10, 16, 40, tzinfo=kabul),
+        ),
+        "resend-waiting-imports": (tasks.resend_waiting_imports, datetime.datetime(2026, 3, 10, 16, 40, tzinfo=kabul)),
         # Hourly, at seven past (UTC): 12:07 UTC is 16:37 in Kabul.
         "find-duplicates-since-last-run": (
             tasks.find_duplicates_since_last_run,
