@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from returns.models import Member, MemberDocument
 from returns.services.imports import COLUMNS as IMPORT_COLUMNS
+from returns.services.imports import PERSON_COLUMNS
 
 # Above this many households, an export is refused with a message to narrow the filters: a file of
 # a whole agency's caseload is a job for the bulk sync or a report, not a page's download.
@@ -78,16 +79,7 @@ def people_export_rows(queryset: QuerySet) -> tuple[list[str], QuerySet]:
             "household__destination_province_id",
             "household__destination_district_id",
             "household__phone",
-            "given_name",
-            "fathers_name",
-            "family_name",
-            "given_name_local",
-            "fathers_name_local",
-            "family_name_local",
-            "sex",
-            "relationship",
-            "date_of_birth",
-            "estimated_age",
+            *PERSON_COLUMNS,
             "document_type",
             "document_number",
             "document_country",

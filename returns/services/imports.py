@@ -72,6 +72,10 @@ MEMBER_COLUMNS = [
     "specific_needs",
 ]
 COLUMNS = HOUSEHOLD_COLUMNS + MEMBER_COLUMNS
+# A person's own fields, as the member's (the document and the needs columns are read apart).
+PERSON_COLUMNS = [
+    column for column in MEMBER_COLUMNS if not column.startswith("document_") and column != "specific_needs"
+]
 REQUIRED = [
     "household",
     "arrival_date",

@@ -8,9 +8,7 @@ back. (The machine's PostgreSQL itself is not restarted: the rest of the suite r
 """
 
 import contextlib
-import os
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -27,7 +25,7 @@ from agencies.models import Agency, User
 from agencies.staff_tokens import staff_token_issue
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.integration.test_celery_worker import database_url_for_worker
-from tests.integration.test_production_stack import free_port
+from tests.integration.test_production_stack import free_port, process_group
 from tests.test_deploy_check import production_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -123,25 +121,9 @@ def production_server(*, database_url: str, port: int, log: Path, static_root: P
         check=True,
         capture_output=True,
     )
-    with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 - a fixed command line
-            [str(GUNICORN), "--config", "python:config.gunicorn", "config.wsgi:application"],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    command = [str(GUNICORN), "--config", "python:config.gunicorn", "config.wsgi:application"]
+    with process_group(command, environment=environment, log=log, stop_seconds=20) as server:
         yield server
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def get(url: str, **kwargs):

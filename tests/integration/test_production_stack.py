@@ -70,26 +70,28 @@ def stack_environment(*, redis_url: str, queue: str, port: int, run_dir: Path) -
 
 
 @contextlib.contextmanager
-def production_stack(*, environment: dict[str, str], log: Path):
+def process_group(command: list[str], *, environment: dict[str, str], log: Path, stop_seconds: float = 30):
+    """``command`` running in a process group of its own (its output in ``log``) until the block ends,
+    then stopped with its children: SIGTERM, and SIGKILL if it lingers."""
     with log.open("wb") as output:
-        honcho = subprocess.Popen(  # noqa: S603 - a fixed command line
-            [str(HONCHO), "--procfile", "Procfile", "--env", "/dev/null", "start", *PROCESSES],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        process = subprocess.Popen(  # noqa: S603 - the tests' own command lines
+            command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        yield honcho
+        yield process
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(honcho.pid, signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM)
         try:
-            honcho.wait(timeout=30)
+            process.wait(timeout=stop_seconds)
         except subprocess.TimeoutExpired:
-            os.killpg(honcho.pid, signal.SIGKILL)
-            honcho.wait()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def production_stack(*, environment: dict[str, str], log: Path):
+    command = [str(HONCHO), "--procfile", "Procfile", "--env", "/dev/null", "start", *PROCESSES]
+    return process_group(command, environment=environment, log=log)
 
 
 def wait_until(condition, *, honcho: subprocess.Popen, log: Path, seconds: float, what: str):
