@@ -29,9 +29,9 @@ from django.utils.translation import gettext as _
 from agencies.problems import Refused
 from agencies.roles import CASE_STAFF, CASE_WORKERS, MANAGERS, REFERRAL_ANSWERING, REGISTERING, Role
 from returns.assistance_rules import ApprovalRefusal, approval_refusal
-from returns.models import Assistance, Case, MonitoringInterview, Referral
+from returns.models import Assistance, Case, ImportBatch, MonitoringInterview, Referral
 from returns.reference import reference_data
-from returns.workflows import Transition, workflow_named
+from returns.workflows import Transition, unhcr_voluntary_repatriation, workflow_for_agency, workflow_named
 
 # What a referral may become, from where it stands: the answers its receiver is offered.
 REFERRAL_ANSWERS = {
@@ -124,6 +124,50 @@ def may_import_households(user) -> bool:
 def require_import_households(user) -> None:
     if not may_import_households(user):
         raise PermissionDenied(_("Your role cannot import households."))
+
+
+def _runs_voluntary_repatriation(agency_id: int | None) -> bool:
+    """The agency whose workflow is voluntary repatriation (UNHCR): the one the VRF manifests are for."""
+    return any(
+        agency.pk == agency_id
+        and (workflow := workflow_for_agency(agency.code)) is not None
+        and workflow.code == unhcr_voluntary_repatriation.WORKFLOW.code
+        for agency in reference_data().agencies.values()
+    )
+
+
+def may_import_manifests(user) -> bool:
+    """Upload the VRF manifests the repatriation centres sent: the registering staff of the agency that
+    runs voluntary repatriation, and administrators."""
+    if _administers(user):
+        return True
+    return may_import_households(user) and _runs_voluntary_repatriation(user.agency_id)
+
+
+def require_import_manifests(user) -> None:
+    if not may_import_manifests(user):
+        raise PermissionDenied(_("Only the staff of the agency that runs voluntary repatriation import VRF manifests."))
+
+
+def import_kinds(user) -> list[str]:
+    """The kinds of file (``ImportBatch.Kind``) this user may import: none, and the imports page is not theirs."""
+    allowed = {
+        ImportBatch.Kind.HOUSEHOLDS: may_import_households,
+        ImportBatch.Kind.MANIFESTS: may_import_manifests,
+        ImportBatch.Kind.BORDER_COUNTS: may_record_border_counts,
+    }
+    return [kind for kind, may in allowed.items() if may(user)]
+
+
+def may_import(user, kind: str | None = None) -> bool:
+    """Import files of this kind (None: of any kind)."""
+    kinds = import_kinds(user)
+    return bool(kinds) if kind is None else kind in kinds
+
+
+def require_import(user, kind: str | None = None) -> None:
+    if not may_import(user, kind):
+        raise PermissionDenied(_("Your role cannot import this kind of file."))
 
 
 def may_reroute(user) -> bool:

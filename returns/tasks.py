@@ -98,8 +98,9 @@ def resend_waiting_imports() -> dict:
 
 @shared_task(acks_late=True)
 def import_households(batch_id: int) -> dict:
-    """Register an import's valid households (``returns.services.imports``): continues after the last one
-    registered, so a redelivered or restarted task registers none twice."""
+    """Save an import's valid records (``returns.services.imports``; households, VRF manifests or border
+    counts, the name kept from the first kind): continues after the last one saved, so a redelivered or
+    restarted task saves none twice."""
     batch = import_service.import_run(batch_id)
     return {"batch_id": batch.pk, "status": batch.status, "households": batch.households_done}
 

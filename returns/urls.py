@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returns.views import cases, counts, duplicates, households, imports, monitoring
+from returns.views import case_exports, cases, counts, duplicates, households, imports, monitoring
 
 app_name = "returns"
 urlpatterns = [
@@ -30,6 +30,15 @@ urlpatterns = [
     path("imports/<uuid:public_id>/", imports.import_detail, name="import-detail"),
     path("imports/<uuid:public_id>/start/", imports.import_start_page, name="import-start"),
     path("imports/<uuid:public_id>/problems.csv", imports.import_errors, name="import-problems"),
+    path(
+        "imports/<uuid:public_id>/rejected.csv", imports.import_rejected, {"format": "csv"}, name="import-rejected-csv"
+    ),
+    path(
+        "imports/<uuid:public_id>/rejected.xlsx",
+        imports.import_rejected,
+        {"format": "xlsx"},
+        name="import-rejected-xlsx",
+    ),
     path("counts/", counts.border_count_grid_page, name="border-count-grid"),
     path("counts/record/", counts.border_count_record_page, name="border-count-record"),
     path("counts/reconciliation/", counts.border_count_reconciliation_page, name="border-count-reconciliation"),
@@ -45,6 +54,20 @@ urlpatterns = [
     path("cases/referrals/<uuid:public_id>/answer/", cases.referral_answer_page, name="referral-answer"),
     path("cases/caseload/", cases.caseload, name="caseload"),
     path("cases/caseload/assign/", cases.caseload_assign, name="caseload-assign"),
+    path("cases/caseload/export.csv", case_exports.caseload_export, {"format": "csv"}, name="caseload-export-csv"),
+    path("cases/caseload/export.xlsx", case_exports.caseload_export, {"format": "xlsx"}, name="caseload-export-xlsx"),
+    path(
+        "cases/caseload/export-assistance.csv",
+        case_exports.caseload_assistance_export,
+        {"format": "csv"},
+        name="caseload-assistance-export-csv",
+    ),
+    path(
+        "cases/caseload/export-assistance.xlsx",
+        case_exports.caseload_assistance_export,
+        {"format": "xlsx"},
+        name="caseload-assistance-export-xlsx",
+    ),
     path("cases/<uuid:public_id>/", cases.case_detail, name="case-detail"),
     path(
         "cases/<uuid:public_id>/transitions/<slug:transition_code>/",

@@ -134,6 +134,8 @@ PAGES: dict[str, Page] = {
     "returns:import-template-xlsx": _get(CASE_STAFF, {ADMIN}),
     "returns:import-detail": _get({MANAGER, ADMIN}),
     "returns:import-problems": _get({MANAGER, ADMIN}),
+    "returns:import-rejected-csv": _get({MANAGER, ADMIN}),
+    "returns:import-rejected-xlsx": _get({MANAGER, ADMIN}),
     "returns:import-start": _post({MANAGER}),
     # The list as a file: managers and administrators.
     "returns:household-export-csv": _get({MANAGER, ADMIN}),
@@ -169,6 +171,11 @@ PAGES: dict[str, Page] = {
     "returns:referral-answer": _post(UNHCR_CASE_STAFF),  # the referral is addressed to UNHCR
     "returns:caseload": _get({MANAGER}),
     "returns:caseload-assign": _post({MANAGER}),
+    # The caseload as files (its cases, their assistance): as the caseload, its managers.
+    "returns:caseload-export-csv": _get({MANAGER}),
+    "returns:caseload-export-xlsx": _get({MANAGER}),
+    "returns:caseload-assistance-export-csv": _get({MANAGER}),
+    "returns:caseload-assistance-export-xlsx": _get({MANAGER}),
     "returns:case-detail": _get(UNHCR_CASE_STAFF, {ADMIN}),
     "returns:case-transition": _post({CW, MANAGER}),  # UNHCR's verify
     "returns:case-assistance": _post(UNHCR_CASE_STAFF),
@@ -649,6 +656,9 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:import-template-xlsx": None,
     "returns:import-detail": None,
     "returns:import-problems": None,
+    # The rows left out, as uploaded: the uploader's own file, no registered record.
+    "returns:import-rejected-csv": None,
+    "returns:import-rejected-xlsx": None,
     "returns:import-start": None,
     "returns:household-export-xlsx": Kind.HOUSEHOLD,
     "returns:people-export-csv": Kind.HOUSEHOLD,
@@ -672,6 +682,10 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:referral-answer": Kind.REFERRAL,
     "returns:caseload": Kind.CASE,
     "returns:caseload-assign": Kind.CASE,
+    "returns:caseload-export-csv": Kind.CASE,  # every case in the file, as an export
+    "returns:caseload-export-xlsx": Kind.CASE,
+    "returns:caseload-assistance-export-csv": Kind.CASE,  # the cases whose assistance is in the file
+    "returns:caseload-assistance-export-xlsx": Kind.CASE,
     "returns:case-detail": Kind.CASE,
     "returns:case-transition": Kind.CASE,
     "returns:case-assistance": Kind.CASE,
@@ -742,6 +756,10 @@ EXPORTS = {
     "returns:household-export-xlsx",
     "returns:people-export-csv",
     "returns:people-export-xlsx",
+    "returns:caseload-export-csv",
+    "returns:caseload-export-xlsx",
+    "returns:caseload-assistance-export-csv",
+    "returns:caseload-assistance-export-xlsx",
     "/api/v1/households/export/",
 }
 

@@ -15,7 +15,7 @@ import datetime
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jdatetime
 import openpyxl
@@ -60,13 +60,38 @@ class Sheet:
     columns: list[str]
     extra_columns: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    # A KoboToolbox export with a repeat group (``_kobo_sheet_build``): the rows above are the repeat
+    # sheet's, each with its parent's columns; these say where the parent's columns were.
+    kobo: "KoboLayout | None" = None
+
+
+@dataclass
+class KoboLayout:
+    main_sheet: str  # the form's sheet: one row per submission (a household)
+    repeat_sheet: str  # the repeat group's: one row per repetition (a person)
+    parent_columns: set[str]  # the template's columns found in the form's sheet
+    parent_rows: dict[int, int]  # a repeat row → its submission's row in the form's sheet
+    # Submissions without a repetition, as problems ({"sheet", "row", "column", "message"}).
+    problems: list[dict] = field(default_factory=list)
 
 
 def sheet_read(
-    content: bytes, *, filename: str, columns: list[str], required: list[str], max_rows: int, max_bytes: int
+    content: bytes,
+    *,
+    filename: str,
+    columns: list[str],
+    required: list[str],
+    max_rows: int,
+    max_bytes: int,
+    kobo_reference: str | None = None,
 ) -> Sheet:
     """The file's rows keyed by the canonical ``columns``, numbered as the spreadsheet shows them
-    (header row 1), so that a problem reported on row 7 is on the row the officer sees as 7."""
+    (header row 1), so that a problem reported on row 7 is on the row the officer sees as 7.
+
+    ``kobo_reference``: the column that groups rows into a record. Given, an XLSX exported from
+    KoboToolbox with a repeat group (a sheet of submissions, a sheet of repetitions) is read as one
+    row per repetition carrying its submission's columns, the submission's ``_index`` as the reference.
+    """
     if len(content) > max_bytes:
         limit = f"{max_bytes / MEGABYTE:.1f}".removesuffix(".0")
         raise FileRefused(
@@ -77,7 +102,13 @@ def sheet_read(
     if not content:
         raise FileRefused("empty", _("The file is empty. Its first row should hold the column names."))
     if content.startswith(ZIP_MAGIC) or filename.lower().endswith(".xlsx"):
-        cells_by_row = _xlsx_rows(content)
+        workbook = _workbook(content)
+        sheets = _kobo_sheets(workbook) if kobo_reference else None
+        if sheets is not None:
+            return _kobo_sheet_build(
+                *sheets, columns=columns, required=required, max_rows=max_rows, reference=kobo_reference
+            )
+        cells_by_row = _xlsx_cells(workbook.worksheets[0], workbook)
     else:
         cells_by_row = _csv_rows(content)
     return _sheet_build(cells_by_row, columns=columns, required=required, max_rows=max_rows)
@@ -112,25 +143,120 @@ def formula_like(text: str) -> bool:
     return False
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+def _workbook(content: bytes):
     if not content.startswith(ZIP_MAGIC):
         raise _unreadable()
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # a damaged file fails in the zip or XML parser, in many ways
         raise _unreadable() from error
-    return _xlsx_cells(workbook)
 
 
-def _xlsx_cells(workbook) -> Iterator[list[str]]:
+def _xlsx_cells(worksheet, workbook=None) -> Iterator[list[str]]:
+    """A sheet's rows as text; closes the workbook (given) once read."""
     # Read-only workbooks parse as they are iterated: a damaged sheet fails here, not at load time.
     try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
+        for values in worksheet.iter_rows(values_only=True):
             yield [_xlsx_text(value) for value in values]
     except Exception as error:  # as above
         raise _unreadable() from error
     finally:
+        if workbook is not None:
+            workbook.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# KoboToolbox exports with a repeat group
+#
+# Kobo's XLSX export ("XML values and headers") writes a form with a repeat group (a household and
+# its members) as two sheets: the submissions, each with an ``_index``, and the repetitions, each
+# with the ``_parent_index`` of its submission, plus Kobo's own columns (``_id``, ``_uuid``,
+# ``_submission_time``, ``start``, ``end``...), which are not the template's and are not reported.
+# ---------------------------------------------------------------------------------------------
+
+KOBO_INDEX = "_index"
+KOBO_PARENT_INDEX = "_parent_index"
+KOBO_META_COLUMNS = {"start", "end", "today", "deviceid", "instanceid", "username", "simserial", "subscriberid"}
+
+
+def _kobo_sheets(workbook) -> tuple | None:
+    """(the form's sheet, the repeat group's sheet, the workbook) when this is a Kobo export with a
+    repeat group; None for any other workbook (read as one sheet)."""
+    if len(workbook.worksheets) < 2:
+        return None
+    headers = []
+    try:
+        for worksheet in workbook.worksheets:
+            first = next(worksheet.iter_rows(max_row=1, values_only=True), ())
+            headers.append({_header_normal(_xlsx_text(value)) for value in first if value is not None})
+    except Exception as error:  # a damaged sheet, as in _xlsx_cells
         workbook.close()
+        raise _unreadable() from error
+    if KOBO_INDEX not in headers[0]:
+        return None
+    repeat = next(
+        (
+            sheet
+            for sheet, header in zip(workbook.worksheets[1:], headers[1:], strict=True)
+            if KOBO_PARENT_INDEX in header
+        ),
+        None,
+    )
+    return None if repeat is None else (workbook.worksheets[0], repeat, workbook)
+
+
+def _kobo_sheet_build(main, repeat, workbook, *, columns, required, max_rows, reference) -> Sheet:
+    try:
+        submissions = _sheet_build(
+            _xlsx_cells(main), columns=[*columns, KOBO_INDEX], required=[KOBO_INDEX], max_rows=max_rows
+        )
+        repetitions = _sheet_build(
+            _xlsx_cells(repeat), columns=[*columns, KOBO_PARENT_INDEX], required=[KOBO_PARENT_INDEX], max_rows=max_rows
+        )
+    finally:
+        workbook.close()
+    found = set(submissions.columns) | set(repetitions.columns)
+    missing = [column for column in required if column not in found and column != reference]
+    if missing:
+        raise FileRefused(
+            "missing_columns",
+            _("These columns are missing from both sheets of the KoboToolbox export: %(columns)s.")
+            % {"columns": ", ".join(missing)},
+        )
+    parent_columns = set(submissions.columns) - {KOBO_INDEX}
+    parents = {cells[KOBO_INDEX]: (row, cells) for row, cells in submissions.rows}
+    layout = KoboLayout(main_sheet=main.title, repeat_sheet=repeat.title, parent_columns=parent_columns, parent_rows={})
+    rows = []
+    with_members = set()
+    for row, cells in repetitions.rows:
+        index = cells.pop(KOBO_PARENT_INDEX)
+        parent_row, parent = parents.get(index, (None, {}))
+        merged = {column: text for column, text in parent.items() if column in parent_columns}
+        merged.update({column: text for column, text in cells.items() if text or column not in merged})
+        merged[reference] = index if parent_row is not None else ""
+        rows.append((row, merged))
+        if parent_row is not None:
+            layout.parent_rows[row] = parent_row
+            with_members.add(index)
+    for index, (row, _cells) in parents.items():
+        if index not in with_members:
+            layout.problems.append(
+                {
+                    "sheet": main.title,
+                    "row": row,
+                    "column": KOBO_INDEX,
+                    "message": _("This submission has no row in the sheet “%(sheet)s”: it was left out.")
+                    % {"sheet": repeat.title},
+                }
+            )
+    extra = [column for column in (*submissions.extra_columns, *repetitions.extra_columns) if not _kobo_own(column)]
+    return Sheet(columns=sorted(found - {KOBO_INDEX, KOBO_PARENT_INDEX}), extra_columns=extra, rows=rows, kobo=layout)
+
+
+def _kobo_own(written: str) -> bool:
+    """Kobo's own columns (``_id``, ``_uuid``, ``meta/instanceID``, ``start``...): not the template's, not reported."""
+    column = _header_normal(written)
+    return column.startswith("_") or column in KOBO_META_COLUMNS
 
 
 def _xlsx_text(value) -> str:

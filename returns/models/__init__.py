@@ -15,7 +15,7 @@ from returns.models.cases import (
 )
 from returns.models.counts import BorderCount
 from returns.models.identity import IdentityEvent, MatchPair, MatchRun
-from returns.models.imports import ImportBatch, ImportedHousehold
+from returns.models.imports import ImportBatch, ImportedHousehold, ManifestMember, VrfManifest
 from returns.models.monitoring import MonitoringInterview, MonitoringPlan
 from returns.models.registry import (
     CardValidityDecree,
@@ -53,6 +53,7 @@ __all__ = [
     "IdentityEvent",
     "ImportBatch",
     "ImportedHousehold",
+    "ManifestMember",
     "MatchPair",
     "MatchRun",
     "Member",
@@ -67,4 +68,5 @@ __all__ = [
     "RoutingRule",
     "RoutingRuleSet",
     "SupplementRule",
+    "VrfManifest",
 ]

@@ -106,6 +106,11 @@ class BorderCount(models.Model):
     note = models.TextField(_("note"), blank=True, help_text=_("Why the figures were corrected."))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The import that recorded it, and its row's place among the file's counts (a job run again skips it).
+    import_batch = models.ForeignKey(
+        "returns.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="border_counts"
+    )
+    import_position = models.PositiveIntegerField(null=True, blank=True)
 
     objects = BorderCountQuerySet.as_manager()
 
@@ -118,6 +123,11 @@ class BorderCount(models.Model):
                 fields=["crossing", "day", "country", "version"], name="border_count_one_row_per_version"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="border_count_version_from_one"),
+            models.UniqueConstraint(
+                fields=["import_batch", "import_position"],
+                condition=Q(import_batch__isnull=False),
+                name="border_count_imported_once",
+            ),
             # A correction says why.
             models.CheckConstraint(condition=Q(version=1) | ~Q(note=""), name="border_count_correction_has_note"),
             *(

@@ -78,11 +78,14 @@ def border_count_record(
     country: Country,
     counts: Mapping[str, int],
     note: str = "",
+    import_batch=None,
+    import_position: int | None = None,
 ) -> BorderCount:
     """Record the arrivals counted at a crossing on a day from one country, as its next version.
 
     The first version needs no note; a correction (any later version) needs one. Refuses with
-    ``Refused`` (problems keyed by field, nothing saved) or ``PermissionDenied`` (role).
+    ``Refused`` (problems keyed by field, nothing saved) or ``PermissionDenied`` (role). An import
+    (``returns.services.count_imports``) gives its batch and the row's position among its counts.
     """
     policy.require_record_border_counts(recorded_by)
     problems = border_count_problems(crossing=crossing, day=day, counts=counts)
@@ -109,5 +112,7 @@ def border_count_record(
         note=note,
         recorded_by=recorded_by,
         recorded_at=timezone.now(),
+        import_batch=import_batch,
+        import_position=import_position,
         **{name: counts[name] for name in MEASURES},
     )

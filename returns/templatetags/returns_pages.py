@@ -46,7 +46,7 @@ def can_register(user) -> bool:
 
 @register.filter
 def can_import(user) -> bool:
-    return policy.may_import_households(user)
+    return policy.may_import(user)
 
 
 @register.filter

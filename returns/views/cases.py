@@ -38,6 +38,7 @@ from returns.forms.cases import (
     problems_show,
     transition_form,
 )
+from returns.manifests import checks_manifests, manifest_checks
 from returns.models import Assistance, AssistanceType, Case, Household, MemberEntitlement, Referral
 from returns.reference import reference_data
 from returns.selectors.cases import (
@@ -237,6 +238,7 @@ def _case_page(
         event.transition_label = transition.label if transition else ""
 
     stage = workflow.stage(case.stage)
+    manifest = manifest_checks(household, members, user=user) if checks_manifests(case) else None
     return render(
         request,
         "returns/cases/case_detail.html",
@@ -259,6 +261,7 @@ def _case_page(
             "assign_form": assign_form if can_assign else None,
             "events": events,
             "case_changed": case_changed,
+            "manifest": manifest,
         },
         status=status,
     )
@@ -524,7 +527,20 @@ def referral_answer_page(request, public_id):
 # ---------------------------------------------------------------------------------------------
 
 
-def _require_manager(user) -> None:
+def caseload_filter(user, query: QueryDict):
+    """The caseload's filter of cases for these query parameters (its exports use it too): open cases
+    unless a filter is given, the page's choices of assignee and office."""
+    params = query.copy()
+    if not any(key in params for key in ("q", "stage", "office", "assigned_to", "unassigned", "overdue", "open")):
+        params["open"] = "true"  # the caseload is about open cases unless the manager asks otherwise
+    case_filterset = case_filter(user=user, params=params)
+    # A name outside these choices is ignored (the page offers only these).
+    case_filterset.filters["assigned_to"].queryset = colleagues(user)
+    case_filterset.filters["office"].queryset = Office.objects.filter(is_active=True)
+    return case_filterset
+
+
+def require_caseload(user) -> None:
     if not policy.may_see_caseload(user):
         raise PermissionDenied(_("The caseload is for managers."))
 
@@ -616,13 +632,8 @@ def _caseload_page(request, *, bulk_form=None, status=200):
     for case in overdue_page.object_list:
         case.stage_label = _stage_label(case.workflow, case.stage)
 
-    params = request.GET.copy()
-    if not any(key in params for key in ("q", "stage", "office", "assigned_to", "unassigned", "overdue", "open")):
-        params["open"] = "true"  # the caseload is about open cases unless the manager asks otherwise
-    case_filterset = case_filter(user=user, params=params)
+    case_filterset = caseload_filter(user, request.GET)
     assignees = list(colleagues(user))
-    case_filterset.filters["assigned_to"].queryset = colleagues(user)
-    case_filterset.filters["office"].queryset = Office.objects.filter(is_active=True)
     _filter_labels(case_filterset.form)
     cases = case_filterset.qs.order_by("stage_due_date", "id")
     cases_page = page_of(request, cases, CASES_PER_PAGE)
@@ -660,14 +671,14 @@ def _caseload_page(request, *, bulk_form=None, status=200):
 @require_GET
 @replica_view
 def caseload(request):
-    _require_manager(request.user)
+    require_caseload(request.user)
     return _caseload_page(request)
 
 
 @require_POST
 def caseload_assign(request):
     user = request.user
-    _require_manager(user)
+    require_caseload(user)
     filters = request.POST.get("filters", "")
     form = BulkAssignForm(request.POST, assignees=list(colleagues(user)))
     if form.is_valid():

@@ -1,5 +1,8 @@
-"""Import pages: upload a spreadsheet of households, see every problem by row and column, confirm, follow the job."""
+"""Import pages: upload a spreadsheet (households, VRF manifests, border counts), see every problem by row
+and column, confirm, follow the job."""
 
+from django.db.models import F, Func
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -10,32 +13,46 @@ from returns import policy
 from returns.forms.cases import problems_show
 from returns.forms.imports import ImportUploadForm
 from returns.models import ImportBatch
-from returns.services.imports import import_start, import_template_rows, import_upload
+from returns.services.imports import KINDS, import_rejected_rows, import_start, import_template_rows, import_upload
 
 PROBLEMS_SHOWN = 200
 
 
 @require_http_methods(["GET", "POST"])
 def import_list(request):
-    policy.require_import_households(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    policy.require_import(request.user)
+    kinds = policy.import_kinds(request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             batch = import_upload(
-                uploaded_by=request.user, file_name=upload.name, content=upload.read(), mode=form.cleaned_data["mode"]
+                uploaded_by=request.user,
+                file_name=upload.name,
+                content=upload.read(),
+                mode=form.cleaned_data["mode"],
+                kind=form.cleaned_data["kind"],
             )
         except Refused as refused:
             problems_show(form, refused.problems)
         else:
             return redirect("returns:import-detail", public_id=batch.public_id)
     batches = ImportBatch.objects.visible_to(request.user).defer("content", "problems")[:20]
-    return render(request, "returns/imports/list.html", {"form": form, "batches": batches})
+    labels = dict(ImportBatch.Kind.choices)
+    return render(
+        request,
+        "returns/imports/list.html",
+        {"form": form, "batches": batches, "templates": [(kind, labels[kind]) for kind in kinds]},
+    )
 
 
-def _batch(request, public_id) -> ImportBatch:
-    policy.require_import_households(request.user)
-    return get_object_or_404(ImportBatch.objects.visible_to(request.user).defer("content"), public_id=public_id)
+def _batch(request, public_id, *, with_file: bool = False) -> ImportBatch:
+    """The import, if it is the user's; its file only when asked (``has_file`` says whether it is kept)."""
+    policy.require_import(request.user)
+    batches = ImportBatch.objects.visible_to(request.user).annotate(
+        has_file=Func(F("content"), function="octet_length")
+    )
+    return get_object_or_404(batches if with_file else batches.defer("content"), public_id=public_id)
 
 
 @require_GET
@@ -48,6 +65,7 @@ def import_detail(request, public_id):
             "batch": batch,
             "problems": batch.problems[:PROBLEMS_SHOWN],
             "problems_hidden": max(len(batch.problems) - PROBLEMS_SHOWN, 0),
+            "in_sheets": any("sheet" in problem for problem in batch.problems),
             "in_progress": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.IMPORTING),
         },
     )
@@ -64,10 +82,14 @@ def import_start_page(request, public_id):
 def import_errors(request, public_id):
     """Every problem of the import as a file: row, column, problem."""
     batch = _batch(request, public_id)
+    header = [_("Row"), _("Column"), _("Problem")]
     rows = [(problem["row"], problem["column"], problem["message"]) for problem in batch.problems]
+    if any("sheet" in problem for problem in batch.problems):  # a KoboToolbox export's two sheets
+        header = [_("Sheet"), *header]
+        rows = [(problem.get("sheet", ""), *row) for problem, row in zip(batch.problems, rows, strict=True)]
     return export_response(
         format=CSV,
-        header=[_("Row"), _("Column"), _("Problem")],
+        header=header,
         rows=rows,
         name=_("import problems"),
         title=_("Problems"),
@@ -75,8 +97,23 @@ def import_errors(request, public_id):
 
 
 @require_GET
+def import_rejected(request, public_id, format: str):
+    """The rows left out (with their problems), as uploaded, to correct and upload again."""
+    batch = _batch(request, public_id, with_file=True)
+    if not batch.has_file:
+        raise Http404(_("The file of this import is no longer kept."))
+    header, rows = import_rejected_rows(batch)
+    spec = KINDS[batch.kind]
+    return export_response(format=format, header=header, rows=rows, name=_("rows to correct"), title=str(spec.title))
+
+
+@require_GET
 def import_template(request, format: str):
-    """The template to fill: the columns, and one example row."""
-    policy.require_import_households(request.user)
-    header, rows = import_template_rows()
-    return export_response(format=format, header=header, rows=rows, name=_("households import"), title=_("Households"))
+    """The template to fill for one kind of file (``?kind=``, households by default): its columns, one example row."""
+    kind = request.GET.get("kind", ImportBatch.Kind.HOUSEHOLDS)
+    if kind not in KINDS:
+        raise Http404(_("No such kind of import."))
+    policy.require_import(request.user, kind)
+    header, rows = import_template_rows(kind)
+    spec = KINDS[kind]
+    return export_response(format=format, header=header, rows=rows, name=str(spec.file_name), title=str(spec.title))

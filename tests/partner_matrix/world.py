@@ -180,7 +180,13 @@ def build_world() -> World:
     world.imports["checked"] = ImportBatch.objects.create(
         status=ImportBatch.Status.VALIDATED,
         file_name="arrivals.csv",
-        content=b"",
+        # Kept, so that the rows with problems can be downloaded: the household of row 3 is left out.
+        content=(
+            b"household,arrival_date,office,country_of_departure,return_type,destination_province,"
+            b"given_name,fathers_name,sex,relationship,estimated_age\n"
+            b"1,2025-11-01,TKM,PK,voluntary_repatriation,AF06,Naveed,Gul,male,head,35\n"
+            b"2,2025-11-01,TKM,PK,voluntary_repatriation,AF06,Wahid,Gul,x,head,30\n"
+        ),
         uploaded_by=User.objects.get(username="matrix.unhcr.manager"),
         households_total=1,
         households_valid=1,

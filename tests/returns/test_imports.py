@@ -10,7 +10,7 @@ from django.urls import reverse
 from agencies.models import Agency, Office, User
 from agencies.problems import Refused
 from returns.models import Household, ImportBatch, ImportedHousehold, Member
-from returns.services import imports
+from returns.services import household_imports
 from returns.services.households import household_register
 from returns.services.imports import COLUMNS, import_run, import_start, import_upload
 from tests.factories import UserFactory
@@ -189,14 +189,14 @@ def test_a_job_killed_half_way_continues_after_what_it_registered(officer, monke
             raise WorkerKilled
         return household_register(**kwargs)
 
-    monkeypatch.setattr(imports, "household_register", dying)
+    monkeypatch.setattr(household_imports, "household_register", dying)
     with pytest.raises(WorkerKilled):
         import_run(batch.pk)
     batch.refresh_from_db()
     assert (batch.status, batch.households_done, Household.objects.count()) == (ImportBatch.Status.IMPORTING, 1, 1)
 
     # When the task runs again (the broker redelivers it), then once more (delivered twice)
-    monkeypatch.setattr(imports, "household_register", household_register)
+    monkeypatch.setattr(household_imports, "household_register", household_register)
     again = import_run(batch.pk)
     twice = import_run(batch.pk)
 
