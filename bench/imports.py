@@ -46,7 +46,8 @@ def import_run(url: str, *, say) -> tuple[list[str], bool]:
     peak = float(figures["peak_mb"])
     lines += [
         f"    checked (every row, documents against the registry) {float(figures['check_s']):.1f} s; registered "
-        f"{figures['households']} households through household_register {float(figures['register_s']):.1f} s "
+        f"{figures['households']} households through households_register (chunks of 500, COPY) "
+        f"{float(figures['register_s']):.1f} s "
         f"({figures['status']}, {figures['problems']} problems)",
         f"    {per_second:,.0f} rows/s (target >= {TARGET_ROWS_PER_SECOND:,}): "
         f"{'ok' if per_second >= TARGET_ROWS_PER_SECOND else 'MISSED'}; peak memory {peak:.0f} MB "

@@ -220,10 +220,21 @@ def person_link(*, member: Member, existing: Member, linked_by: User, score: Dec
 
 def person_confirmed_new(*, member: Member, confirmed_by: User, candidates: list[tuple[int, Decimal]]) -> IdentityEvent:
     """At registration: the officer saw these candidates (member id, score) and says this is a new person."""
+    [event] = people_confirmed_new(confirmed=[(member, candidates)], confirmed_by=confirmed_by)
+    return event
+
+
+def people_confirmed_new(
+    *, confirmed: list[tuple[Member, list[tuple[int, Decimal]]]], confirmed_by: User
+) -> list[IdentityEvent]:
+    """``person_confirmed_new`` for many members (a registration's, an import's), in one insert."""
     policy.require_link_person(confirmed_by)
-    return IdentityEvent.objects.create(
-        kind=IdentityEvent.Kind.NEW_PERSON,
-        member=member,
-        actor=confirmed_by,
-        details={"candidates": [[pk, str(score)] for pk, score in candidates]},
+    return IdentityEvent.objects.bulk_create(
+        IdentityEvent(
+            kind=IdentityEvent.Kind.NEW_PERSON,
+            member=member,
+            actor=confirmed_by,
+            details={"candidates": [[pk, str(score)] for pk, score in candidates]},
+        )
+        for member, candidates in confirmed
     )

@@ -3,11 +3,12 @@
 For each VRF the household's members carry (``DocumentType`` of the repatriation-form class):
 
 - the VRF is on no manifest: flagged, the centre is asked before anyone is paid;
-- the VRF is on a manifest: each person it lists is matched to a registered member (sex, and the
-  given and father's names by their keys, in either script: ``returns.names.name_key``); members
+- the VRF is on a manifest: each person it lists is matched to one registered member (sex, and the
+  given and father's names as one name, in either script: ``returns.matching.same_name``); members
   the VRF does not list are named (they are not paid by UNHCR: ``returns.entitlement``);
 - another household presented the same VRF: a family returning in parts shares its VRF, so that is
-  said, and flagged as presented twice when a person the VRF lists answers in both households.
+  said, and flagged as presented twice when a person the VRF lists answers in both households (two
+  brothers on one VRF, returning as two parts of the family, are two people, not one twice).
 
 Read-only, in a handful of queries whatever the registry's size (every lookup is by the indexed
 normal number). The other household's registration number is shown only to whoever may see it
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from returns.matching import same_name
 from returns.models import Case, DocumentType, Household, ManifestMember, Member, MemberDocument, VrfManifest
-from returns.names import name_key
+from returns.names import is_local_script
 from returns.workflows import unhcr_voluntary_repatriation
 
 
@@ -48,15 +50,17 @@ def checks_manifests(case: Case) -> bool:
 
 def manifest_checks(household: Household, members: list[Member], *, user) -> list[ManifestCheck]:
     """What the manifests say of each VRF the household presented (none: no VRF, nothing to check)."""
-    numbers = dict(
+    numbers: dict[str, str] = {}  # each VRF once, as the first member's document wrote it
+    for number, written in (
         MemberDocument.objects.filter(
             member__household=household,
             document_type__routing_class=DocumentType.RoutingClass.REPATRIATION_FORM,
         )
         .exclude(number_normal="")
         .values_list("number_normal", "number")
-        .order_by("number_normal")
-    )
+        .order_by("number_normal", "member_id", "id")
+    ):
+        numbers.setdefault(number, written)
     if not numbers:
         return []
     manifests = {
@@ -88,26 +92,41 @@ def manifest_checks(household: Household, members: list[Member], *, user) -> lis
 
 
 def _answers_to(listed: ManifestMember, member: Member) -> bool:
-    """Whether a registered member is the person the VRF lists: same sex, same name keys."""
+    """Whether a registered member is the person the VRF lists: same sex, the same given name and (when
+    both have one) father's name, in either script (``returns.matching.same_name``)."""
     if listed.sex != member.sex:
         return False
-    given = {name_key(member.given_name), name_key(member.given_name_local)} - {""}
-    if name_key(listed.given_name) not in given:
+    if not _same(listed.given_name, member.given_name, member.given_name_local):
         return False
-    fathers = {name_key(member.fathers_name), name_key(member.fathers_name_local)} - {""}
-    return not (listed.fathers_name and fathers) or name_key(listed.fathers_name) in fathers
+    has_fathers = member.fathers_name or member.fathers_name_local
+    return not (listed.fathers_name and has_fathers) or _same(
+        listed.fathers_name, member.fathers_name, member.fathers_name_local
+    )
+
+
+def _same(written: str, latin: str, local: str) -> bool:
+    """A name as the manifest wrote it (in either script) against each of a member's two forms."""
+    forms = (written, "") if not is_local_script(written) else ("", written)
+    return any(same_name(*forms, *other) for other in ((latin, ""), ("", local)) if any(other))
+
+
+def _matched(listed: list[ManifestMember], members: list[Member]) -> dict[int, Member]:
+    """Each person the VRF lists (by index) and the member who answers to them, each member once."""
+    matched: dict[int, Member] = {}
+    taken: set[int] = set()
+    for index, person in enumerate(listed):
+        member = next((member for member in members if member.pk not in taken and _answers_to(person, member)), None)
+        if member is not None:
+            matched[index] = member
+            taken.add(member.pk)
+    return matched
 
 
 def _against_manifest(manifest: VrfManifest, members: list[Member]) -> list[Finding]:
     listed = list(manifest.members.all())
-    matched: set[int] = set()
-    not_found = []
-    for person in listed:
-        member = next((member for member in members if member.pk not in matched and _answers_to(person, member)), None)
-        if member is None:
-            not_found.append(str(person))
-        else:
-            matched.add(member.pk)
+    answered = _matched(listed, members)
+    matched = {member.pk for member in answered.values()}
+    not_found = [str(person) for index, person in enumerate(listed) if index not in answered]
     findings = [
         Finding(
             False,

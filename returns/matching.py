@@ -143,6 +143,26 @@ def _similarity(left: str, left_local: str, right: str, right_local: str) -> flo
     return best
 
 
+def same_name(left: str, left_local: str, right: str, right_local: str) -> bool:
+    """Whether two names are one name, where a yes or no is needed (the people a VRF lists against a
+    household's members): in Latin letters one key and one sound (a short e read as a or i: Mohammad,
+    Muhammad, Mohammed), the same Dari/Pashto form, or one key across the scripts. Stricter than the
+    similarity the duplicate search weighs: Hassan and Hussain, Ali and Wali, Ahmad and Hamid are two."""
+    latin = left and right and not is_local_script(left) and not is_local_script(right)
+    if latin and name_key(left) == name_key(right) and _one_sound(name_sound(left), name_sound(right)):
+        return True
+    if left_local and right_local and name_fold(left_local) == name_fold(right_local):
+        return True
+    one, other = left or left_local, right or right_local
+    if one and other and is_local_script(one) != is_local_script(other):
+        return name_key(one) == name_key(other)
+    return False
+
+
+def _one_sound(left: str, right: str) -> bool:
+    return left == right or any(left.replace("e", vowel) == right.replace("e", vowel) for vowel in "ai")
+
+
 def _weighed(similarity: float) -> float:
     """A name's similarity as it counts: in full from "similar" up, falling away fast below (Hassan
     and Hussain, brothers, are 0.73 alike)."""

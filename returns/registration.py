@@ -42,6 +42,10 @@ NAME_FIELDS = (
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 NUMBERED_CLASSES = {"refugee_card", "repatriation_form", "citizen_card"}
 
+# Read once: ``Choices.values`` builds a new list on every call.
+SEXES = frozenset(Member.Sex.values)
+RELATIONSHIPS = frozenset(Member.Relationship.values)
+
 
 @dataclass
 class DocumentRegistration:
@@ -226,9 +230,9 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
         problems.add(f"{path}.fathers_name", "required", _("Enter the father's name."))
     for name_field in NAME_FIELDS:
         _name_problems(problems, f"{path}.{name_field}", getattr(member, name_field).strip(), name_field=name_field)
-    if member.sex not in Member.Sex.values:
+    if member.sex not in SEXES:
         problems.add(f"{path}.sex", "invalid_choice", _("Choose female or male."))
-    if member.relationship not in Member.Relationship.values:
+    if member.relationship not in RELATIONSHIPS:
         problems.add(f"{path}.relationship", "invalid_choice", _("Choose the relationship to the head of household."))
 
     if member.date_of_birth is None and member.estimated_age is None:

@@ -73,7 +73,8 @@ def member(
 
 # A person's document number is theirs alone (a second person with it is refused at registration):
 # each card a test makes without a number gets the next one.
-DOCUMENT_SERIALS = itertools.count(123456)
+# From 1,000,000: never a number a test writes itself (PK-123456...).
+DOCUMENT_SERIALS = itertools.count(1_000_000)
 
 
 def por_card(*, number=None, expiry_date=None, expired_confirmed=False) -> DocumentRegistration:

@@ -29,3 +29,6 @@ class ImportKind:
     save: Callable
     # (batch) → the positions already saved (a job run again continues after them).
     saved: Callable
+    # (batch, [(position, record)]) → saves them all in bulk, or raises ``Refused`` with the ``position``
+    # (in the list) of the one refused; None: ``save`` one at a time.
+    save_many: Callable | None = None

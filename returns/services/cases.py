@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.bulk import copy_insert
 from agencies.models import Agency, Office, User
 from agencies.problems import Problem, Refused
 from returns import policy
@@ -116,16 +117,7 @@ def case_open(
             details={"referral": str(referral.public_id)} if referral else {},
         )
         return earlier
-    case = Case.objects.create(
-        case_number=f"{workflow.case_number_prefix}-{household.registration_number}",
-        household=household,
-        agency=agency,
-        office_id=household.office_id,
-        workflow=workflow.code,
-        stage=stage.code,
-        stage_due_date=due,
-        opened_by_referral=referral,
-    )
+    case = Case.objects.create(**_case_fields(household, agency, workflow=workflow, due=due, referral=referral))
     _event(
         case,
         CaseEvent.Kind.OPENED,
@@ -134,6 +126,49 @@ def case_open(
         details={"referral": str(referral.public_id)} if referral else {},
     )
     return case
+
+
+def _case_fields(household: Household, agency: Agency, *, workflow, due, referral: Referral | None = None) -> dict:
+    """A new case of the household at the first stage of its agency's workflow."""
+    return {
+        "case_number": f"{workflow.case_number_prefix}-{household.registration_number}",
+        "household": household,
+        "agency": agency,
+        "office_id": household.office_id,
+        "workflow": workflow.code,
+        "stage": workflow.initial_stage.code,
+        "stage_due_date": due,
+        "opened_by_referral": referral,
+    }
+
+
+def cases_open_registered(*, households: list[Household], opened_by: User, many: bool = False) -> list[Case | None]:
+    """``case_open(just_registered=True)`` for households just registered, each at the agency routing
+    chose (None where that agency runs no workflow): their cases and events in two inserts (two COPYs
+    when ``many``: an import's, ``agencies.bulk``)."""
+    today = timezone.localdate()
+    cases: list[Case | None] = []
+    for household in households:
+        workflow = workflow_for_agency(household.routed_agency.code)
+        if workflow is None:
+            cases.append(None)
+            continue
+        due = workflow.initial_stage.due_date(entered_on=today, arrival_date=household.arrival_date)
+        cases.append(Case(**_case_fields(household, household.routed_agency, workflow=workflow, due=due)))
+    opened = [case for case in cases if case is not None]
+    if many:
+        copy_insert(opened)
+    else:
+        Case.objects.bulk_create(opened)
+    events = [
+        CaseEvent(case=case, kind=CaseEvent.Kind.OPENED, actor=opened_by, to_stage=case.stage, details={})
+        for case in opened
+    ]
+    if many:
+        copy_insert(events)
+    else:
+        CaseEvent.objects.bulk_create(events)
+    return cases
 
 
 def case_close_for_reroute(*, household: Household, closed_by: User, note: str) -> None:

@@ -27,7 +27,7 @@ from returns.registration import (
     MemberRegistration,
     registration_problems,
 )
-from returns.services.households import documents_already_registered, household_register
+from returns.services.households import documents_registered, households_register
 
 HOUSEHOLD_COLUMNS = [
     "household",
@@ -100,6 +100,8 @@ EXAMPLE = {
     "specific_needs": "",
 }
 # Where a registration's problem path points in the file: a document's fields by their columns.
+# Households whose documents are looked up in the registry in one query.
+REGISTRY_CHUNK = 2000
 DOCUMENT_COLUMN = {
     "document_type": "document_type",
     "number": "document_number",
@@ -155,7 +157,9 @@ def _family_build(family: ImportedRecord, rows: list[tuple[int, dict[str, str]]]
                     for code in cells.get("specific_needs", "").replace(",", " ").replace(";", " ").split()
                     if code.strip()
                 ],
-                new_person=True,
+                # No likely matches are shown in a file, so there is no decision on them to record: the
+                # hourly search for duplicates (``returns.duplicates``) looks at the people imported.
+                new_person=False,
             )
         )
     family.value = HouseholdRegistration(
@@ -176,11 +180,19 @@ def _families_check(families: list[ImportedRecord], *, user: User, registry: boo
     reference = reference_data()
     today = timezone.localdate()
     seen_documents: dict[str, int] = {}
-    for family in families:
+    checked = [registration_problems(family.value, reference=reference, today=today) for family in families]
+    if registry:
+        # Documents against the registry, in one query a chunk, for the households otherwise right.
+        clean = [index for index, family in enumerate(families) if not checked[index] and not family.problems]
+        for start in range(0, len(clean), REGISTRY_CHUNK):
+            indexes = clean[start : start + REGISTRY_CHUNK]
+            found = documents_registered(
+                [families[index].value for index in indexes], reference=reference, user=user, between_households=False
+            )
+            for index, problems in zip(indexes, found, strict=True):
+                checked[index] = problems
+    for family, problems in zip(families, checked, strict=True):
         registration = family.value
-        problems = registration_problems(registration, reference=reference, today=today)
-        if not problems and not family.problems and registry:
-            problems = documents_already_registered(registration, reference=reference, user=user)
         # A cell that could not be read (a date, an age) is said once, in the cell's own words.
         # (An age that cannot be read is not also "no date of birth nor age".)
         unread = {(found["row"], found["column"]) for found in family.problems}
@@ -220,8 +232,19 @@ def _problems_placed(family: ImportedRecord, problems: dict[str, list[Problem]])
 
 
 def _family_save(batch: ImportBatch, position: int, family: ImportedRecord) -> None:
-    household = household_register(registered_by=batch.uploaded_by, registration=family.value)
-    ImportedHousehold.objects.create(batch=batch, position=position, household=household)
+    _families_save(batch, [(position, family)])
+
+
+def _families_save(batch: ImportBatch, families: list[tuple[int, ImportedRecord]]) -> None:
+    """Register these households in bulk (``households_register``: the one registration service), each
+    recorded against its position in the file."""
+    households = households_register(
+        registered_by=batch.uploaded_by, registrations=[family.value for _position, family in families]
+    )
+    ImportedHousehold.objects.bulk_create(
+        ImportedHousehold(batch=batch, position=position, household=household)
+        for (position, _family), household in zip(families, households, strict=True)
+    )
 
 
 def _families_saved(batch: ImportBatch) -> set[int]:
@@ -241,4 +264,5 @@ KIND = ImportKind(
     place=_problems_placed,
     save=_family_save,
     saved=_families_saved,
+    save_many=_families_save,
 )

@@ -10,9 +10,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from agencies.bulk import copy_insert
 from agencies.models import Agency, User
 from returns import policy
-from returns.identity import person_confirmed_new, person_link
+from returns.identity import people_confirmed_new, person_link
 from returns.models import (
     Assistance,
     Case,
@@ -25,7 +26,7 @@ from returns.models import (
     MemberDocument,
     MonitoringInterview,
 )
-from returns.names import document_number_normal
+from returns.names import document_number_normal, phone_digits
 from returns.reference import reference_data
 from returns.registration import (
     HouseholdRegistration,
@@ -35,11 +36,13 @@ from returns.registration import (
     registration_problems,
 )
 from returns.routing import routing_decide
-from returns.services.cases import case_close_for_reroute, case_close_for_withdrawal, case_open
+from returns.services.cases import case_close_for_reroute, case_close_for_withdrawal, case_open, cases_open_registered
 from returns.services.follow_ups import follow_ups_open
 from returns.text import note_characters_problem
 
 REGISTRATION_NUMBER_SEQUENCE = "returns_household_number_seq"
+# From this many households registered at once (an import's), their rows are written with COPY.
+COPY_FROM = 50
 
 
 def household_register(*, registered_by: User, registration: HouseholdRegistration) -> Household:
@@ -48,44 +51,77 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
     Raises ``RegistrationInvalid`` with every problem found (nothing is saved), or
     ``PermissionDenied`` when the user may not register households.
     """
+    [household] = households_register(registered_by=registered_by, registrations=[registration])
+    return household
+
+
+def households_register(*, registered_by: User, registrations: list[HouseholdRegistration]) -> list[Household]:
+    """Validate, route and save arriving households (one, from the page or the API; many, from an import),
+    all or none, in one transaction and a number of queries that does not grow with their number.
+
+    Every household is checked (its problems, its members' identity decisions, its documents against
+    the registry and each other) before anything is written. Raises ``RegistrationInvalid`` for the
+    first refused, with every problem found in it and its ``position`` in ``registrations`` (nothing
+    is saved), or ``PermissionDenied`` when the user may not register households.
+    """
     policy.require_register(registered_by)
     reference = reference_data()
-    problems = registration_problems(registration, reference=reference, today=timezone.localdate())
-    links, new_people, identity_problems = identity_decisions(registration, user=registered_by)
-    if problems or identity_problems:
-        raise RegistrationInvalid({**problems, **identity_problems})
-    if problems := documents_already_registered(registration, reference=reference, user=registered_by):
-        raise RegistrationInvalid(problems)
-    linked = _people_linked(links)
-    decision = routing_decide(registration, reference=reference)
-    vrf_number = _vrf_family_number(registration, reference)
+    today = timezone.localdate()
+    identities = []
+    for position, registration in enumerate(registrations):
+        problems = registration_problems(registration, reference=reference, today=today)
+        links, new_people, identity_problems = identity_decisions(registration, user=registered_by)
+        if problems or identity_problems:
+            raise _refused_at(position, {**problems, **identity_problems})
+        identities.append((links, new_people))
+    for position, problems in enumerate(documents_registered(registrations, reference=reference, user=registered_by)):
+        if problems:
+            raise _refused_at(position, problems)
+    linked = []
+    for position, (links, _new_people) in enumerate(identities):
+        try:
+            linked.append(_people_linked(links))
+        except RegistrationInvalid as invalid:
+            raise _refused_at(position, invalid.problems) from invalid
+    decisions = [routing_decide(registration, reference=reference) for registration in registrations]
+    vrf_numbers = [_vrf_family_number(registration, reference) for registration in registrations]
 
+    many = len(registrations) >= COPY_FROM
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s)", [REGISTRATION_NUMBER_SEQUENCE])
-            (serial,) = cursor.fetchone()
-        office = reference.offices[registration.office]
-        household = Household.objects.create(
-            registration_number=f"{office.code}-{timezone.localdate().year}-{serial:06d}",
-            arrival_date=registration.arrival_date,
-            office=office,
-            country_of_departure_id=registration.country_of_departure,
-            return_type_id=registration.return_type,
-            destination_province_id=registration.destination_province,
-            destination_district_id=registration.destination_district or None,
-            phone=registration.phone.strip(),
-            registered_by=registered_by,
-            routed_agency=decision.agency,
-            category=decision.category,
-            routing_rule=decision.rule,
-            routing_version=decision.version,
-            routing_reason=decision.reason,
-            routing_facts=decision.facts,
-            flags=decision.flags,
-            member_count=len(registration.members),
-            family=_family_for_vrf(vrf_number) if vrf_number else None,
+        families = _families_for_vrfs({number for number in vrf_numbers if number})
+        year = timezone.localdate().year
+        households = _inserted(
+            Household,
+            [
+                Household(
+                    registration_number=(f"{reference.offices[registration.office].code}-{year}-{serial:06d}"),
+                    arrival_date=registration.arrival_date,
+                    office=reference.offices[registration.office],
+                    country_of_departure_id=registration.country_of_departure,
+                    return_type_id=registration.return_type,
+                    destination_province_id=registration.destination_province,
+                    destination_district_id=registration.destination_district or None,
+                    phone=registration.phone.strip(),
+                    phone_digits=phone_digits(registration.phone.strip()),
+                    registered_by=registered_by,
+                    routed_agency=decision.agency,
+                    category=decision.category,
+                    routing_rule=decision.rule,
+                    routing_version=decision.version,
+                    routing_reason=decision.reason,
+                    routing_facts=decision.facts,
+                    flags=decision.flags,
+                    member_count=len(registration.members),
+                    family=families[vrf_number] if vrf_number else None,
+                )
+                for registration, decision, vrf_number, serial in zip(
+                    registrations, decisions, vrf_numbers, _registration_serials(len(registrations)), strict=True
+                )
+            ],
+            many=many,
         )
-        members = Member.objects.bulk_create(
+        members = _inserted(
+            Member,
             [
                 Member(
                     household=household,
@@ -100,9 +136,12 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
                     estimated_age=member.estimated_age,
                     relationship=member.relationship,
                 ).names_indexed()
+                for household, registration in zip(households, registrations, strict=True)
                 for member in registration.members
-            ]
+            ],
+            many=many,
         )
+        member_registrations = [member for registration in registrations for member in registration.members]
         documents = [
             MemberDocument(
                 member=member,
@@ -112,14 +151,14 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
                 issuing_country_id=document.issuing_country,
                 expiry_date=document.expiry_date,
             )
-            for member, member_registration in zip(members, registration.members, strict=True)
+            for member, member_registration in zip(members, member_registrations, strict=True)
             for document in member_registration.documents
         ]
         if documents:
-            MemberDocument.objects.bulk_create(documents)
+            _inserted(MemberDocument, documents, many=many)
         needs_by_member = [
             [reference.specific_needs[code] for code in dict.fromkeys(member_registration.specific_needs)]
-            for member_registration in registration.members
+            for member_registration in member_registrations
         ]
         needs = [
             Member.specific_needs.through(member_id=member.pk, needcode_id=need.pk)
@@ -127,27 +166,82 @@ def household_register(*, registered_by: User, registration: HouseholdRegistrati
             for need in member_needs
         ]
         if needs:
-            Member.specific_needs.through.objects.bulk_create(needs)
-        HouseholdEvent.objects.create(
-            household=household,
-            kind=HouseholdEvent.Kind.REGISTERED,
-            actor=registered_by,
-            to_agency=decision.agency,
-            note=decision.reason,
+            _inserted(Member.specific_needs.through, needs, many=many)
+        _inserted(
+            HouseholdEvent,
+            [
+                HouseholdEvent(
+                    household=household,
+                    kind=HouseholdEvent.Kind.REGISTERED,
+                    actor=registered_by,
+                    to_agency=decision.agency,
+                    note=decision.reason,
+                )
+                for household, decision in zip(households, decisions, strict=True)
+            ],
+            many=many,
         )
-        case = case_open(household=household, agency=decision.agency, opened_by=registered_by, just_registered=True)
-        follow_ups_open(household=household, case=case, made_by=registered_by, just_registered=True)
+        cases = cases_open_registered(households=households, opened_by=registered_by, many=many)
+        members_by_household = _split(members, [len(registration.members) for registration in registrations])
+        for household, case in zip(households, cases, strict=True):
+            if household.flags:
+                follow_ups_open(household=household, case=case, made_by=registered_by, just_registered=True)
         # The officer's decisions on the likely matches shown while typing (none searched here: fast).
-        for index, ref in links.items():
-            person_link(member=members[index], existing=linked[ref.member_id], linked_by=registered_by, score=ref.score)
-        for index, seen in new_people.items():
-            person_confirmed_new(
-                member=members[index],
-                confirmed_by=registered_by,
-                candidates=[(ref.member_id, ref.score) for ref in seen],
-            )
-    _attach_written_rows(household, members, documents, needs_by_member)
-    return household
+        confirmed_new = []
+        for household_members, (links, new_people), found in zip(members_by_household, identities, linked, strict=True):
+            for index, ref in links.items():
+                person_link(
+                    member=household_members[index],
+                    existing=found[ref.member_id],
+                    linked_by=registered_by,
+                    score=ref.score,
+                )
+            confirmed_new += [
+                (household_members[index], [(ref.member_id, ref.score) for ref in seen])
+                for index, seen in new_people.items()
+            ]
+        if confirmed_new:
+            people_confirmed_new(confirmed=confirmed_new, confirmed_by=registered_by)
+    if len(households) > 1:
+        return households  # an import: nobody reads them back (one registration's page and API answer do)
+    needs_by_household = _split(needs_by_member, [len(registration.members) for registration in registrations])
+    documents_by_household = {}
+    for document in documents:
+        documents_by_household.setdefault(document.member.household_id, []).append(document)
+    for household, household_members, household_needs in zip(
+        households, members_by_household, needs_by_household, strict=True
+    ):
+        _attach_written_rows(
+            household, household_members, documents_by_household.get(household.pk, []), household_needs
+        )
+    return households
+
+
+def _inserted(model, objects: list, *, many: bool) -> list:
+    """INSERT the rows (one registration), or COPY them (an import's households: ``agencies.bulk``)."""
+    return copy_insert(objects) if many else model.objects.bulk_create(objects)
+
+
+def _refused_at(position: int, problems: dict) -> RegistrationInvalid:
+    refused = RegistrationInvalid(problems)
+    refused.position = position
+    return refused
+
+
+def _split(items: list, sizes: list[int]) -> list[list]:
+    """``items`` cut into consecutive runs of these sizes."""
+    runs, start = [], 0
+    for size in sizes:
+        runs.append(items[start : start + size])
+        start += size
+    return runs
+
+
+def _registration_serials(count: int) -> list[int]:
+    """The next ``count`` registration serials, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [REGISTRATION_NUMBER_SEQUENCE, count])
+        return [serial for (serial,) in cursor.fetchall()]
 
 
 def _people_linked(links: dict) -> dict[int, Member]:
@@ -189,25 +283,41 @@ def _people_linked(links: dict) -> dict[int, Member]:
 def documents_already_registered(
     registration: HouseholdRegistration, *, reference, user: User
 ) -> dict[str, list[RegistrationProblem]]:
-    """A person's document (a card, a tazkira, a passport: not the family's VRF, which the parts of a
-    family returning in parts share) whose number is already a registered person's, in either agency,
-    or twice in this registration. The officer sees the other household's number only when they may
-    see that household; otherwise which agency registered it, and when."""
-    wanted: dict[tuple[str, str], list[str]] = {}
-    for member_index, member in enumerate(registration.members):
-        for document_index, document in enumerate(member.documents):
-            number = document_number_normal(document.number)
-            if number and reference.document_types[document.document_type].routing_class != "repatriation_form":
-                path = f"members.{member_index}.documents.{document_index}.number"
-                wanted.setdefault((document.document_type, number), []).append(path)
-    problems: dict[str, list[RegistrationProblem]] = {}
+    """One registration's documents already registered (``documents_registered``)."""
+    return documents_registered([registration], reference=reference, user=user)[0]
+
+
+def documents_registered(
+    registrations: list[HouseholdRegistration], *, reference, user: User, between_households: bool = True
+) -> list[dict[str, list[RegistrationProblem]]]:
+    """For each registration, a person's document (a card, a tazkira, a passport: not the family's VRF,
+    which the parts of a family returning in parts share) whose number is already a registered
+    person's, in either agency, or given twice (for two members, or in two of these households unless
+    ``between_households`` is false: an import says that by its rows): the problems keyed by field
+    path, in one query for all of them. The officer sees the other household's
+    number only when they may see that household; otherwise which agency registered it, and when."""
+    wanted: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for position, registration in enumerate(registrations):
+        for member_index, member in enumerate(registration.members):
+            for document_index, document in enumerate(member.documents):
+                number = document_number_normal(document.number)
+                if number and reference.document_types[document.document_type].routing_class != "repatriation_form":
+                    path = f"members.{member_index}.documents.{document_index}.number"
+                    wanted.setdefault((document.document_type, number), []).append((position, path))
+    problems: list[dict[str, list[RegistrationProblem]]] = [{} for _registration in registrations]
     if not wanted:
         return problems
-    for paths in wanted.values():
-        for path in paths[1:]:
-            problems.setdefault(path, []).append(
-                RegistrationProblem("document_repeated", _("This number is already given for another member above."))
+    for places in wanted.values():
+        first_position = places[0][0]
+        for position, path in places[1:]:
+            if position != first_position and not between_households:
+                continue
+            message = (
+                _("This number is already given for another member above.")
+                if position == first_position
+                else _("This number is already given in another household of this import.")
             )
+            problems[position].setdefault(path, []).append(RegistrationProblem("document_repeated", message))
     registered = (
         MemberDocument.objects.filter(
             number_normal__in={number for _type, number in wanted},
@@ -245,7 +355,8 @@ def documents_already_registered(
                 "agency": agency_code,
                 "day": date_format(timezone.localtime(created_at).date(), "j F Y"),
             }
-        problems.setdefault(wanted[key][0], []).append(RegistrationProblem("document_already_registered", message))
+        position, path = wanted[key][0]
+        problems[position].setdefault(path, []).append(RegistrationProblem("document_already_registered", message))
     return problems
 
 
@@ -261,10 +372,12 @@ def _vrf_family_number(registration: HouseholdRegistration, reference) -> str:
     return numbers.pop() if len(numbers) == 1 else ""
 
 
-def _family_for_vrf(vrf_number: str) -> Family:
-    """The family of this VRF number, created by the first of its parts to arrive (safe when two arrive at once)."""
-    Family.objects.bulk_create([Family(vrf_number=vrf_number)], ignore_conflicts=True)
-    return Family.objects.get(vrf_number=vrf_number)
+def _families_for_vrfs(vrf_numbers: set[str]) -> dict[str, Family]:
+    """The family of each VRF number, created by the first of its parts to arrive (safe when two arrive at once)."""
+    if not vrf_numbers:
+        return {}
+    Family.objects.bulk_create([Family(vrf_number=number) for number in sorted(vrf_numbers)], ignore_conflicts=True)
+    return {family.vrf_number: family for family in Family.objects.filter(vrf_number__in=vrf_numbers)}
 
 
 def _attach_written_rows(household, members, documents, needs_by_member) -> None:

@@ -17,6 +17,7 @@ task calls the service): neither reads the other's names at import time.
 
 import logging
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
@@ -42,6 +43,10 @@ KINDS: dict[str, ImportKind] = {
 COLUMNS = household_imports.COLUMNS
 PERSON_COLUMNS = household_imports.PERSON_COLUMNS
 MAX_ROWS = 200_000
+# Records saved per transaction (valid rows) or per step of the one transaction (all or nothing).
+CHUNK = 500
+# How long the progress of a running job is kept in the cache.
+PROGRESS_SECONDS = 6 * 3600
 MAX_BYTES = 25 * 1024 * 1024
 
 
@@ -81,7 +86,7 @@ def import_upload(
         content=content,
         uploaded_by=uploaded_by,
         agency_id=uploaded_by.agency_id,
-        rows_total=len(sheet.rows),
+        rows_total=sum(len(record.rows) for record in records),
         households_total=len(records),
         households_valid=valid,
         problems=_placed_in_sheets(problems_sorted(problems, spec.columns), sheet) + sheet_problems,
@@ -117,34 +122,41 @@ def import_run(batch_id: int) -> ImportBatch:
     spec.check(records, user=batch.uploaded_by, registry=False)
     valid = [record for record in records if not record.problems]
     done = spec.saved(batch)
-    refused = None
+    pending = [(position, record) for position, record in enumerate(valid) if position not in done]
+    chunks = [pending[start : start + CHUNK] for start in range(0, len(pending), CHUNK)]
     try:
         if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
             with transaction.atomic():
-                for position, record in enumerate(valid):
-                    if position not in done:
-                        refused = record
-                        _record_save(spec, batch, position, record)
+                for chunk in chunks:
+                    _chunk_save(spec, batch, chunk)
         else:
-            for position, record in enumerate(valid):
-                if position not in done:
-                    try:
-                        with transaction.atomic():
-                            _record_save(spec, batch, position, record)
-                    except Refused as invalid:
-                        _record_refused(spec, batch, record, invalid)
+            for chunk in chunks:
+                try:
+                    with transaction.atomic():
+                        _chunk_save(spec, batch, chunk)
+                except Refused:
+                    # One record of the chunk refused (its document registered since the check): the
+                    # chunk again one record at a time, leaving that one out.
+                    for one in chunk:
+                        try:
+                            with transaction.atomic():
+                                _chunk_save(spec, batch, [one])
+                        except Refused as invalid:
+                            _record_refused(spec, batch, one[1], invalid)
     except Refused as invalid:
         # All or nothing: one record refused now (its document registered since the check, a count
         # recorded meanwhile) undoes all.
         logger.warning("Import %s stopped: a record was refused", batch.pk)
+        cache.delete(_progress_key(batch.pk))
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportBatch.Status.FAILED,
             finished_at=timezone.now(),
             households_done=0,
             error=_("Row %(row)s was refused when it was registered (%(message)s): nothing was imported.")
-            % {"row": refused.rows[0], "message": _first_message(invalid)},
+            % {"row": invalid.record.rows[0], "message": _first_message(invalid)},
         )
         return ImportBatch.objects.get(pk=batch.pk)
+    cache.delete(_progress_key(batch.pk))
     # The file is kept only while some of its rows were left out: the officer downloads them to correct.
     batch.refresh_from_db(fields=["problems"])
     emptied = {} if batch.problems else {"content": b""}
@@ -161,7 +173,7 @@ def import_rejected_rows(batch: ImportBatch) -> tuple[list[str], list[tuple]]:
     messages: dict[int, list[str]] = {}
     for found in batch.problems:
         messages.setdefault(found["row"], []).append(f"{found['column']}: {found['message']}")
-    records, sheet = _records_read(spec, bytes(batch.content), file_name=batch.file_name)
+    records, sheet = _records_read(spec, bytes(batch.content), file_name=batch.file_name, keep_rows=True)
     rejected = {row for record in records if messages.keys() & set(record.rows) for row in record.rows}
     header = [*spec.columns, str(_("problems"))]
     rows = [
@@ -189,9 +201,35 @@ def _placed_in_sheets(problems: list[dict], sheet: Sheet) -> list[dict]:
     return [unique[key] for key in sorted(unique, key=lambda key: key[:2])]
 
 
-def _record_save(spec: ImportKind, batch: ImportBatch, position: int, record: ImportedRecord) -> None:
-    spec.save(batch, position, record)
-    ImportBatch.objects.filter(pk=batch.pk).update(households_done=F("households_done") + 1)
+def _chunk_save(spec: ImportKind, batch: ImportBatch, chunk: list[tuple[int, ImportedRecord]]) -> None:
+    """Save these records (in bulk where the kind can) and count them done. A refusal says which
+    record it was (``Refused.record``)."""
+    try:
+        if spec.save_many is not None:
+            spec.save_many(batch, chunk)
+        else:
+            for index, (position, record) in enumerate(chunk):
+                try:
+                    spec.save(batch, position, record)
+                except Refused as invalid:
+                    invalid.position = index
+                    raise
+    except Refused as invalid:
+        invalid.record = chunk[getattr(invalid, "position", 0)][1]
+        raise
+    ImportBatch.objects.filter(pk=batch.pk).update(households_done=F("households_done") + len(chunk))
+    batch.households_done += len(chunk)
+    # Inside an all-or-nothing transaction the count above is not seen until the end: the page reads this.
+    cache.set(_progress_key(batch.pk), batch.households_done, PROGRESS_SECONDS)
+
+
+def import_progress(batch: ImportBatch) -> int:
+    """How many records the running job has saved: its own count, or what the job says meanwhile."""
+    return max(batch.households_done, cache.get(_progress_key(batch.pk), 0))
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"returns:import-progress:{batch_id}"
 
 
 def _record_refused(spec: ImportKind, batch: ImportBatch, record: ImportedRecord, invalid: Refused) -> None:
@@ -210,9 +248,12 @@ def _first_message(invalid: Refused) -> str:
     return ""
 
 
-def _records_read(spec: ImportKind, content: bytes, *, file_name: str) -> tuple[list[ImportedRecord], Sheet]:
+def _records_read(
+    spec: ImportKind, content: bytes, *, file_name: str, keep_rows: bool = False
+) -> tuple[list[ImportedRecord], Sheet]:
     """The file's records: rows grouped by the kind's grouping column (or one record a row), each built
-    by the kind, with the formula-like cells found first."""
+    by the kind, with the formula-like cells found first. The rows as read are let go once built (a
+    100,000-row file's cells weigh more than its records), unless ``keep_rows``."""
     sheet = sheet_read(
         content,
         filename=file_name,
@@ -226,10 +267,14 @@ def _records_read(spec: ImportKind, content: bytes, *, file_name: str) -> tuple[
     for row, cells in sheet.rows:
         reference = cells.get(spec.group_by, "") if spec.group_by else str(row)
         grouped.setdefault(reference, []).append((row, cells))
+    if not keep_rows:
+        sheet.rows = []  # each group's cells are let go once its record is built
     records = []
     for reference, rows in grouped.items():
         record = ImportedRecord(reference=reference, rows=[row for row, _cells in rows])
         record.problems.extend(formula_problems(rows))
         spec.build(record, rows)
         records.append(record)
+        if not keep_rows:
+            rows.clear()
     return records, sheet

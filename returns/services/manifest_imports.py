@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.problems import Problem, Refused
+from returns.imports.reading import date_read
 from returns.imports.records import ImportedRecord, date_cell, problem, whole_number_cell
 from returns.imports.spec import ImportKind
 from returns.models import ImportBatch, ManifestMember, Member, VrfManifest
@@ -67,7 +68,7 @@ def _manifest_build(record: ImportedRecord, rows: list[tuple[int, dict[str, str]
     for row, cells in rows[1:]:
         for column in MANIFEST_COLUMNS[1:]:
             text = cells.get(column, "")
-            if text and text.casefold() != first.get(column, "").casefold():
+            if text and not _same_cell(column, text, first.get(column, "")):
                 problems.append(
                     problem(
                         row,
@@ -114,6 +115,16 @@ def _manifest_build(record: ImportedRecord, rows: list[tuple[int, dict[str, str]
     )
 
 
+def _same_cell(column: str, text: str, first: str) -> bool:
+    """Whether a later row of a VRF says what its first row says (a date however it is written)."""
+    if column == "departure_date":
+        try:
+            return date_read(text) == date_read(first)
+        except ValueError:
+            return False
+    return text.casefold() == first.casefold()
+
+
 def _manifests_check(records: list[ImportedRecord], *, user, registry: bool = True) -> None:
     """A manifest's own problems: no VRF number, an unknown country, a departure too far ahead, and
     (``registry``) a VRF already on a manifest. A VRF twice in the file is grouped as one, so its rows
@@ -137,7 +148,15 @@ def _manifests_check(records: list[ImportedRecord], *, user, registry: bool = Tr
                 )
             )
         by_number.setdefault(number, record)
-        if manifest.country and manifest.country not in reference.countries:
+        if not manifest.repatriation_centre:
+            record.problems.append(
+                problem(first_row, "repatriation_centre", _("Enter the repatriation centre that issued the VRF."))
+            )
+        if not manifest.country:
+            record.problems.append(
+                problem(first_row, "country_of_asylum", _("Enter the country of asylum: PK for Pakistan, IR for Iran."))
+            )
+        elif manifest.country not in reference.countries:
             record.problems.append(
                 problem(
                     first_row,

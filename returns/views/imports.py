@@ -13,7 +13,14 @@ from returns import policy
 from returns.forms.cases import problems_show
 from returns.forms.imports import ImportUploadForm
 from returns.models import ImportBatch
-from returns.services.imports import KINDS, import_rejected_rows, import_start, import_template_rows, import_upload
+from returns.services.imports import (
+    KINDS,
+    import_progress,
+    import_rejected_rows,
+    import_start,
+    import_template_rows,
+    import_upload,
+)
 
 PROBLEMS_SHOWN = 200
 
@@ -58,6 +65,9 @@ def _batch(request, public_id, *, with_file: bool = False) -> ImportBatch:
 @require_GET
 def import_detail(request, public_id):
     batch = _batch(request, public_id)
+    in_progress = batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.IMPORTING)
+    if in_progress:
+        batch.households_done = import_progress(batch)
     return render(
         request,
         "returns/imports/detail.html",
@@ -66,7 +76,7 @@ def import_detail(request, public_id):
             "problems": batch.problems[:PROBLEMS_SHOWN],
             "problems_hidden": max(len(batch.problems) - PROBLEMS_SHOWN, 0),
             "in_sheets": any("sheet" in problem for problem in batch.problems),
-            "in_progress": batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.IMPORTING),
+            "in_progress": in_progress,
         },
     )
 

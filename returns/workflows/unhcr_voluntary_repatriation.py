@@ -3,7 +3,8 @@
     verification → encashment → services → supplement → closed
          └──────── refuse the grant, refer to IOM ──────────────→ closed
 
-Verification checks the refugee card or VRF, records iris verification for every covered member
+Verification checks the refugee card or VRF (the case page sets the VRF against the manifests the
+repatriation centres sent: ``returns.manifests``), records iris verification for every covered member
 aged 5 or over, and decides each member's entitlement (``returns.entitlement``): members not on the
 VRF are referred to IOM for screening, a member assisted before (a recycler) or refused with a
 reason is not paid, and the others are. Only when nobody can be paid is the grant refused and the

@@ -10,8 +10,8 @@ from django.urls import reverse
 from agencies.models import Agency, Office, User
 from agencies.problems import Refused
 from returns.models import Household, ImportBatch, ImportedHousehold, Member
-from returns.services import household_imports
-from returns.services.households import household_register
+from returns.services import household_imports, imports
+from returns.services.households import households_register
 from returns.services.imports import COLUMNS, import_run, import_start, import_upload
 from tests.factories import UserFactory
 
@@ -180,23 +180,25 @@ class WorkerKilled(Exception):
 def test_a_job_killed_half_way_continues_after_what_it_registered(officer, monkeypatch):
     batch = import_upload(uploaded_by=officer, file_name="arrivals.csv", content=two_families(), mode="valid_rows")
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED)
-    # The worker dies while registering the second household (after the first was committed).
+    # The worker dies while registering the second household (after the first was committed: one
+    # household a transaction).
+    monkeypatch.setattr(imports, "CHUNK", 1)
     calls = []
 
     def dying(**kwargs):
         calls.append(kwargs)
         if len(calls) == 2:
             raise WorkerKilled
-        return household_register(**kwargs)
+        return households_register(**kwargs)
 
-    monkeypatch.setattr(household_imports, "household_register", dying)
+    monkeypatch.setattr(household_imports, "households_register", dying)
     with pytest.raises(WorkerKilled):
         import_run(batch.pk)
     batch.refresh_from_db()
     assert (batch.status, batch.households_done, Household.objects.count()) == (ImportBatch.Status.IMPORTING, 1, 1)
 
     # When the task runs again (the broker redelivers it), then once more (delivered twice)
-    monkeypatch.setattr(household_imports, "household_register", household_register)
+    monkeypatch.setattr(household_imports, "households_register", households_register)
     again = import_run(batch.pk)
     twice = import_run(batch.pk)
 
