@@ -10,7 +10,6 @@ back. (The machine's PostgreSQL itself is not restarted: the rest of the suite r
 import contextlib
 import selectors
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -25,7 +24,7 @@ from agencies.models import Agency, User
 from agencies.staff_tokens import staff_token_issue
 from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.integration.test_celery_worker import database_url_for_worker
-from tests.integration.test_production_stack import free_port, process_group
+from tests.integration.test_production_stack import free_port, logged_in, process_group, static_collected
 from tests.test_deploy_check import production_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -113,14 +112,7 @@ def production_server(*, database_url: str, port: int, log: Path, static_root: P
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "2",
     }
-    # The pages name their static files through the manifest, as in production.
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        check=True,
-        capture_output=True,
-    )
+    static_collected(environment)
     command = [str(GUNICORN), "--config", "python:config.gunicorn", "config.wsgi:application"]
     with process_group(command, environment=environment, log=log, stop_seconds=20) as server:
         yield server
@@ -133,22 +125,6 @@ def get(url: str, **kwargs):
         except requests.ConnectionError:
             time.sleep(0.2)
     pytest.fail(f"{url}: the server never answered")
-
-
-def logged_in(base: str, username: str) -> requests.Session:
-    """A browser's session, logged in through the login form."""
-    browser = requests.Session()
-    get(f"{base}/accounts/login/")  # the server is up
-    browser.get(f"{base}/accounts/login/", timeout=15)
-    answer = browser.post(
-        f"{base}/accounts/login/",
-        data={"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-        headers={"Referer": f"{base}/accounts/login/"},
-        timeout=15,
-        allow_redirects=False,
-    )
-    assert answer.status_code == 302, answer.text[answer.text.find("<main") :][:1500]
-    return browser
 
 
 @pytest.mark.integration
@@ -173,6 +149,7 @@ def test_while_the_database_is_away_requests_get_503_and_the_app_recovers_withou
     try:
         with production_server(database_url=database_url, port=port, log=log, static_root=tmp_path / "static"):
             assert get(f"{base}/api/v1/households/", headers=api).status_code == 200
+            get(f"{base}/accounts/login/")  # the server is up
             browser = logged_in(base, "caseworker.outage")
             assert browser.get(f"{base}/households/", timeout=15).status_code == 200
 

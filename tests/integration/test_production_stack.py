@@ -1,7 +1,8 @@
 """The production stack, as ``make prod`` runs it: honcho runs the Procfile's gunicorn, a worker for
 each queue and beat, against the test database and the test Redis. A household is registered over
-HTTP, a coordinator requests the joint report over HTTP and the heavy queue's worker computes it;
-the logs are JSON lines that follow each request's id from the web process into the worker.
+HTTP, an officer uploads a spreadsheet on the imports page and confirms it, a coordinator requests the
+joint report over HTTP, and the heavy queue's worker runs the import and computes the report; the
+logs are JSON lines that follow each request's id from the web process into the worker.
 """
 
 import contextlib
@@ -18,14 +19,15 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from agencies.models import Agency, Office, User
 from agencies.staff_tokens import staff_token_issue
 from reports.models import Report
-from returns.models import Household
+from returns.models import Household, ImportBatch
 from tests.api.payloads import household_json, member_json, por_card_json
-from tests.factories import UserFactory
+from tests.factories import DEMO_PASSWORD, UserFactory
 from tests.integration.test_celery_worker import database_url_for_worker, queue_environment
 from tests.test_deploy_check import production_environment
 
@@ -34,6 +36,13 @@ HONCHO = Path(sys.executable).with_name("honcho")
 PROCESSES = ("web", "worker", "heavy", "notifications", "beat")
 START_SECONDS = 90
 REPORT_SECONDS = 120
+# Two households of one person each, as an officer fills the template.
+IMPORT_FILE = (
+    b"household,arrival_date,office,country_of_departure,return_type,destination_province,given_name,"
+    b"fathers_name,sex,relationship,estimated_age,document_type,document_number,document_country,document_expiry\n"
+    b"1,2025-11-01,TKM,PK,voluntary_repatriation,AF06,Naveed,Gul,male,head,35,por_card,PK-STACK-IMP-1,PK,2030-12-31\n"
+    b"2,2025-11-01,TKM,PK,voluntary_repatriation,AF06,Zarmina,Aziz,female,head,30,por_card,PK-STACK-IMP-2,PK,2030-12-31\n"
+)
 
 
 def free_port() -> int:
@@ -60,6 +69,7 @@ def stack_environment(*, redis_url: str, queue: str, port: int, run_dir: Path) -
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
         "CELERY_BEAT_SCHEDULE": str(run_dir / "celerybeat-schedule"),
+        "DJANGO_STATIC_ROOT": str(run_dir / "static"),
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
@@ -89,7 +99,19 @@ def process_group(command: list[str], *, environment: dict[str, str], log: Path,
             process.wait()
 
 
+def static_collected(environment: dict[str, str]) -> None:
+    """The pages name their static files through the manifest, as in production: collect them first."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+
+
 def production_stack(*, environment: dict[str, str], log: Path):
+    static_collected(environment)
     command = [str(HONCHO), "--procfile", "Procfile", "--env", "/dev/null", "start", *PROCESSES]
     return process_group(command, environment=environment, log=log)
 
@@ -113,6 +135,21 @@ def ready(base: str):
         return False
 
 
+def logged_in(base: str, username: str) -> requests.Session:
+    """A browser's session, logged in through the login form."""
+    browser = requests.Session()
+    browser.get(f"{base}/accounts/login/", timeout=15)
+    answer = browser.post(
+        f"{base}/accounts/login/",
+        data={"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=15,
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[answer.text.find("<main") :][:1500]
+    return browser
+
+
 def json_lines(log: Path, process: str) -> list[dict]:
     """The JSON log lines one of honcho's processes wrote ("12:00:00 web.1 | {...}")."""
     lines = []
@@ -131,6 +168,9 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
     officer = UserFactory(
         username="officer.stack", agency=unhcr, office=Office.objects.get(code="TKM"), role=User.Role.FIELD_OFFICER
     )
+    # Hashed as production hashes (the test settings use a faster hasher the server does not know).
+    officer.password = PBKDF2PasswordHasher().encode(DEMO_PASSWORD, PBKDF2PasswordHasher().salt())
+    officer.save(update_fields=["password"])
     coordinator = UserFactory(username="coordinator.stack", agency=unhcr, role=User.Role.COORDINATOR)
     _token, officer_key = staff_token_issue(user=officer, name="stack")
     _token, coordinator_key = staff_token_issue(user=coordinator, name="stack")
@@ -169,6 +209,37 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
                 return answer if answer["status"] not in ("queued", "running") else None
 
             report = wait_until(computed, honcho=honcho, log=log, seconds=REPORT_SECONDS, what="The report")
+
+            # When the officer uploads a file of two households on the imports page, and confirms it
+            browser = logged_in(base, officer.username)
+            uploaded = browser.post(
+                f"{base}/imports/",
+                data={
+                    "kind": "households",
+                    "mode": "all_or_nothing",
+                    "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+                },
+                files={"file": ("arrivals.csv", IMPORT_FILE, "text/csv")},
+                headers={"Referer": f"{base}/imports/"},
+                timeout=30,
+                allow_redirects=False,
+            )
+            assert uploaded.status_code == 302, uploaded.text[uploaded.text.find("<main") :][:1500]
+            detail = f"{base}{uploaded.headers['Location']}"
+            started = browser.post(
+                f"{detail}start/",
+                data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+                headers={"Referer": detail, "X-Request-ID": "stack-import-start-1"},
+                timeout=30,
+                allow_redirects=False,
+            )
+            assert started.status_code == 302
+
+            def imported():
+                page = browser.get(detail, timeout=10).text
+                return page if 'data-import-status="done"' in page or 'data-import-status="failed"' in page else None
+
+            import_page = wait_until(imported, honcho=honcho, log=log, seconds=REPORT_SECONDS, what="The import")
     finally:
         with redis.Redis.from_url(redis_url) as leftovers:
             keys = list(leftovers.scan_iter(match=f"*{queue}*"))
@@ -197,3 +268,19 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
         if "report_compute_task" in line["message"] and "succeeded" in line["message"]
     ]
     assert heavy == ["stack-report-request-1"], log.read_text()[-4000:]
+    # The import was run by the heavy worker, under the id of the request that confirmed it, and
+    # registered both households through the registration service.
+    assert 'data-import-status="done"' in import_page
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.households_done, batch.households_valid) == (ImportBatch.Status.DONE, 2, 2)
+    assert sorted(
+        Household.objects.filter(pk__in=batch.imported.values("household_id")).values_list(
+            "members__given_name", "routed_agency__code"
+        )
+    ) == [("Naveed", "UNHCR"), ("Zarmina", "UNHCR")]
+    imports_run = [
+        line["request_id"]
+        for line in json_lines(log, "heavy")
+        if "import_households" in line["message"] and "succeeded" in line["message"]
+    ]
+    assert imports_run == ["stack-import-start-1"], log.read_text()[-4000:]
