@@ -16,6 +16,7 @@ from agencies.models import User
 from returns.demo.case_rows import CaseRows
 from returns.demo.counts import demo_border_counts_load
 from returns.demo.households import DemoCaseload
+from returns.demo.manifests import demo_manifests_load
 from returns.demo.tables import COLUMNS, NULL, Ids, copy_rows, registry_tables, stamp, table, text
 from returns.demo.users import demo_staff
 from returns.models import Assistance, GrantRefusal, MemberEntitlement
@@ -48,6 +49,7 @@ class LoadReport:
     verifications: int = 0
     vulnerabilities: int = 0
     monitoring_interviews: int = 0  # drawn for return monitoring today, by the plans in force
+    manifests: int = 0  # VRF manifests of the families at verification
     seconds: float = 0.0
     stages: dict = field(default_factory=dict)  # (agency, stage) -> cases
 
@@ -264,6 +266,8 @@ def demo_caseload_load(
                 progress(report)
 
         demo_border_counts_load(cursor, seed=seed, today=today, recorded_by=registrar["IOM"])
+        if "UNHCR" in staff and REGISTRAR_ROLE in staff["UNHCR"]:
+            report.manifests = demo_manifests_load(uploaded_by=staff["UNHCR"][REGISTRAR_ROLE], seed=seed)
         if "UNHCR" in staff and User.Role.CASE_WORKER in staff["UNHCR"]:
             demo_grant_refusals(refused_by=staff["UNHCR"][User.Role.CASE_WORKER])
 

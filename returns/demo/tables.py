@@ -16,11 +16,13 @@ from returns.models import (
     CaseEvent,
     Household,
     HouseholdEvent,
+    ManifestMember,
     Member,
     MemberDocument,
     MemberEntitlement,
     MemberVerification,
     Referral,
+    VrfManifest,
 )
 from returns.services.households import REGISTRATION_NUMBER_SEQUENCE
 
@@ -123,6 +125,8 @@ def registry_tables() -> list[str]:
     """The tables seed_demo writes, children first: never reference data or users."""
     return [
         *case_tables(),
+        ManifestMember._meta.db_table,
+        VrfManifest._meta.db_table,
         HouseholdEvent._meta.db_table,
         Member.specific_needs.through._meta.db_table,
         MemberDocument._meta.db_table,

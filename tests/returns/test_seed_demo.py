@@ -30,6 +30,7 @@ from returns.models import (
     AssistanceType,
     Case,
     CaseEvent,
+    DocumentType,
     GrantRate,
     Household,
     HouseholdEvent,
@@ -40,6 +41,7 @@ from returns.models import (
     MonitoringInterview,
     MonitoringPlan,
     NeedCode,
+    VrfManifest,
 )
 from returns.reference import reference_data
 from returns.registration import (
@@ -442,6 +444,30 @@ def test_demo_case_workers_have_open_cases_of_their_agency(debug):
         assert assigned.count() == CaseEvent.objects.filter(kind=CaseEvent.Kind.ASSIGNED, note=username).count()
         assert username in output
     assert Case.objects.open().filter(assigned_to=None).exists()
+
+
+def test_the_families_at_verification_have_their_vrf_manifests_but_a_few(debug):
+    output = seed(**CASELOAD)
+
+    at_verification = set(
+        MemberDocument.objects.filter(
+            document_type__routing_class=DocumentType.RoutingClass.REPATRIATION_FORM,
+            member__household__cases__stage="verification",
+            member__household__cases__closed_at__isnull=True,
+        ).values_list("number_normal", flat=True)
+    )
+    on_manifests = set(VrfManifest.objects.values_list("vrf_number_normal", flat=True))
+    # Every manifest is of a family at verification; one VRF in ten (the first of each ten) has none.
+    assert on_manifests <= at_verification
+    assert len(at_verification - on_manifests) == (len(at_verification) + 9) // 10
+    assert min(at_verification) not in on_manifests
+    assert f"VRF manifests: {len(on_manifests):,} from the repatriation centres" in output
+    # A manifest lists the members who hold the VRF, as the families registered them.
+    manifest = VrfManifest.objects.order_by("pk").first()
+    holders = Member.objects.filter(documents__number_normal=manifest.vrf_number_normal).order_by("pk")
+    assert list(manifest.members.order_by("pk").values_list("given_name", "sex")) == list(
+        holders.values_list("given_name", "sex")
+    )
 
 
 def test_seeded_cases_move_on_through_the_services(debug):

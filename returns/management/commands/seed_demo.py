@@ -92,6 +92,9 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"  {agency}: {stages}")
             self.stdout.write(f"Return monitoring: {report.monitoring_interviews:,} households drawn into the queue.")
+            self.stdout.write(
+                f"VRF manifests: {report.manifests:,} from the repatriation centres, for the families at verification."
+            )
 
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, (agency, office, role, _superuser) in DEMO_USERS.items():
