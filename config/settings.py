@@ -323,6 +323,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.report_compute_task": {"queue": CELERY_QUEUE_HEAVY},
     "returns.tasks.find_duplicates": {"queue": CELERY_QUEUE_HEAVY},
     "returns.tasks.import_households": {"queue": CELERY_QUEUE_HEAVY},
+    "returns.tasks.export_run": {"queue": CELERY_QUEUE_HEAVY},
     "returns.tasks.notify_overdue_cases": {"queue": CELERY_QUEUE_NOTIFICATIONS},
     "returns.tasks.notify_overdue_referrals": {"queue": CELERY_QUEUE_NOTIFICATIONS},
 }

@@ -12,13 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from returns.models import Assistance, Case, Member, MemberDocument
-from returns.services.imports import COLUMNS as IMPORT_COLUMNS
-from returns.services.imports import PERSON_COLUMNS
+from returns.services.household_imports import COLUMNS as IMPORT_COLUMNS
+from returns.services.household_imports import PERSON_COLUMNS
 from returns.workflows import all_workflows
 
-# Above this many households, an export is refused with a message to narrow the filters: a file of
-# a whole agency's caseload is a job for the bulk sync or a report, not a page's download.
-EXPORT_MAX_ROWS = 100_000
+# Up to this many records a list's file is sent at once; above, a job writes it
+# (``returns.services.export_jobs``) and the page follows its progress.
+EXPORT_INLINE_ROWS = 10_000
+# Above this many, an export is refused with a message to narrow the filters: a file of a whole
+# agency's registry is a job for the bulk sync or a report, not a list's download.
+EXPORT_MAX_ROWS = 500_000
 
 
 def _head_name(*fields: str):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from returns import duplicates, scheduled
 from returns.models import ImportBatch
+from returns.services import export_jobs
 from returns.services import imports as import_service
 from returns.services.monitoring import monitoring_sample_draw
 from returns.services.retention import households_anonymise_due
@@ -103,6 +104,14 @@ def import_households(batch_id: int) -> dict:
     restarted task saves none twice."""
     batch = import_service.import_run(batch_id)
     return {"batch_id": batch.pk, "status": batch.status, "households": batch.households_done}
+
+
+@shared_task(acks_late=True)
+def export_run(job_id: int) -> dict:
+    """Write an export job's file (``returns.services.export_jobs``): a job no longer queued is left as it
+    is, so a redelivered task writes nothing twice."""
+    job = export_jobs.export_job_run(job_id)
+    return {"job_id": job.pk, "status": job.status, "rows": job.rows_done}
 
 
 def _mark_then_notify(*, mark, notify) -> dict:

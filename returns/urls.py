@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returns.views import case_exports, cases, counts, duplicates, households, imports, monitoring
+from returns.views import case_exports, cases, counts, duplicates, export_jobs, households, imports, monitoring
 
 app_name = "returns"
 urlpatterns = [
@@ -39,6 +39,8 @@ urlpatterns = [
         {"format": "xlsx"},
         name="import-rejected-xlsx",
     ),
+    path("exports/<uuid:public_id>/", export_jobs.export_detail, name="export-detail"),
+    path("exports/<uuid:public_id>/download/", export_jobs.export_download, name="export-download"),
     path("counts/", counts.border_count_grid_page, name="border-count-grid"),
     path("counts/record/", counts.border_count_record_page, name="border-count-record"),
     path("counts/reconciliation/", counts.border_count_reconciliation_page, name="border-count-reconciliation"),

@@ -135,6 +135,9 @@ PAGES: dict[str, Page] = {
     "returns:import-detail": _get({MANAGER, ADMIN}),
     "returns:import-problems": _get({MANAGER, ADMIN}),
     "returns:import-rejected-csv": _get({MANAGER, ADMIN}),
+    # An export job is its requester's alone (the UNHCR manager's in the world).
+    "returns:export-detail": _get({MANAGER}),
+    "returns:export-download": _get({MANAGER}),
     "returns:import-rejected-xlsx": _get({MANAGER, ADMIN}),
     "returns:import-start": _post({MANAGER}),
     # The list as a file: managers and administrators.
@@ -302,6 +305,7 @@ def _fill(route: Route, world: World) -> str:
             "monitoring": world.interviews["UNHCR"],
             "reports": world.reports["final"],
             "imports": world.imports["checked"],
+            "exports": world.exports["done"],
         }
         first = path.strip("/").split("/")[0]
         subject = world.referrals["to_unhcr"] if "/referrals/<" in path else public_id.get(first)
@@ -658,6 +662,9 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:import-problems": None,
     # The rows left out, as uploaded: the uploader's own file, no registered record.
     "returns:import-rejected-csv": None,
+    # An export job's page and file: every record in the file was logged when the job wrote it.
+    "returns:export-detail": None,
+    "returns:export-download": None,
     "returns:import-rejected-xlsx": None,
     "returns:import-start": None,
     "returns:household-export-xlsx": Kind.HOUSEHOLD,

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import User
-from agencies.roles import CASE_STAFF
 from returns.models import Referral
 from returns.workflows.base import NoInputs
 
@@ -172,13 +171,6 @@ class ReferralForm(forms.Form):
             "due_date": data["due_date"],
             "member": self.members.get(data.get("member") or ""),
         }
-
-
-def colleagues(user):
-    """The people of the manager's agency who can take cases (``returns.policy.may_be_assigned``, as a query)."""
-    return User.objects.filter(agency_id=user.agency_id, role__in=CASE_STAFF, is_active=True).order_by(
-        "first_name", "last_name", "username"
-    )
 
 
 def _assignee_choices(assignees) -> list:

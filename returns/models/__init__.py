@@ -14,6 +14,7 @@ from returns.models.cases import (
     SupplementRule,
 )
 from returns.models.counts import BorderCount
+from returns.models.exports import ExportJob
 from returns.models.identity import IdentityEvent, MatchPair, MatchRun
 from returns.models.imports import ImportBatch, ImportedHousehold, ManifestMember, VrfManifest
 from returns.models.monitoring import MonitoringInterview, MonitoringPlan
@@ -44,6 +45,7 @@ __all__ = [
     "Category",
     "DeletedRecord",
     "DocumentType",
+    "ExportJob",
     "Family",
     "FlagFollowUp",
     "GrantRate",

@@ -7,6 +7,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Concat, TruncWeek
 from django.shortcuts import get_object_or_404
 
+from agencies.models import Office, User
+from agencies.roles import CASE_STAFF
 from returns.filters.cases import CaseFilter
 from returns.models import Assistance, Case, CaseEvent, Household, Member, Referral
 from returns.selectors.households import household_with_members
@@ -20,6 +22,26 @@ def with_head_name(queryset):
     return queryset.annotate(
         head_name=Subquery(head.annotate(full=Concat("given_name", Value(" "), "fathers_name")).values("full")[:1])
     )
+
+
+def colleagues(user):
+    """The people of the manager's agency who can take cases (``returns.policy.may_be_assigned``, as a query)."""
+    return User.objects.filter(agency_id=user.agency_id, role__in=CASE_STAFF, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def caseload_filter(user, query) -> CaseFilter:
+    """The caseload's filter of cases for these query parameters (its page, its exports, their jobs):
+    open cases unless a filter is given, the page's choices of assignee and office."""
+    params = query.copy()
+    if not any(key in params for key in ("q", "stage", "office", "assigned_to", "unassigned", "overdue", "open")):
+        params["open"] = "true"  # the caseload is about open cases unless the manager asks otherwise
+    case_filterset = case_filter(user=user, params=params)
+    # A name outside these choices is ignored (the page offers only these).
+    case_filterset.filters["assigned_to"].queryset = colleagues(user)
+    case_filterset.filters["office"].queryset = Office.objects.filter(is_active=True)
+    return case_filterset
 
 
 def case_filter(*, user, params) -> CaseFilter:

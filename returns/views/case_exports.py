@@ -17,12 +17,16 @@ from agencies.access_log import Action, Kind, access_log_stream_write
 from agencies.exports import export_response, logged_rows
 from agencies.replica import replica_view
 from returns.exports import (
+    EXPORT_INLINE_ROWS,
     EXPORT_MAX_ROWS,
     assistance_export_rows,
     case_assistance,
     case_export_rows,
 )
-from returns.views.cases import caseload_filter, require_caseload
+from returns.models import ExportJob
+from returns.selectors.cases import caseload_filter
+from returns.services.export_jobs import export_job_request
+from returns.views.cases import require_caseload
 
 
 @require_GET
@@ -31,8 +35,11 @@ def caseload_export(request, format: str):
     """The caseload's cases as the manager filtered them, one row a case."""
     require_caseload(request.user)
     cases = _caseload_cases(request)
-    if _more_than_allowed(cases):
+    count = _counted(cases)
+    if count > EXPORT_MAX_ROWS:
         return _refused(request, _("More than %(limit)s cases match: narrow the filters and export again."))
+    if count > EXPORT_INLINE_ROWS:
+        return _job(request, kind=ExportJob.Kind.CASES, format=format, rows=count)
     header, rows = case_export_rows(cases)
     return _file(request, format=format, header=header, rows=rows, name=_("cases"), title=_("Cases"))
 
@@ -43,11 +50,14 @@ def caseload_assistance_export(request, format: str):
     """The assistance recorded for the same cases, one row a delivery."""
     require_caseload(request.user)
     assistance = case_assistance(_caseload_cases(request))
-    if _more_than_allowed(assistance):
+    count = _counted(assistance)
+    if count > EXPORT_MAX_ROWS:
         return _refused(
             request,
             _("More than %(limit)s assistance records match: narrow the filters and export again."),
         )
+    if count > EXPORT_INLINE_ROWS:
+        return _job(request, kind=ExportJob.Kind.ASSISTANCE, format=format, rows=count)
     header, rows = assistance_export_rows(assistance)
     return _file(request, format=format, header=header, rows=rows, name=_("case assistance"), title=_("Assistance"))
 
@@ -57,8 +67,15 @@ def _caseload_cases(request) -> QuerySet:
     return caseload_filter(request.user, request.GET).qs.order_by("stage_due_date", "id")
 
 
-def _more_than_allowed(queryset: QuerySet) -> bool:
-    return queryset.order_by().values("pk")[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS
+def _counted(queryset: QuerySet) -> int:
+    """How many rows the file would hold, counted up to one past the limit."""
+    return queryset.order_by().values("pk")[: EXPORT_MAX_ROWS + 1].count()
+
+
+def _job(request, *, kind: str, format: str, rows: int):
+    """Too long to wait for: a job writes the file, the page follows it."""
+    job = export_job_request(requested_by=request.user, kind=kind, format=format, params=request.GET, rows=rows)
+    return redirect("returns:export-detail", public_id=job.public_id)
 
 
 def _refused(request, message: str):

@@ -33,7 +33,6 @@ from returns.forms.cases import (
     BulkAssignForm,
     ReferralAnswerForm,
     ReferralForm,
-    colleagues,
     has_inputs,
     problems_show,
     transition_form,
@@ -43,9 +42,10 @@ from returns.models import Assistance, AssistanceType, Case, Household, MemberEn
 from returns.reference import reference_data
 from returns.selectors.cases import (
     arrivals_per_week,
-    case_filter,
     case_get,
     caseload_counts,
+    caseload_filter,
+    colleagues,
     follow_up_counts,
     my_cases,
     referrals_received,
@@ -525,19 +525,6 @@ def referral_answer_page(request, public_id):
 # ---------------------------------------------------------------------------------------------
 # The manager's caseload
 # ---------------------------------------------------------------------------------------------
-
-
-def caseload_filter(user, query: QueryDict):
-    """The caseload's filter of cases for these query parameters (its exports use it too): open cases
-    unless a filter is given, the page's choices of assignee and office."""
-    params = query.copy()
-    if not any(key in params for key in ("q", "stage", "office", "assigned_to", "unassigned", "overdue", "open")):
-        params["open"] = "true"  # the caseload is about open cases unless the manager asks otherwise
-    case_filterset = case_filter(user=user, params=params)
-    # A name outside these choices is ignored (the page offers only these).
-    case_filterset.filters["assigned_to"].queryset = colleagues(user)
-    case_filterset.filters["office"].queryset = Office.objects.filter(is_active=True)
-    return case_filterset
 
 
 def require_caseload(user) -> None:

@@ -16,7 +16,7 @@ from agencies.exports import export_response, logged_rows
 from agencies.paging import page_of
 from agencies.replica import replica_view
 from returns import policy
-from returns.exports import EXPORT_MAX_ROWS, household_export_rows, people_export_rows
+from returns.exports import EXPORT_INLINE_ROWS, EXPORT_MAX_ROWS, household_export_rows, people_export_rows
 from returns.forms.households import (
     FamilyLinkForm,
     MatchesSoughtForm,
@@ -27,12 +27,13 @@ from returns.forms.households import (
     registration_problems_show,
 )
 from returns.matching import person_candidates
-from returns.models import Household, Member
+from returns.models import ExportJob, Household, Member
 from returns.reference import reference_data
 from returns.registration import CandidateRef, RegistrationInvalid, candidate_ref, candidate_ref_read
 from returns.routing import RoutingUndecided
 from returns.selectors.cases import household_cases
 from returns.selectors.households import family_parts, household_assisted, household_filter, household_get
+from returns.services.export_jobs import export_job_request
 from returns.services.households import (
     household_family_link,
     household_register,
@@ -78,23 +79,28 @@ def household_list(request):
 @replica_view
 def household_export(request, format: str):
     """The households list as the officer filtered it, as a CSV or XLSX file (``returns.exports``)."""
-    return _export(request, format=format, rows_of=household_export_rows, name=_("households"))
+    return _export(
+        request, format=format, rows_of=household_export_rows, name=_("households"), kind=ExportJob.Kind.HOUSEHOLDS
+    )
 
 
 @require_http_methods(["GET"])
 @replica_view
 def household_people_export(request, format: str):
     """The same households, one row per person in the import template's layout (to import elsewhere)."""
-    return _export(request, format=format, rows_of=people_export_rows, name=_("people"), keep_id=False)
+    return _export(
+        request, format=format, rows_of=people_export_rows, name=_("people"), keep_id=False, kind=ExportJob.Kind.PEOPLE
+    )
 
 
-def _export(request, *, format: str, rows_of, name: str, keep_id: bool = True):
+def _export(request, *, format: str, rows_of, name: str, kind: str, keep_id: bool = True):
     policy.require_export_households(request.user)
     household_filterset = household_filter(user=request.user, params=request.GET)
     households = household_filterset.qs
     params = request.GET.copy()
     params.pop("page", None)
-    if households.order_by().values("pk")[: EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+    count = households.order_by().values("pk")[: EXPORT_MAX_ROWS + 1].count()
+    if count > EXPORT_MAX_ROWS:
         messages.error(
             request,
             _(
@@ -104,6 +110,10 @@ def _export(request, *, format: str, rows_of, name: str, keep_id: bool = True):
             % {"limit": number_format(EXPORT_MAX_ROWS, force_grouping=True)},
         )
         return redirect(f"{reverse('returns:household-list')}?{params.urlencode()}")
+    if count > EXPORT_INLINE_ROWS:
+        # Too long to wait for: a job writes the file, the page follows it.
+        job = export_job_request(requested_by=request.user, kind=kind, format=format, params=request.GET, rows=count)
+        return redirect("returns:export-detail", public_id=job.public_id)
     headers, rows = rows_of(households)
     logged = logged_rows(
         rows.iterator(chunk_size=2000),

@@ -167,6 +167,7 @@ def test_heavy_work_and_emails_have_queues_of_their_own_and_the_procfile_serves_
         "reports.tasks.report_compute_task": {"queue": "heavy"},
         "returns.tasks.find_duplicates": {"queue": "heavy"},
         "returns.tasks.import_households": {"queue": "heavy"},
+        "returns.tasks.export_run": {"queue": "heavy"},
         "returns.tasks.notify_overdue_cases": {"queue": "notifications"},
         "returns.tasks.notify_overdue_referrals": {"queue": "notifications"},
     }

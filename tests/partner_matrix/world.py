@@ -18,6 +18,7 @@ from returns.models import (
     Assistance,
     AssistanceType,
     Case,
+    ExportJob,
     Household,
     ImportBatch,
     MatchPair,
@@ -76,6 +77,7 @@ class World:
     # UNHCR monitoring household's head and the spare's, decided different people.
     duplicate_pairs: dict[str, MatchPair] = field(default_factory=dict)  # pending, decided
     imports: dict[str, ImportBatch] = field(default_factory=dict)  # checked: the UNHCR manager's, ready to start
+    exports: dict[str, ExportJob] = field(default_factory=dict)  # done: the UNHCR manager's, its file written
     clients: dict[str, APIClient] = field(default_factory=dict)  # by principal name
 
     def target(self, kind: str, name: str):
@@ -191,6 +193,16 @@ def build_world() -> World:
         households_total=1,
         households_valid=1,
         problems=[{"row": 3, "column": "sex", "message": "Choose female or male."}],
+    )
+    world.exports["done"] = ExportJob.objects.create(
+        kind=ExportJob.Kind.HOUSEHOLDS,
+        format="csv",
+        status=ExportJob.Status.DONE,
+        requested_by=User.objects.get(username="matrix.unhcr.manager"),
+        rows_total=1,
+        rows_done=1,
+        file_name="households.csv",
+        content=b"Household id\n",
     )
     return world
 

@@ -164,7 +164,7 @@ def test_the_export_reads_the_households_in_a_fixed_number_of_queries(client, re
     # The session and its user, the cap, the rows, the access log row.
     with django_assert_num_queries(5):
         b"".join(client.get(CSV_URL).streaming_content)
-    assert exports.EXPORT_MAX_ROWS == 100_000
+    assert (exports.EXPORT_INLINE_ROWS, exports.EXPORT_MAX_ROWS) == (10_000, 500_000)
 
 
 def test_a_round_trip_export_then_import_into_an_empty_registry_gives_the_same_registry(

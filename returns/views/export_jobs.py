@@ -1,0 +1,37 @@
+"""An export job's page: its progress while the worker writes the file, then the download."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from agencies.exports import CONTENT_TYPES
+from returns.models import ExportJob
+
+
+def _job(request, public_id, *, with_file: bool = False) -> ExportJob:
+    """The job, if it is the user's (``ExportJob.objects.visible_to``); its file only when asked."""
+    jobs = ExportJob.objects.visible_to(request.user)
+    return get_object_or_404(jobs if with_file else jobs.defer("content"), public_id=public_id)
+
+
+@require_GET
+def export_detail(request, public_id):
+    job = _job(request, public_id)
+    return render(
+        request,
+        "returns/exports/detail.html",
+        {"job": job, "in_progress": job.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)},
+    )
+
+
+@require_GET
+def export_download(request, public_id):
+    """The file the job wrote (every record in it was logged when it was written)."""
+    job = _job(request, public_id, with_file=True)
+    if job.status != ExportJob.Status.DONE:
+        raise Http404(_("This export is not ready."))
+    response = HttpResponse(bytes(job.content), content_type=CONTENT_TYPES[job.format])
+    response["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
