@@ -63,16 +63,20 @@ def people_export_rows(queryset: QuerySet) -> tuple[list[str], QuerySet]:
     """(headers, rows) in the import template's layout, one row per person: a file that imports again
     into another registry (the household's registration number is its reference). Rows are tuples,
     the household's public id first (for the access log), then the template's columns; a person's
-    first document only (the template has one document a person)."""
-    first_document = MemberDocument.objects.filter(member_id=OuterRef("pk")).order_by("id")
+    first two documents (the template's two sets of document columns)."""
+    documents = MemberDocument.objects.filter(member_id=OuterRef("pk")).order_by("id")
     people = (
         Member.objects.filter(household__in=queryset.order_by().values("pk"))
         .order_by("household_id", "id")
         .annotate(
-            document_type=Subquery(first_document.values("document_type_id")[:1]),
-            document_number=Subquery(first_document.values("number")[:1]),
-            document_country=Subquery(first_document.values("issuing_country_id")[:1]),
-            document_expiry=Subquery(first_document.values("expiry_date")[:1]),
+            document_type=Subquery(documents.values("document_type_id")[:1]),
+            document_number=Subquery(documents.values("number")[:1]),
+            document_country=Subquery(documents.values("issuing_country_id")[:1]),
+            document_expiry=Subquery(documents.values("expiry_date")[:1]),
+            document_2_type=Subquery(documents.values("document_type_id")[1:2]),
+            document_2_number=Subquery(documents.values("number")[1:2]),
+            document_2_country=Subquery(documents.values("issuing_country_id")[1:2]),
+            document_2_expiry=Subquery(documents.values("expiry_date")[1:2]),
             needs=StringAgg("specific_needs__code", delimiter=Value(";"), order_by="specific_needs__code", default=""),
         )
         .values_list(
@@ -90,6 +94,10 @@ def people_export_rows(queryset: QuerySet) -> tuple[list[str], QuerySet]:
             "document_number",
             "document_country",
             "document_expiry",
+            "document_2_type",
+            "document_2_number",
+            "document_2_country",
+            "document_2_expiry",
             "needs",
         )
     )

@@ -27,6 +27,8 @@ class ImportedRecord:
     rows: list[int] = field(default_factory=list)
     value: Any = None
     problems: list[dict] = field(default_factory=list)
+    # Where the kind placed parts of ``value`` in the file (a person's second document's columns...).
+    places: dict = field(default_factory=dict)
 
 
 def problem(row: int, column: str, message: str) -> dict:

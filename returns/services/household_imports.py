@@ -54,6 +54,11 @@ MEMBER_COLUMNS = [
     "document_number",
     "document_country",
     "document_expiry",
+    # A second document of the same person (a refugee card and a tazkira), when there is one.
+    "document_2_type",
+    "document_2_number",
+    "document_2_country",
+    "document_2_expiry",
     "specific_needs",
 ]
 COLUMNS = HOUSEHOLD_COLUMNS + MEMBER_COLUMNS
@@ -97,17 +102,22 @@ EXAMPLE = {
     "document_number": "PK-1234567",
     "document_country": "PK",
     "document_expiry": "2030-12-31",
+    "document_2_type": "",
+    "document_2_number": "",
+    "document_2_country": "",
+    "document_2_expiry": "",
     "specific_needs": "",
 }
 # Where a registration's problem path points in the file: a document's fields by their columns.
 # Households whose documents are looked up in the registry in one query.
 REGISTRY_CHUNK = 2000
-DOCUMENT_COLUMN = {
-    "document_type": "document_type",
-    "number": "document_number",
-    "issuing_country": "document_country",
-    "expiry_date": "document_expiry",
-}
+# Each document a person row may hold: its columns (type, number, country, expiry).
+DOCUMENT_COLUMNS = (
+    ("document_type", "document_number", "document_country", "document_expiry"),
+    ("document_2_type", "document_2_number", "document_2_country", "document_2_expiry"),
+)
+# A registration's document field, by its place among a document's columns.
+DOCUMENT_FIELD_AT = {"document_type": 0, "number": 1, "issuing_country": 2, "expiry_date": 3}
 
 
 def _family_build(family: ImportedRecord, rows: list[tuple[int, dict[str, str]]]) -> None:
@@ -120,17 +130,21 @@ def _family_build(family: ImportedRecord, rows: list[tuple[int, dict[str, str]]]
         )
     arrival = date_cell(first_row, "arrival_date", first.get("arrival_date", ""), problems, required=True)
     members = []
-    for row, cells in rows:
+    for index, (row, cells) in enumerate(rows):
         documents = []
-        if cells.get("document_type") or cells.get("document_number"):
-            documents.append(
-                DocumentRegistration(
-                    document_type=cells.get("document_type", ""),
-                    issuing_country=cells.get("document_country", "").upper(),
-                    number=cells.get("document_number", ""),
-                    expiry_date=date_cell(row, "document_expiry", cells.get("document_expiry", ""), problems),
+        for columns in DOCUMENT_COLUMNS:
+            type_column, number_column, country_column, expiry_column = columns
+            if cells.get(type_column) or cells.get(number_column):
+                # Where this document's problems are said: its own columns.
+                family.places[(index, len(documents))] = columns
+                documents.append(
+                    DocumentRegistration(
+                        document_type=cells.get(type_column, ""),
+                        issuing_country=cells.get(country_column, "").upper(),
+                        number=cells.get(number_column, ""),
+                        expiry_date=date_cell(row, expiry_column, cells.get(expiry_column, ""), problems),
+                    )
                 )
-            )
         age_text = cells.get("estimated_age", "")
         age = None
         if age_text:
@@ -200,7 +214,7 @@ def _families_check(families: list[ImportedRecord], *, user: User, registry: boo
         placed = _problems_placed(family, problems)
         family.problems.extend(found for found in placed if (found["row"], found["column"]) not in unread)
         for index, member in enumerate(registration.members):
-            for document in member.documents:
+            for position, document in enumerate(member.documents):
                 key = f"{document.document_type}:{document.number.strip().upper()}"
                 if not document.number.strip():
                     continue
@@ -208,7 +222,7 @@ def _families_check(families: list[ImportedRecord], *, user: User, registry: boo
                     family.problems.append(
                         problem(
                             family.rows[index],
-                            "document_number",
+                            family.places[(index, position)][1],
                             _("This document number is also on row %(row)s.") % {"row": seen_documents[key]},
                         )
                     )
@@ -223,7 +237,10 @@ def _problems_placed(family: ImportedRecord, problems: dict[str, list[Problem]])
         row, column = family.rows[0], parts[0]
         if parts[0] == "members" and len(parts) >= 3 and parts[1].isdigit():
             row = family.rows[min(int(parts[1]), len(family.rows) - 1)]
-            column = DOCUMENT_COLUMN.get(parts[-1], parts[-1]) if parts[2] == "documents" else parts[2]
+            column = parts[2]
+            if parts[2] == "documents" and len(parts) >= 5 and parts[3].isdigit():
+                columns = family.places.get((int(parts[1]), int(parts[3])), DOCUMENT_COLUMNS[0])
+                column = columns[DOCUMENT_FIELD_AT[parts[4]]] if parts[4] in DOCUMENT_FIELD_AT else columns[1]
         elif parts[0] == "members":
             column = "relationship"
         for refusal in found:

@@ -264,3 +264,44 @@ def test_partners_and_other_officers_cannot_reach_an_import(client, officer):
     assert client.post(reverse("returns:import-start", kwargs={"public_id": batch.public_id})).status_code == 404
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.VALIDATED
+
+
+def test_a_person_may_carry_two_documents_and_each_is_checked_in_its_own_columns(
+    officer, django_capture_on_commit_callbacks
+):
+    two = {
+        "document_type": "por_card",
+        "document_number": "PK-TWO-1",
+        "document_country": "PK",
+        "document_expiry": "2030-12-31",
+        "document_2_type": "tazkira",
+        "document_2_number": "TZ-TWO-1",
+        "document_2_country": "AF",
+    }
+    clean = import_upload(uploaded_by=officer, file_name="two.csv", content=csv_of(row(**two)), mode="all_or_nothing")
+    refused = import_upload(
+        uploaded_by=officer,
+        file_name="again.csv",
+        content=csv_of(
+            row(household="A", **two),
+            # The second document repeats the first household's tazkira, in its own columns.
+            row(
+                household="B",
+                given_name="Wali",
+                document_2_type="tazkira",
+                document_2_number="TZ-TWO-1",
+                document_2_country="AF",
+            ),
+        ),
+        mode="all_or_nothing",
+    )
+
+    assert (clean.status, clean.problems) == (ImportBatch.Status.VALIDATED, [])
+    assert [(problem["row"], problem["column"]) for problem in refused.problems] == [(3, "document_2_number")]
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(batch=clean, started_by=officer)
+    head = Member.objects.get(given_name="Naveed")
+    assert list(head.documents.order_by("id").values_list("document_type_id", "number")) == [
+        ("por_card", "PK-TWO-1"),
+        ("tazkira", "TZ-TWO-1"),
+    ]
