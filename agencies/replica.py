@@ -96,6 +96,9 @@ def replica_reads(request, *, at_least: str | None = None, wait_seconds: float =
         deadline = time.monotonic() + wait_seconds
         while not (use := replica_caught_up(user, at_least=at_least)) and time.monotonic() < deadline:
             time.sleep(0.05)
+    if use and request is not None:
+        # Said in the request's log line (``agencies.request_log``): which answers the replica gave.
+        getattr(request, "_request", request).read_replica = True
     token = reading_replica.set(use)
     try:
         yield use

@@ -79,5 +79,7 @@ def request_line_write(*, request, status: int, started: float) -> None:
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             "user_id": user.pk if user is not None and user.is_authenticated else None,
+            # Whether the read replica answered (``agencies.replica.replica_reads``).
+            "read_replica": getattr(request, "read_replica", False),
         },
     )

@@ -23,8 +23,8 @@ from reports.models import Report
 from returns.models import Household
 from tests.api.payloads import household_json, member_json, por_card_json
 from tests.factories import UserFactory, api_token_for
+from tests.integration.support import free_port
 from tests.integration.test_celery_worker import TIMEOUT_SECONDS, start_worker, task_routes_for, worker_environment
-from tests.integration.test_production_stack import free_port
 from tests.integration.test_report_worker import forget_routing
 
 

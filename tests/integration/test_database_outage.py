@@ -23,8 +23,9 @@ from django.db import connection
 from agencies.models import Agency, User
 from agencies.staff_tokens import staff_token_issue
 from tests.factories import DEMO_PASSWORD, UserFactory
+from tests.integration.support import free_port
 from tests.integration.test_celery_worker import database_url_for_worker
-from tests.integration.test_production_stack import free_port, logged_in, process_group, static_collected
+from tests.integration.test_production_stack import logged_in, process_group, static_collected
 from tests.test_deploy_check import production_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

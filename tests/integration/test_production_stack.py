@@ -1,7 +1,8 @@
 """The production stack, as ``make prod`` runs it: honcho runs the Procfile's gunicorn, a worker for
-each queue and beat, against the test database and the test Redis. A household is registered over
-HTTP, an officer uploads a spreadsheet on the imports page and confirms it, a coordinator requests the
-joint report over HTTP, and the heavy queue's worker runs the import and computes the report; the
+each queue and beat, against the test database, a streaming replica of it and the test Redis. A
+household is registered over HTTP, an officer uploads a spreadsheet on the imports page and confirms
+it, a coordinator requests the joint report over HTTP, and the heavy queue's worker runs the import
+and computes the report; someone who wrote nothing reads the year's statistics from the replica. The
 logs are JSON lines that follow each request's id from the web process into the worker.
 """
 
@@ -9,13 +10,13 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
+import psycopg2
 import pytest
 import redis
 import requests
@@ -28,6 +29,7 @@ from reports.models import Report
 from returns.models import Household, ImportBatch
 from tests.api.payloads import household_json, member_json, por_card_json
 from tests.factories import DEMO_PASSWORD, UserFactory
+from tests.integration.support import free_port, streaming_replica_running
 from tests.integration.test_celery_worker import database_url_for_worker, queue_environment
 from tests.test_deploy_check import production_environment
 
@@ -43,12 +45,6 @@ IMPORT_FILE = (
     b"1,2025-11-01,TKM,PK,voluntary_repatriation,AF06,Naveed,Gul,male,head,35,por_card,PK-STACK-IMP-1,PK,2030-12-31\n"
     b"2,2025-11-01,TKM,PK,voluntary_repatriation,AF06,Zarmina,Aziz,female,head,30,por_card,PK-STACK-IMP-2,PK,2030-12-31\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stack_environment(*, redis_url: str, queue: str, port: int, run_dir: Path) -> dict[str, str]:
@@ -97,6 +93,30 @@ def process_group(command: list[str], *, environment: dict[str, str], log: Path,
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def replica_url(port: int) -> str:
+    """The streaming replica's address, for the stack's processes."""
+    return database_url_for_worker({**connection.settings_dict, "HOST": "127.0.0.1", "PORT": str(port)})
+
+
+def primary_position() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return cursor.fetchone()[0]
+
+
+def replica_replayed(port: int, position: str) -> bool:
+    """Whether the replica on ``port`` has replayed the primary's WAL up to ``position``."""
+    settings = connection.settings_dict
+    with (
+        contextlib.closing(
+            psycopg2.connect(host="127.0.0.1", port=port, user=settings["USER"] or "postgres", dbname=settings["NAME"])
+        ) as replica_connection,
+        replica_connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+        return bool(cursor.fetchone()[0])
 
 
 def static_collected(environment: dict[str, str]) -> None:
@@ -172,6 +192,9 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
     officer.password = PBKDF2PasswordHasher().encode(DEMO_PASSWORD, PBKDF2PasswordHasher().salt())
     officer.save(update_fields=["password"])
     coordinator = UserFactory(username="coordinator.stack", agency=unhcr, role=User.Role.COORDINATOR)
+    # Someone who has written nothing: their reads may all come from the replica.
+    reader = UserFactory(username="reader.stack", agency=unhcr, role=User.Role.CASE_WORKER)
+    _token, reader_key = staff_token_issue(user=reader, name="stack")
     _token, officer_key = staff_token_issue(user=officer, name="stack")
     _token, coordinator_key = staff_token_issue(user=coordinator, name="stack")
     queue = f"integration-{uuid.uuid4().hex}"
@@ -180,7 +203,12 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
     log = tmp_path / "stack.log"
     environment = stack_environment(redis_url=redis_url, queue=queue, port=port, run_dir=tmp_path)
     try:
-        with production_stack(environment=environment, log=log) as honcho:
+        with (
+            streaming_replica_running() as replica,
+            production_stack(
+                environment={**environment, "DATABASE_REPLICA_URL": replica_url(replica["port"])}, log=log
+            ) as honcho,
+        ):
             wait_until(lambda: ready(base), honcho=honcho, log=log, seconds=START_SECONDS, what="/readyz")
 
             # When the officer registers a PoR-card family over HTTP
@@ -240,6 +268,23 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
                 return page if 'data-import-status="done"' in page or 'data-import-status="failed"' in page else None
 
             import_page = wait_until(imported, honcho=honcho, log=log, seconds=REPORT_SECONDS, what="The import")
+
+            # And the year's statistics, asked for by someone who wrote nothing, are read from the replica
+            # (once it has replayed what the primary holds now: a replica far behind is not read).
+            wait_until(
+                lambda: replica_replayed(replica["port"], primary_position()),
+                honcho=honcho,
+                log=log,
+                seconds=REPORT_SECONDS,
+                what="The replica's replay",
+            )
+            statistics = requests.get(
+                f"{base}/api/v1/statistics/returns/",
+                params={"year": 2025},
+                headers={"Authorization": f"Token {reader_key}", "X-Request-ID": "stack-statistics-1"},
+                timeout=30,
+            )
+            assert statistics.status_code == 200, statistics.text
     finally:
         with redis.Redis.from_url(redis_url) as leftovers:
             keys = list(leftovers.scan_iter(match=f"*{queue}*"))
@@ -284,3 +329,6 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
         if "import_households" in line["message"] and "succeeded" in line["message"]
     ]
     assert imports_run == ["stack-import-start-1"], log.read_text()[-4000:]
+    # The replica answered the statistics; the registration and the import's pages read the primary.
+    assert web["stack-statistics-1"]["read_replica"] is True, log.read_text()[-4000:]
+    assert web["stack-registration-1"]["read_replica"] is False

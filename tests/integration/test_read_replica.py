@@ -5,21 +5,14 @@ that streams from it. The exports and the dashboards then read the replica, exce
 has just written something the replica has not replayed yet; a replica that has stopped sends
 every read back to the primary.
 
-The primary must accept replication connections from 127.0.0.1 (``.ci/run`` adds the line to
-``pg_hba.conf``).
+The replica is ``tests.integration.support.streaming_replica_running``'s.
 """
 
-import contextlib
-import os
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.db import connection, connections, router
+from django.db import connections, router
 from django.db.backends.postgresql.base import DatabaseWrapper
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -30,116 +23,30 @@ from returns.models import Household
 from returns.services.households import household_register
 from tests.api.payloads import household_json, member_json, por_card_json
 from tests.factories import UserFactory, api_token_for, household, member, por_card
-from tests.integration.test_production_stack import free_port
+from tests.integration.support import replica_stop, streaming_replica_running
 
 REPLICA_START_SECONDS = 60
 EXPORT_URL = "/households/export.csv"
 
 
-def server_binaries() -> Path:
-    """The directory of the running server's own programs (pg_basebackup and pg_ctl of its version)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        major = int(cursor.fetchone()[0]) // 10000
-    found = Path(f"/usr/lib/postgresql/{major}/bin")
-    if not (found / "pg_basebackup").exists():
-        found = Path(shutil.which("pg_basebackup") or "/nonexistent").parent
-    return found
-
-
-def as_postgres(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: as root (CI), run the server's programs as its own user."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
 @pytest.fixture
 def streaming_replica():
-    primary = connection.settings_dict
-    binaries = server_binaries()
-    # Not under pytest's own temporary directory: the server's user must reach it.
-    tmp_path = Path(tempfile.mkdtemp(prefix="returns-replica-"))
-    data = tmp_path / "replica"
-    data.mkdir(mode=0o700)
-    if os.geteuid() == 0:
-        shutil.chown(tmp_path, "postgres")
-        shutil.chown(data, "postgres")
-    backup = subprocess.run(  # noqa: S603 - a fixed command line
-        as_postgres(
-            [
-                str(binaries / "pg_basebackup"),
-                f"--host={primary['HOST'] or '127.0.0.1'}",
-                f"--port={primary['PORT'] or 5432}",
-                f"--username={primary['USER'] or 'postgres'}",
-                f"--pgdata={data}",
-                "--wal-method=stream",
-                "--write-recovery-conf",
-                "--checkpoint=fast",
-                "--no-sync",
-            ]
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if backup.returncode != 0:
-        pytest.fail(
-            f"pg_basebackup failed: {backup.stderr.strip()}\nThe primary must accept replication connections "
-            "from 127.0.0.1: add `host replication all 127.0.0.1/32 trust` to pg_hba.conf and reload (.ci/run does).",
-            pytrace=False,
-        )
-    # Debian keeps a cluster's configuration outside its data directory: the copy gets its own.
-    for name, text in {
-        "postgresql.conf": "",
-        "pg_hba.conf": "local all all trust\nhost all all 127.0.0.1/32 trust\n",
-        "pg_ident.conf": "",
-    }.items():
-        if not (data / name).exists():
-            (data / name).write_text(text)
-            if os.geteuid() == 0:
-                shutil.chown(data / name, "postgres")
-    port = free_port()
-    pg_ctl = str(binaries / "pg_ctl")
-    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={tmp_path} -c hot_standby=on"
-    subprocess.run(  # noqa: S603 - a fixed command line
-        as_postgres(
-            [
-                pg_ctl,
-                "--pgdata",
-                str(data),
-                "--options",
-                options,
-                "--log",
-                str(tmp_path / "replica.log"),
-                "--wait",
-                f"--timeout={REPLICA_START_SECONDS}",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    # The replica's connection, made here rather than declared in the settings: the test case only
-    # lets a test reach the databases declared when it started, and this one did not exist then.
-    alias = {**connections.settings["default"], "HOST": "127.0.0.1", "PORT": str(port), "CONN_MAX_AGE": 0}
-    connections[replica.REPLICA] = DatabaseWrapper(alias, alias=replica.REPLICA)
-    running = {"pg_ctl": pg_ctl, "data": data}
-    try:
-        with mock.patch.object(replica, "replica_configured", return_value=True):
-            yield running
-    finally:
-        connections[replica.REPLICA].close()
-        del connections[replica.REPLICA]
-        with contextlib.suppress(subprocess.CalledProcessError):
-            replica_stop(running)
-        shutil.rmtree(tmp_path, ignore_errors=True)
-
-
-def replica_stop(running: dict) -> None:
-    subprocess.run(  # noqa: S603 - a fixed command line
-        as_postgres([running["pg_ctl"], "--pgdata", str(running["data"]), "--mode=immediate", "--wait", "stop"]),
-        check=True,
-        capture_output=True,
-    )
+    with streaming_replica_running() as running:
+        # The replica's connection, made here rather than declared in the settings: the test case only
+        # lets a test reach the databases declared when it started, and this one did not exist then.
+        alias = {
+            **connections.settings["default"],
+            "HOST": "127.0.0.1",
+            "PORT": str(running["port"]),
+            "CONN_MAX_AGE": 0,
+        }
+        connections[replica.REPLICA] = DatabaseWrapper(alias, alias=replica.REPLICA)
+        try:
+            with mock.patch.object(replica, "replica_configured", return_value=True):
+                yield running
+        finally:
+            connections[replica.REPLICA].close()
+            del connections[replica.REPLICA]
 
 
 def on_replica(sql: str, params=()):
