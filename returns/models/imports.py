@@ -67,6 +67,9 @@ class ImportBatch(models.Model):
     households_done = models.PositiveIntegerField(default=0)
     # Every problem found: [{"row": 3, "column": "date_of_birth", "message": "..."}], row 0 for the file.
     problems = models.JSONField(default=list, blank=True)
+    # The records the upload's check found right, by their place in the file: what the job saves, in
+    # this order (its positions), without checking the whole file a second time.
+    valid_records = models.JSONField(null=True, blank=True, editable=False)
     error = models.TextField(blank=True)
 
     objects = ImportBatchQuerySet.as_manager()

@@ -44,7 +44,7 @@ def import_list(request):
             problems_show(form, refused.problems)
         else:
             return redirect("returns:import-detail", public_id=batch.public_id)
-    batches = ImportBatch.objects.visible_to(request.user).defer("content", "problems")[:20]
+    batches = ImportBatch.objects.visible_to(request.user).defer("content", "problems", "valid_records")[:20]
     labels = dict(ImportBatch.Kind.choices)
     return render(
         request,
@@ -59,6 +59,7 @@ def _batch(request, public_id, *, with_file: bool = False) -> ImportBatch:
     batches = ImportBatch.objects.visible_to(request.user).annotate(
         has_file=Func(F("content"), function="octet_length")
     )
+    batches = batches.defer("valid_records")
     return get_object_or_404(batches if with_file else batches.defer("content"), public_id=public_id)
 
 
