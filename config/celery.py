@@ -63,6 +63,11 @@ app.conf.beat_schedule = {
         "task": "returns.tasks.anonymise_past_retention",
         "schedule": crontab(hour=22, minute=30),
     },
+    # The files of export jobs (7 days) and of ended imports (30 days) are emptied: 03:10 in Kabul.
+    "expire-kept-files": {
+        "task": "returns.tasks.expire_kept_files",
+        "schedule": crontab(hour=22, minute=40),
+    },
     # The search for duplicates over the people registered since the last search began (the first
     # search of the whole registry is a manager's: returns.duplicates.match_run_continue).
     # Work whose task never reached the broker (it was down when asked): sent again, every 10 minutes.

@@ -22,7 +22,7 @@ from returns.models import ImportBatch
 from returns.services import export_jobs
 from returns.services import imports as import_service
 from returns.services.monitoring import monitoring_sample_draw
-from returns.services.retention import households_anonymise_due
+from returns.services.retention import files_expire, households_anonymise_due
 
 # An import still queued this long lost its task (the broker was away): sent again.
 RESEND_AFTER = datetime.timedelta(minutes=10)
@@ -50,6 +50,12 @@ def draw_monitoring_sample() -> dict:
 def anonymise_past_retention() -> dict:
     """Anonymise the households past the retention period: how many households and people."""
     return asdict(households_anonymise_due())
+
+
+@shared_task(acks_late=True)
+def expire_kept_files() -> dict:
+    """Empty the files of export jobs and ended imports past their keeping time."""
+    return asdict(files_expire())
 
 
 @shared_task(acks_late=True, **NOTIFY_RETRY)

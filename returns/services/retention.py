@@ -14,6 +14,11 @@ the phone, document numbers, a VRF family number, and free text written about th
 for what identifies a person, so it all goes, except the routing explanation (the rule's words).
 A correction note keeps which fields changed and the province codes, not the old phone numbers.
 
+Files kept for a while go sooner (``files_expire``, nightly): an export job's file
+``EXPORT_FILE_DAYS`` after it was written, an import's uploaded file ``IMPORT_FILE_DAYS`` after the
+import ended (kept meanwhile so that the rows with problems can be downloaded and corrected). The
+records of both stay (who asked, when, how many rows); only the bytes go.
+
 History is append-only (the triggers of ``returns/migrations/0018_…``); the triggers of 0019 let
 an UPDATE of only its free text through when the transaction has said
 ``SET LOCAL returns.anonymising = 'on'``, which only ``_anonymising`` here does.
@@ -37,9 +42,11 @@ from returns.models import (
     Case,
     CaseEvent,
     DeletedRecord,
+    ExportJob,
     Family,
     Household,
     HouseholdEvent,
+    ImportBatch,
     Member,
     MemberDocument,
     MemberEntitlement,
@@ -50,6 +57,38 @@ from returns.registration import RegistrationInvalid
 from returns.text import note_characters_problem
 
 logger = logging.getLogger(__name__)
+
+# How long the files of export jobs and of ended imports are kept.
+EXPORT_FILE_DAYS = 7
+IMPORT_FILE_DAYS = 30
+
+
+@dataclass
+class FilesExpired:
+    exports: int
+    imports: int
+
+
+def files_expire(*, now: datetime.datetime | None = None) -> FilesExpired:
+    """Empty the files of export jobs and ended imports past their keeping time: how many of each."""
+    now = now or timezone.now()
+    exports = (
+        ExportJob.objects.filter(
+            status=ExportJob.Status.DONE, finished_at__lt=now - datetime.timedelta(days=EXPORT_FILE_DAYS)
+        )
+        .exclude(content=b"")
+        .update(content=b"")
+    )
+    ended = Q(
+        status__in=[ImportBatch.Status.DONE, ImportBatch.Status.FAILED],
+        finished_at__lt=now - datetime.timedelta(days=IMPORT_FILE_DAYS),
+    )
+    never_started = Q(status=ImportBatch.Status.INVALID, created_at__lt=now - datetime.timedelta(days=IMPORT_FILE_DAYS))
+    imports = ImportBatch.objects.filter(ended | never_started).exclude(content=b"").update(content=b"")
+    if exports or imports:
+        logger.info("Files expired: %s export files, %s import files", exports, imports)
+    return FilesExpired(exports=exports, imports=imports)
+
 
 # What replaces a name that must not be empty and any free text: data, the same in every language.
 ANONYMISED = "[anonymised]"

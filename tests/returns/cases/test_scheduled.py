@@ -259,6 +259,7 @@ def test_the_daily_jobs_run_at_two_in_the_morning_in_kabul():
             tasks.anonymise_past_retention,
             datetime.datetime(2026, 3, 11, 3, 0, tzinfo=kabul),
         ),
+        "expire-kept-files": (tasks.expire_kept_files, datetime.datetime(2026, 3, 11, 3, 10, tzinfo=kabul)),
         # Every ten minutes: 12:10 UTC is 16:40 in Kabul.
         "resend-waiting-reports": (
             reports_tasks.resend_waiting_reports,
