@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from agencies.access_log import access_note
+from agencies.admin_languages import TranslatedNamesAdminMixin
 from agencies.api_keys import api_key_issue, api_key_revoke, user_can_manage_api_keys
 from agencies.models import (
     SHAREABLE_FIELDS,
@@ -79,14 +80,14 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
-    list_display = ["pcode", "name", "name_local"]
-    search_fields = ["pcode", "name", "name_local"]
+class ProvinceAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
+    list_display = ["pcode", "name"]
+    search_fields = ["pcode", "name"]
     ordering = ["pcode"]
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = ["pcode", "name", "province"]
     list_filter = ["province"]
     list_select_related = ["province"]
@@ -95,21 +96,21 @@ class DistrictAdmin(admin.ModelAdmin):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_common_departure"]
     list_filter = ["is_common_departure"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind", "receives_routed_households"]
     list_filter = ["kind", "receives_routed_households"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",

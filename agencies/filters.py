@@ -8,7 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from agencies.fields import CalendarDateField
 from agencies.models import AccessLogEntry, Agency
+
+
+class CalendarDateFilter(django_filters.DateFilter):
+    """A date filter that reads the Solar Hijri calendar too (1404/01/01), on pages and in the API."""
+
+    field_class = CalendarDateField
 
 
 class AccessLogFilter(django_filters.FilterSet):
@@ -33,15 +40,13 @@ class AccessLogFilter(django_filters.FilterSet):
         help_text=_("e.g. household-detail"),
     )
     address = django_filters.CharFilter(label=_("Address"), method="filter_address")
-    since = django_filters.DateFilter(
+    since = CalendarDateFilter(
         label=pgettext_lazy("first day of a period", "From"),
         method="filter_since",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    until = django_filters.DateFilter(
+    until = CalendarDateFilter(
         label=pgettext_lazy("last day of a period", "To"),
         method="filter_until",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:

@@ -1,7 +1,9 @@
-"""Forms of the account pages: a code from the authenticator app, or a recovery code."""
+"""Forms of the account pages: a code from the authenticator app, or a recovery code; the person's preferences."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from agencies.models import User
 
 
 class SecondFactorForm(forms.Form):
@@ -22,3 +24,17 @@ class EnrolmentForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false"}
         ),
     )
+
+
+class PreferencesForm(forms.ModelForm):
+    """How the person reads the app: language, calendar and digits (blank: follow the language)."""
+
+    class Meta:
+        model = User
+        fields = ["language", "calendar", "digits"]
+        labels = {"language": _("Language"), "calendar": _("Calendar for dates"), "digits": _("Digits")}
+        help_texts = {
+            "language": _("Blank: the language your browser asks for."),
+            "calendar": _("Blank: Solar Hijri in Dari and Pashto, Gregorian in English."),
+            "digits": _("Blank: Latin digits."),
+        }

@@ -7,8 +7,10 @@ for itself (401 with a JSON body rather than a redirect), so it is left to DRF's
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from agencies import calendars
 from agencies.api.errors import PROBLEM_CONTENT_TYPE, problem_body
 
 
@@ -43,3 +45,27 @@ class RequestSizeLimitMiddleware:
                 )
                 return JsonResponse(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
         return self.get_response(request)
+
+
+class PreferencesMiddleware:
+    """The logged-in person's language, calendar and digits, for the length of the request.
+
+    After the authentication middleware (Django's locale middleware runs before it and can only read
+    the cookie and the browser's languages). A person who chose a language gets it on every device;
+    without a calendar of their own, dates follow the language (Solar Hijri in Dari and Pashto).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and user.language and user.language != request.LANGUAGE_CODE:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        token = calendars.activate(*calendars.preference_for(user)) if signed_in else calendars.activate(None)
+        try:
+            return self.get_response(request)
+        finally:
+            calendars.deactivate(token)

@@ -10,8 +10,9 @@ import datetime
 from base64 import b32encode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,9 +22,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 
-from agencies.forms import EnrolmentForm, SecondFactorForm
+from agencies.forms import EnrolmentForm, PreferencesForm, SecondFactorForm
 from agencies.models import AccessLogEntry, StaffToken, may_read_access_log
 from agencies.problems import Refused
 from agencies.selectors import access_log_search
@@ -49,15 +51,49 @@ def _next_url(request, default: str = "home") -> str:
     return reverse(default)
 
 
+def language_remember(response, language: str) -> None:
+    """Keep the language in the cookie too, for the login page after the session ends."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+
+
+@login_not_required
+@require_POST
+def language_set(request):
+    """Django's language switch, and for a logged-in person the language of their account from now on."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
+
+
 @login_required
 def account(request):
-    """Two-factor status and the person's API tokens."""
+    """Two-factor status, the person's API tokens, and how they read the app (language, calendar, digits)."""
     user = request.user
+    preferences = PreferencesForm(request.POST or None, instance=user)
+    if request.method == "POST" and preferences.is_valid():
+        preferences.save()
+        response = redirect("agencies:account")
+        language_remember(response, user.language)
+        messages.success(request, _("Your preferences are saved."))
+        return response
     tokens = StaffToken.objects.filter(user=user).order_by("-created_at")
     return render(
         request,
         "agencies/account.html",
         {
+            "preferences": preferences,
             "has_authenticator": has_authenticator(user),
             "two_factor_required": role_requires_two_factor(user),
             "recovery_codes_left": recovery_codes_left(user),

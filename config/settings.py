@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The person's own language and calendar, once we know who they are.
+    "agencies.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "agencies.sessions.SessionTimeoutMiddleware",
     "agencies.middleware.LoginRequiredMiddleware",
@@ -93,6 +95,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
             ],
+            # Dates in the reader's calendar, in every template (agencies/templatetags/calendar_dates.py).
+            "builtins": ["agencies.templatetags.calendar_dates"],
         },
     },
 ]
@@ -195,7 +199,9 @@ API_STAFF_RATE = os.environ.get("DJANGO_API_STAFF_RATE", "6000/min") or None
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fa", _("Dari")), ("ps", _("Pashto"))]
 LANGUAGES_BIDI = ["fa", "ps", "ar", "he", "ur"]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first, then Django's own messages (validation, login, pagination, the admin) in Afghan Dari and
+# Pashto: Django ships Iranian Persian and no Pashto (django_locale/, scripts/django-strings).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "django_locale"]
 TIME_ZONE = "Asia/Kabul"
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from agencies import views as agencies_views
 from agencies.api import errors as api_errors
 from config import api_docs, health
 from reports import views as report_views
@@ -21,7 +22,8 @@ urlpatterns = [
     path("api/v1/", include("reports.api.urls")),
     # Any other address under /api/ (a malformed id, a mistyped path): a problem 404, never an HTML page.
     re_path(r"^api/", api_errors.api_not_found, name="api-not-found"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch: Django's, which also remembers the choice in the person's account.
+    path("i18n/setlang/", agencies_views.language_set, name="set_language"),
     # The home page: the joint report for coordinators, the households list for everyone else. Before
     # the returns pages, so that it answers "/" (``returns:home`` still names the same address).
     path("", report_views.home, name="home"),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from agencies.fields import CalendarDateField
 from agencies.problems import Refused
 from reports.models import Report
 from reports.services import FIRST_DAY
@@ -23,15 +24,13 @@ class ReportRequestForm(forms.Form):
         min_value=FIRST_DAY.year,
         help_text=gettext_lazy("A calendar year, 1 January to 31 December; or leave it empty and give the dates."),
     )
-    period_start = forms.DateField(
+    period_start = CalendarDateField(
         label=pgettext_lazy("first day of a period", "From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    period_end = forms.DateField(
+    period_end = CalendarDateField(
         label=pgettext_lazy("last day of a period", "To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
     reference_date = forms.ChoiceField(
         label=gettext_lazy("Which date decides a person's period"),

@@ -26,6 +26,8 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
+from agencies.calendars import DIGITS  # Persian and Arabic-Indic digits as ASCII
+
 # Letter variants that Dari, Pashto and Arabic keyboards give for the same letter.
 LETTER_VARIANTS = str.maketrans(
     {
@@ -48,7 +50,6 @@ LETTER_VARIANTS = str.maketrans(
 )
 # Harakat, the dagger alif and the Quranic marks; the tatweel; ZWNJ, ZWJ and direction marks.
 IGNORED = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d\u200e\u200f\u061c]")
-DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 NOT_LETTER = re.compile(r"[^a-z ]+")
 SPACES = re.compile(r"\s+")
 

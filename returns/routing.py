@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from agencies.models.languages import in_language
 from returns.conditions import rule_matches
 from returns.reference import ReferenceData
 from returns.registration import HouseholdRegistration
@@ -185,6 +186,29 @@ def routing_decide(registration: HouseholdRegistration, *, reference: ReferenceD
     raise RoutingUndecided(
         _("No routing rule decided this household. An administrator must add a final rule with no conditions.")
     )
+
+
+def routing_reason_shown(household, *, reference: ReferenceData) -> str:
+    """Why the household went where it went, in the reader's language.
+
+    The registration stored the reason in English (``routing_reason``); the rules of the version that
+    decided, applied again to the facts stored with it, give the same rules and their explanations in
+    Dari or Pashto. Where the version is no longer in the snapshot, or a rule has no translation, the
+    stored English reason is shown.
+    """
+    policy = next(
+        (policy for policy in reference.policies if policy.rule_set.version == household.routing_version), None
+    )
+    if policy is None or not household.routing_facts:
+        return household.routing_reason
+    reasons = []
+    for rule in policy.rules:
+        if not rule_matches(rule.conditions, household.routing_facts):
+            continue
+        reasons.append(in_language(rule, "explanation"))
+        if rule.decides:
+            break
+    return " ".join(reasons) or household.routing_reason
 
 
 class RoutingUndecided(Exception):

@@ -19,6 +19,11 @@ urlpatterns = [
     ),
     path("households/register/", households.household_register_page, name="household-register"),
     path("households/register/matches/", households.household_register_matches, name="household-register-matches"),
+    path(
+        "households/register/transliterate/",
+        households.household_register_transliterate,
+        name="household-register-transliterate",
+    ),
     path("households/<uuid:public_id>/", households.household_detail, name="household-detail"),
     path("households/<uuid:public_id>/routed/", households.household_routed, name="household-routed"),
     path("households/<uuid:public_id>/reroute/", households.household_reroute_page, name="household-reroute"),

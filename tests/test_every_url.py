@@ -148,6 +148,8 @@ PAGES: dict[str, Page] = {
     "returns:household-register": _form(CASE_STAFF, {ADMIN}),
     # The likely matches of a member being typed (a fragment of the registration page): who registers.
     "returns:household-register-matches": _post(CASE_STAFF, {ADMIN}),
+    # A name's spelling in the other script, while typing: who registers.
+    "returns:household-register-transliterate": _post(CASE_STAFF, {ADMIN}),
     "returns:household-detail": _get(UNHCR_CASE_STAFF, {ADMIN}),
     "returns:household-routed": _get(UNHCR_CASE_STAFF, {ADMIN}),
     "returns:household-reroute": _post({MANAGER, ADMIN}),
@@ -672,6 +674,7 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:people-export-xlsx": Kind.HOUSEHOLD,
     "returns:household-register": Kind.HOUSEHOLD,  # the household registered (the form itself: none)
     "returns:household-register-matches": Kind.HOUSEHOLD,  # the candidates' households the officer may see
+    "returns:household-register-transliterate": None,  # a spelling: no record
     "returns:household-detail": Kind.HOUSEHOLD,
     "returns:household-routed": Kind.HOUSEHOLD,
     "returns:household-reroute": Kind.HOUSEHOLD,

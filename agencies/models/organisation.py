@@ -2,18 +2,21 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agencies.calendars import GREGORIAN, LATIN_DIGITS, PERSIAN_DIGITS, SOLAR_HIJRI
+from agencies.models.languages import NamedInThreeLanguages
 
-class Province(models.Model):
+
+class Province(NamedInThreeLanguages):
     """An Afghan province, keyed by its OCHA P-code (AF01 Kabul ... AF34 Nimroz)."""
 
     pcode = models.CharField(_("P-code"), max_length=4, primary_key=True)
     name = models.CharField(_("name"), max_length=64)
-    name_local = models.CharField(_("name in Dari"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["pcode"]
@@ -24,10 +27,10 @@ class Province(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.pcode})"
+        return f"{self.shown_name} ({self.pcode})"
 
 
-class District(models.Model):
+class District(NamedInThreeLanguages):
     """A district, keyed by its P-code: the province's code plus two digits (AF0617 Achin)."""
 
     pcode = models.CharField(_("P-code"), max_length=6, primary_key=True)
@@ -43,10 +46,10 @@ class District(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.pcode})"
+        return f"{self.shown_name} ({self.pcode})"
 
 
-class Country(models.Model):
+class Country(NamedInThreeLanguages):
     """A country, keyed by its ISO 3166 alpha-2 code."""
 
     code = models.CharField(_("ISO code"), max_length=2, primary_key=True)
@@ -61,10 +64,10 @@ class Country(models.Model):
         verbose_name_plural = _("countries")
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
 
 
-class Agency(models.Model):
+class Agency(NamedInThreeLanguages):
     class Kind(models.TextChoices):
         UN_AGENCY = "un_agency", _("UN agency")
         GOVERNMENT = "government", _("Government")
@@ -97,7 +100,7 @@ class Agency(models.Model):
         return self.code
 
 
-class Office(models.Model):
+class Office(NamedInThreeLanguages):
     class Kind(models.TextChoices):
         BORDER_CROSSING = "border_crossing", _("Border crossing point")
         ENCASHMENT_CENTRE = "encashment_centre", _("Encashment centre")
@@ -179,7 +182,7 @@ class Office(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
 
     def clean(self):
         super().clean()
@@ -220,6 +223,21 @@ class User(AbstractUser):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.FIELD_OFFICER)
+    # How the person reads the app; blank: the browser's language, and the calendar that language uses.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    calendar = models.CharField(
+        _("calendar"),
+        max_length=16,
+        blank=True,
+        choices=[(GREGORIAN, _("Gregorian")), (SOLAR_HIJRI, _("Solar Hijri"))],
+        help_text=_("Blank: Solar Hijri in Dari and Pashto, Gregorian in English."),
+    )
+    digits = models.CharField(
+        _("digits"),
+        max_length=8,
+        blank=True,
+        choices=[(LATIN_DIGITS, _("Latin digits (0123)")), (PERSIAN_DIGITS, _("Persian digits (۰۱۲۳)"))],
+    )
 
     objects = StaffUserManager()
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agencies.api.fields import CalendarDateField
 from agencies.api.serializers import UnknownFieldsRefusedMixin
 from reports import policy
 from reports.services import report_title
@@ -82,8 +83,8 @@ class ReportSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     title = serializers.SerializerMethodField(help_text=_("In the language asked for (Accept-Language)."))
     version = serializers.IntegerField()
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
+    period_start = CalendarDateField()
+    period_end = CalendarDateField()
     reference_date = serializers.ChoiceField(choices=["arrival", "grant_paid"])
     cut_off = serializers.DateTimeField(help_text=_("Only what was recorded by then counts."))
     status = serializers.ChoiceField(choices=["queued", "running", "failed", "draft", "final"])
@@ -125,8 +126,8 @@ class ReportRequestSerializer(UnknownFieldsRefusedMixin, serializers.Serializer)
     year = serializers.IntegerField(
         required=False, min_value=2002, max_value=9999, help_text=_("1 January to 31 December.")
     )
-    period_start = serializers.DateField(required=False)
-    period_end = serializers.DateField(required=False)
+    period_start = CalendarDateField(required=False)
+    period_end = CalendarDateField(required=False)
     reference_date = serializers.ChoiceField(choices=["arrival", "grant_paid"], default="arrival")
     cut_off = serializers.DateTimeField(required=False, help_text=_("Default: now."))
 

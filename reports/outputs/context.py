@@ -21,6 +21,7 @@ from .formatting import (
     money_text,
     number_text,
     percent_text,
+    period_text,
     plain_digits,
 )
 from .labels import TOTAL, ReportLabels, report_labels
@@ -399,10 +400,16 @@ def build_context(figures: dict, *, language: str, with_charts: bool) -> dict:
         # The public edition says how its headline numbers were rounded, in English (gettext_noop'd).
         rounding = _(figures["highlights"]["rounding"]) if figures.get("highlights", {}).get("rounding") else ""
         sources = {
-            "period": f"{date_text(datetime.date.fromisoformat(period['start']), language=language)} – "
-            f"{date_text(datetime.date.fromisoformat(period['end']), language=language)}",
-            "previous_period": f"{date_text(datetime.date.fromisoformat(period['previous_start']), language=language)}"
-            f" – {date_text(datetime.date.fromisoformat(period['previous_end']), language=language)}",
+            "period": period_text(
+                datetime.date.fromisoformat(period["start"]),
+                datetime.date.fromisoformat(period["end"]),
+                language=language,
+            ),
+            "previous_period": period_text(
+                datetime.date.fromisoformat(period["previous_start"]),
+                datetime.date.fromisoformat(period["previous_end"]),
+                language=language,
+            ),
             "reference_date": str(REFERENCE_DATES.get(figures.get("reference_date", "arrival"), "")),
             "cut_off": moment_text(cut_off, language=language),
             "edition": str(EDITIONS.get(edition, edition)),

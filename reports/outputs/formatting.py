@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils import dates
 from django.utils.translation import gettext as _
 
+from agencies import calendars
+
 # The languages written right to left with Persian digits (settings.LANGUAGES_BIDI holds more).
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 SUPPRESSED_MARK = "–"
@@ -71,6 +73,18 @@ def date_text(day: datetime.date, *, language: str) -> str:
     """ "1 January 2017" in the active language (month names from Django's catalogues)."""
     day_number, year = plain_digits(day.day, language=language), plain_digits(day.year, language=language)
     return f"{day_number} {dates.MONTHS[day.month]} {year}"
+
+
+def period_text(start: datetime.date, end: datetime.date, *, language: str) -> str:
+    """A period named in both calendars, the reader's first: "1 January 2025 – 31 December 2025
+    (12 Jadi 1403 – 10 Jadi 1404)" in English, the Solar Hijri days first in Dari and Pashto."""
+    first = calendars.default_calendar(language)
+    digits = calendars.PERSIAN_DIGITS if is_rtl(language) else calendars.LATIN_DIGITS
+
+    def span(calendar: str) -> str:
+        return f"{calendars.date_long(start, calendar, digits)} – {calendars.date_long(end, calendar, digits)}"
+
+    return f"{span(first)} ({span(calendars.other_calendar(first))})"
 
 
 def month_text(month: str, *, language: str) -> str:

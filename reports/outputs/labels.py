@@ -9,11 +9,13 @@ and the vocabulary below for the report's own codes (measures, items, explanatio
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language, gettext_lazy
 
 from agencies.models import Country, Office, Province
+from agencies.models.languages import in_language
 from returns.models import AssistanceType, BorderCount, Category, Member, MonitoringInterview, NeedCode, Referral
 from returns.models.counts import AGE_BANDS
 
@@ -90,7 +92,7 @@ class ReportLabels:
     """The labels of one report's codes; ``label(kind, code)`` answers in the active language."""
 
     countries: dict = field(default_factory=dict)
-    provinces: dict = field(default_factory=dict)  # pcode -> (name, name_local)
+    provinces: dict = field(default_factory=dict)  # pcode -> name
     offices: dict = field(default_factory=dict)
     need_codes: dict = field(default_factory=dict)  # "scheme:code" -> "code name"
     assistance_types: dict = field(default_factory=dict)  # "AGENCY:code" -> name
@@ -114,10 +116,7 @@ class ReportLabels:
         return self.countries.get(code, code)
 
     def _province(self, code: str) -> str:
-        name, name_local = self.provinces.get(code, (code, ""))
-        if name_local and (get_language() or "en").split("-")[0] in {"fa", "ps"}:
-            return name_local
-        return name
+        return self.provinces.get(code, code)
 
     def _crossing(self, code: str) -> str:
         return self.offices.get(code, code)
@@ -214,35 +213,45 @@ def figures_codes(figures: dict) -> dict[str, set]:
     return codes
 
 
+def _named(rows) -> list:
+    """``(key..., name, name_fa, name_ps)`` rows as ``(key..., name in the active language)``."""
+    return [(*row[:-3], in_language(SimpleNamespace(name=row[-3], name_fa=row[-2], name_ps=row[-1]))) for row in rows]
+
+
+NAMES = ("name", "name_fa", "name_ps")
+
+
 def report_labels(figures: dict) -> ReportLabels:
-    """The labels of the codes ``figures`` holds: one query per reference table it needs (at most five)."""
+    """The labels of the codes ``figures`` holds, in the active language: one query per reference
+    table it needs (at most five)."""
     codes = figures_codes(figures)
     labels = ReportLabels()
     countries = codes.get("country", set()) | (codes.get("country_group", set()) - {"other"})
     if countries:
-        labels.countries = dict(Country.objects.filter(code__in=countries).values_list("code", "name"))
+        labels.countries = dict(_named(Country.objects.filter(code__in=countries).values_list("code", *NAMES)))
     if codes.get("province"):
-        labels.provinces = {
-            pcode: (name, name_local)
-            for pcode, name, name_local in Province.objects.filter(pcode__in=codes["province"]).values_list(
-                "pcode", "name", "name_local"
-            )
-        }
+        labels.provinces = dict(
+            _named(Province.objects.filter(pcode__in=codes["province"]).values_list("pcode", *NAMES))
+        )
     offices = codes.get("crossing", set()) | codes.get("office", set())
     if offices:
-        labels.offices = dict(Office.objects.filter(code__in=offices).values_list("code", "name"))
+        labels.offices = dict(_named(Office.objects.filter(code__in=offices).values_list("code", *NAMES)))
     if codes.get("need_code"):
         labels.need_codes = {
             f"{scheme}:{code}": f"{code} {name}"
-            for scheme, code, name in NeedCode.objects.filter(
-                code__in={str(value).partition(":")[2] for value in codes["need_code"]}
-            ).values_list("scheme", "code", "name")
+            for scheme, code, name in _named(
+                NeedCode.objects.filter(
+                    code__in={str(value).partition(":")[2] for value in codes["need_code"]}
+                ).values_list("scheme", "code", *NAMES)
+            )
         }
     if codes.get("assistance_type"):
         labels.assistance_types = {
             f"{agency}:{code}": name
-            for agency, code, name in AssistanceType.objects.filter(
-                code__in={str(value).partition(":")[2] for value in codes["assistance_type"]}
-            ).values_list("agency__code", "code", "name")
+            for agency, code, name in _named(
+                AssistanceType.objects.filter(
+                    code__in={str(value).partition(":")[2] for value in codes["assistance_type"]}
+                ).values_list("agency__code", "code", *NAMES)
+            )
         }
     return labels

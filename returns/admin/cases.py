@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.access_log import Kind
 from agencies.admin import AccessLoggedAdminMixin, ReadOnlyAdminMixin
+from agencies.admin_languages import TranslatedNamesAdminMixin
 from agencies.models import ALL_AGENCIES, Agency, agency_scope
 from returns.models import (
     Assistance,
@@ -53,7 +54,7 @@ class SupplementRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssistanceType)
-class AssistanceTypeAdmin(admin.ModelAdmin):
+class AssistanceTypeAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "agency", "is_cash", "is_grant", "is_supplement", "unit", "order", "is_active"]
     list_filter = ["agency", "is_cash", "is_grant", "is_supplement", "is_active"]
     list_select_related = ["agency"]

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from agencies.access_log import Kind
 from agencies.admin import AccessLoggedAdminMixin, ReadOnlyAdminMixin
+from agencies.admin_languages import TranslatedNamesAdminMixin
 from agencies.models import Agency
 from returns.conditions import FACTS
 from returns.models import (
@@ -44,14 +45,14 @@ from returns.rule_sets import rule_set_copy, rule_set_next_version, rule_set_pub
 
 
 @admin.register(ReturnType)
-class ReturnTypeAdmin(admin.ModelAdmin):
+class ReturnTypeAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_forced", "order"]
     list_filter = ["is_forced"]
     search_fields = ["code", "name"]
 
 
 @admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
+class DocumentTypeAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "routing_class", "issuing_country", "has_expiry", "order"]
     list_filter = ["routing_class", "has_expiry"]
     list_select_related = ["issuing_country"]
@@ -60,7 +61,7 @@ class DocumentTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(NeedCode)
-class NeedCodeAdmin(admin.ModelAdmin):
+class NeedCodeAdmin(TranslatedNamesAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "scheme", "parent", "is_active"]
     list_filter = ["scheme", "is_active"]
     list_select_related = ["parent"]
@@ -109,7 +110,18 @@ class RoutingRuleInline(admin.TabularInline):
     form = RoutingRuleForm
     extra = 0
     ordering = ["order"]
-    fields = ["order", "code", "conditions", "decides", "agency", "category", "flags", "explanation"]
+    fields = [
+        "order",
+        "code",
+        "conditions",
+        "decides",
+        "agency",
+        "category",
+        "flags",
+        "explanation",
+        "explanation_fa",
+        "explanation_ps",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("agency")

@@ -22,6 +22,7 @@ from django.db import connection, models
 from django.utils import timezone
 from rest_framework import serializers
 
+from agencies.api.fields import CalendarDateField
 from returns.models import Member, MemberDocument, NeedCode
 
 
@@ -91,7 +92,7 @@ def _date(value) -> str:
 HOUSEHOLD_FIELDS: dict[str, tuple[type, str, str, Callable | None]] = {
     "id": (serializers.UUIDField, "public_id", "public_id", _uuid),
     "registration_number": (serializers.CharField, "registration_number", "registration_number", None),
-    "arrival_date": (serializers.DateField, "arrival_date", "arrival_date", _date),
+    "arrival_date": (CalendarDateField, "arrival_date", "arrival_date", _date),
     "office": (serializers.CharField, "office.code", "office__code", None),
     "country_of_departure": (
         serializers.CharField,
@@ -126,7 +127,7 @@ MEMBER_FIELDS: dict[str, tuple[type, str, str, Callable | None]] = {
     "fathers_name_local": (serializers.CharField, "fathers_name_local", "fathers_name_local", None),
     "family_name_local": (serializers.CharField, "family_name_local", "family_name_local", None),
     "sex": (serializers.ChoiceField, "sex", "sex", None),
-    "date_of_birth": (serializers.DateField, "date_of_birth", "date_of_birth", _date),
+    "date_of_birth": (CalendarDateField, "date_of_birth", "date_of_birth", _date),
     "estimated_age": (serializers.IntegerField, "estimated_age", "estimated_age", None),
     "relationship": (serializers.ChoiceField, "relationship", "relationship", None),
 }
@@ -134,7 +135,7 @@ DOCUMENT_FIELDS: dict[str, tuple[type, str, str, Callable | None]] = {
     "document_type": (serializers.CharField, "document_type_id", "document_type_id", None),
     "number": (serializers.CharField, "number", "number", None),
     "issuing_country": (serializers.CharField, "issuing_country_id", "issuing_country_id", None),
-    "expiry_date": (serializers.DateField, "expiry_date", "expiry_date", _date),
+    "expiry_date": (CalendarDateField, "expiry_date", "expiry_date", _date),
 }
 # The nested fields, by the serializer class that renders them (checked by name, see _nested).
 NESTED = {
@@ -152,7 +153,7 @@ def _known(field, spec) -> bool:
         return False
     if field_class is serializers.ListField:
         return type(field.child) is serializers.CharField
-    if field_class in (serializers.DateField, serializers.DateTimeField):
+    if field_class in (CalendarDateField, serializers.DateTimeField):
         return not hasattr(field, "format") and not hasattr(field, "timezone")
     return field_class is not serializers.UUIDField or field.uuid_format == "hex_verbose"
 

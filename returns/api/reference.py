@@ -35,7 +35,7 @@ TAGS = ["reference data"]
 class AgencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
-        fields = ["code", "name", "kind", "receives_routed_households"]
+        fields = ["code", "name", "name_fa", "name_ps", "kind", "receives_routed_households"]
 
 
 class OfficeSerializer(serializers.ModelSerializer):
@@ -63,6 +63,8 @@ class OfficeSerializer(serializers.ModelSerializer):
         fields = [
             "code",
             "name",
+            "name_fa",
+            "name_ps",
             "kind",
             "province",
             "district",
@@ -75,9 +77,13 @@ class OfficeSerializer(serializers.ModelSerializer):
 
 
 class ProvinceSerializer(serializers.ModelSerializer):
+    name_local = serializers.CharField(
+        source="name_fa", help_text=_("The Dari name (also name_fa); kept for v1 clients.")
+    )
+
     class Meta:
         model = Province
-        fields = ["pcode", "name", "name_local"]
+        fields = ["pcode", "name", "name_fa", "name_ps", "name_local"]
 
 
 class DistrictSerializer(serializers.ModelSerializer):
@@ -85,13 +91,13 @@ class DistrictSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = District
-        fields = ["pcode", "province", "name"]
+        fields = ["pcode", "province", "name", "name_fa", "name_ps"]
 
 
 class CountrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
-        fields = ["code", "name", "is_common_departure"]
+        fields = ["code", "name", "name_fa", "name_ps", "is_common_departure"]
 
 
 class DocumentTypeSerializer(serializers.ModelSerializer):
@@ -99,13 +105,13 @@ class DocumentTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DocumentType
-        fields = ["code", "name", "routing_class", "issuing_country", "has_expiry"]
+        fields = ["code", "name", "name_fa", "name_ps", "routing_class", "issuing_country", "has_expiry"]
 
 
 class ReturnTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReturnType
-        fields = ["code", "name", "is_forced"]
+        fields = ["code", "name", "name_fa", "name_ps", "is_forced"]
 
 
 class NeedCodeSerializer(serializers.ModelSerializer):
@@ -113,7 +119,7 @@ class NeedCodeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NeedCode
-        fields = ["code", "scheme", "name", "parent", "is_active"]
+        fields = ["code", "scheme", "name", "name_fa", "name_ps", "parent", "is_active"]
 
 
 class AssistanceTypeSerializer(serializers.ModelSerializer):
@@ -121,7 +127,18 @@ class AssistanceTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssistanceType
-        fields = ["agency", "code", "name", "is_cash", "is_grant", "is_supplement", "unit", "is_active"]
+        fields = [
+            "agency",
+            "code",
+            "name",
+            "name_fa",
+            "name_ps",
+            "is_cash",
+            "is_grant",
+            "is_supplement",
+            "unit",
+            "is_active",
+        ]
 
 
 class RoutingRuleSerializer(serializers.ModelSerializer):
@@ -129,7 +146,18 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoutingRule
-        fields = ["order", "code", "conditions", "decides", "agency", "category", "flags", "explanation"]
+        fields = [
+            "order",
+            "code",
+            "conditions",
+            "decides",
+            "agency",
+            "category",
+            "flags",
+            "explanation",
+            "explanation_fa",
+            "explanation_ps",
+        ]
 
 
 class RoutingPolicySerializer(serializers.ModelSerializer):

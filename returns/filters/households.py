@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.api.access import NOTHING, STAFF_ONLY
 from agencies.api.pagination import SyncTimeFilter
+from agencies.filters import CalendarDateFilter
 from agencies.models import Agency, Country, Office, Province, User
 from returns.models import Category, DeletedRecord, Household, ReturnType
 
@@ -54,8 +55,8 @@ class HouseholdFilter(django_filters.FilterSet):
     province = django_filters.ModelChoiceFilter(
         field_name="destination_province", queryset=Province.objects.all(), label=_("Province of destination")
     )
-    arrival_from = django_filters.DateFilter(field_name="arrival_date", lookup_expr="gte", label=_("Arrived from"))
-    arrival_to = django_filters.DateFilter(field_name="arrival_date", lookup_expr="lte", label=_("Arrived until"))
+    arrival_from = CalendarDateFilter(field_name="arrival_date", lookup_expr="gte", label=_("Arrived from"))
+    arrival_to = CalendarDateFilter(field_name="arrival_date", lookup_expr="lte", label=_("Arrived until"))
     scope = django_filters.ChoiceFilter(
         choices=Scope.choices, method="filter_scope", empty_label=None, label=_("Show households of")
     )

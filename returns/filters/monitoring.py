@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.api.pagination import SyncTimeFilter
+from agencies.filters import CalendarDateFilter
 from agencies.models import Office, Province
 from returns.models import MonitoringInterview
 
@@ -25,8 +26,8 @@ class MonitoringInterviewFilter(django_filters.FilterSet):
         label=_("Province of destination (P-code)"),
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    drawn_from = django_filters.DateFilter(field_name="drawn_on", lookup_expr="gte", label=_("Drawn from"))
-    drawn_to = django_filters.DateFilter(field_name="drawn_on", lookup_expr="lte", label=_("Drawn until"))
+    drawn_from = CalendarDateFilter(field_name="drawn_on", lookup_expr="gte", label=_("Drawn from"))
+    drawn_to = CalendarDateFilter(field_name="drawn_on", lookup_expr="lte", label=_("Drawn until"))
     updated_since = SyncTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
 
     class Meta:

@@ -10,11 +10,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.fields import CalendarDateField
 from agencies.models import User
 from returns.models import Referral
 from returns.workflows.base import NoInputs
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 UNASSIGNED = "unassigned"
 
 
@@ -78,7 +78,7 @@ class AssistanceForm(forms.Form):
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
         help_text=_("USD or AFN, with a value."),
     )
-    delivered_on = forms.DateField(label=_("Delivered on"), widget=DATE_WIDGET)
+    delivered_on = CalendarDateField(label=_("Delivered on"))
     office = forms.ChoiceField(label=_("Office"))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     # Shown only to a manager of the case's agency, once a grant was refused as already given.
@@ -105,12 +105,12 @@ class AssistanceForm(forms.Form):
         self.members = {str(member.public_id): member for member in members}
         self.offices = {office.code: office for office in offices}
         self.fields["assistance_type"].choices = [("", _("Choose…"))] + [
-            (code, assistance_type.name) for code, assistance_type in self.assistance_types.items()
+            (code, assistance_type.shown_name) for code, assistance_type in self.assistance_types.items()
         ]
         self.fields["member"].choices = [("", _("The whole household"))] + [
             (key, str(member)) for key, member in self.members.items()
         ]
-        self.fields["office"].choices = [("", _("Choose…"))] + [(office.code, office.name) for office in offices]
+        self.fields["office"].choices = [("", _("Choose…"))] + [(office.code, office.shown_name) for office in offices]
 
     def assistance(self) -> dict:
         """The keyword arguments of ``assistance_record``, from the parsed form."""
@@ -146,7 +146,7 @@ class ReferralForm(forms.Form):
     to_agency = forms.ChoiceField(label=_("Refer to"))
     service = forms.ChoiceField(label=_("Service needed"), choices=[("", _("Choose…")), *Referral.Service.choices])
     member = forms.ChoiceField(label=_("Member"), required=False)
-    due_date = forms.DateField(label=_("Answer due"), widget=DATE_WIDGET)
+    due_date = CalendarDateField(label=_("Answer due"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, case, members, agencies, **kwargs):
@@ -156,7 +156,7 @@ class ReferralForm(forms.Form):
         self.agencies = {agency.code: agency for agency in agencies if agency.pk != case.agency_id}
         self.members = {str(member.public_id): member for member in members}
         self.fields["to_agency"].choices = [("", _("Choose…"))] + [
-            (code, f"{code} – {agency.name}") for code, agency in self.agencies.items()
+            (code, f"{code} – {agency.shown_name}") for code, agency in self.agencies.items()
         ]
         self.fields["member"].choices = [("", _("The whole household"))] + [
             (key, str(member)) for key, member in self.members.items()

@@ -7,19 +7,19 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from agencies.fields import CalendarDateField
 from agencies.models import Office
 from returns.models import BorderCount
 from returns.models.counts import AGE_BANDS, BREAKDOWNS, MEASURES, SEXES
 from returns.reference import ReferenceData
 from returns.selectors.counts import ISO_WEEK_MESSAGE, iso_week_monday
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTH_WIDGET = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
 
 def crossing_choices(reference: ReferenceData) -> list[tuple[str, str]]:
     crossings = [office for office in reference.offices.values() if office.kind == Office.Kind.BORDER_CROSSING]
-    return sorted(((office.code, office.name) for office in crossings), key=lambda choice: choice[1])
+    return sorted(((office.code, office.shown_name) for office in crossings), key=lambda choice: choice[1])
 
 
 def default_crossing(user, reference: ReferenceData) -> str:
@@ -42,7 +42,7 @@ def _count_field(name: str) -> forms.IntegerField:
 
 class BorderCountForm(forms.Form):
     crossing = forms.ChoiceField(label=_("Crossing point"))
-    day = forms.DateField(label=_("Day"), widget=DATE_WIDGET)
+    day = CalendarDateField(label=_("Day"))
     country = forms.ChoiceField(label=_("Country of departure"))
     note = forms.CharField(
         label=_("Why are you correcting these counts?"),
@@ -56,7 +56,7 @@ class BorderCountForm(forms.Form):
         for name in MEASURES:
             self.fields[name] = _count_field(name)
         self.fields["crossing"].choices = crossing_choices(reference)
-        self.fields["country"].choices = [(code, country.name) for code, country in reference.countries.items()]
+        self.fields["country"].choices = [(code, country.shown_name) for code, country in reference.countries.items()]
         self.reference = reference
         self.breakdown_errors: dict[str, list[str]] = {}
 

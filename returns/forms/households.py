@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.fields import CalendarDateField
 from returns.matching import PersonSought
 from returns.models import Category, DocumentType, Member
 from returns.reference import ReferenceData
@@ -34,7 +35,6 @@ DOCUMENT_FIELDS = {
     "expiry_date": "expiry_date",
     "expired_confirmed": "expired_confirmed",
 }
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CodeChoiceField(forms.ChoiceField):
@@ -67,25 +67,32 @@ def _blank(label):
 
 
 def office_choices(reference: ReferenceData) -> list:
-    offices = sorted(reference.offices.values(), key=lambda office: office.name)
-    return _blank(_("Choose…")) + [(office.code, office.name) for office in offices]
+    offices = sorted(reference.offices.values(), key=lambda office: office.shown_name)
+    return _blank(_("Choose…")) + [(office.code, office.shown_name) for office in offices]
 
 
 def country_choices(reference: ReferenceData) -> list:
     common = [country for country in reference.countries.values() if country.is_common_departure]
-    common.sort(key=lambda country: (country.code not in MAIN_DEPARTURE_COUNTRIES, country.code != "PK", country.name))
+    common.sort(
+        key=lambda country: (country.code not in MAIN_DEPARTURE_COUNTRIES, country.code != "PK", country.shown_name)
+    )
     others = [country for country in reference.countries.values() if not country.is_common_departure]
-    others.sort(key=lambda country: country.name)
+    others.sort(key=lambda country: country.shown_name)
     return [
         *_blank(_("Choose…")),
-        (_("Most common"), [(country.code, country.name) for country in common]),
-        (_("All countries"), [(country.code, country.name) for country in others]),
+        (_("Most common"), [(country.code, country.shown_name) for country in common]),
+        (_("All countries"), [(country.code, country.shown_name) for country in others]),
     ]
 
 
 def province_choices(reference: ReferenceData) -> list:
     return _blank(_("Choose…")) + [
-        (province.pcode, f"{province.name} – {province.name_local}" if province.name_local else province.name)
+        (
+            province.pcode,
+            province.shown_name
+            if province.shown_name != province.shown_name or not province.name_fa
+            else f"{province.shown_name} – {province.name_fa}",
+        )
         for province in reference.provinces.values()
     ]
 
@@ -93,18 +100,17 @@ def province_choices(reference: ReferenceData) -> list:
 def district_choices(reference: ReferenceData) -> list:
     by_province: dict[str, list] = {}
     for district in reference.districts.values():
-        by_province.setdefault(district.province_id, []).append((district.pcode, district.name))
+        by_province.setdefault(district.province_id, []).append((district.pcode, district.shown_name))
     groups = [
-        (reference.provinces[pcode].name if pcode in reference.provinces else pcode, districts)
+        (reference.provinces[pcode].shown_name if pcode in reference.provinces else pcode, districts)
         for pcode, districts in sorted(by_province.items())
     ]
     return [*_blank(_("Not known yet")), *groups]
 
 
 class HouseholdRegistrationForm(forms.Form):
-    arrival_date = forms.DateField(
+    arrival_date = CalendarDateField(
         label=_("Arrival date"),
-        widget=DATE_WIDGET,
         error_messages={"required": _("Enter the day the household crossed."), "invalid": _("Enter a valid date.")},
     )
     office = CodeChoiceField(label=_("Crossing point or office"), required=False)
@@ -125,7 +131,7 @@ class HouseholdRegistrationForm(forms.Form):
         self.fields["office"].choices = office_choices(reference)
         self.fields["country_of_departure"].choices = country_choices(reference)
         self.fields["return_type"].choices = _blank(_("Choose…")) + [
-            (return_type.code, return_type.name) for return_type in reference.return_types.values()
+            (return_type.code, return_type.shown_name) for return_type in reference.return_types.values()
         ]
         self.fields["destination_province"].choices = province_choices(reference)
         district = self.fields["destination_district"]
@@ -161,10 +167,9 @@ class MemberForm(forms.Form):
         widget=forms.TextInput(attrs={"dir": "rtl", "lang": "fa"}),
     )
     sex = CodeChoiceField(label=_("Sex"), required=False, choices=Member.Sex.choices, widget=forms.RadioSelect)
-    date_of_birth = forms.DateField(
+    date_of_birth = CalendarDateField(
         label=_("Date of birth"),
         required=False,
-        widget=DATE_WIDGET,
         error_messages={"invalid": _("Enter a valid date.")},
     )
     estimated_age = forms.IntegerField(
@@ -189,10 +194,10 @@ class MemberForm(forms.Form):
     def __init__(self, *args, reference: ReferenceData, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["specific_needs"].choices = [
-            (code, f"{code} – {need.name}") for code, need in reference.specific_needs.items()
+            (code, f"{code} – {need.shown_name}") for code, need in reference.specific_needs.items()
         ]
         document_types = _blank(_("No document")) + [
-            (document_type.code, document_type.name) for document_type in reference.document_types.values()
+            (document_type.code, document_type.shown_name) for document_type in reference.document_types.values()
         ]
         issuers = {
             code: {
@@ -221,10 +226,9 @@ class MemberForm(forms.Form):
                 choices=countries,
                 widget=forms.Select(attrs={"data-document-issuer": ""}),
             )
-            self.fields[f"document_{slot}_expiry_date"] = forms.DateField(
+            self.fields[f"document_{slot}_expiry_date"] = CalendarDateField(
                 label=_("Expiry date"),
                 required=False,
-                widget=DATE_WIDGET,
                 error_messages={"invalid": _("Enter a valid date.")},
             )
             self.fields[f"document_{slot}_expired_confirmed"] = forms.BooleanField(
@@ -302,7 +306,7 @@ class MatchesSoughtForm(forms.Form):
     fathers_name_local = forms.CharField(required=False, max_length=100)
     family_name_local = forms.CharField(required=False, max_length=100)
     sex = forms.ChoiceField(required=False, choices=Member.Sex.choices)
-    date_of_birth = forms.DateField(required=False)
+    date_of_birth = CalendarDateField(required=False)
     estimated_age = forms.IntegerField(required=False, min_value=0, max_value=MAX_AGE)
     document_number = CodeMultipleChoiceField(required=False)
     same_person_as = forms.CharField(required=False)

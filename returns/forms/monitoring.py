@@ -5,6 +5,7 @@ makes a record possible (consent, the window, the answers a completed interview 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.fields import CalendarDateField
 from returns.models import MonitoringInterview
 
 Interview = MonitoringInterview
@@ -21,7 +22,7 @@ class MonitoringInterviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     method = forms.ChoiceField(label=_("How"), choices=_blank_first(Interview.Method.choices))
-    interviewed_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    interviewed_on = CalendarDateField(label=_("Date"))
     consent = forms.BooleanField(
         label=_("The family agreed to answer, and to their answers being kept"),
         required=False,
@@ -49,13 +50,15 @@ class MonitoringInterviewForm(forms.Form):
 
     def __init__(self, *args, reference, **kwargs):
         super().__init__(*args, **kwargs)
-        provinces = sorted(reference.provinces.values(), key=lambda province: province.name)
+        provinces = sorted(reference.provinces.values(), key=lambda province: province.shown_name)
         self.fields["current_province"].choices = _blank_first(
-            [(province.pcode, province.name) for province in provinces]
+            [(province.pcode, province.shown_name) for province in provinces]
         )
-        districts = sorted(reference.districts.values(), key=lambda district: (district.province_id, district.name))
+        districts = sorted(
+            reference.districts.values(), key=lambda district: (district.province_id, district.shown_name)
+        )
         self.fields["current_district"].choices = _blank_first(
-            [(district.pcode, f"{district.name} ({district.province_id})") for district in districts]
+            [(district.pcode, f"{district.shown_name} ({district.province_id})") for district in districts]
         )
 
     def record(self) -> dict:

@@ -4,8 +4,9 @@ Officers save their sheets from Excel, LibreOffice, Kobo or a phone, in whatever
 separator the tool chose: this module takes all of them and gives back the same thing, one dict per
 row keyed by the template's column names, with the row number the officer sees in the spreadsheet.
 A file that cannot be read at all is refused as a whole (``FileRefused``), with a stable code and a
-sentence that says how to fix it. Checking the values is the caller's work; ``date_read`` and
-``formula_like`` help with the two checks every importer needs.
+sentence that says how to fix it. Checking the values is the caller's work; ``formula_like`` here
+and ``agencies.calendars.date_read`` (a date in either calendar) help with the two checks every
+importer needs.
 
 No database here: the caller decides what the rows mean.
 """
@@ -17,7 +18,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-import jdatetime
 import openpyxl
 from django.utils.translation import gettext as _
 
@@ -29,16 +29,6 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DELIMITERS = (",", ";", "\t")
 MEGABYTE = 1024 * 1024
 HEADER_SEPARATORS = re.compile(r"[\s\-]+")
-
-# Solar Hijri years as Afghan offices write them (1404 is 2025/26), and the Gregorian years we accept.
-SOLAR_HIJRI_YEARS = range(1300, 1500)
-GREGORIAN_YEARS = range(1900, 2101)
-YEAR_FIRST = re.compile(
-    r"(?P<year>[0-9]{4})(?P<separator>[-/.])(?P<month>[0-9]{1,2})(?P=separator)(?P<day>[0-9]{1,2})"
-    # The time of an ISO datetime (Kobo's submission time) is dropped.
-    r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
-)
-YEAR_LAST = re.compile(r"(?P<day>[0-9]{1,2})(?P<separator>[-/.])(?P<month>[0-9]{1,2})(?P=separator)(?P<year>[0-9]{4})")
 
 # What makes Excel or LibreOffice evaluate a cell (CSV injection), half-width and full-width.
 FORMULA_STARTS = ("=", "@", "\t", "\r", "＝", "＠")
@@ -112,24 +102,6 @@ def sheet_read(
     else:
         cells_by_row = _csv_rows(content)
     return _sheet_build(cells_by_row, columns=columns, required=required, max_rows=max_rows)
-
-
-def date_read(text: str) -> datetime.date:
-    """A date as officers write it, in the Gregorian or the Solar Hijri calendar (told apart by the year)."""
-    cleaned = text.strip().translate(DIGITS)
-    match = YEAR_FIRST.fullmatch(cleaned) or YEAR_LAST.fullmatch(cleaned)
-    message = _("Write the date as 2025-03-21 (or 1404/01/01 in the Solar Hijri calendar).")
-    if match is None:
-        raise ValueError(message)
-    year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
-    try:
-        if year in SOLAR_HIJRI_YEARS:
-            return jdatetime.date(year, month, day).togregorian()
-        if year in GREGORIAN_YEARS:
-            return datetime.date(year, month, day)
-    except ValueError:
-        pass  # an impossible day or month: the same advice as for any other unreadable date
-    raise ValueError(message)
 
 
 def formula_like(text: str) -> bool:

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from returns.imports.reading import date_read, formula_like
+from agencies.calendars import date_read
+from returns.imports.reading import formula_like
 
 
 @dataclass

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import ALL_AGENCIES, Agency, Office, agency_scope
+from agencies.models.languages import NamedInThreeLanguages
 from agencies.models.scope import partner_agreement
 
 
@@ -204,7 +205,7 @@ class MemberVerification(models.Model):
         return f"{self.member_id} {self.result}"
 
 
-class AssistanceType(models.Model):
+class AssistanceType(NamedInThreeLanguages):
     """An agency's catalogue of assistance: data, so the agency can change it."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assistance_types")
@@ -244,7 +245,7 @@ class AssistanceType(models.Model):
         constraints = [models.UniqueConstraint(fields=["agency", "code"], name="assistance_type_unique_per_agency")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
 
 
 class GrantRate(models.Model):

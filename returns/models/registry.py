@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import ALL_AGENCIES, Agency, Country, District, Office, Province, Scope, User, agency_scope
+from agencies.models.languages import NamedInThreeLanguages
 from returns.ages import age_on
 from returns.conditions import conditions_errors
 from returns.models.cases import Case, Referral
@@ -23,7 +24,7 @@ from returns.search import households_searched
 # ---------------------------------------------------------------------------------------------
 
 
-class ReturnType(models.Model):
+class ReturnType(NamedInThreeLanguages):
     code = models.SlugField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     is_forced = models.BooleanField(
@@ -37,10 +38,10 @@ class ReturnType(models.Model):
         verbose_name_plural = _("return types")
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
 
 
-class DocumentType(models.Model):
+class DocumentType(NamedInThreeLanguages):
     class RoutingClass(models.TextChoices):
         REFUGEE_CARD = "refugee_card", _("Refugee card (PoR, Amayesh)")
         REPATRIATION_FORM = "repatriation_form", _("Voluntary Repatriation Form (VRF)")
@@ -70,10 +71,10 @@ class DocumentType(models.Model):
         verbose_name_plural = _("document types")
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
 
 
-class NeedCode(models.Model):
+class NeedCode(NamedInThreeLanguages):
     """A UNHCR specific-needs code or an IOM vulnerability category."""
 
     class Scheme(models.TextChoices):
@@ -100,7 +101,7 @@ class NeedCode(models.Model):
         constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="needcode_unique_per_scheme")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.shown_name}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,6 +222,8 @@ class RoutingRule(models.Model):
     explanation = models.TextField(
         _("explanation"), help_text=_("Shown to the officer as the reason for the decision.")
     )
+    explanation_fa = models.TextField(_("explanation in Dari"), blank=True)
+    explanation_ps = models.TextField(_("explanation in Pashto"), blank=True)
 
     class Meta:
         ordering = ["rule_set", "order"]

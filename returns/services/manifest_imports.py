@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agencies.calendars import date_read
 from agencies.problems import Problem, Refused
-from returns.imports.reading import date_read
 from returns.imports.records import ImportedRecord, date_cell, problem, whole_number_cell
 from returns.imports.spec import ImportKind
 from returns.models import ImportBatch, ManifestMember, Member, VrfManifest

@@ -12,6 +12,7 @@ from returns import policy
 from returns.models.counts import MEASURES
 from returns.models.counts import reads_border_counts as _reads_border_counts
 from returns.reference import reference_data
+from returns.routing import routing_reason_shown
 
 register = template.Library()
 
@@ -103,3 +104,9 @@ def count_grid_rows(days: list, *, record_url: str, crossing_code: str, last_day
             f'{opening} data-day="{day}">\n<th scope="row"><span dir="ltr">{day}</span>{action}</th>{cells}\n</tr>'
         )
     return SafeString("\n".join(rows))
+
+
+@register.filter
+def routing_reason(household) -> str:
+    """Why the household was routed where it was, in the reader's language (``returns.routing``)."""
+    return routing_reason_shown(household, reference=reference_data())

@@ -143,7 +143,7 @@ def _assistance_offices(reference, case) -> list:
     """The offices the assistance form offers: the case's agency's own and the shared places."""
     offices = reference.offices.values()
     allowed = (office for office in offices if assistance_office_allowed(office, agency_id=case.agency_id))
-    return sorted(allowed, key=lambda office: office.name)
+    return sorted(allowed, key=lambda office: office.shown_name)
 
 
 def _case_page(
@@ -188,7 +188,7 @@ def _case_page(
     assistance = list(case.assistance.all())
     offices = _offices_by_pk({item.office_id for item in assistance})
     for item in assistance:
-        item.office_name = offices[item.office_id].name if item.office_id in offices else ""
+        item.office_name = offices[item.office_id].shown_name if item.office_id in offices else ""
         item.decision_errors = (decision_errors or {}).get(item.pk, [])
         item.can_decide = policy.may_decide_assistance(user, item, case)
 
@@ -360,7 +360,7 @@ def case_assistance_record(request, public_id):
                 request,
                 message
                 % {
-                    "assistance": recorded.assistance_type.name,
+                    "assistance": recorded.assistance_type.shown_name,
                     "value": recorded.value,
                     "currency": recorded.currency,
                 },
@@ -392,7 +392,7 @@ def case_assistance_decide(request, public_id, assistance_id):
         message = _("%(assistance)s approved.")
     else:
         message = _("%(assistance)s rejected.")
-    messages.success(request, message % {"assistance": assistance.assistance_type.name})
+    messages.success(request, message % {"assistance": assistance.assistance_type.shown_name})
     return redirect(f"{case.get_absolute_url()}#assistance")
 
 
@@ -543,7 +543,9 @@ def _stage_table(counts: list[dict], stages, reference) -> dict:
     if missing:
         offices.update(Office.objects.in_bulk(missing))
     cells = {(row["office_id"], row["stage"]): row for row in counts}
-    office_ids = sorted({row["office_id"] for row in counts}, key=lambda pk: offices[pk].name if pk in offices else "")
+    office_ids = sorted(
+        {row["office_id"] for row in counts}, key=lambda pk: offices[pk].shown_name if pk in offices else ""
+    )
     rows = []
     for office_id in office_ids:
         row_cells = [cells.get((office_id, stage.code), {"total": 0, "overdue": 0}) for stage in stages]

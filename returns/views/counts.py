@@ -114,7 +114,7 @@ def border_count_record_page(request):
                     request,
                     _("Counts for %(crossing)s on %(day)s saved (version %(version)s).")
                     % {
-                        "crossing": count_form.crossing_office.name,
+                        "crossing": count_form.crossing_office.shown_name,
                         "day": count.day.isoformat(),
                         "version": count.version,
                     },

@@ -88,7 +88,10 @@ def _ages_compared(first: Member, second: Member, today: datetime.date) -> str:
 
 
 def _documents(person: Member) -> str:
-    return "; ".join(f"{document.document_type.name} {document.number}" for document in person.documents.all()) or "—"
+    return (
+        "; ".join(f"{document.document_type.shown_name} {document.number}" for document in person.documents.all())
+        or "—"
+    )
 
 
 def _composition(counts: Counter) -> str:
@@ -154,8 +157,8 @@ def pair_compared(pair: MatchPair, compositions: dict[int, Counter]) -> list[Com
         ),
         ComparedRow(
             _("Crossing point or office"),
-            first_home.office.name,
-            second_home.office.name,
+            first_home.office.shown_name,
+            second_home.office.shown_name,
             _plain_compared(first_home.office_id, second_home.office_id),
         ),
         ComparedRow(
@@ -172,8 +175,8 @@ def pair_compared(pair: MatchPair, compositions: dict[int, Counter]) -> list[Com
         ),
         ComparedRow(
             _("Province of destination"),
-            first_home.destination_province.name,
-            second_home.destination_province.name,
+            first_home.destination_province.shown_name,
+            second_home.destination_province.shown_name,
             _plain_compared(first_home.destination_province_id, second_home.destination_province_id),
         ),
         ComparedRow(

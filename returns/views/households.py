@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Trim
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from returns.services.households import (
     household_reroute,
     household_withdraw,
 )
+from returns.transliteration import latin_suggested, local_suggested
 
 HOUSEHOLDS_PER_PAGE = 50
 
@@ -165,6 +166,22 @@ def household_register_page(request):
         "returns/household_register.html",
         {"household_form": household_form, "member_formset": member_formset},
     )
+
+
+@require_POST
+def household_register_transliterate(request):
+    """A name's suggested spelling in the other script, as the officer types it (``returns.transliteration``).
+
+    Posted, like the matches: names stay out of addresses and logs. ``to`` is ``latin`` (from Dari or
+    Pashto script) or ``local``; the answer is ``{"suggestion": ""}`` when there is nothing good to suggest.
+    """
+    policy.require_register(request.user)
+    text = (request.POST.get("text") or "")[:100]
+    direction = request.POST.get("to") or "latin"
+    if direction not in ("latin", "local"):
+        return HttpResponseBadRequest()
+    suggestion = latin_suggested(text) if direction == "latin" else local_suggested(text)
+    return JsonResponse({"suggestion": suggestion})
 
 
 @require_POST

@@ -172,8 +172,8 @@ def test_a_malformed_arrival_date_is_refused_in_the_same_shape(unhcr_client):
     # When the arrival date is not a date
     response = unhcr_client.post(URL, household_json(arrival_date="2025-13-45"), format="json")
 
-    # Then DRF's parsing error comes with a code and a path, like the registration rules
-    message = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+    # Then the parsing error comes with a code and a path, like the registration rules
+    message = "Write the date as 2025-03-21 (or 1404/01/01 in the Solar Hijri calendar)."
     assert response.status_code == 400
     assert problem_of(response) == {
         "code": "invalid",
@@ -188,8 +188,8 @@ def test_a_malformed_member_date_points_at_the_member(unhcr_client):
     members = [member_json(), member_json(relationship="son", date_of_birth="10/05/2023")]
     response = unhcr_client.post(URL, household_json(members=members), format="json")
 
-    # Then
-    message = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+    # Then it is refused: the API reads dates year first only (ISO, or Solar Hijri 1404/01/01)
+    message = "Write the date as 2025-03-21 (or 1404/01/01 in the Solar Hijri calendar)."
     assert response.status_code == 400
     assert response.json()["errors"] == [{"path": "members.1.date_of_birth", "code": "invalid", "message": message}]
     assert response.json()["fields"] == {"members": {"1": {"date_of_birth": [message]}}}

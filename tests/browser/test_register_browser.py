@@ -177,11 +177,14 @@ def test_a_future_arrival_date_is_shown_beside_the_field_and_typed_names_are_kep
     assert Household.objects.count() == 0
     page.screenshot(path=SCREENSHOTS / "register.png", full_page=True)
 
-    # And in Dari the same page reads right to left, and still adds members
+    # And in Dari the same page reads right to left, keeps what was typed, and still adds members
     page.select_option("#language-select", "fa")
     page.wait_for_function("document.documentElement.dir === 'rtl'")
     assert page.locator("html").get_attribute("lang") == "fa"
+    page.wait_for_function("document.querySelectorAll('[data-member-list] > [data-member]').length === 2")
+    assert [name for name, _field in names_in_rows(page)] == ["Nazir", "Farid"]
+    assert page.input_value("input[name=members-0-family_name_local]") == "احمدی"
     add_member(page)
-    assert page.locator("[data-member-list] > [data-member]").count() == 2
+    assert page.locator("[data-member-list] > [data-member]").count() == 3
     page.screenshot(path=SCREENSHOTS / "register-rtl.png", full_page=True)
     assert page.console_errors == []

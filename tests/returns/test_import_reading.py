@@ -10,7 +10,8 @@ import io
 import openpyxl
 import pytest
 
-from returns.imports.reading import FileRefused, Sheet, date_read, formula_like, sheet_read
+from agencies.calendars import date_read
+from returns.imports.reading import FileRefused, Sheet, formula_like, sheet_read
 
 COLUMNS = ["household", "given_name", "family_name", "arrival_date", "address", "phone"]
 REQUIRED = ["household", "given_name", "arrival_date"]

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin, agreement_field_names, api_key_of, covers_agency
+from agencies.api.fields import CalendarDateField
 from agencies.api.serializers import UnknownFieldsRefusedMixin
 from agencies.models import Agency, Office, User
 from returns.models import Assistance, AssistanceType, Case, CaseEvent, Member, MemberEntitlement, Referral
@@ -62,7 +63,7 @@ class CaseSerializer(MinimisedFieldsMixin, serializers.Serializer):
     workflow = serializers.CharField(help_text=_("e.g. unhcr_voluntary_repatriation, iom_post_arrival."))
     stage = serializers.CharField()
     stage_label = serializers.SerializerMethodField()
-    due_date = serializers.DateField(source="stage_due_date", allow_null=True, help_text=_("The current stage's."))
+    due_date = CalendarDateField(source="stage_due_date", allow_null=True, help_text=_("The current stage's."))
     overdue = serializers.SerializerMethodField(help_text=_("Open and past the current stage's due date."))
     assigned_to = serializers.CharField(source="assigned_to.username", allow_null=True, help_text=_("A username."))
     is_vulnerable = serializers.BooleanField()
@@ -277,7 +278,7 @@ class AssistanceSerializer(MinimisedFieldsMixin, serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=10, decimal_places=2)
     value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     currency = serializers.CharField(help_text=_("ISO 4217, e.g. USD; blank when there is no value."))
-    delivered_on = serializers.DateField()
+    delivered_on = CalendarDateField()
     office = serializers.CharField(source="office.code")
     recorded_by = serializers.CharField(source="recorded_by.username")
     recorded_at = serializers.DateTimeField()
@@ -292,7 +293,7 @@ class AssistanceRecordSerializer(UnknownFieldsRefusedMixin, serializers.Serializ
     """Assistance given. Codes are resolved against the case (pass ``case`` and ``user`` in the context)."""
 
     assistance_type = serializers.CharField(help_text=_("A code of the agency's catalogue, e.g. cash_grant, nfi_kit."))
-    delivered_on = serializers.DateField(required=False, help_text=_("Default: today."))
+    delivered_on = CalendarDateField(required=False, help_text=_("Default: today."))
     office = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Office.objects.filter(is_active=True),
@@ -403,8 +404,8 @@ class ReferralSerializer(MinimisedFieldsMixin, serializers.Serializer):
     service = serializers.ChoiceField(choices=Referral.Service.choices)
     reason = serializers.CharField()
     status = serializers.ChoiceField(choices=Referral.Status.choices)
-    due_date = serializers.DateField(help_text=_("When the answer is due."))
-    overdue_since = serializers.DateField(
+    due_date = CalendarDateField(help_text=_("When the answer is due."))
+    overdue_since = CalendarDateField(
         allow_null=True, help_text=_("The night it was found still pending after its due date; null: not overdue.")
     )
     flag = serializers.CharField(
@@ -437,7 +438,7 @@ class ReferralMakeSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     )
     service = serializers.ChoiceField(choices=Referral.Service.choices)
     reason = serializers.CharField(allow_blank=True)
-    due_date = serializers.DateField(help_text=_("When the answer is due; not in the past."))
+    due_date = CalendarDateField(help_text=_("When the answer is due; not in the past."))
     member = serializers.UUIDField(required=False, allow_null=True, default=None, help_text=_("null: the household."))
 
     def validate_member(self, public_id) -> Member | None:

@@ -4,6 +4,7 @@ what makes counts possible is ``returns.services.counts``, the function the page
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from agencies.api.fields import CalendarDateField
 from agencies.api.serializers import UnknownFieldsRefusedMixin
 from agencies.models import Country, Office
 from returns.models import BorderCount
@@ -32,7 +33,7 @@ class BorderCountRecordSerializer(UnknownFieldsRefusedMixin, serializers.Seriali
     crossing = serializers.SlugRelatedField(
         slug_field="code", queryset=Office.objects.all(), help_text=_("The crossing point's office code, e.g. TKM.")
     )
-    day = serializers.DateField(help_text=_("The day counted: today or earlier."))
+    day = CalendarDateField(help_text=_("The day counted: today or earlier."))
     country = serializers.SlugRelatedField(
         slug_field="code", queryset=Country.objects.all(), help_text=_("Country of departure, e.g. PK.")
     )
@@ -73,7 +74,7 @@ class WeekReconciliationSerializer(serializers.Serializer):
 
     crossing = serializers.CharField(source="crossing.code", help_text=_("The crossing point's office code."))
     week = serializers.CharField(source="iso_week", help_text=_("ISO week, e.g. 2026-W41."))
-    week_start = serializers.DateField(source="week", help_text=_("Its Monday."))
+    week_start = CalendarDateField(source="week", help_text=_("Its Monday."))
     counted = serializers.IntegerField(help_text=_("Arrivals counted at the border (current versions of the counts)."))
     registered = serializers.IntegerField(
         help_text=_("People in the households registered at the crossing, by arrival date.")
@@ -84,6 +85,6 @@ class WeekReconciliationSerializer(serializers.Serializer):
 class BorderCountReconciliationSerializer(serializers.Serializer):
     week_from = serializers.CharField(help_text=_("First ISO week shown."))
     week_to = serializers.CharField(help_text=_("Last ISO week shown."))
-    first_day = serializers.DateField(help_text=_("The Monday of the first week."))
-    last_day = serializers.DateField(help_text=_("The Sunday of the last week."))
+    first_day = CalendarDateField(help_text=_("The Monday of the first week."))
+    last_day = CalendarDateField(help_text=_("The Sunday of the last week."))
     results = WeekReconciliationSerializer(many=True, help_text=_("By crossing point name, then week."))

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin
+from agencies.api.fields import CalendarDateField
 from agencies.api.serializers import UnknownFieldsRefusedMixin
 from returns.models import Category, DeletedRecord, Member
 from returns.registration import (
@@ -57,7 +58,7 @@ class DocumentRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Seri
     document_type = serializers.CharField(help_text=_("Document type code, e.g. por_card, amayesh_card, vrf, acc."))
     number = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     issuing_country = serializers.CharField(help_text=_("ISO 3166 alpha-2 code of the issuing country, e.g. PK."))
-    expiry_date = serializers.DateField(
+    expiry_date = CalendarDateField(
         required=False, allow_null=True, default=None, help_text=_("As printed; between 1950 and 2100.")
     )
     expired_confirmed = serializers.BooleanField(
@@ -97,7 +98,7 @@ class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serial
         required=False, default="", help_text=_("In Dari or Pashto script.") + " " + NAME_HELP
     )
     sex = code_field(Member.Sex.values)
-    date_of_birth = serializers.DateField(
+    date_of_birth = CalendarDateField(
         required=False,
         allow_null=True,
         default=None,
@@ -152,7 +153,7 @@ class HouseholdRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Ser
     of ``ValidationErrorSerializer`` below, each problem with a path, a code and a message.
     """
 
-    arrival_date = serializers.DateField(
+    arrival_date = CalendarDateField(
         help_text=_("The day the household crossed: from 2002-01-01 to today (Kabul time).")
     )
     office = serializers.CharField(help_text=_("Code of the crossing point or office registering, e.g. TKM."))
@@ -181,7 +182,7 @@ class DocumentSerializer(serializers.Serializer):
     document_type = serializers.CharField(source="document_type_id")
     number = serializers.CharField()
     issuing_country = serializers.CharField(source="issuing_country_id")
-    expiry_date = serializers.DateField(allow_null=True)
+    expiry_date = CalendarDateField(allow_null=True)
 
 
 class NeedCodesField(serializers.ListField):
@@ -204,7 +205,7 @@ class MemberSerializer(MinimisedFieldsMixin, serializers.Serializer):
     fathers_name_local = serializers.CharField()
     family_name_local = serializers.CharField()
     sex = serializers.ChoiceField(choices=Member.Sex.choices)
-    date_of_birth = serializers.DateField(allow_null=True)
+    date_of_birth = CalendarDateField(allow_null=True)
     estimated_age = serializers.IntegerField(allow_null=True)
     relationship = serializers.ChoiceField(choices=Member.Relationship.choices)
     documents = DocumentSerializer(many=True)
@@ -246,7 +247,7 @@ class HouseholdSerializer(MinimisedFieldsMixin, serializers.Serializer):
 
     id = serializers.UUIDField(source="public_id")
     registration_number = serializers.CharField()
-    arrival_date = serializers.DateField()
+    arrival_date = CalendarDateField()
     office = serializers.CharField(source="office.code")
     country_of_departure = serializers.CharField(source="country_of_departure_id")
     return_type = serializers.CharField(source="return_type_id")

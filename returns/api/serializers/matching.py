@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from agencies.api.fields import CalendarDateField
 from agencies.api.serializers import UnknownFieldsRefusedMixin
 from returns.models import Member
 
@@ -15,7 +16,7 @@ class PersonSoughtSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     fathers_name_local = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     family_name_local = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     sex = serializers.CharField(required=False, help_text=_("female or male"))
-    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    date_of_birth = CalendarDateField(required=False, allow_null=True, default=None)
     estimated_age = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=120)
     document_numbers = serializers.ListField(
         child=serializers.CharField(max_length=40),
@@ -62,7 +63,7 @@ class CandidateSerializer(serializers.Serializer):
     score = serializers.FloatField(help_text=_("From 0 to 1: how likely this is the same person."))
     reasons = serializers.ListField(child=serializers.CharField(), help_text=_("Why, in words."))
     agency = serializers.CharField(help_text=_("The agency the person's household is routed to."))
-    registered_on = serializers.DateField()
+    registered_on = CalendarDateField()
     household = CandidateHouseholdSerializer(
         allow_null=True, help_text=_("Only for a household you may see; otherwise null.")
     )

@@ -4,6 +4,7 @@ what makes a record possible is ``returns.services.monitoring``, the function th
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from agencies.api.fields import CalendarDateField
 from agencies.api.serializers import UnknownFieldsRefusedMixin
 from returns.models import MonitoringInterview
 
@@ -14,7 +15,7 @@ class MonitoringInterviewSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True, help_text=_("The interview's id."))
     household = serializers.UUIDField(source="household.public_id", help_text=_("The household's `id`."))
     registration_number = serializers.CharField(source="household.registration_number")
-    arrival_date = serializers.DateField(source="household.arrival_date")
+    arrival_date = CalendarDateField(source="household.arrival_date")
     case = serializers.SerializerMethodField(help_text=_("The agency's case `id` when the household was drawn."))
     agency = serializers.CharField(source="agency.code", help_text=_("The agency whose sample drew the household."))
     current_province = serializers.CharField(
@@ -70,7 +71,7 @@ class MonitoringInterviewRecordSerializer(UnknownFieldsRefusedMixin, serializers
         help_text=_("`completed` (with consent and answers), `not_reached` (tried again later) or `refused_consent`.")
     )
     method = serializers.CharField(help_text=_("`encashment_centre`, `phone` or `household_visit`."))
-    interviewed_on = serializers.DateField(help_text=_("The day of the interview or attempt: not in the future."))
+    interviewed_on = CalendarDateField(help_text=_("The day of the interview or attempt: not in the future."))
     consent = serializers.BooleanField(
         default=False, help_text=_("The family agreed to answer. Without it no answer is accepted.")
     )

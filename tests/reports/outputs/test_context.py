@@ -131,8 +131,9 @@ def test_a_missing_figure_that_was_not_suppressed_is_blank_without_a_footnote():
 def test_the_sources_and_definitions_say_the_period_reference_date_cut_off_and_edition():
     sources = report_context(sample_public_figures(), language="en")["sources"]
 
-    assert sources["period"] == "1 January 2017 – 31 December 2017"
-    assert sources["previous_period"] == "1 January 2016 – 31 December 2016"
+    # Named in both calendars, the reader's first.
+    assert sources["period"] == "1 January 2017 – 31 December 2017 (12 Jadi 1395 – 10 Jadi 1396)"
+    assert sources["previous_period"] == "1 January 2016 – 31 December 2016 (11 Jadi 1394 – 11 Jadi 1395)"
     assert sources["reference_date"] == "Arrival: everyone counts in the period they arrived."
     assert sources["cut_off"] == "1 February 2018, 00:00 UTC"
     assert sources["edition"].startswith("Public edition: small numbers suppressed")
@@ -141,7 +142,7 @@ def test_the_sources_and_definitions_say_the_period_reference_date_cut_off_and_e
 
 
 def test_the_body_renders_right_to_left_in_dari_with_the_charts_inline():
-    Province.objects.filter(pcode="AF06").update(name_local="ننگرهار")
+    Province.objects.filter(pcode="AF06").update(name_fa="ننگرهار")
     context = report_context(sample_public_figures(), language="fa")
 
     html = render_to_string("reports/outputs/report_body.html", context)

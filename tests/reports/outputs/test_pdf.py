@@ -82,7 +82,7 @@ def has_number(text: str, number: str) -> bool:
 
 
 def test_the_dari_pdf_is_written_right_to_left_in_the_shipped_font():
-    Province.objects.filter(pcode="AF06").update(name_local="ننگرهار")
+    Province.objects.filter(pcode="AF06").update(name_fa="ننگرهار")
 
     pdf = report_pdf(sample_public_figures(), language="fa")
 
@@ -96,8 +96,8 @@ def test_the_dari_pdf_is_written_right_to_left_in_the_shipped_font():
 
 
 def test_pashto_letters_come_back_out_of_the_pashto_pdf():
-    Province.objects.filter(pcode="AF06").update(name_local="ننګرهار")
-    Province.objects.filter(pcode="AF01").update(name_local="کابل ښار")
+    Province.objects.filter(pcode="AF06").update(name_ps="ننګرهار")
+    Province.objects.filter(pcode="AF01").update(name_ps="کابل ښار")
     NeedCode.objects.filter(scheme="iom_vulnerability", code="CI").update(name="اوږدمهاله ناروغ")
 
     pdf = report_pdf(sample_public_figures(), language="ps")
