@@ -2,7 +2,8 @@
 
 Dates are stored Gregorian. What a person reads and types follows their preference (``User.calendar``
 and ``User.digits``; when unset, the language decides: Dari and Pashto read the Solar Hijri calendar),
-made active for the request by ``CalendarMiddleware`` the way Django activates a language.
+made active for the request by ``agencies.middleware.PreferencesMiddleware`` the way Django
+activates a language.
 
 Typing never depends on the preference: a date is read in either calendar, told apart by its year
 (1300 to 1499 are Solar Hijri years, 1900 to 2100 Gregorian ones), in Latin, Persian or
@@ -181,6 +182,16 @@ def date_long(day: datetime.date, calendar: str | None = None, digits: str | Non
         text = f"{shown.day} {SOLAR_HIJRI_MONTHS[shown.month - 1]} {shown.year}"
     else:
         text = f"{day.day} {GREGORIAN_MONTHS[day.month - 1]} {day.year}"
+    return digits_shown(text, digits)
+
+
+def day_and_month(day: datetime.date, calendar: str | None = None, digits: str | None = None) -> str:
+    """A day of the year for a chart's label: "21 March", or "1 Hamal"."""
+    if (calendar or active_calendar()) == SOLAR_HIJRI:
+        shown = solar_hijri(day)
+        text = f"{shown.day} {SOLAR_HIJRI_MONTHS[shown.month - 1]}"
+    else:
+        text = f"{day.day} {GREGORIAN_MONTHS[day.month - 1]}"
     return digits_shown(text, digits)
 
 

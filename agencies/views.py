@@ -8,6 +8,7 @@ What is decided lives elsewhere: who must use a second factor and how codes are 
 import csv
 import datetime
 from base64 import b32encode
+from types import SimpleNamespace
 
 import segno
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -52,8 +53,16 @@ def _next_url(request, default: str = "home") -> str:
 
 
 def language_remember(response, language: str) -> None:
-    """Keep the language in the cookie too, for the login page after the session ends."""
-    if language:
+    """Keep the language in the cookie too, for the login page after the session ends; no language:
+    forget the cookie, so that the browser's languages decide again."""
+    if not language:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             language,
@@ -86,7 +95,10 @@ def account(request):
         preferences.save()
         response = redirect("agencies:account")
         language_remember(response, user.language)
-        messages.success(request, _("Your preferences are saved."))
+        # Said in the language chosen (blank: the browser's, the cookie of the old choice left out).
+        browser = SimpleNamespace(COOKIES={}, META=request.META)
+        with translation.override(user.language or translation.get_language_from_request(browser)):
+            messages.success(request, _("Your preferences are saved."))
         return response
     tokens = StaffToken.objects.filter(user=user).order_by("-created_at")
     return render(

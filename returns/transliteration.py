@@ -159,6 +159,8 @@ def _letters(word: str) -> str:
 
 
 def _word_latin(word: str) -> str:
+    if not any("\u0600" <= character <= "\u06ff" for character in word):
+        return word.capitalize()  # already Latin (or digits): kept, capitalised like the rest
     if word in _latin_of:
         return _latin_of[word]
     for prefix, latin in PREFIXES:
@@ -185,4 +187,9 @@ def local_suggested(text: str) -> str:
     words = text.split()
     if not words or not all(word.casefold() in _local_of for word in words):
         return ""
-    return " ".join(_local_of[word.casefold()] for word in words)
+    spelt = ""
+    for word in words:
+        local = _local_of[word.casefold()]
+        # Abdul is written joined to the name after it: عبدالرحمان, not عبدال رحمان.
+        spelt += local if spelt.endswith("عبدال") or not spelt else f" {local}"
+    return spelt

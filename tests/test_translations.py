@@ -243,3 +243,177 @@ def test_the_login_page_is_served_in_the_chosen_language(client, language, title
     content = response.content.decode()
     assert f'<html lang="{language}" dir="{direction}">' in content
     assert f"<h1>{title}</h1>" in content
+
+
+# --- Django's own messages, in Afghan Dari and Pashto (django_locale/) --------------------------
+
+DJANGO_LOCALE = Path(settings.BASE_DIR) / "django_locale"
+DJANGO_DOMAINS = ["django", "djangojs"]
+ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def django_po_path(language: str, domain: str) -> Path:
+    return DJANGO_LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def django_mo_path(language: str, domain: str) -> Path:
+    return DJANGO_LOCALE / language / "LC_MESSAGES" / f"{domain}.mo"
+
+
+def sources_of(entry: dict) -> list[str]:
+    return [entry["msgid"]] if "msgid_plural" not in entry else [entry["msgid"], entry["msgid_plural"]]
+
+
+def test_djangos_catalogues_come_after_ours_and_before_djangos_own():
+    assert [Path(path) for path in settings.LOCALE_PATHS] == [LOCALE, DJANGO_LOCALE]
+
+
+@pytest.mark.parametrize("domain", DJANGO_DOMAINS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_djangos_po_header_declares_the_language_and_its_plural_forms(language, domain):
+    header = next(entry for entry in parse_po(django_po_path(language, domain)) if entry["msgid"] == "")
+    text = header["msgstr"][0]
+
+    assert f"Language: {language}\n" in text
+    assert f"Plural-Forms: {PLURAL_FORMS[language]}\n" in text
+    assert "charset=UTF-8" in text
+
+
+@pytest.mark.parametrize("domain", DJANGO_DOMAINS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_django_message_is_translated(language, domain):
+    entries = [entry for entry in parse_po(django_po_path(language, domain)) if entry["msgid"]]
+
+    untranslated = [entry["msgid"] for entry in entries if not entry.get("msgstr") or not all(entry["msgstr"])]
+    fuzzy = [entry["msgid"] for entry in entries if "fuzzy" in entry["flags"]]
+    assert len(entries) > 80  # the whole catalogue was read
+    assert untranslated == []
+    assert fuzzy == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_django_message_keeps_the_placeholders_and_markup_of_its_source(language):
+    problems = []
+    for entry in [entry for entry in parse_po(django_po_path(language, "django")) if entry["msgid"]]:
+        # Django REST framework's {name} placeholders carry no python-brace-format flag: read them always.
+        flags = entry["flags"] | {"python-brace-format"}
+        sources = sources_of(entry)
+        for index, text in enumerate(entry.get("msgstr", [])):
+            source = sources[min(index, len(sources) - 1)]
+            if placeholders(text, flags) != placeholders(source, flags):
+                problems.append((entry["msgid"], index, text))
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_admin_script_message_keeps_the_placeholders_of_its_source(language):
+    """The admin's JavaScript fills its messages with interpolate(): the order of %s and %(name)s may change."""
+
+    def found(text: str) -> set:
+        return set(PERCENT_PLACEHOLDER.findall(text)) | set(BRACE_PLACEHOLDER.findall(text))
+
+    problems = []
+    for entry in [entry for entry in parse_po(django_po_path(language, "djangojs")) if entry["msgid"]]:
+        sources = sources_of(entry)
+        for index, text in enumerate(entry.get("msgstr", [])):
+            if found(text) != found(sources[min(index, len(sources) - 1)]):
+                problems.append((entry["msgid"], index, text))
+    assert problems == []
+
+
+@pytest.mark.parametrize("domain", DJANGO_DOMAINS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_djangos_committed_mo_file_loads_and_matches_the_po_file(language, domain):
+    with django_mo_path(language, domain).open("rb") as handle:
+        catalogue = python_gettext.GNUTranslations(handle)
+
+    assert catalogue.info()["plural-forms"] == PLURAL_FORMS[language]
+    stale = []
+    entries = translated(parse_po(django_po_path(language, domain)))
+    for entry in entries:
+        key = entry["msgid"] if "msgctxt" not in entry else f"{entry['msgctxt']}\x04{entry['msgid']}"
+        if "msgid_plural" in entry:
+            compiled = [catalogue._catalog.get((key, index)) for index in range(len(entry["msgstr"]))]
+        else:
+            compiled = [catalogue._catalog.get(key)]
+        if compiled != entry["msgstr"]:
+            stale.append(entry["msgid"])
+    assert stale == [], "run `make messages` (compilemessages) after editing a .po file"
+    # Nothing compiled that the .po no longer has (the header is the one entry keyed "").
+    singular_keys = {key if isinstance(key, str) else key[0] for key in catalogue._catalog} - {""}
+    po_keys = {
+        entry["msgid"] if "msgctxt" not in entry else f"{entry['msgctxt']}\x04{entry['msgid']}" for entry in entries
+    }
+    assert singular_keys == po_keys
+
+
+def test_a_required_field_is_required_in_pashto():
+    with translation.override("ps"):
+        message = gettext("This field is required.")
+
+    assert message == "دا خانه اړینه ده."
+    assert ARABIC_SCRIPT.search(message) and not LATIN_LETTER.search(message)
+
+
+def test_a_required_field_is_required_in_afghan_dari_not_iranian_persian():
+    with translation.override("fa"):
+        message = gettext("This field is required.")
+
+    assert message != "این فیلد لازم است."  # Django's own Persian catalogue
+    assert message == "این فیلد الزامی است."
+
+
+DJANGO_MESSAGES = {
+    "fa": {
+        "That page number is not an integer": "آن شماره صفحه عدد صحیح نیست",
+        "That page contains no results": "آن صفحه هیچ نتیجه\u200cای ندارد",
+        "This password is too common.": "این رمز عبور بسیار معمول است.",
+    },
+    "ps": {
+        "That page number is not an integer": "د پاڼې دا شمېره بشپړ عدد نه دی",
+        "That page contains no results": "په دې پاڼه کې هېڅ پایله نشته",
+        "This password is too common.": "دا پټنوم ډېر عام دی.",
+    },
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_djangos_pagination_and_password_messages_are_translated(language):
+    with translation.override(language):
+        shown = {english: gettext(english) for english in DJANGO_MESSAGES[language]}
+
+    assert shown == DJANGO_MESSAGES[language]
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("fa", 1, "این رمز عبور بسیار کوتاه است. باید حداقل 1 حرف داشته باشد."),
+        ("fa", 8, "این رمز عبور بسیار کوتاه است. باید حداقل 8 حرف داشته باشد."),
+        ("ps", 1, "دا پټنوم ډېر لنډ دی. باید لږ تر لږه 1 توری ولري."),
+        ("ps", 8, "دا پټنوم ډېر لنډ دی. باید لږ تر لږه 8 توري ولري."),
+    ],
+)
+def test_the_password_length_message_follows_the_plural_rules(language, count, expected):
+    with translation.override(language):
+        message = ngettext(
+            "This password is too short. It must contain at least %d character.",
+            "This password is too short. It must contain at least %d characters.",
+            count,
+        )
+
+    assert message % count == expected
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_login_page_posted_empty_says_so_in_arabic_script(client, language):
+    response = client.post("/accounts/login/", {"username": "", "password": ""}, headers={"accept-language": language})
+
+    errors = re.findall(r'<p class="field__error" role="alert">(.*?)</p>', response.content.decode())
+    assert response.status_code == 200
+    with translation.override(language):
+        required = gettext("This field is required.")
+    assert errors == [required, required]
+    assert all(ARABIC_SCRIPT.search(error) and not LATIN_LETTER.search(error) for error in errors)
+    assert response.context["form"].errors == {"username": [required], "password": [required]}

@@ -23,6 +23,15 @@ DOCUMENT_TYPES = {
     "visa": ("ویزه", "ویزه"),
     "other": ("سند دیگر", "بل سند"),
 }
+# The IOM provincial offices, created by returns 0011 (after agencies 0014 named the others).
+IOM_PROVINCIAL_OFFICES = {
+    "IBL": ("دفتر ولایتی IOM در بلخ", "په بلخ کې د IOM ولایتي دفتر"),
+    "IHR": ("دفتر ولایتی IOM در هرات", "په هرات کې د IOM ولایتي دفتر"),
+    "IKB": ("دفتر ولایتی IOM در کابل", "په کابل کې د IOM ولایتي دفتر"),
+    "IKD": ("دفتر ولایتی IOM در کندهار", "په کندهار کې د IOM ولایتي دفتر"),
+    "IKZ": ("دفتر ولایتی IOM در کندز", "په کندز کې د IOM ولایتي دفتر"),
+    "ING": ("دفتر ولایتی IOM در ننگرهار", "په ننګرهار کې د IOM ولایتي دفتر"),
+}
 # "scheme:code": (Dari, Pashto)
 NEED_CODES = {
     "iom_vulnerability:CI": ("بیمار مزمن", "اوږدمهاله ناروغ"),
@@ -666,6 +675,8 @@ def _fill(row, names):
 
 
 def names_fill(apps, schema_editor):
+    for row in apps.get_model("agencies", "Office").objects.filter(code__in=list(IOM_PROVINCIAL_OFFICES)):
+        _fill(row, IOM_PROVINCIAL_OFFICES[row.code])
     for model, names in (("ReturnType", RETURN_TYPES), ("DocumentType", DOCUMENT_TYPES)):
         for row in apps.get_model("returns", model).objects.filter(code__in=list(names)):
             _fill(row, names[row.code])

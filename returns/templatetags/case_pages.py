@@ -6,10 +6,11 @@ and a description for screen readers.
 """
 
 from django import forms, template
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from agencies import calendars
 from returns import policy
 
 register = template.Library()
@@ -124,7 +125,7 @@ def week_chart(bars, *, chart_id: str, title: str):
         length = item["value"] / largest * room
         if item["value"]:
             length = max(length, 2)
-        week = formats.date_format(item["week"], "j M")
+        week = calendars.day_and_month(item["week"])
         text = _("Week of %(week)s: %(households)s households, %(people)s people") % {
             "week": week,
             "households": item["value"],

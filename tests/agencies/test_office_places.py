@@ -161,6 +161,8 @@ def test_the_reference_api_gives_each_offices_place(unhcr_officer):
     assert offices["TKH"] == {
         "code": "TKH",
         "name": "Kandahar transit centre",
+        "name_fa": "مرکز ترانزیت کندهار",
+        "name_ps": "د کندهار ترانزیټي مرکز",
         "kind": "transit_centre",
         "province": "AF33",
         "district": "AF3301",
