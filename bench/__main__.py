@@ -10,6 +10,7 @@ Then what the access log costs registration and a partner's full sync (issue 10,
 ``BENCH_ONLY=access_log``, ``BENCH_ONLY=search``, ``BENCH_ONLY=duplicates`` (the batch search for duplicates,
 in process, no server), ``BENCH_ONLY=matching`` (the duplicate search's precision and recall on a labelled
 set, ``bench.matching``), ``BENCH_ONLY=import`` (a 100,000-row household file, ``bench.imports``) or
+``BENCH_ONLY=offline`` (the registration page on a slow link and the offline queue, ``bench.offline``) or
 ``BENCH_ONLY=report`` runs one part; ``BENCH_REUSE_DB=1`` keeps a
 benchmark database that is already loaded (migrating it) instead of re-creating it.
 """
@@ -40,6 +41,7 @@ from bench.duplicates import duplicates_run, duplicates_summary
 from bench.imports import import_run
 from bench.load import LoadResult, http_post_requests, load_run
 from bench.matching import matching_run
+from bench.offline import offline_run
 from bench.partner import PartnerResult, partner_run, partner_summary
 from bench.search import search_run, search_summary
 from bench.server import gunicorn
@@ -120,6 +122,7 @@ def main() -> int:
         "duplicates",
         "matching",
         "import",
+        "offline",
         "report",
     )
     if only not in ("", *parts):
@@ -131,6 +134,8 @@ def main() -> int:
         return matching_only(url)
     if only == "import":
         return part_alone(url, run=import_run, suffix="import")
+    if only == "offline":
+        return part_alone(url, run=offline_run, suffix="offline")
     env = bench_env(url)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -221,6 +226,7 @@ def main() -> int:
     report_lines, report_failed = ([], False) if only else report_part(url, started=started)
     matching_lines, _matching_missed = ([], False) if only else matching_run(url, say=say)
     import_lines, _import_missed = ([], False) if only else import_run(url, say=say)
+    offline_lines, _offline_missed = ([], False) if only else offline_run(url, say=say)
     summary = summary_table(
         started=started,
         seeded=seeded,
@@ -239,6 +245,7 @@ def main() -> int:
     summary += "\n" + "\n".join(report_lines) if report_lines else ""
     summary += "\n" + "\n".join(matching_lines) if matching_lines else ""
     summary += "\n" + "\n".join(import_lines) if import_lines else ""
+    summary += "\n" + "\n".join(offline_lines) if offline_lines else ""
     say()
     say(summary)
     out_dir = ROOT / "bench-results"

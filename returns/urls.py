@@ -1,6 +1,6 @@
 from django.urls import path
 
-from returns.views import case_exports, cases, counts, duplicates, export_jobs, households, imports, monitoring
+from returns.views import case_exports, cases, counts, duplicates, export_jobs, households, imports, monitoring, offline
 
 app_name = "returns"
 urlpatterns = [
@@ -18,6 +18,9 @@ urlpatterns = [
         name="people-export-xlsx",
     ),
     path("households/register/", households.household_register_page, name="household-register"),
+    # The registration page offline: its service worker (scope: the page) and its web app manifest.
+    path("households/register/sw.js", offline.service_worker, name="household-register-service-worker"),
+    path("households/register/manifest.webmanifest", offline.manifest, name="household-register-manifest"),
     path("households/register/matches/", households.household_register_matches, name="household-register-matches"),
     path(
         "households/register/transliterate/",

@@ -200,6 +200,8 @@ PUBLIC: dict[str, str] = {
     "healthz": "the load balancer's liveness probe, no data",
     "readyz": "the load balancer's readiness probe, no data",
     "set_language": "the login page offers Dari and Pashto before anyone signs in",
+    "returns:household-register-service-worker": "the registration page's offline script: static file names only",
+    "returns:household-register-manifest": "the installable app's manifest: names and icons, no data",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -484,6 +486,8 @@ def test_the_public_addresses_answer_anonymous_visitors(world):
         "healthz": client.get("/healthz").status_code,
         "readyz": client.get("/readyz").status_code,
         "set_language": client.post("/i18n/setlang/", {"language": "fa", "next": "/accounts/login/"}).status_code,
+        "returns:household-register-service-worker": client.get("/households/register/sw.js").status_code,
+        "returns:household-register-manifest": client.get("/households/register/manifest.webmanifest").status_code,
         "api-schema": client.get("/api/schema/").status_code,
         "api-docs": client.get("/api/docs/").status_code,
         "api-redoc": client.get("/api/redoc/").status_code,
@@ -496,6 +500,8 @@ def test_the_public_addresses_answer_anonymous_visitors(world):
         "healthz": 200,
         "readyz": 200,
         "set_language": 302,
+        "returns:household-register-service-worker": 200,
+        "returns:household-register-manifest": 200,
         "api-schema": 200,
         "api-docs": 200,
         "api-redoc": 200,

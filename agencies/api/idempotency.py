@@ -41,6 +41,39 @@ def request_fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def claim(*, principal: str, key: str, method: str, path: str, fingerprint: str) -> int | None:
+    """Record the first request with this key (its id), or None when one came before.
+
+    Inside the caller's transaction: a concurrent request with the same key waits on the unique index
+    until that transaction ends, then finds the record (and the answer stored in it).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO agencies_idempotencyrecord
+                (principal, key, method, path, request_hash, response_headers, created_at)
+            VALUES (%s, %s, %s, %s, %s, '{}', now())
+            ON CONFLICT (principal, key) DO NOTHING
+            RETURNING id
+            """,
+            [principal, key, method, path[:255], fingerprint],
+        )
+        inserted = cursor.fetchone()
+    return inserted[0] if inserted else None
+
+
+def first_answer(*, principal: str, key: str) -> IdempotencyRecord:
+    """The record of the request that claimed this key first (see ``claim``)."""
+    return IdempotencyRecord.objects.get(principal=principal, key=key)
+
+
+def answer_keep(record_id: int, *, status_code: int, headers: dict, body=None) -> None:
+    """Keep the first request's answer, for the retries to get back."""
+    IdempotencyRecord.objects.filter(pk=record_id).update(
+        status_code=status_code, response_headers=headers, response_body=body
+    )
+
+
 def idempotent(post):
     """Decorate a DRF view's ``post`` method."""
 
@@ -56,20 +89,11 @@ def idempotent(post):
         principal = f"user:{request.user.pk}"
         fingerprint = request_fingerprint(request)
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    """
-                    INSERT INTO agencies_idempotencyrecord
-                        (principal, key, method, path, request_hash, response_headers, created_at)
-                    VALUES (%s, %s, %s, %s, %s, '{}', now())
-                    ON CONFLICT (principal, key) DO NOTHING
-                    RETURNING id
-                    """,
-                    [principal, key, request.method, request.path[:255], fingerprint],
-                )
-                inserted = cursor.fetchone()
+            inserted = claim(
+                principal=principal, key=key, method=request.method, path=request.path, fingerprint=fingerprint
+            )
             if inserted is None:
-                record = IdempotencyRecord.objects.get(principal=principal, key=key)
+                record = first_answer(principal=principal, key=key)
                 if record.request_hash != fingerprint:
                     raise IdempotencyKeyReused
                 return Response(
@@ -88,10 +112,11 @@ def idempotent(post):
             headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
             if response.content_type:
                 headers["Content-Type"] = response.content_type
-            IdempotencyRecord.objects.filter(pk=inserted[0]).update(
+            answer_keep(
+                inserted,
                 status_code=response.status_code,
-                response_body=json.dumps(response.data, cls=DjangoJSONEncoder),
-                response_headers=headers,
+                headers=headers,
+                body=json.dumps(response.data, cls=DjangoJSONEncoder),
             )
         return response
 

@@ -32,6 +32,11 @@ def _day(value) -> datetime.date | None:
         return _local(value).date()
     if isinstance(value, datetime.date):
         return value
+    if isinstance(value, str):  # an ISO date kept in JSON (a household's routing facts)
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
     return None
 
 

@@ -1,6 +1,11 @@
 """Pages for field officers and managers. Thin: parse the form, call one service or selector, render."""
 
+import hashlib
+import json
+import uuid
+
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Concat, Trim
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -12,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access_log import Action, Kind, access_log_stream_write, access_logged, access_note
+from agencies.api import idempotency
 from agencies.exports import export_response, logged_rows
 from agencies.paging import page_of
 from agencies.replica import replica_view
@@ -135,36 +141,85 @@ def _user_office_code(user, reference) -> str:
 
 @require_http_methods(["GET", "POST"])
 def household_register_page(request):
+    """The registration form; a household saved, the page it was routed to.
+
+    The page sends a ``client_reference`` (a UUID its script made for this household, offline too):
+    the same reference sent again (a retry, the offline queue sending, a second tab) finds the
+    household it created and goes to its page, instead of registering the family twice.
+    """
     policy.require_register(request.user)
     reference = reference_data()
     if request.method == "POST":
-        household_form, member_formset = registration_forms(data=request.POST, reference=reference)
-        household_form_valid = household_form.is_valid()
-        if member_formset.is_valid() and household_form_valid:
-            try:
-                household = household_register(
-                    registered_by=request.user,
-                    registration=household_registration(household_form, member_formset),
-                )
-            except RegistrationInvalid as invalid:
-                registration_problems_show(
-                    invalid.problems, household_form=household_form, member_formset=member_formset
-                )
-            except RoutingUndecided as undecided:
-                household_form.add_error(None, str(undecided))
-            else:
-                access_note(request, kind=Kind.HOUSEHOLD, ids=[household.public_id])
-                return redirect("returns:household-routed", public_id=household.public_id)
-    else:
-        household_form, member_formset = registration_forms(
-            reference=reference, office_code=_user_office_code(request.user, reference)
-        )
+        client_reference = _client_reference(request.POST.get("client_reference", ""))
+        if client_reference is None:
+            return _register_post(request, reference)
+        key, principal = f"register:{client_reference}", f"user:{request.user.pk}"
+        with transaction.atomic():
+            record_id = idempotency.claim(
+                principal=principal,
+                key=key,
+                method="POST",
+                path=request.path,
+                fingerprint=_form_fingerprint(request.POST),
+            )
+            if record_id is None:
+                # Only a registration that went through is kept (see below): go to its household.
+                record = idempotency.first_answer(principal=principal, key=key)
+                response = redirect(record.response_headers["Location"])
+                response["Idempotent-Replayed"] = "true"
+                return response
+            response = _register_post(request, reference)
+            if response.status_code != 302:
+                transaction.set_rollback(True)  # refused: the same reference may be sent again, corrected
+                return response
+            idempotency.answer_keep(record_id, status_code=302, headers={"Location": response["Location"]})
+        return response
+    household_form, member_formset = registration_forms(
+        reference=reference, office_code=_user_office_code(request.user, reference)
+    )
+    return _register_render(request, household_form, member_formset)
+
+
+def _client_reference(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        return None
+
+
+def _form_fingerprint(data) -> str:
+    """What was typed, without the CSRF token (another tab, or a later session, sends another)."""
+    typed = sorted((name, value) for name, values in data.lists() for value in values if name != "csrfmiddlewaretoken")
+    return hashlib.sha256(json.dumps(typed, ensure_ascii=False).encode()).hexdigest()
+
+
+def _register_post(request, reference):
+    household_form, member_formset = registration_forms(data=request.POST, reference=reference)
+    household_form_valid = household_form.is_valid()
+    if member_formset.is_valid() and household_form_valid:
+        try:
+            household = household_register(
+                registered_by=request.user,
+                registration=household_registration(household_form, member_formset),
+            )
+        except RegistrationInvalid as invalid:
+            registration_problems_show(invalid.problems, household_form=household_form, member_formset=member_formset)
+        except RoutingUndecided as undecided:
+            household_form.add_error(None, str(undecided))
+        else:
+            access_note(request, kind=Kind.HOUSEHOLD, ids=[household.public_id])
+            return redirect("returns:household-routed", public_id=household.public_id)
+    return _register_render(request, household_form, member_formset)
+
+
+def _register_render(request, household_form, member_formset):
     # An invalid registration is re-rendered with 200, as Django's form views do: a typo is not
     # an error worth a warning in the server's request log.
     return render(
         request,
         "returns/household_register.html",
-        {"household_form": household_form, "member_formset": member_formset},
+        # When the page was made: offline, its lists (offices, places, codes) are as of then.
+        {"household_form": household_form, "member_formset": member_formset, "rendered_at": timezone.now()},
     )
 
 

@@ -2,44 +2,85 @@
 "use strict";
 
 (() => {
+  const NOT_KEPT = new Set(["hidden", "password", "file", "submit", "button", "reset"]);
+
+  // A form's typed fields as [name, value] pairs (what the form would send, hidden fields left out).
+  function typedPairs(form) {
+    const pairs = [];
+    for (const element of form.elements) {
+      if (!element.name || NOT_KEPT.has(element.type) || element.disabled) {
+        continue;
+      }
+      if (element.type === "checkbox" || element.type === "radio") {
+        if (element.checked) {
+          pairs.push([element.name, element.value]);
+        }
+      } else if (element.tagName === "SELECT" && element.multiple) {
+        for (const option of element.selectedOptions) {
+          pairs.push([element.name, option.value]);
+        }
+      } else {
+        pairs.push([element.name, element.value]);
+      }
+    }
+    return pairs;
+  }
+
+  // Puts [name, value] pairs back into a form: rows the page adds on demand (a household's members)
+  // are added first, then every field takes its value (boxes and options not in the pairs are cleared).
+  function restorePairs(form, pairs) {
+    const named = (name) => Array.from(form.elements).filter((element) => element.name === name);
+    const addRow = form.querySelector("[data-add-member], [data-add-row]");
+    for (const [name] of pairs) {
+      let guard = 0;
+      while (!named(name).length && addRow && !addRow.disabled && guard < 200) {
+        addRow.click();
+        guard += 1;
+      }
+    }
+    const values = new Map();
+    for (const [name, value] of pairs) {
+      values.set(name, [...(values.get(name) || []), value]);
+    }
+    for (const element of form.elements) {
+      if (!element.name || NOT_KEPT.has(element.type) || !values.has(element.name)) {
+        if ((element.type === "checkbox" || element.type === "radio") && element.name && !values.has(element.name)) {
+          element.checked = false;
+        }
+        continue;
+      }
+      const given = values.get(element.name);
+      if (element.type === "checkbox" || element.type === "radio") {
+        element.checked = given.includes(element.value);
+      } else if (element.tagName === "SELECT" && element.multiple) {
+        for (const option of element.options) {
+          option.selected = given.includes(option.value);
+        }
+      } else {
+        element.value = given.shift() ?? "";
+      }
+      element.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  window.ReturnsForms = { typedPairs, restorePairs };
+
   // Changing language reloads the page; what was typed in its forms comes back in the new language.
   // It waits in the tab's sessionStorage only across that one reload (and is removed as soon as it is
   // put back), never in localStorage: a shared tablet must not keep a household's details.
   const KEPT_KEY = "returns:typed-before-language-change";
-  const NOT_KEPT = new Set(["hidden", "password", "file", "submit", "button", "reset"]);
-
-  function typedFields() {
-    const forms = [];
-    document.querySelectorAll("main form").forEach((form, index) => {
-      const fields = [];
-      for (const element of form.elements) {
-        if (!element.name || NOT_KEPT.has(element.type) || element.disabled) {
-          continue;
-        }
-        if (element.type === "checkbox" || element.type === "radio") {
-          fields.push([element.name, element.value, element.checked]);
-        } else if (element.tagName === "SELECT" && element.multiple) {
-          fields.push([element.name, Array.from(element.selectedOptions, (option) => option.value), true]);
-        } else {
-          fields.push([element.name, element.value, true]);
-        }
-      }
-      if (fields.some(([, value, on]) => on && value !== "" && !(Array.isArray(value) && !value.length))) {
-        forms.push({ index, fields });
-      }
-    });
-    return forms;
-  }
 
   function keepTyped() {
-    const forms = typedFields();
+    const forms = [];
+    document.querySelectorAll("main form").forEach((form, index) => {
+      const pairs = typedPairs(form);
+      if (pairs.some(([, value]) => value !== "")) {
+        forms.push({ index, pairs });
+      }
+    });
     if (forms.length) {
       sessionStorage.setItem(KEPT_KEY, JSON.stringify({ path: location.pathname, forms }));
     }
-  }
-
-  function elementsNamed(form, name) {
-    return Array.from(form.elements).filter((element) => element.name === name);
   }
 
   function restoreTyped() {
@@ -53,38 +94,36 @@
       return;
     }
     const pageForms = document.querySelectorAll("main form");
-    for (const { index, fields } of forms) {
-      const form = pageForms[index];
-      if (!form) {
-        continue;
-      }
-      for (const [name, value, on] of fields) {
-        let elements = elementsNamed(form, name);
-        // A row that the page adds on demand (a household's members): add rows until it exists.
-        const addRow = form.querySelector("[data-add-member], [data-add-row]");
-        while (!elements.length && addRow && !addRow.disabled) {
-          addRow.click();
-          elements = elementsNamed(form, name);
-          if (!elements.length && form.querySelectorAll("[name]").length > 2000) {
-            break;
-          }
-        }
-        for (const element of elements) {
-          if (element.type === "checkbox" || element.type === "radio") {
-            if (element.value === value) {
-              element.checked = on;
-            }
-          } else if (element.tagName === "SELECT" && element.multiple) {
-            for (const option of element.options) {
-              option.selected = value.includes(option.value);
-            }
-          } else {
-            element.value = value;
-          }
-          element.dispatchEvent(new Event("change", { bubbles: true }));
-        }
+    for (const { index, pairs } of forms) {
+      if (pageForms[index]) {
+        restorePairs(pageForms[index], pairs);
       }
     }
+  }
+
+  // Logging out empties what this device keeps for offline work (offline-store.js, the service
+  // worker's copies); households not sent yet are only deleted if the officer says so.
+  async function forgetOffline(event) {
+    const form = event.target;
+    if (form.dataset.offlineChecked || !("indexedDB" in window) || !window.ReturnsOffline) {
+      return;
+    }
+    event.preventDefault();
+    try {
+      const waiting = (await window.ReturnsOffline.all("queue")).length;
+      if (waiting && !window.confirm(form.dataset.unsentWarning.replace("%(count)s", String(waiting)))) {
+        return;
+      }
+      await window.ReturnsOffline.clear();
+      if ("caches" in window) {
+        const names = await caches.keys();
+        await Promise.all(names.filter((name) => name.startsWith("returns-register-")).map((name) => caches.delete(name)));
+      }
+    } catch {
+      // Nothing kept, or no storage: log out all the same.
+    }
+    form.dataset.offlineChecked = "true";
+    form.submit();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -100,6 +139,10 @@
         });
       }
       form.addEventListener("submit", keepTyped);
+    }
+
+    for (const form of document.querySelectorAll("form[data-logout]")) {
+      form.addEventListener("submit", forgetOffline);
     }
   });
 

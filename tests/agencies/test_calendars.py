@@ -541,11 +541,17 @@ def test_a_naive_moment_is_shown_as_it_is():
     assert shown("{{ value|moment }}|{{ value|day }}", naive) == "2025-03-20 20:00|2025-03-20"
 
 
-@pytest.mark.parametrize("value", [None, "", "2025-03-21", 20250321])
+@pytest.mark.parametrize("value", [None, "", "21/03/2025", "not a date", 20250321])
 def test_the_filters_show_nothing_for_what_is_not_a_date(value):
-    # When a missing date (or a string) is shown
+    # When a missing date (or text that is not an ISO date) is shown
     # Then each filter shows nothing
     assert shown(FILTERS, value) == "||||"
+
+
+def test_the_filters_read_an_iso_date_kept_as_text():
+    # Given a date kept in JSON (a household's routing facts keep the card decrees' dates so)
+    # Then it is shown like a date
+    assert shown(FILTERS, "2025-03-21") == "2025-03-21|21 March 2025|2025-03-21|March 2025|21 March 2025 (1 Hamal 1404)"
 
 
 def test_the_filters_show_nothing_for_a_missing_variable():

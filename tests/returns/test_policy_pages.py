@@ -50,7 +50,7 @@ def test_the_household_page_names_the_policy_version_and_the_decree_that_kept_th
 ):
     client.force_login(unhcr_manager)
     page = client.get(volrep_2024.get_absolute_url()).content.decode()
-    assert "v2 – VolRep needs a VRF, in force from March 1, 2002" in page
+    assert "v2 – VolRep needs a VRF, in force from 2002-03-01" in page
     assert "Federal cabinet extends the blue PoR cards (cards valid until 2024-06-30)" in page, (
         "the decree in force on 1 March 2024 kept the card valid"
     )
