@@ -57,9 +57,6 @@ MIDDLEWARE = [
     "agencies.request_log.RequestLogMiddleware",
     # After a write, remember where the primary stood, so that the writer's replica reads wait for it.
     "agencies.replica.ReplicaLagMiddleware",
-    # Pages compressed for slow links (static files come compressed from WhiteNoise). Django masks
-    # its CSRF tokens and pads the gzip header, which defeats BREACH-style guessing.
-    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
