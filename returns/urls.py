@@ -22,6 +22,7 @@ urlpatterns = [
     path("households/register/sw.js", offline.service_worker, name="household-register-service-worker"),
     path("households/register/manifest.webmanifest", offline.manifest, name="household-register-manifest"),
     path("households/register/matches/", households.household_register_matches, name="household-register-matches"),
+    path("households/register/recent/", households.household_register_recent, name="household-register-recent"),
     path(
         "households/register/transliterate/",
         households.household_register_transliterate,

@@ -148,6 +148,8 @@ PAGES: dict[str, Page] = {
     "returns:household-register": _form(CASE_STAFF, {ADMIN}),
     # The likely matches of a member being typed (a fragment of the registration page): who registers.
     "returns:household-register-matches": _post(CASE_STAFF, {ADMIN}),
+    # The officer's own recent registrations, kept by the registration page for offline look-up: who registers.
+    "returns:household-register-recent": _get(CASE_STAFF, {ADMIN}),
     # A name's spelling in the other script, while typing: who registers.
     "returns:household-register-transliterate": _post(CASE_STAFF, {ADMIN}),
     "returns:household-detail": _get(UNHCR_CASE_STAFF, {ADMIN}),
@@ -681,6 +683,7 @@ PAGE_LOGS: dict[str, str | None] = {
     "returns:household-register": Kind.HOUSEHOLD,  # the household registered (the form itself: none)
     "returns:household-register-matches": Kind.HOUSEHOLD,  # the candidates' households the officer may see
     "returns:household-register-transliterate": None,  # a spelling: no record
+    "returns:household-register-recent": Kind.HOUSEHOLD,  # the officer's own recent households
     "returns:household-detail": Kind.HOUSEHOLD,
     "returns:household-routed": Kind.HOUSEHOLD,
     "returns:household-reroute": Kind.HOUSEHOLD,
@@ -786,7 +789,8 @@ def _body(response) -> bytes:
 
 # Who reads each page in the walk below: the UNHCR manager reaches them all but the caseload's
 # empty "my cases" (nothing assigned to them), which the UNHCR case worker holds.
-PAGE_READER = {"returns:my-cases": CW}
+# The officer's recent registrations: the world's households were all registered by its registrar.
+PAGE_READER = {"returns:my-cases": CW, "returns:household-register-recent": "registrar"}
 
 
 def test_every_page_that_shows_personal_records_writes_one_log_row(world):
@@ -801,7 +805,7 @@ def test_every_page_that_shows_personal_records_writes_one_log_row(world):
         if "GET" not in page.methods:
             continue
         reader = PAGE_READER.get(route.name, MANAGER if MANAGER in page.reached_by else ADMIN)
-        client = world.clients[f"page:{reader}"]
+        client = world.clients.get(f"page:{reader}") or _page_client(reader)
         path = _fill(route, world)
         last = _last_log_id()
         response = client.get(path)

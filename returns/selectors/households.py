@@ -1,10 +1,17 @@
 """Reads of the registry. Every one starts from ``Household.objects.visible_to(user)``."""
 
-from django.db.models import Prefetch
+import datetime
+
+from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Concat, Trim
 from django.shortcuts import get_object_or_404
 
 from returns.filters.households import DeletedRecordFilter, HouseholdApiFilter, HouseholdFilter
 from returns.models import Assistance, DeletedRecord, Household, HouseholdEvent, Member, MemberDocument
+
+# The officer's own registrations a tablet keeps for looking up without a connection.
+RECENT_DAYS = 7
+RECENT_MAX = 100
 
 LIST_RELATED = ("routed_agency", "office", "destination_province", "return_type", "country_of_departure")
 
@@ -101,3 +108,31 @@ def household_assisted(*, household: Household) -> bool:
     """Whether any assistance was recorded for the household, at any agency (a household the caller
     already reached through the gate): what withdrawing it then requires."""
     return Assistance.objects.filter(case__household=household).exists()
+
+
+def households_registered_recently(*, user, now: datetime.datetime):
+    """The households this user registered in the last ``RECENT_DAYS`` days (``RECENT_MAX`` at most,
+    newest first), with the head's names in both scripts: what the registration page keeps for
+    looking up without a connection."""
+    return (
+        Household.objects.visible_to(user)
+        .filter(registered_by_id=user.pk, created_at__gte=now - datetime.timedelta(days=RECENT_DAYS))
+        .select_related("routed_agency", "office")
+        .annotate(
+            head_name=head_name("given_name", "fathers_name", "family_name"),
+            head_name_local=head_name("given_name_local", "fathers_name_local", "family_name_local"),
+        )
+        .order_by("-created_at", "-id")[:RECENT_MAX]
+    )
+
+
+def head_name(*parts: str):
+    """The head of household's full name, as one subquery of a list (never one query per row)."""
+    joined = []
+    for part in parts:
+        joined += [part, Value(" ")]
+    return Subquery(
+        Member.objects.filter(household_id=OuterRef("pk"), relationship=Member.Relationship.HEAD).values_list(
+            Trim(Concat(*joined[:-1])), flat=True
+        )[:1]
+    )

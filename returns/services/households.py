@@ -14,6 +14,7 @@ from agencies.bulk import copy_insert
 from agencies.models import Agency, User
 from returns import policy
 from returns.identity import people_confirmed_new, person_link
+from returns.matching import PersonSought, person_candidates
 from returns.models import (
     Assistance,
     Case,
@@ -278,6 +279,47 @@ def _people_linked(links: dict) -> dict[int, Member]:
     if problems:
         raise RegistrationInvalid(problems)
     return found
+
+
+def matches_not_looked_at(registration: HouseholdRegistration, *, user: User) -> dict[str, list[RegistrationProblem]]:
+    """The members of a household typed without a connection (sent later from the offline queue) who
+    may already be registered, though nobody saw their likely matches: each member with no decision
+    on matches (``same_person_as``, ``candidates_seen``) whose search finds someone, keyed by field path.
+
+    The same person may have been registered meanwhile at another post. Such a household goes back to
+    the officer to decide, like a household typed online: never merged silently, never lost.
+    """
+    problems = {}
+    for index, member in enumerate(registration.members):
+        if member.same_person_as or member.candidates_seen:
+            continue
+        sought = PersonSought(
+            given_name=member.given_name,
+            fathers_name=member.fathers_name,
+            family_name=member.family_name,
+            given_name_local=member.given_name_local,
+            fathers_name_local=member.fathers_name_local,
+            family_name_local=member.family_name_local,
+            sex=member.sex,
+            date_of_birth=member.date_of_birth,
+            estimated_age=member.estimated_age,
+            document_numbers=tuple(document.number for document in member.documents if document.number),
+        )
+        if found := len(person_candidates(sought, user=user)):
+            problems[f"members.{index}.same_person_as"] = [
+                RegistrationProblem(
+                    "matches_not_seen",
+                    ngettext(
+                        "Possibly registered already, while this household waited to be sent: %(count)d likely "
+                        "match. Choose the same person, or “A new person”, then save.",
+                        "Possibly registered already, while this household waited to be sent: %(count)d likely "
+                        "matches. Choose the same person, or “A new person”, then save.",
+                        found,
+                    )
+                    % {"count": found},
+                )
+            ]
+    return problems
 
 
 def documents_already_registered(

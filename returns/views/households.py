@@ -6,14 +6,13 @@ import uuid
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Value
-from django.db.models.functions import Concat, Trim
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access_log import Action, Kind, access_log_stream_write, access_logged, access_note
@@ -33,37 +32,40 @@ from returns.forms.households import (
     registration_problems_show,
 )
 from returns.matching import person_candidates
-from returns.models import ExportJob, Household, Member
+from returns.models import ExportJob, Household
 from returns.reference import reference_data
 from returns.registration import CandidateRef, RegistrationInvalid, candidate_ref, candidate_ref_read
 from returns.routing import RoutingUndecided
 from returns.selectors.cases import household_cases
-from returns.selectors.households import family_parts, household_assisted, household_filter, household_get
+from returns.selectors.households import (
+    RECENT_DAYS,
+    family_parts,
+    head_name,
+    household_assisted,
+    household_filter,
+    household_get,
+    households_registered_recently,
+)
 from returns.services.export_jobs import export_job_request
 from returns.services.households import (
     household_family_link,
     household_register,
     household_reroute,
     household_withdraw,
+    matches_not_looked_at,
 )
 from returns.transliteration import latin_suggested, local_suggested
 
+# Added by the registration page's service worker to a household kept while the connection was down.
+QUEUED_OFFLINE = "queued_offline"
+
 HOUSEHOLDS_PER_PAGE = 50
-
-
-def _head_name():
-    """The head of household's full name, as one subquery of the list (never one query per row)."""
-    return Subquery(
-        Member.objects.filter(household_id=OuterRef("pk"), relationship=Member.Relationship.HEAD).values_list(
-            Trim(Concat("given_name", Value(" "), "fathers_name", Value(" "), "family_name")), flat=True
-        )[:1]
-    )
 
 
 @require_http_methods(["GET"])
 def household_list(request):
     household_filterset = household_filter(user=request.user, params=request.GET)
-    households = household_filterset.qs.annotate(head_name=_head_name())
+    households = household_filterset.qs.annotate(head_name=head_name("given_name", "fathers_name", "family_name"))
     page = page_of(request, households, HOUSEHOLDS_PER_PAGE)
     access_note(request, kind=Kind.HOUSEHOLD, ids=[household.public_id for household in page.object_list])
     params = request.GET.copy()
@@ -154,21 +156,21 @@ def household_register_page(request):
         if client_reference is None:
             return _register_post(request, reference)
         key, principal = f"register:{client_reference}", f"user:{request.user.pk}"
+        fingerprint = _form_fingerprint(request.POST)
         with transaction.atomic():
             record_id = idempotency.claim(
-                principal=principal,
-                key=key,
-                method="POST",
-                path=request.path,
-                fingerprint=_form_fingerprint(request.POST),
+                principal=principal, key=key, method="POST", path=request.path, fingerprint=fingerprint
             )
             if record_id is None:
-                # Only a registration that went through is kept (see below): go to its household.
+                # Only a registration that went through is kept (see below): go to its household, if
+                # this is that household sent again (not another one posted with a reference once used).
                 record = idempotency.first_answer(principal=principal, key=key)
+                if record.path != request.path or record.request_hash != fingerprint:
+                    return _reference_used_render(request, reference)
                 response = redirect(record.response_headers["Location"])
                 response["Idempotent-Replayed"] = "true"
                 return response
-            response = _register_post(request, reference)
+            response = _register_post(request, reference, queued=request.POST.get(QUEUED_OFFLINE) == "1")
             if response.status_code != 302:
                 transaction.set_rollback(True)  # refused: the same reference may be sent again, corrected
                 return response
@@ -188,20 +190,41 @@ def _client_reference(text: str) -> uuid.UUID | None:
 
 
 def _form_fingerprint(data) -> str:
-    """What was typed, without the CSRF token (another tab, or a later session, sends another)."""
-    typed = sorted((name, value) for name, values in data.lists() for value in values if name != "csrfmiddlewaretoken")
+    """What was typed, without the CSRF token (another tab, or a later session, sends another) and
+    without the offline queue's mark (a household whose answer was lost is queued and sent again)."""
+    left_out = {"csrfmiddlewaretoken", QUEUED_OFFLINE}
+    typed = sorted((name, value) for name, values in data.lists() for value in values if name not in left_out)
     return hashlib.sha256(json.dumps(typed, ensure_ascii=False).encode()).hexdigest()
 
 
-def _register_post(request, reference):
+def _reference_used_render(request, reference):
+    """Another household posted with a client reference already registered (a page restored by the
+    browser's Back button, say): nothing saved; the form comes back, with a new reference, to check and save."""
+    household_form, member_formset = registration_forms(data=request.POST, reference=reference)
+    household_form.is_valid()
+    member_formset.is_valid()
+    household_form.add_error(
+        None,
+        _(
+            "This form was already used to register another household, so nothing was saved. "
+            "Check the details below, then save again."
+        ),
+    )
+    return _register_render(request, household_form, member_formset, reference_used=True)
+
+
+def _register_post(request, reference, *, queued: bool = False):
+    """``queued``: the household was typed without a connection and comes from the offline queue, its
+    likely matches never shown: members who may be registered already go back to the officer."""
     household_form, member_formset = registration_forms(data=request.POST, reference=reference)
     household_form_valid = household_form.is_valid()
     if member_formset.is_valid() and household_form_valid:
+        registration = household_registration(household_form, member_formset)
+        if queued and (problems := matches_not_looked_at(registration, user=request.user)):
+            registration_problems_show(problems, household_form=household_form, member_formset=member_formset)
+            return _register_render(request, household_form, member_formset)
         try:
-            household = household_register(
-                registered_by=request.user,
-                registration=household_registration(household_form, member_formset),
-            )
+            household = household_register(registered_by=request.user, registration=registration)
         except RegistrationInvalid as invalid:
             registration_problems_show(invalid.problems, household_form=household_form, member_formset=member_formset)
         except RoutingUndecided as undecided:
@@ -212,14 +235,34 @@ def _register_post(request, reference):
     return _register_render(request, household_form, member_formset)
 
 
-def _register_render(request, household_form, member_formset):
+def _register_render(request, household_form, member_formset, *, reference_used: bool = False):
     # An invalid registration is re-rendered with 200, as Django's form views do: a typo is not
     # an error worth a warning in the server's request log.
     return render(
         request,
         "returns/household_register.html",
-        # When the page was made: offline, its lists (offices, places, codes) are as of then.
-        {"household_form": household_form, "member_formset": member_formset, "rendered_at": timezone.now()},
+        {
+            "household_form": household_form,
+            "member_formset": member_formset,
+            # When the page was made: offline, its lists (offices, places, codes) are as of then.
+            "rendered_at": timezone.now(),
+            "reference_used": reference_used,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+@never_cache
+def household_register_recent(request):
+    """The officer's own registrations of the last days, an HTML fragment the registration page keeps
+    on the device (offline-register.js) to look households up without a connection, "as of" now."""
+    policy.require_register(request.user)
+    households = list(households_registered_recently(user=request.user, now=timezone.now()))
+    access_note(request, kind=Kind.HOUSEHOLD, ids=[household.public_id for household in households])
+    return render(
+        request,
+        "returns/household_register.html#recent-registrations",
+        {"recent": households, "recent_at": timezone.now(), "recent_days": RECENT_DAYS},
     )
 
 

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from returns.views.households import QUEUED_OFFLINE
+
 # What the registration page loads: kept by the service worker, so the page opens offline.
 PAGE_ASSETS = (
     "css/app.css",
@@ -49,6 +51,7 @@ def service_worker(request):
             "assets": json.dumps(assets),
             "cache": json.dumps(f"returns-register-{version}"),
             "store": json.dumps(static("js/offline-store.js")),
+            "queued_mark": json.dumps(QUEUED_OFFLINE),
         },
     )
     return HttpResponse(script, content_type="application/javascript; charset=utf-8")

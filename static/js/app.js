@@ -29,11 +29,14 @@
   // Puts [name, value] pairs back into a form: rows the page adds on demand (a household's members)
   // are added first, then every field takes its value (boxes and options not in the pairs are cleared).
   function restorePairs(form, pairs) {
-    const named = (name) => Array.from(form.elements).filter((element) => element.name === name);
+    // A row's fields are named "<prefix>-<number>-<field>": rows are added until the row exists (a
+    // field of an existing row that is not on the page, such as a match no longer shown, adds none).
+    const rowOf = (name) => (/^(.+-\d+)-[^-]+$/.exec(name) || [])[1];
+    const rowThere = (row) => Array.from(form.elements).some((element) => element.name.startsWith(`${row}-`));
     const addRow = form.querySelector("[data-add-member], [data-add-row]");
-    for (const [name] of pairs) {
+    for (const row of new Set(pairs.map(([name]) => rowOf(name)).filter(Boolean))) {
       let guard = 0;
-      while (!named(name).length && addRow && !addRow.disabled && guard < 200) {
+      while (!rowThere(row) && addRow && !addRow.disabled && guard < 200) {
         addRow.click();
         guard += 1;
       }
@@ -111,7 +114,8 @@
     event.preventDefault();
     try {
       const waiting = (await window.ReturnsOffline.all("queue")).length;
-      if (waiting && !window.confirm(form.dataset.unsentWarning.replace("%(count)s", String(waiting)))) {
+      const warning = waiting === 1 ? form.dataset.unsentWarningOne : form.dataset.unsentWarningMany;
+      if (waiting && !window.confirm(warning.replace("%(count)s", String(waiting)))) {
         return;
       }
       await window.ReturnsOffline.clear();

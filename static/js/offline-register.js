@@ -5,7 +5,9 @@
 // A household posted while the connection is down is kept by the service worker in the queue; this
 // page shows the queue ("3 households waiting to send") and sends it, oldest first, as soon as the
 // connection is back, then every 30 seconds while something waits. A household the server refuses
-// (a mistake the form would have shown) stays in the queue, marked, for the officer to open again.
+// (a mistake the form would have shown, or likely matches registered meanwhile that nobody has seen)
+// stays in the queue, marked, for the officer to open again. The officer's own recent registrations
+// are fetched while online and kept on the device, to look households up without a connection.
 "use strict";
 
 (() => {
@@ -65,7 +67,12 @@
       // The form came back with its mistakes: the officer opens it and corrects it.
       const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
       const errors = Array.from(parsed.querySelectorAll(".field__error, .form-errors p"), (node) => node.textContent.trim());
-      return { sent: false, problem: errors.filter(Boolean).join(" ") || response.statusText };
+      return {
+        sent: false,
+        problem: errors.filter(Boolean).join(" ") || response.statusText,
+        // Its reference registered another household already: it is corrected and sent with a new one.
+        referenceUsed: Boolean(parsed.querySelector("form[data-reference-used]")),
+      };
     }
     throw new Error(`HTTP ${response.status}`);
   }
@@ -102,6 +109,11 @@
             url: outcome.url,
             sentAt: new Date().toISOString(),
           });
+        } else if (outcome.referenceUsed) {
+          const reference = newReference();
+          const pairs = item.pairs.map(([name, value]) => [name, name === "client_reference" ? reference : value]);
+          await ReturnsOffline.remove("queue", item.reference);
+          await ReturnsOffline.put("queue", { ...item, reference, pairs, problem: outcome.problem });
         } else {
           await ReturnsOffline.put("queue", { ...item, problem: outcome.problem });
         }
@@ -113,6 +125,43 @@
     } finally {
       sending = false;
       await show(panel, page);
+    }
+  }
+
+  // The officer's recent registrations: fetched while online and kept, shown from the device offline.
+  async function recentRefresh(recent) {
+    let html = null;
+    if (navigator.onLine) {
+      try {
+        const response = await fetch(recent.dataset.recentUrl, { credentials: "same-origin", cache: "no-store" });
+        if (response.ok && !response.redirected) {
+          html = await response.text();
+          await ReturnsOffline.recentKeep(html);
+        }
+      } catch {
+        // The link is down after all: what the device kept is shown.
+      }
+    }
+    if (html === null) {
+      const kept = await ReturnsOffline.recentKept();
+      html = kept ? kept.html : null;
+    }
+    const list = recent.querySelector("[data-recent-list]");
+    if (html === null) {
+      list.replaceChildren();
+      recent.hidden = true;
+      return;
+    }
+    const fragment = new DOMParser().parseFromString(html, "text/html").querySelector("[data-recent-fragment]");
+    list.replaceChildren(...(fragment ? [document.adoptNode(fragment)] : []));
+    recent.hidden = !fragment;
+    recentFilter(recent);
+  }
+
+  function recentFilter(recent) {
+    const sought = recent.querySelector("[data-recent-filter]").value.trim().toLocaleLowerCase();
+    for (const line of recent.querySelectorAll("[data-recent-row]")) {
+      line.hidden = Boolean(sought) && !line.textContent.toLocaleLowerCase().includes(sought);
     }
   }
 
@@ -206,9 +255,20 @@
       }
     });
 
-    window.addEventListener("online", () => sendQueue(panel, page));
+    const recent = document.querySelector("[data-recent]");
+    const sendThenRefresh = async () => {
+      await sendQueue(panel, page);
+      if (recent) {
+        await recentRefresh(recent);
+      }
+    };
+    if (recent) {
+      recent.querySelector("[data-recent-filter]").addEventListener("input", () => recentFilter(recent));
+    }
+
+    window.addEventListener("online", sendThenRefresh);
     window.addEventListener("offline", () => show(panel, page));
     setInterval(() => sendQueue(panel, page), RETRY_MS);
-    show(panel, page).then(() => sendQueue(panel, page));
+    show(panel, page).then(sendThenRefresh);
   });
 })();

@@ -4,17 +4,21 @@
 // pairs), keyed by the client reference the page made for each one (the server registers a
 // reference once: sending twice, or from two tabs, makes one household). Removed once sent.
 // "sent": what this device registered recently (reference, head's name, the household's page), for
-// the officer to look up offline; kept a day at most. Both are emptied on logout (app.js).
+// the officer to look up offline; kept a day at most. "recent": the officer's own registrations of
+// the last days as the server listed them (an HTML fragment, with its "as of" time), fetched while
+// online for looking up offline; kept two days at most. All are emptied on logout (app.js).
 "use strict";
 
 const ReturnsOffline = (() => {
   const NAME = "returns-offline";
-  const STORES = ["queue", "sent"];
+  const STORES = ["queue", "sent", "recent"];
   const SENT_KEPT_MS = 24 * 60 * 60 * 1000;
+  const RECENT_KEPT_MS = 2 * 24 * 60 * 60 * 1000;
+  const RECENT_KEY = "mine";
 
   function open() {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(NAME, 1);
+      const request = indexedDB.open(NAME, 2);
       request.onupgradeneeded = () => {
         for (const store of STORES) {
           if (!request.result.objectStoreNames.contains(store)) {
@@ -70,7 +74,19 @@ const ReturnsOffline = (() => {
     return items.filter((item) => Date.parse(item.sentAt) >= cutoff);
   }
 
-  return { put, remove, all, clear, queued, sentRecent };
+  const recentKeep = (html) => put("recent", { reference: RECENT_KEY, html, keptAt: new Date().toISOString() });
+
+  // The recent registrations kept, or null: none, or kept too long ago (then deleted).
+  async function recentKept() {
+    const kept = (await all("recent")).find((item) => item.reference === RECENT_KEY);
+    if (kept && Date.parse(kept.keptAt) < Date.now() - RECENT_KEPT_MS) {
+      await remove("recent", RECENT_KEY);
+      return null;
+    }
+    return kept || null;
+  }
+
+  return { put, remove, all, clear, queued, sentRecent, recentKeep, recentKept };
 })();
 
 self.ReturnsOffline = ReturnsOffline;

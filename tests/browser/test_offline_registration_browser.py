@@ -8,8 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agencies.models import IdempotencyRecord
-from returns.models import Household, Member
+from returns.models import Household, IdentityEvent, Member
+from returns.services.households import household_register
 from tests.browser.test_register_browser import log_in, member_row
+from tests.factories import household, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -279,9 +281,9 @@ def test_logging_out_with_a_household_not_sent_asks_first_and_empties_the_device
     warning = log_out_answering(page, accept=False)
 
     # Then they were warned, and are still logged in, on the page, with the household still waiting on the device
-    assert warning.startswith("1 household")
-    assert warning.endswith(
-        "typed without a connection have not been sent yet. Logging out deletes them from this device. Log out anyway?"
+    assert warning == (
+        "1 household typed without a connection has not been sent yet. "
+        "Logging out deletes it from this device. Log out anyway?"
     )
     expect(page.locator("[data-queue-count]")).to_have_text("1 household waiting to send")
     assert page.url == f"{live_server.url}{REGISTER_PATH}"
@@ -297,6 +299,7 @@ def test_logging_out_with_a_household_not_sent_asks_first_and_empties_the_device
     assert page.context.request.get(f"{live_server.url}{REGISTER_PATH}", max_redirects=0).status == 302
     assert queued_in_browser(page) == []
     assert page.evaluate("async () => (await ReturnsOffline.all('sent')).length") == 0
+    assert page.evaluate("async () => (await ReturnsOffline.all('recent')).length") == 0
     assert (
         page.evaluate("async () => (await caches.keys()).filter((name) => name.startsWith('returns-register-'))") == []
     )
@@ -345,4 +348,136 @@ def test_a_session_that_ends_while_sending_keeps_the_household_until_the_officer
     assert registered_heads() == [HEADS[0]]
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == [f"register:{reference}"]
     assert queued_in_browser(page) == []
+    assert script_errors(page) == []
+
+
+def registered(officer, given: str, father: str, family: str, *, age: int = 40) -> Household:
+    return household_register(
+        registered_by=officer,
+        registration=household(members=[member(given_name=given, fathers_name=father, family_name=family, age=age)]),
+    )
+
+
+def test_a_household_typed_offline_whose_head_was_registered_meanwhile_comes_back_to_decide_the_match(
+    page, live_server, unhcr_officer, iom_officer
+):
+    # Given Gul son of Rahim Safi, 40, typed offline at one post while IOM registers him at another
+    log_in(page, live_server, "unhcr.officer.t")
+    open_controlled(page, live_server)
+    queue_offline(page, [HEADS[0]])
+    elsewhere = registered(iom_officer, *HEADS[0])
+
+    # When the connection returns and the page sends the household
+    page.context.set_offline(False)
+
+    # Then it is not registered: it waits on the device, marked, for the officer to decide
+    queued = page.locator("[data-queue-list] > li")
+    expect(queued.locator("[data-slot=problem]")).to_contain_text(
+        "Possibly registered already, while this household waited to be sent: 1 likely match."
+    )
+    expect(queued.locator("[data-open-queued]")).to_be_visible()
+    assert Household.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 0
+
+    # When the officer opens it: the likely match is shown beside the head
+    queued.locator("[data-open-queued]").click()
+    head = member_row(page, 0)
+    head.locator("[data-matches]:not([aria-busy])").wait_for()
+    matches = head.locator("[data-match]")
+    expect(matches).to_have_count(1)
+    expect(matches.first).to_contain_text("A possible match registered by IOM on")
+
+    # When they say it is the same person and save
+    matches.first.locator("input[type=radio]").check()
+    save(page)
+
+    # Then the household is registered once, its head linked to the person IOM registered
+    page.wait_for_url("**/routed/")
+    new = Household.objects.exclude(pk=elsewhere.pk).get()
+    assert new.members.get().same_person_as_id == elsewhere.members.get().pk
+    assert IdentityEvent.objects.count() == 1
+    assert queued_in_browser(page) == []
+    assert script_errors(page) == []
+
+
+def test_a_queued_household_whose_reference_registered_another_is_sent_back_with_a_new_reference(
+    page, live_server, unhcr_officer
+):
+    # Given a household registered online, and the next typed offline into a form that kept its reference
+    # (as a page brought back by the Back button does)
+    log_in(page, live_server, "unhcr.officer.t")
+    open_controlled(page, live_server)
+    used = page.input_value("input[name=client_reference]")
+    fill_household(page, *HEADS[0])
+    save(page)
+    page.wait_for_url("**/routed/")
+    page.goto(f"{live_server.url}{REGISTER_PATH}")
+    page.evaluate(f"document.querySelector('input[name=client_reference]').value = '{used}'")
+    queue_offline(page, [HEADS[1]])
+
+    # When the connection returns and the page sends it
+    page.context.set_offline(False)
+
+    # Then it is not taken for the first household: it waits, marked, under a new reference
+    queued = page.locator("[data-queue-list] > li")
+    expect(queued.locator("[data-slot=problem]")).to_contain_text(
+        "This form was already used to register another household, so nothing was saved."
+    )
+    fresh = page.evaluate("async () => (await ReturnsOffline.all('queue'))[0].reference")
+    assert fresh != used
+    assert registered_heads() == [HEADS[0]]
+
+    # When the officer opens it and saves
+    queued.locator("[data-open-queued]").click()
+    assert page.input_value("input[name=client_reference]") == fresh
+    save(page)
+
+    # Then both households are registered, each once
+    page.wait_for_url("**/routed/")
+    assert registered_heads() == sorted([HEADS[0], HEADS[1]])
+    assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == sorted(
+        [f"register:{used}", f"register:{fresh}"]
+    )
+
+
+def test_the_officers_recent_registrations_are_kept_to_look_up_offline_with_their_time(
+    page, live_server, unhcr_officer, unhcr_manager
+):
+    # Given two households the officer registered this week, and one a colleague registered
+    gul = registered(unhcr_officer, *HEADS[0])
+    nazir = registered(unhcr_officer, *HEADS[1])
+    colleagues = registered(unhcr_manager, *HEADS[2])
+
+    # When the officer opens the registration page online
+    log_in(page, live_server, "unhcr.officer.t")
+    open_controlled(page, live_server)
+
+    # Then their own two are listed, as of now
+    recent = page.locator("[data-recent]")
+    expect(recent).to_be_visible()
+    recent.locator("summary").click()
+    rows = recent.locator("[data-recent-row]")
+    expect(rows).to_have_count(2)
+    assert nazir.registration_number in rows.nth(0).inner_text()
+    assert "Nazir Habib Ahmadi" in rows.nth(0).inner_text()
+    assert gul.registration_number in rows.nth(1).inner_text()
+    assert colleagues.registration_number not in recent.inner_text()
+    as_of = recent.locator("[data-recent-as-of]").inner_text()
+    assert as_of.startswith("Households you registered in the last 7 days, as of ")
+
+    # When the connection drops and the page is opened again
+    page.context.set_offline(True)
+    page.reload()
+
+    # Then the same list is there, from the device, with the time it was listed
+    recent.locator("summary").click()
+    expect(rows).to_have_count(2)
+    assert recent.locator("[data-recent-as-of]").inner_text() == as_of
+
+    # When the officer looks up "nazir"
+    recent.locator("[data-recent-filter]").fill("nazir")
+
+    # Then only his household is shown
+    expect(rows.locator("visible=true")).to_have_count(1)
+    assert nazir.registration_number in rows.locator("visible=true").inner_text()
     assert script_errors(page) == []

@@ -7,6 +7,8 @@
 const PAGE = {{ page|safe }};
 const ASSETS = {{ assets|safe }};
 const CACHE = {{ cache|safe }};
+// Marks a household as typed without a connection: its likely matches were never shown to the officer.
+const QUEUED_MARK = {{ queued_mark|safe }};
 
 importScripts({{ store|safe }});
 
@@ -59,6 +61,7 @@ async function registrationPosted(request) {
         pairs.push([name, value]);
       }
     }
+    pairs.push([QUEUED_MARK, "1"]);
     const item = self.ReturnsOffline.queued(pairs);
     if (!item.reference) {
       return pageOffline();
