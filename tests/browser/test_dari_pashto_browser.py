@@ -352,8 +352,8 @@ HTML_PAGES = {
     "returns:my-cases",
     "returns:referrals",
 }
-# Files, JSON and redirects: no page to lay out.
-NOT_HTML = ("-csv", "-xlsx", "download", "export", "progress", "-problems")
+# Files, JSON, redirects and a fragment another page shows (the recent registrations): no page to lay out.
+NOT_HTML = ("-csv", "-xlsx", "download", "export", "progress", "-problems", "register-recent")
 
 
 def pages_to_walk(world) -> list[tuple[str, str, str]]:

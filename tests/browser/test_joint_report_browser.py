@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def log_out(page) -> None:
+    # Logging out first empties what the device keeps offline (app.js): wait until it has.
     page.click("button:has-text('Log out')")
+    page.wait_for_url("**/accounts/login/")
 
 
 def test_a_coordinator_generates_the_2017_report_both_managers_sign_it_off_and_the_public_xlsx_downloads(

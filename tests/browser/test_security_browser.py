@@ -61,6 +61,7 @@ def test_a_manager_enrols_a_phone_then_logs_in_with_a_recovery_code(page, live_s
 
     # When they log out and in again, the password alone is not enough
     page.click("button:has-text('Log out')")
+    page.wait_for_url("**/accounts/login/")  # once the device's offline copies are emptied (app.js)
     _password_step(page, live_server, "unhcr.manager.2fa")
     page.wait_for_url("**/accounts/two-factor/verify/**")
     page.goto(f"{live_server.url}/households/")
@@ -86,6 +87,7 @@ def test_a_manager_finds_who_opened_a_household_in_the_access_log(page, live_ser
     page.goto(f"{live_server.url}/households/{registered.public_id}/")
     assert page.get_by_text(registered.registration_number).first.is_visible()
     page.click("button:has-text('Log out')")
+    page.wait_for_url("**/accounts/login/")  # once the device's offline copies are emptied (app.js)
 
     # When the manager opens the access log and searches by the household's id
     log_in(page, live_server, "unhcr.manager.log")

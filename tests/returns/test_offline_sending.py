@@ -5,6 +5,7 @@ lost. And the officer's own recent registrations, kept by the page for looking u
 """
 
 import datetime
+import gzip
 import re
 import uuid
 
@@ -255,3 +256,22 @@ def test_someone_who_does_not_register_gets_no_recent_registrations(client, coor
 
     # Then they are refused
     assert response.status_code == 403
+
+
+# --- The page on a slow link -----------------------------------------------------------------------
+
+
+def test_the_registration_page_is_sent_compressed_to_a_browser_that_accepts_it(client, unhcr_officer):
+    # Given an officer's browser that accepts gzip
+    client.force_login(unhcr_officer)
+
+    # When it opens the registration page, and when a client that does not accept it does
+    compressed = client.get(REGISTER_URL, headers={"accept-encoding": "gzip, deflate, br"})
+    plain = client.get(REGISTER_URL)
+
+    # Then the first answer is gzip, a third of the page or less, and the same page once decompressed
+    assert (compressed["Content-Encoding"], compressed["Vary"].count("Accept-Encoding")) == ("gzip", 1)
+    assert "Content-Encoding" not in plain
+    page = gzip.decompress(compressed.content).decode()
+    assert "data-register-form" in page and "data-offline-panel" in page
+    assert len(compressed.content) * 3 <= len(plain.content)
