@@ -11,11 +11,14 @@ Arabic-Indic digits. The conversion is jdatetime's; the month names are the Afgh
 Hut, which Dari and Pashto share as the zodiac names), not the Iranian Farvardin to Esfand.
 """
 
+import contextlib
 import contextvars
 import datetime
 import re
 
 import jdatetime
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -109,6 +112,18 @@ def active_digits() -> str:
 def preference_for(user) -> tuple[str | None, str | None]:
     """A logged-in person's calendar and digits (None where they left it to their language)."""
     return (getattr(user, "calendar", "") or None, getattr(user, "digits", "") or None)
+
+
+@contextlib.contextmanager
+def written_for(user):
+    """What is written to ``user`` outside a request (an email): in their language (the site's when
+    they chose none), with dates in their calendar and digits (by that language when they chose none)."""
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        token = activate(*preference_for(user))
+        try:
+            yield
+        finally:
+            deactivate(token)
 
 
 def digits_shown(text: str, digits: str | None = None) -> str:

@@ -22,8 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
+from agencies import calendars
 from agencies.models import User
 from returns.models import Case, CaseEvent, Referral
 from returns.models.cases import CaseQuerySet
@@ -83,13 +84,14 @@ def overdue_notify(*, case_ids: list[int]) -> NotificationSummary:
         cases=Case.objects.open().filter(pk__in=case_ids, overdue_since__isnull=False),
         due_field="stage_due_date",
         subject=ngettext_lazy("%(count)d case is overdue", "%(count)d cases are overdue", "count"),
-        introduction=_("These cases assigned to you are past the date their current stage was due:"),
+        introduction=gettext_lazy("These cases assigned to you are past the date their current stage was due:"),
     )
 
 
 def _assignees_notify(
-    *, cases: CaseQuerySet, due_field: str, subject: Promise, introduction: str
+    *, cases: CaseQuerySet, due_field: str, subject: Promise, introduction: Promise
 ) -> NotificationSummary:
+    """One email per assignee listing their cases, each in the assignee's language and calendar."""
     cases = cases.select_related("assigned_to").order_by("assigned_to_id", due_field, "case_number")
     messages, listed, unassigned, no_email = [], 0, 0, 0
     for _assignee_id, group in itertools.groupby(cases, key=lambda case: case.assigned_to_id):
@@ -101,19 +103,21 @@ def _assignees_notify(
         if not assignee.email:
             no_email += len(assigned)
             continue
-        lines = [
-            _("%(case_number)s · %(stage)s · due %(due)s · %(link)s")
-            % {
-                "case_number": case.case_number,
-                "stage": workflow_named(case.workflow).stage(case.stage).label,
-                "due": getattr(case, due_field).isoformat(),
-                "link": case.get_absolute_url(),
-            }
-            for case in assigned
-        ]
-        greeting = _("Hello %(name)s,") % {"name": assignee.get_short_name() or assignee.get_username()}
-        body = "\n".join([greeting, "", introduction, "", *lines, ""])
-        messages.append(EmailMessage(subject=subject % {"count": len(assigned)}, body=body, to=[assignee.email]))
+        with calendars.written_for(assignee):
+            lines = [
+                _("%(case_number)s · %(stage)s · due %(due)s · %(link)s")
+                % {
+                    "case_number": case.case_number,
+                    "stage": workflow_named(case.workflow).stage(case.stage).label,
+                    "due": calendars.date_numeric(getattr(case, due_field)),
+                    "link": case.get_absolute_url(),
+                }
+                for case in assigned
+            ]
+            greeting = _("Hello %(name)s,") % {"name": assignee.get_short_name() or assignee.get_username()}
+            body = "\n".join([greeting, "", str(introduction), "", *lines, ""])
+            subject_written = str(subject % {"count": len(assigned)})
+        messages.append(EmailMessage(subject=subject_written, body=body, to=[assignee.email]))
         listed += len(assigned)
     sent = mailers.default.send_messages(messages) if messages else 0
     summary = NotificationSummary(
@@ -198,24 +202,27 @@ def referrals_overdue_notify(*, referral_ids: list[int]) -> ReferralNotification
         if not managers.get(agency_id):
             skipped += len(overdue)
             continue
-        lines = [
-            _("%(registration_number)s · from %(agency)s · %(service)s · due %(due)s")
-            % {
-                "registration_number": referral.case.household.registration_number,
-                "agency": referral.from_agency.code,
-                "service": referral.get_service_display(),
-                "due": referral.due_date.isoformat(),
-            }
-            for referral in overdue
-        ]
-        subject = ngettext_lazy(
-            "%(count)d referral to your agency is overdue", "%(count)d referrals to your agency are overdue", "count"
-        ) % {"count": len(overdue)}
         for manager in managers[agency_id]:
-            greeting = _("Hello %(name)s,") % {"name": manager.get_short_name() or manager.get_username()}
-            introduction = _("These referrals to your agency were not answered by their due date:")
-            closing = _("Answer them at %(inbox)s") % {"inbox": inbox}
-            body = "\n".join([greeting, "", introduction, "", *lines, "", closing, ""])
+            with calendars.written_for(manager):  # each manager's language and calendar
+                lines = [
+                    _("%(registration_number)s · from %(agency)s · %(service)s · due %(due)s")
+                    % {
+                        "registration_number": referral.case.household.registration_number,
+                        "agency": referral.from_agency.code,
+                        "service": referral.get_service_display(),
+                        "due": calendars.date_numeric(referral.due_date),
+                    }
+                    for referral in overdue
+                ]
+                subject = ngettext(
+                    "%(count)d referral to your agency is overdue",
+                    "%(count)d referrals to your agency are overdue",
+                    len(overdue),
+                ) % {"count": len(overdue)}
+                greeting = _("Hello %(name)s,") % {"name": manager.get_short_name() or manager.get_username()}
+                introduction = _("These referrals to your agency were not answered by their due date:")
+                closing = _("Answer them at %(inbox)s") % {"inbox": inbox}
+                body = "\n".join([greeting, "", introduction, "", *lines, "", closing, ""])
             messages.append(EmailMessage(subject=subject, body=body, to=[manager.email]))
         listed += len(overdue)
     sent = mailers.default.send_messages(messages) if messages else 0

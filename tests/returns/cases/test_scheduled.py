@@ -181,6 +181,32 @@ def test_each_assignee_gets_one_email_listing_their_overdue_cases(registrar):
     assert not any(case.case_number in message.body for case in skipped for message in mail.outbox)
 
 
+def test_each_assignee_is_written_to_in_their_language_and_calendar(registrar):
+    # Given a Dari-speaking case worker (Solar Hijri by her language), a Pashto-speaking one who chose
+    # the Gregorian calendar and Persian digits, and one who chose nothing (the site's English)
+    mariam = worker("mariam.t", first_name="Mariam", email="mariam@example.org", language="fa")
+    wali = worker(
+        "wali.t", first_name="Wali", email="wali@example.org", language="ps", calendar="gregorian", digits="persian"
+    )
+    john = worker("john.t", first_name="John", email="john@example.org")
+    for assignee in (mariam, wali, john):
+        a_case(registrar, stage_due_date=TODAY - days(2), assigned_to=assignee)
+
+    # When the overdue cases are emailed
+    overdue_notify(case_ids=cases_mark_overdue(today=TODAY))
+
+    # Then each email is in its reader's language, the due date in their calendar and digits
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert by_recipient["mariam@example.org"].subject == "1 قضیه معوق است"
+    assert by_recipient["mariam@example.org"].body.startswith("سلام Mariam،\n")
+    assert "1404/12/17" in by_recipient["mariam@example.org"].body
+    assert by_recipient["wali@example.org"].subject == "1 قضیه ځنډېدلې ده"
+    assert by_recipient["wali@example.org"].body.startswith("سلام Wali،\n")
+    assert "۲۰۲۶-۰۳-۰۸" in by_recipient["wali@example.org"].body
+    assert by_recipient["john@example.org"].subject == "1 case is overdue"
+    assert "due 2026-03-08" in by_recipient["john@example.org"].body
+
+
 def test_a_case_moved_on_since_it_was_marked_is_not_emailed(registrar):
     farid = worker("farid.t", email="farid@example.org")
     moved_on = a_case(registrar, stage_due_date=TODAY - days(1), assigned_to=farid)
