@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core import signing
 from django.utils.translation import gettext as _
 
+from agencies.calendars import date_numeric
 from agencies.problems import Problem, Refused
 from returns.ages import age_on
 from returns.models import Member, MemberDocument
@@ -117,7 +118,7 @@ def registration_problems(
             "arrival_date",
             "arrival_in_future",
             _("The arrival date %(arrival)s is in the future. Enter the day the household crossed.")
-            % {"arrival": arrival.isoformat()},
+            % {"arrival": date_numeric(arrival)},
         )
     elif arrival < EARLIEST_ARRIVAL:
         problems.add(
@@ -127,7 +128,7 @@ def registration_problems(
                 "The arrival date %(arrival)s is before %(earliest)s, when the registry's history starts. "
                 "Check the year of the arrival date."
             )
-            % {"arrival": arrival.isoformat(), "earliest": EARLIEST_ARRIVAL.isoformat()},
+            % {"arrival": date_numeric(arrival), "earliest": date_numeric(EARLIEST_ARRIVAL)},
         )
     if registration.office not in reference.offices:
         problems.add("office", "unknown_office", _("Choose the crossing point or office where you are registering."))
@@ -156,7 +157,7 @@ def registration_problems(
             "arrival_date",
             "no_policy_on_date",
             _("No routing policy covers arrivals on %(arrival)s. Check the year of the arrival date.")
-            % {"arrival": arrival.isoformat()},
+            % {"arrival": date_numeric(arrival)},
         )
     province = reference.provinces.get(registration.destination_province)
     if not registration.destination_province.strip():
@@ -243,14 +244,14 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
                 f"{path}.date_of_birth",
                 "birth_in_future",
                 _("The date of birth %(birth)s is in the future. Check the day, month and year.")
-                % {"birth": member.date_of_birth.isoformat()},
+                % {"birth": date_numeric(member.date_of_birth)},
             )
         elif member.date_of_birth > arrival:
             problems.add(
                 f"{path}.date_of_birth",
                 "born_after_arrival",
                 _("The date of birth %(birth)s is after the arrival date %(arrival)s.")
-                % {"birth": member.date_of_birth.isoformat(), "arrival": arrival.isoformat()},
+                % {"birth": date_numeric(member.date_of_birth), "arrival": date_numeric(arrival)},
             )
         elif (member.age_on(arrival) or 0) > MAX_AGE:
             problems.add(
@@ -263,7 +264,7 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
                 f"{path}.date_of_birth",
                 "birth_too_early",
                 _("The date of birth %(birth)s is before %(earliest)s. Check the year.")
-                % {"birth": member.date_of_birth.isoformat(), "earliest": EARLIEST_BIRTH.isoformat()},
+                % {"birth": date_numeric(member.date_of_birth), "earliest": date_numeric(EARLIEST_BIRTH)},
             )
     if member.estimated_age is not None and not 0 <= member.estimated_age <= MAX_AGE:
         problems.add(
@@ -355,7 +356,7 @@ def _document_problems(problems: _Problems, path: str, document: DocumentRegistr
                 "Check the year printed on the document."
             )
             % {
-                "expiry": document.expiry_date.isoformat(),
+                "expiry": date_numeric(document.expiry_date),
                 "first": EXPIRY_WINDOW[0].year,
                 "last": EXPIRY_WINDOW[1].year,
             },
@@ -389,7 +390,11 @@ def _document_problems(problems: _Problems, path: str, document: DocumentRegistr
                 "Check the date on the card; if it is right, confirm the card is expired: the household is routed "
                 "as a card holder outside voluntary repatriation, flagged for UNHCR verification."
             )
-            % {"type": document_type.name, "expiry": document.expiry_date.isoformat(), "arrival": arrival.isoformat()},
+            % {
+                "type": document_type.name,
+                "expiry": date_numeric(document.expiry_date),
+                "arrival": date_numeric(arrival),
+            },
         )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from agencies.calendars import date_numeric
 from agencies.models.languages import in_language
 from returns.conditions import rule_matches
 from returns.reference import ReferenceData
@@ -160,7 +161,7 @@ def routing_decide(registration: HouseholdRegistration, *, reference: ReferenceD
     if policy is None:
         raise RoutingUndecided(
             _("No routing policy was in force on %(date)s: an administrator must publish one from that date.")
-            % {"date": registration.arrival_date.isoformat()}
+            % {"date": date_numeric(registration.arrival_date)}
         )
     facts = routing_facts(registration, reference=reference)
     flags: list[str] = []

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agencies import calendars
 from agencies.models import Agency, Office, User
 from agencies.problems import Refused
 from returns.models import (
@@ -600,3 +601,25 @@ def test_the_assistance_form_offers_only_the_agencys_own_offices_and_the_shared_
     expected = sorted(own_or_shared, key=lambda office: office.name)
     assert offered == [office.code for office in expected]
     assert "EHR" not in offered and {"TIQ", "IQL"} <= set(offered)
+
+
+def test_a_dari_readers_refusal_names_the_date_in_the_solar_hijri_calendar(client, unhcr_officer):
+    # Given a Dari-speaking officer (Solar Hijri by her language)
+    unhcr_officer.language = "fa"
+    unhcr_officer.save(update_fields=["language"])
+    client.force_login(unhcr_officer)
+    future = timezone.localdate() + datetime.timedelta(days=3)
+    before = Household.objects.count()
+
+    # When she saves a household arriving in three days, typed in her calendar
+    shown = calendars.date_numeric(future, calendars.SOLAR_HIJRI)
+    response = client.post(
+        REGISTER_URL, registration_post(members=[member_fields(estimated_age="40")], arrival_date=shown)
+    )
+
+    # Then nothing is saved, and the refusal names the day as she typed it
+    assert response.status_code == 200
+    assert Household.objects.count() == before
+    assert response.context["household_form"].errors["arrival_date"] == [
+        f"تاریخ ورود \u2066{shown}\u2069 در آینده است. روزی را که خانوار از مرز گذشت وارد کنید."
+    ]
