@@ -429,6 +429,7 @@ def test_a_queued_household_whose_reference_registered_another_is_sent_back_with
 
     # When the officer opens it and saves
     queued.locator("[data-open-queued]").click()
+    expect(page.locator("[data-queue-list] > li")).to_have_count(0)  # back in the form, out of the queue
     assert page.input_value("input[name=client_reference]") == fresh
     save(page)
 

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-REPLICA_START_SECONDS = 60
+# A hot standby opens to readers once it has a snapshot of the primary's transactions, which waits for
+# a long transaction of another test running meanwhile (many savepoints) to end: minutes, on CI.
+REPLICA_START_SECONDS = 300
 
 
 def free_port() -> int:
@@ -93,7 +95,7 @@ def streaming_replica_running() -> Iterator[dict]:
     port = free_port()
     pg_ctl = str(binaries / "pg_ctl")
     options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={tmp_path} -c hot_standby=on"
-    subprocess.run(  # noqa: S603 - a fixed command line
+    started = subprocess.run(  # noqa: S603 - a fixed command line
         as_postgres(
             [
                 pg_ctl,
@@ -108,9 +110,17 @@ def streaming_replica_running() -> Iterator[dict]:
                 "start",
             ]
         ),
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
     )
+    if started.returncode != 0:
+        log = tmp_path / "replica.log"
+        told = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
+        with contextlib.suppress(subprocess.CalledProcessError):
+            replica_stop({"pg_ctl": pg_ctl, "data": data, "port": port})
+        shutil.rmtree(tmp_path, ignore_errors=True)
+        pytest.fail(f"the replica did not start: {started.stdout}{started.stderr}\nreplica.log:\n{told}", pytrace=False)
     running = {"pg_ctl": pg_ctl, "data": data, "port": port}
     try:
         yield running

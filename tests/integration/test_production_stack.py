@@ -271,8 +271,10 @@ def test_the_production_stack_registers_over_http_and_its_heavy_worker_computes_
 
             # And the year's statistics, asked for by someone who wrote nothing, are read from the replica
             # (once it has replayed what the primary holds now: a replica far behind is not read).
+            # (The position is taken once: the other tests running meanwhile keep writing to the primary.)
+            position = primary_position()
             wait_until(
-                lambda: replica_replayed(replica["port"], primary_position()),
+                lambda: replica_replayed(replica["port"], position),
                 honcho=honcho,
                 log=log,
                 seconds=REPORT_SECONDS,
