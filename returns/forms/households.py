@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.fields import CalendarDateField
+from agencies.fields import CalendarDateField, QuickSelect
 from returns.matching import PersonSought
 from returns.models import Category, DocumentType, Member
 from returns.reference import ReferenceData
@@ -114,7 +114,7 @@ class HouseholdRegistrationForm(forms.Form):
         error_messages={"required": _("Enter the day the household crossed."), "invalid": _("Enter a valid date.")},
     )
     office = CodeChoiceField(label=_("Crossing point or office"), required=False)
-    country_of_departure = CodeChoiceField(label=_("Country of departure"), required=False)
+    country_of_departure = CodeChoiceField(label=_("Country of departure"), required=False, widget=QuickSelect)
     return_type = CodeChoiceField(label=_("Return type"), required=False)
     destination_province = CodeChoiceField(label=_("Province of destination"), required=False)
     destination_district = CodeChoiceField(label=_("District of destination"), required=False, help_text=_("Optional."))
@@ -224,7 +224,7 @@ class MemberForm(forms.Form):
                 label=_("Issuing country"),
                 required=False,
                 choices=countries,
-                widget=forms.Select(attrs={"data-document-issuer": ""}),
+                widget=QuickSelect(attrs={"data-document-issuer": ""}),
             )
             self.fields[f"document_{slot}_expiry_date"] = CalendarDateField(
                 label=_("Expiry date"),

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access_log import Action, Kind, access_log_stream_write, access_logged, access_note
 from agencies.api import idempotency
+from agencies.compression import compressed_page
 from agencies.exports import export_response, logged_rows
 from agencies.paging import page_of
 from agencies.replica import replica_view
@@ -143,13 +143,11 @@ def _user_office_code(user, reference) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@gzip_page
+@compressed_page
 def household_register_page(request):
     """The registration form; a household saved, the page it was routed to.
 
-    Compressed (the page a tablet opens first on a slow link, its lists of offices and places the
-    bulk of it); its masked CSRF token changes with every answer, and it echoes nothing a third
-    party could choose, so compression reveals no secret (BREACH).
+    Compressed (``agencies.compression``): the page a tablet opens first on a slow link.
 
     The page sends a ``client_reference`` (a UUID its script made for this household, offline too):
     the same reference sent again (a retry, the offline queue sending, a second tab) finds the

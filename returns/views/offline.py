@@ -25,8 +25,6 @@ PAGE_ASSETS = (
     "css/app.css",
     "js/app.js",
     "js/register.js",
-    "js/register-matches.js",
-    "js/register-transliterate.js",
     "js/offline-store.js",
     "js/offline-register.js",
     "fonts/vazirmatn-arabic-regular.woff2",

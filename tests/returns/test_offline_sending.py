@@ -9,6 +9,7 @@ import gzip
 import re
 import uuid
 
+import brotli
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -262,16 +263,34 @@ def test_someone_who_does_not_register_gets_no_recent_registrations(client, coor
 
 
 def test_the_registration_page_is_sent_compressed_to_a_browser_that_accepts_it(client, unhcr_officer):
-    # Given an officer's browser that accepts gzip
+    # Given an officer's browser that accepts Brotli, an older one that accepts gzip only, and a client neither
     client.force_login(unhcr_officer)
 
-    # When it opens the registration page, and when a client that does not accept it does
-    compressed = client.get(REGISTER_URL, headers={"accept-encoding": "gzip, deflate, br"})
+    # When each opens the registration page
+    brotli_page = client.get(REGISTER_URL, headers={"accept-encoding": "gzip, deflate, br, zstd"})
+    gzip_page = client.get(REGISTER_URL, headers={"accept-encoding": "gzip, deflate"})
     plain = client.get(REGISTER_URL)
 
-    # Then the first answer is gzip, a third of the page or less, and the same page once decompressed
-    assert (compressed["Content-Encoding"], compressed["Vary"].count("Accept-Encoding")) == ("gzip", 1)
+    # Then each gets the same page: Brotli (under a tenth of it), gzip (under a fifth), or as it is
+    assert (brotli_page["Content-Encoding"], gzip_page["Content-Encoding"]) == ("br", "gzip")
     assert "Content-Encoding" not in plain
-    page = gzip.decompress(compressed.content).decode()
-    assert "data-register-form" in page and "data-offline-panel" in page
-    assert len(compressed.content) * 3 <= len(plain.content)
+    assert brotli_page["Vary"].count("Accept-Encoding") == gzip_page["Vary"].count("Accept-Encoding") == 1
+    assert int(brotli_page["Content-Length"]) == len(brotli_page.content)
+    for compressed, opened in ((brotli_page, brotli.decompress), (gzip_page, gzip.decompress)):
+        page = opened(compressed.content).decode()
+        assert "data-register-form" in page and "data-offline-panel" in page
+    assert len(brotli_page.content) * 10 <= len(plain.content)
+    assert len(gzip_page.content) * 5 <= len(plain.content)
+    assert len(brotli_page.content) < len(gzip_page.content)
+
+
+def test_a_redirect_after_registering_is_not_compressed(client, unhcr_officer):
+    # Given an officer's browser that accepts Brotli
+    client.force_login(unhcr_officer)
+
+    # When a household is registered (a redirect to its routed page, no body to speak of)
+    response = client.post(REGISTER_URL, household_post(uuid.uuid4()), headers={"accept-encoding": "gzip, deflate, br"})
+
+    # Then the redirect is sent as it is
+    assert response.status_code == 302
+    assert "Content-Encoding" not in response
