@@ -33,7 +33,7 @@ demo: install ## Reload the demo data (DEMO_HOUSEHOLDS=200000 for about a millio
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_reports
 
 test: chromium install lint migrations-check deploy-check ## Lint, check migrations and the production settings, run the whole suite (installs chromium if missing)
-	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest -n 2
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest -n 2 --dist worksteal --durations=30
 
 unit: install ## The suite without the browser and integration tests (no chromium, no Redis needed)
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest -m "not browser and not integration"
