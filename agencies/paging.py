@@ -4,7 +4,8 @@ Django's ``Paginator`` counts the whole result to number its pages: on an agency
 registry of millions that count costs more than the page itself. ``CappedPaginator`` counts at
 most ``COUNT_LIMIT`` + 1 rows (``SELECT count(*) FROM (... LIMIT 10001)``), so a page says "more
 than 10,000" and numbers its pages up to there; ``?count=exact`` asks for the exact count, once,
-when someone needs it.
+when someone needs it. A list that knows its count (``count_known`` on its query: the search's
+households, read as ids) is not counted again.
 """
 
 from functools import cached_property
@@ -22,6 +23,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        # A list that already knows how many rows it holds (``returns.search``: the households found).
+        if (known := getattr(self.object_list.query, "count_known", None)) is not None:
+            return known
         if self.exact:
             return super().count
         # A list too costly to count (``returns.search``: a common name) carries PostgreSQL's estimate.
@@ -33,7 +37,9 @@ class CappedPaginator(Paginator):
 
     @property
     def estimate(self) -> int | None:
-        return None if self.exact else getattr(self.object_list.query, "count_estimate", None)
+        if self.exact or getattr(self.object_list.query, "count_known", None) is not None:
+            return None
+        return getattr(self.object_list.query, "count_estimate", None)
 
     @property
     def count_estimated(self) -> bool:

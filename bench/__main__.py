@@ -396,6 +396,7 @@ def summary_table(*, started, seeded, results, cases, partner, counts, server, c
             f"    IOM vulnerability     {seeded['vulnerabilities']:>12,}",
             f"    load time             {seeded['seconds']:>12.1f} s   (command wall time {seeded['wall']:.1f} s)",
             f"    people/s              {seeded['people'] / seeded['seconds']:>12,.0f}",
+            f"    then VACUUM (ANALYZE) {seeded['vacuum_seconds']:>12.1f} s   (as autovacuum would after the load)",
             "",
         ]
     else:

@@ -51,6 +51,22 @@ def database_loaded(url: str) -> bool:
         connection.close()
 
 
+def database_vacuum(url: str) -> float:
+    """VACUUM (ANALYZE) the loaded registry, as autovacuum does within minutes of a large load on a
+    live server: the visibility map it sets is what lets the lists count from an index alone
+    (``household_gate``). Measuring before it would measure a state that does not last. Returns the
+    seconds it took."""
+    started = time.perf_counter()
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+    finally:
+        connection.close()
+    return time.perf_counter() - started
+
+
 def database_drop(url: str) -> None:
     connection, name = _maintenance(url)
     with connection.cursor() as cursor:
@@ -94,8 +110,10 @@ def demo_load(*, households: int, env: dict) -> dict:
             strict=True,
         )
     )
+    vacuumed = database_vacuum(env["DATABASE_URL"])
     return {
         **figures,
+        "vacuum_seconds": vacuumed,
         "households": households_,
         "people": people,
         "documents": documents,

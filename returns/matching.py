@@ -26,9 +26,8 @@ import datetime
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import F, Q, Value
-from django.db.models.functions import Abs, Coalesce, ExtractYear
+from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 from rapidfuzz import fuzz
@@ -298,26 +297,31 @@ class _Record:
         return age_on(day, date_of_birth=self.date_of_birth, estimated_age=self.estimated_age)
 
 
+# What ``records_read`` reads of each person: ``_RECORD_FIELDS`` as columns, then their documents'
+# numbers and types, and the personal numbers among them (not a VRF, not blank). In SQL written here:
+# the batch search reads millions of people this way, and the ORM's building of the same query cost
+# more than running it.
+_RECORDS = """
+    SELECT {columns},
+        COALESCE(array_agg(d.number_normal ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL), '{{}}'),
+        COALESCE(array_agg(d.document_type_id ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL), '{{}}'),
+        COALESCE(array_agg(d.number_normal) FILTER (
+            WHERE d.id IS NOT NULL AND d.number_normal <> '' AND t.routing_class <> 'repatriation_form'
+        ), '{{}}')
+    FROM returns_member m
+    LEFT JOIN returns_memberdocument d ON d.member_id = m.id
+    LEFT JOIN returns_documenttype t ON t.code = d.document_type_id
+    WHERE m.id = ANY(%s)
+    GROUP BY m.id"""
+
+
 def records_read(ids) -> dict[int, tuple[_Record, frozenset[str]]]:
     """The people ``ids`` as scoring reads them, in one query, each with their personal document
     numbers (not a VRF, which a family shares and a new return renews)."""
-    has_document = Q(documents__isnull=False)
-    rows = (
-        Member.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list(*_RECORD_FIELDS)
-        .annotate(
-            numbers=ArrayAgg("documents__number_normal", filter=has_document, default=Value([])),
-            kinds=ArrayAgg("documents__document_type_id", filter=has_document, default=Value([])),
-            personal=ArrayAgg(
-                "documents__number_normal",
-                filter=has_document
-                & ~Q(documents__number_normal="")
-                & ~Q(documents__document_type__routing_class="repatriation_form"),
-                default=Value([]),
-            ),
-        )
-    )
+    columns = ", ".join(f"m.{'id' if name == 'pk' else name}" for name in _RECORD_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORDS.format(columns=columns), [sorted(ids)])
+        rows = cursor.fetchall()
     return {row[0]: (_Record.of(row[:-1]), frozenset(row[-1])) for row in rows}
 
 
@@ -340,20 +344,105 @@ def _sought_from(one) -> PersonSought:
     )
 
 
-def _within_age(people, age: int | None, today: datetime.date):
-    """The people within ``AGE_WINDOW`` years of ``age`` (everyone when it is unknown), through the
-    index of the name keys and ages (``member_given_fathers_age``)."""
-    if age is None:
-        return people
+# The columns a block of people is keyed on, and the index that holds them with the ages
+# (``member_given_fathers_age``, ``member_given_family_age``).
+_BLOCK_COLUMNS = {"fathers": "fathers_key", "family": "family_key"}
+
+# One block's people on one side of the age sought, nearest first, read in the index's order (a
+# common given and father's name holds thousands of namesakes: only the nearest are read). ``{key}``
+# is a column of ``_BLOCK_COLUMNS``; ``{side}`` one of the four ``_SIDES``.
+_BLOCK_SIDE = """
+    (SELECT m.id AS pk, {apart} AS apart
+     FROM returns_member m JOIN returns_household h ON h.id = m.household_id
+     WHERE m.given_key = %(first)s AND m.{key} = %(second)s AND {side}
+       AND m.anonymised_at IS NULL AND h.withdrawn_at IS NULL
+     ORDER BY {order} LIMIT %(limit)s)"""
+_SIDES = (
+    # (apart, side, order): ages estimated at or above the age sought, then below it; then the people
+    # with a date of birth and no estimate (fewer: sorted by how far apart, not read in order).
+    ("m.estimated_age - %(age)s", "m.estimated_age BETWEEN %(age)s AND %(high)s", "m.estimated_age"),
+    ("%(age)s - m.estimated_age", "m.estimated_age BETWEEN %(low)s AND %(age)s - 1", "m.estimated_age DESC"),
+    (
+        "abs(%(year)s - EXTRACT(YEAR FROM m.date_of_birth)::int - %(age)s)",
+        "m.estimated_age IS NULL AND m.date_of_birth BETWEEN %(born_first)s AND %(born_last)s",
+        "apart",
+    ),
+)
+# The holders of the person's document numbers within the age window.
+_HOLDERS = """
+    (SELECT m.id AS pk
+     FROM returns_member m JOIN returns_household h ON h.id = m.household_id
+     WHERE m.id IN (SELECT member_id FROM returns_memberdocument WHERE number_normal = ANY(%(numbers)s))
+       AND m.anonymised_at IS NULL AND h.withdrawn_at IS NULL
+       AND (m.estimated_age BETWEEN %(low)s AND %(high)s
+            OR (m.estimated_age IS NULL AND m.date_of_birth BETWEEN %(born_first)s AND %(born_last)s))
+     LIMIT %(limit)s)"""
+
+
+def _nearest_in_age(*, given_key, fathers_key, family_key, numbers, age: int, today: datetime.date) -> set[int]:
+    """The ids of the people in the person's blocks, each block read up to ``BLOCK_LIMIT`` people
+    nearest in age (within ``AGE_WINDOW`` years), in one query.
+
+    Each block is read from its index in age order on both sides of the age sought, so a block of
+    thousands of namesakes costs what a small one does; the block keeps the nearest of what its sides
+    read."""
+    blocks = []
+    if given_key and fathers_key:
+        blocks += [("fathers", given_key, fathers_key), ("fathers", fathers_key, given_key)]
+    elif given_key and family_key:
+        # Looked for without a father's name (registration always has one): the given and family name.
+        blocks.append(("family", given_key, family_key))
     low, high = max(0, age - AGE_WINDOW), age + AGE_WINDOW
-    return people.filter(
-        Q(estimated_age__gte=low, estimated_age__lte=high)
-        | Q(
-            estimated_age__isnull=True,
-            date_of_birth__gte=datetime.date(today.year - high - 1, 1, 1),
-            date_of_birth__lte=datetime.date(today.year - low, 12, 31),
+    parameters = {
+        "age": age,
+        "low": low,
+        "high": high,
+        "year": today.year,
+        "limit": BLOCK_LIMIT,
+        "born_first": datetime.date(today.year - high - 1, 1, 1),
+        "born_last": datetime.date(today.year - low, 12, 31),
+        "numbers": sorted(numbers),
+    }
+    parts = []
+    for index, (column, first, second) in enumerate(blocks):
+        parameters[f"first_{index}"], parameters[f"second_{index}"] = first, second
+        sides = (
+            " UNION ALL ".join(
+                _BLOCK_SIDE.format(apart=apart, side=side, order=order, key=_BLOCK_COLUMNS[column])
+                for apart, side, order in _SIDES
+            )
+            .replace("%(first)s", f"%(first_{index})s")
+            .replace("%(second)s", f"%(second_{index})s")
         )
-    )
+        # Written from this module's constants alone (columns, sides); every value is a parameter.
+        parts.append(f"(SELECT pk FROM ({sides}) AS sides ORDER BY apart LIMIT %(limit)s)")  # noqa: S608
+    if numbers:
+        parts.append(_HOLDERS)
+    if not parts:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), parameters)
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def _any_age(*, given_key, fathers_key, family_key, numbers) -> set[int]:
+    """The ids of the people in the person's blocks, each read up to ``BLOCK_LIMIT``, when the person's
+    age is not known."""
+    people = Member.objects.filter(household__withdrawn_at__isnull=True, anonymised_at__isnull=True).order_by()
+    blocks = []
+    if given_key and fathers_key:
+        blocks.append(people.filter(given_key=given_key, fathers_key=fathers_key))
+        blocks.append(people.filter(given_key=fathers_key, fathers_key=given_key))
+    elif given_key and family_key:
+        blocks.append(people.filter(given_key=given_key, family_key=family_key))
+    if numbers:
+        blocks.append(
+            people.filter(pk__in=MemberDocument.objects.filter(number_normal__in=numbers).values("member_id"))
+        )
+    if not blocks:
+        return set()
+    blocks = [block.values_list("pk", flat=True)[:BLOCK_LIMIT] for block in blocks]
+    return set(blocks[0].union(*blocks[1:]).order_by() if len(blocks) > 1 else blocks[0])
 
 
 def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Candidate]:
@@ -365,32 +454,19 @@ def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Ca
     numbers = {number for number in map(document_number_normal, sought.document_numbers) if number}
     family_key = name_key(sought.family_name) or name_key(sought.family_name_local)
     sought_age = sought.age(today)
-    people = _within_age(
-        Member.objects.filter(household__withdrawn_at__isnull=True, anonymised_at__isnull=True).order_by(),
-        sought_age,
-        today,
-    )
-    blocks = []
-    if given_key and fathers_key:
-        blocks.append(people.filter(given_key=given_key, fathers_key=fathers_key))
-        blocks.append(people.filter(given_key=fathers_key, fathers_key=given_key))
-    elif given_key and family_key:
-        # Looked for without a father's name (registration always has one): the given and family name.
-        blocks.append(people.filter(given_key=given_key, family_key=family_key))
-    if numbers:
-        holders = MemberDocument.objects.filter(number_normal__in=numbers).values("member_id")
-        blocks.append(people.filter(pk__in=holders))
-    if not blocks:
-        return []
     if sought_age is not None:
-        # A large block (a common given and father's name) is read nearest in age first.
-        born = Coalesce(F("estimated_age"), today.year - ExtractYear("date_of_birth"))
-        blocks = [block.annotate(apart=Abs(born - sought_age)).order_by("apart") for block in blocks]
+        ids = _nearest_in_age(
+            given_key=given_key,
+            fathers_key=fathers_key,
+            family_key=family_key,
+            numbers=numbers,
+            age=sought_age,
+            today=today,
+        )
     else:
-        blocks = [block.annotate(apart=Value(0)) for block in blocks]
-    # Every block in one query: a UNION of the blocks, each read up to BLOCK_LIMIT people.
-    blocks = [block.values_list("pk", "apart")[:BLOCK_LIMIT] for block in blocks]
-    ids = {pk for pk, _apart in (blocks[0].union(*blocks[1:]).order_by() if len(blocks) > 1 else blocks[0])}
+        ids = _any_age(given_key=given_key, fathers_key=fathers_key, family_key=family_key, numbers=numbers)
+    if not ids:
+        return []
     # Scored from their fields alone (no model built for each of hundreds of namesakes); only the
     # candidates kept are read as records.
     scored = [_score(sought, record, numbers=numbers, today=today) for record, _personal in records_read(ids).values()]
@@ -398,18 +474,17 @@ def person_candidates(sought: PersonSought, *, user, limit: int = 10) -> list[Ca
         (candidate for candidate in scored if candidate.score >= CANDIDATE_THRESHOLD),
         key=lambda candidate: (-candidate.score, -candidate.member.household_id),
     )[:limit]
-    kept = Member.objects.select_related("household__routed_agency").in_bulk(
-        [candidate.member.pk for candidate in candidates]
+    if not candidates:
+        return []
+    # The candidates kept, as records, each with whether the user may see their household (the gate).
+    kept = (
+        Member.objects.select_related("household__routed_agency")
+        .annotate(visible=Exists(Household.objects.visible_to(user).filter(pk=OuterRef("household_id"))))
+        .in_bulk([candidate.member.pk for candidate in candidates])
     )
     for candidate in candidates:
         candidate.member = kept[candidate.member.pk]
-    visible = set(
-        Household.objects.visible_to(user)
-        .filter(pk__in={candidate.member.household_id for candidate in candidates})
-        .values_list("pk", flat=True)
-    )
-    for candidate in candidates:
-        candidate.visible = candidate.member.household_id in visible
+        candidate.visible = candidate.member.visible
     return candidates
 
 

@@ -8,13 +8,15 @@ with the usual spellings, or by a registration, document or phone number.
   (however it was typed: ``document_number_normal``) or a phone number (``phone_digits``).
 - Ranked: households with a person matching every word as a whole name or key come first; then
   those matching a part of a name; within each, the newest arrivals first. A text found in more
-  than ``FEW_FOUND`` households (a common name alone) lists them newest first, unranked, reading
-  only a page's worth of households (``_many_found``).
+  than ``FEW_FOUND`` households, or that PostgreSQL expects in more than ``MANY_EXPECTED`` people
+  (a common name alone), lists them newest first, unranked, reading only a page's worth of
+  households (``_many_found``).
 
 Everything is answered through indexes: the trigram index of ``Member.name_search`` (``LIKE``), the
 document numbers' and phones' indexes, the registration number's unique index. The households are
-found as one set of ids (a UNION); when there are few (up to ``FEW_FOUND``: one query more), the
-page reads them by primary key, so no household is scanned to test it.
+found as one set of ids (a UNION); when there are few (up to ``FEW_FOUND``), one query more reads
+which of them the list may show, and the page reads those by primary key, ranked, without counting
+them again: no household is scanned to test it.
 """
 
 import json
@@ -23,15 +25,12 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import (
     BooleanField,
-    Case,
     Exists,
     ExpressionWrapper,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 
@@ -44,6 +43,10 @@ FEW_FOUND = 5000
 # The rows read of each way of finding households (a household has several people): reading more
 # means more than ``FEW_FOUND`` households are likely, and the list is read in its own order instead.
 ROWS_READ = FEW_FOUND + 1
+# When PostgreSQL expects more people than this to match the words (before the gate), they are not
+# read as ids first: the list is read in its own order (``_many_found``). Its estimates of a name's
+# frequency are within a few times of the truth, so a name expected this often is many.
+MANY_EXPECTED = 4 * FEW_FOUND
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,13 @@ def households_searched(queryset: QuerySet, text: str, *, members, documents) ->
     # A text with digits is a number (a name has none): its words are not tried as names.
     person = None if search.has_digits else search.person_match(whole=False)
     if person is not None:
+        people = members.filter(person).order_by()
+        # A common name alone (Ahmad, وحید): PostgreSQL expects far more people than are ranked, so
+        # they are not read first only to find that they are many (one EXPLAIN, nothing read).
+        if _estimated(people) > MANY_EXPECTED:
+            return _many_found(queryset, members, person=person)
         whole = ExpressionWrapper(search.person_match(whole=True), output_field=BooleanField())
-        parts.append(members.filter(person).order_by().annotate(best=whole).values_list("household_id", "best"))
+        parts.append(people.annotate(best=whole).values_list("household_id", "best"))
     if search.has_digits:
         number = document_number_normal(search.text)
         parts.append(
@@ -116,19 +124,41 @@ def households_searched(queryset: QuerySet, text: str, *, members, documents) ->
     parts = [part[:ROWS_READ] for part in parts]
     rows = list(parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0])
     found_ids = {pk for pk, _best in rows}
-    # As ids, when they are few (the usual case: a name with a father's name, a number): the page then
-    # reads them by primary key, and ranks them.
+    # As ids, when they are few (the usual case: a name with a father's name, a number).
     if len(found_ids) > FEW_FOUND or len(rows) >= ROWS_READ:
         return _many_found(queryset, members, person=person)
+    return _ranked(queryset, found_ids, best_ids={pk for pk, is_best in rows if is_best})
+
+
+def _ranked(queryset: QuerySet, found_ids: set, *, best_ids: set) -> QuerySet:
+    """The households found that the list may show, best first, then in the list's order.
+
+    One query reads which of them pass the list's gate and filters, with what the list is ordered by;
+    they are ranked here, and the page reads its households by primary key in that order. The list
+    then knows its count (``count_known``, ``agencies.paging``): nothing is counted again.
+    """
     model = queryset.model
-    ranked = queryset.filter(_id_in(model, found_ids)).annotate(
-        search_rank=Case(
-            When(_id_in(model, {pk for pk, is_best in rows if is_best}), then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        )
-    )
-    return ranked.order_by("search_rank", *queryset.query.order_by or queryset.model._meta.ordering)
+    ordering = list(queryset.query.order_by or model._meta.ordering)
+    if not all(isinstance(field, str) and field.lstrip("-").isidentifier() for field in ordering):
+        raise ValueError(f"The search ranks a list ordered by fields, not by {ordering!r}.")
+    fields = [field.lstrip("-") for field in ordering]
+    rows = list(queryset.filter(_id_in(model, found_ids)).order_by().values_list("pk", *fields))
+    # Sorted on the last key first, each sort stable: the list's order, then best matches ahead.
+    for position in reversed(range(len(fields))):
+        rows.sort(key=lambda row: _sortable(row[position + 1]), reverse=ordering[position].startswith("-"))
+    rows.sort(key=lambda row: row[0] not in best_ids)
+    ids = [row[0] for row in rows]
+    # The table's name from the model; the ids go as one array parameter.
+    in_order = RawSQL(f'array_position(%s::bigint[], "{model._meta.db_table}"."id")', (ids,))  # noqa: S611
+    ranked = queryset.filter(_id_in(model, ids)).order_by(in_order)
+    ranked.query.count_known = len(ids)
+    return ranked
+
+
+def _sortable(value):
+    """A value of the list's ordering, comparable when some are missing (PostgreSQL sorts NULL last
+    ascending)."""
+    return (value is None, value)
 
 
 def _id_in(model, ids) -> RawSQL:

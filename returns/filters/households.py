@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.api.access import NOTHING, STAFF_ONLY
 from agencies.api.pagination import SyncTimeFilter
+from agencies.fields import QuickSelect
 from agencies.filters import CalendarDateFilter
 from agencies.models import Agency, Country, Office, Province, User
 from returns.models import Category, DeletedRecord, Household, ReturnType
@@ -46,14 +47,20 @@ class HouseholdFilter(django_filters.FilterSet):
         to_field_name="code",
         queryset=Agency.objects.filter(receives_routed_households=True),
         label=_("Agency"),
+        widget=QuickSelect,
     )
-    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"), widget=QuickSelect)
     office = django_filters.ModelChoiceFilter(
-        to_field_name="code", queryset=Office.objects.all(), label=_("Crossing point or office")
+        to_field_name="code", queryset=Office.objects.all(), label=_("Crossing point or office"), widget=QuickSelect
     )
-    return_type = django_filters.ModelChoiceFilter(queryset=ReturnType.objects.all(), label=_("Return type"))
+    return_type = django_filters.ModelChoiceFilter(
+        queryset=ReturnType.objects.all(), label=_("Return type"), widget=QuickSelect
+    )
     province = django_filters.ModelChoiceFilter(
-        field_name="destination_province", queryset=Province.objects.all(), label=_("Province of destination")
+        field_name="destination_province",
+        queryset=Province.objects.all(),
+        label=_("Province of destination"),
+        widget=QuickSelect,
     )
     arrival_from = CalendarDateFilter(field_name="arrival_date", lookup_expr="gte", label=_("Arrived from"))
     arrival_to = CalendarDateFilter(field_name="arrival_date", lookup_expr="lte", label=_("Arrived until"))
@@ -81,12 +88,18 @@ class HouseholdFilter(django_filters.FilterSet):
         self.user = user
         super().__init__(data, *args, **kwargs)
 
-    @property
-    def qs(self):
-        queryset = super().qs
+    def filter_queryset(self, queryset):
+        """Every filter, then the search box last: the search reads the households it found through
+        the whole list's conditions at once (``returns.search``), and ranks only those."""
+        cleaned = self.form.cleaned_data
+        for name, value in cleaned.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
         # A field officer sees their own office's households unless they widen to the agency.
         if "scope" not in self.data and self._office_scoped_by_default():
             queryset = queryset.filter(Q(office_id=self.user.office_id) | Q(registered_by_id=self.user.pk))
+        if "q" in cleaned:
+            queryset = self.filters["q"].filter(queryset, cleaned["q"])
         return queryset
 
     def _office_scoped_by_default(self) -> bool:

@@ -121,9 +121,9 @@ def test_the_matches_fragment_runs_a_fixed_number_of_queries(client, unhcr_offic
     client.force_login(unhcr_officer)
     reference_data()
 
-    # Session, user; the blocks (one UNION), the people with their households, their documents, which the
-    # officer may see; and the access log's row for the households shown.
-    with django_assert_num_queries(6 + LOG_ROW):
+    # Session, user; the blocks (one UNION), the people with their documents, the candidates kept with
+    # their households and whether the officer may see them; and the access log's row for the households shown.
+    with django_assert_num_queries(5 + LOG_ROW):
         response = matches(client, given_name="Karim", fathers_name="Nabi", estimated_age="31")
 
     assert len(refs_in(response)) == 3

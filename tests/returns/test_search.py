@@ -25,8 +25,9 @@ from tests.partner_infra.keys import ALL_SHAREABLE, agreement, issue, key_client
 from tests.problems import problem_of
 from tests.returns.test_pages import LIST_QUERIES
 
-# The search reads the households it found as ids first (returns.search: FEW_FOUND), one query.
-FOUND_IDS = 1
+# A name search asks PostgreSQL how many people it expects (one EXPLAIN), then reads the households
+# found as ids (returns.search: FEW_FOUND); reading which of them the list shows replaces its count.
+FOUND_IDS = 2
 
 pytestmark = pytest.mark.django_db
 
@@ -465,3 +466,41 @@ def test_a_name_found_in_more_households_than_are_ranked_lists_them_newest_first
         household.registration_number for household in newest
     ]
     assert response.context["page"].paginator.count_estimated is True
+
+
+def test_a_name_postgresql_expects_in_many_people_is_listed_without_reading_them_first(
+    manager_page, unhcr_officer, monkeypatch, django_assert_num_queries
+):
+    # Given two households with an Ahmad, and a search told that any name expected at all is common
+    monkeypatch.setattr(search, "MANY_EXPECTED", 0)
+    older = unhcr_household(unhcr_officer, person("Ahmad"), arrival_date=TODAY - datetime.timedelta(days=2))
+    newer = unhcr_household(unhcr_officer, person("Ahmadzai"), arrival_date=TODAY - datetime.timedelta(days=1))
+    unhcr_household(unhcr_officer, person("Bashir"))
+    reference_data()
+
+    # When the list is searched for Ahmad: the EXPLAIN, and the list's estimate instead of its count
+    with django_assert_num_queries(LIST_QUERIES + 1):
+        response = manager_page.get(PAGE_URL, {"q": "Ahmad"})
+
+    # Then both are listed newest first, not ranked (Ahmad, the whole name, is not put first)
+    assert [row.registration_number for row in response.context["households"]] == [
+        newer.registration_number,
+        older.registration_number,
+    ]
+    assert response.context["page"].paginator.count_estimated is True
+
+
+def test_the_ranked_list_counts_what_it_shows_within_the_other_filters(manager_page, unhcr_officer):
+    # Given two Ahmads arrived at two crossings, and one who is not
+    torkham = unhcr_household(unhcr_officer, person("Ahmad"), office="TKM")
+    unhcr_household(unhcr_officer, person("Ahmad"), office="SBD")
+    unhcr_household(unhcr_officer, person("Bashir"), office="TKM")
+
+    # When the search is narrowed to one crossing
+    response = manager_page.get(PAGE_URL, {"q": "Ahmad", "office": "TKM"})
+
+    # Then only that crossing's Ahmad is listed, and counted exactly
+    assert [row.registration_number for row in response.context["households"]] == [torkham.registration_number]
+    paginator = response.context["page"].paginator
+    assert (paginator.count, paginator.count_estimated, paginator.count_capped) == (1, False, False)
+    assert "1 household" in response.content.decode()
