@@ -14,11 +14,13 @@ RECENT_DAYS = 7
 RECENT_MAX = 100
 
 LIST_RELATED = ("routed_agency", "office", "destination_province", "return_type", "country_of_departure")
+# What the households list page shows of each household's related rows (its exports read values).
+PAGE_RELATED = ("routed_agency", "office", "destination_province")
 
 
 def household_filter(*, user, params) -> HouseholdFilter:
     """The filter form over the households this user may see (``.qs`` is the filtered list)."""
-    queryset = Household.objects.visible_to(user).select_related(*LIST_RELATED)
+    queryset = Household.objects.visible_to(user).select_related(*PAGE_RELATED)
     return HouseholdFilter(params, queryset=queryset, user=user)
 
 
@@ -132,7 +134,8 @@ def head_name(*parts: str):
     for part in parts:
         joined += [part, Value(" ")]
     return Subquery(
-        Member.objects.filter(household_id=OuterRef("pk"), relationship=Member.Relationship.HEAD).values_list(
-            Trim(Concat(*joined[:-1])), flat=True
-        )[:1]
+        # One head per household (a constraint): no order to sort by, so no join to the household for one.
+        Member.objects.filter(household_id=OuterRef("pk"), relationship=Member.Relationship.HEAD)
+        .order_by()
+        .values_list(Trim(Concat(*joined[:-1])), flat=True)[:1]
     )
