@@ -353,10 +353,13 @@ _BLOCK_COLUMNS = {"fathers": "fathers_key", "family": "family_key"}
 # is a column of ``_BLOCK_COLUMNS``; ``{side}`` one of the four ``_SIDES``.
 _BLOCK_SIDE = """
     (SELECT m.id AS pk, {apart} AS apart
-     FROM returns_member m JOIN returns_household h ON h.id = m.household_id
+     FROM returns_member m
      WHERE m.given_key = %(first)s AND m.{key} = %(second)s AND {side}
-       AND m.anonymised_at IS NULL AND h.withdrawn_at IS NULL
+       AND m.anonymised_at IS NULL AND NOT EXISTS ({withdrawn})
      ORDER BY {order} LIMIT %(limit)s)"""
+# Left out: the people of withdrawn households, looked up in the small index of those households
+# (``household_withdrawn``) rather than in each household's row.
+_WITHDRAWN = "SELECT 1 FROM returns_household h WHERE h.id = m.household_id AND h.withdrawn_at IS NOT NULL"
 _SIDES = (
     # (apart, side, order): ages estimated at or above the age sought, then below it; then the people
     # with a date of birth and no estimate (fewer: sorted by how far apart, not read in order).
@@ -371,9 +374,9 @@ _SIDES = (
 # The holders of the person's document numbers within the age window.
 _HOLDERS = """
     (SELECT m.id AS pk
-     FROM returns_member m JOIN returns_household h ON h.id = m.household_id
+     FROM returns_member m
      WHERE m.id IN (SELECT member_id FROM returns_memberdocument WHERE number_normal = ANY(%(numbers)s))
-       AND m.anonymised_at IS NULL AND h.withdrawn_at IS NULL
+       AND m.anonymised_at IS NULL AND NOT EXISTS ({withdrawn})
        AND (m.estimated_age BETWEEN %(low)s AND %(high)s
             OR (m.estimated_age IS NULL AND m.date_of_birth BETWEEN %(born_first)s AND %(born_last)s))
      LIMIT %(limit)s)"""
@@ -408,7 +411,9 @@ def _nearest_in_age(*, given_key, fathers_key, family_key, numbers, age: int, to
         parameters[f"first_{index}"], parameters[f"second_{index}"] = first, second
         sides = (
             " UNION ALL ".join(
-                _BLOCK_SIDE.format(apart=apart, side=side, order=order, key=_BLOCK_COLUMNS[column])
+                _BLOCK_SIDE.format(
+                    apart=apart, side=side, order=order, key=_BLOCK_COLUMNS[column], withdrawn=_WITHDRAWN
+                )
                 for apart, side, order in _SIDES
             )
             .replace("%(first)s", f"%(first_{index})s")
@@ -417,7 +422,7 @@ def _nearest_in_age(*, given_key, fathers_key, family_key, numbers, age: int, to
         # Written from this module's constants alone (columns, sides); every value is a parameter.
         parts.append(f"(SELECT pk FROM ({sides}) AS sides ORDER BY apart LIMIT %(limit)s)")  # noqa: S608
     if numbers:
-        parts.append(_HOLDERS)
+        parts.append(_HOLDERS.format(withdrawn=_WITHDRAWN))
     if not parts:
         return set()
     with connection.cursor() as cursor:

@@ -160,7 +160,7 @@ def _ranked(queryset: QuerySet, found_ids: set, *, best_ids: set) -> QuerySet:
     rows.sort(key=lambda row: row[0] not in best_ids)
     ids = [row[0] for row in rows]
     # The table's name from the model; the ids go as one array parameter.
-    in_order = RawSQL(f'array_position(%s::bigint[], "{model._meta.db_table}"."id")', (ids,))  # noqa: S611
+    in_order = RawSQL(f'array_position(%s::bigint[], "{model._meta.db_table}"."id")', (_array(ids),))  # noqa: S611
     ranked = queryset.filter(_id_in(model, ids)).order_by(in_order)
     ranked.query.count_known = len(ids)
     return ranked
@@ -176,8 +176,14 @@ def _id_in(model, ids) -> RawSQL:
     """``pk IN (...)`` as one array parameter: thousands of ids are one value to send, not thousands
     of placeholders to compile."""
     # The table's name from the model; the ids go as a parameter.
-    sql = f'"{model._meta.db_table}"."id" = ANY(%s)'
-    return RawSQL(sql, (sorted(ids),), output_field=BooleanField())  # noqa: S611
+    sql = f'"{model._meta.db_table}"."id" = ANY(%s::bigint[])'
+    return RawSQL(sql, (_array(sorted(ids)),), output_field=BooleanField())  # noqa: S611
+
+
+def _array(ids) -> str:
+    """Ids as one array literal (``{1,2,3}``): PostgreSQL reads it as one value, where a list sent as
+    ``ARRAY[1, 2, 3]`` is an expression of thousands of constants to parse and plan."""
+    return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
 
 
 def _many_found(queryset: QuerySet, members, *, person: Q | None) -> QuerySet:
