@@ -30,6 +30,33 @@ NAME_SEARCH = frozenset(
 )
 
 
+class _CodeListChoices(django_filters.fields.ModelChoiceIterator):
+    """A code list's options (a few dozen rows) read in one query: Django's iterator opens a server-side
+    cursor for them, three round trips to the database for each select of the filter form."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for choice in list(self.queryset):
+            yield self.choice(choice)
+
+
+class _CodeListField(django_filters.fields.ModelChoiceField):
+    iterator = _CodeListChoices
+
+
+class CodeListFilter(django_filters.ModelChoiceFilter):
+    """A choice of one row of a code list (agencies, offices, provinces, return types), shown as a
+    ``QuickSelect``."""
+
+    field_class = _CodeListField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, widget=QuickSelect, **kwargs)
+
+
 class HouseholdFilter(django_filters.FilterSet):
     """The households list's filters.
 
@@ -42,25 +69,17 @@ class HouseholdFilter(django_filters.FilterSet):
         AGENCY = "agency", _("My agency")
 
     q = django_filters.CharFilter(label=_("Name or registration number"), method="filter_text")
-    agency = django_filters.ModelChoiceFilter(
+    agency = CodeListFilter(
         field_name="routed_agency",
         to_field_name="code",
         queryset=Agency.objects.filter(receives_routed_households=True),
         label=_("Agency"),
-        widget=QuickSelect,
     )
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"), widget=QuickSelect)
-    office = django_filters.ModelChoiceFilter(
-        to_field_name="code", queryset=Office.objects.all(), label=_("Crossing point or office"), widget=QuickSelect
-    )
-    return_type = django_filters.ModelChoiceFilter(
-        queryset=ReturnType.objects.all(), label=_("Return type"), widget=QuickSelect
-    )
-    province = django_filters.ModelChoiceFilter(
-        field_name="destination_province",
-        queryset=Province.objects.all(),
-        label=_("Province of destination"),
-        widget=QuickSelect,
+    office = CodeListFilter(to_field_name="code", queryset=Office.objects.all(), label=_("Crossing point or office"))
+    return_type = CodeListFilter(queryset=ReturnType.objects.all(), label=_("Return type"))
+    province = CodeListFilter(
+        field_name="destination_province", queryset=Province.objects.all(), label=_("Province of destination")
     )
     arrival_from = CalendarDateFilter(field_name="arrival_date", lookup_expr="gte", label=_("Arrived from"))
     arrival_to = CalendarDateFilter(field_name="arrival_date", lookup_expr="lte", label=_("Arrived until"))
