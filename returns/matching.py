@@ -350,7 +350,7 @@ _BLOCK_COLUMNS = {"fathers": "fathers_key", "family": "family_key"}
 
 # One block's people on one side of the age sought, nearest first, read in the index's order (a
 # common given and father's name holds thousands of namesakes: only the nearest are read). ``{key}``
-# is a column of ``_BLOCK_COLUMNS``; ``{side}`` one of the four ``_SIDES``.
+# is a column of ``_BLOCK_COLUMNS``; ``{side}`` one of the three ``_SIDES``.
 _BLOCK_SIDE = """
     (SELECT m.id AS pk, {apart} AS apart
      FROM returns_member m
@@ -382,6 +382,17 @@ _HOLDERS = """
      LIMIT %(limit)s)"""
 
 
+def _blocks(*, given_key, fathers_key, family_key) -> list[tuple[str, str, str]]:
+    """The person's blocks by name, as (column of ``_BLOCK_COLUMNS``, given name key, its key): the
+    given and father's names, and the same two the other way round (typed in swapped fields)."""
+    if given_key and fathers_key:
+        return [("fathers", given_key, fathers_key), ("fathers", fathers_key, given_key)]
+    if given_key and family_key:
+        # Looked for without a father's name (registration always has one): the given and family name.
+        return [("family", given_key, family_key)]
+    return []
+
+
 def _nearest_in_age(*, given_key, fathers_key, family_key, numbers, age: int, today: datetime.date) -> set[int]:
     """The ids of the people in the person's blocks, each block read up to ``BLOCK_LIMIT`` people
     nearest in age (within ``AGE_WINDOW`` years), in one query.
@@ -389,12 +400,7 @@ def _nearest_in_age(*, given_key, fathers_key, family_key, numbers, age: int, to
     Each block is read from its index in age order on both sides of the age sought, so a block of
     thousands of namesakes costs what a small one does; the block keeps the nearest of what its sides
     read."""
-    blocks = []
-    if given_key and fathers_key:
-        blocks += [("fathers", given_key, fathers_key), ("fathers", fathers_key, given_key)]
-    elif given_key and family_key:
-        # Looked for without a father's name (registration always has one): the given and family name.
-        blocks.append(("family", given_key, family_key))
+    blocks = _blocks(given_key=given_key, fathers_key=fathers_key, family_key=family_key)
     low, high = max(0, age - AGE_WINDOW), age + AGE_WINDOW
     parameters = {
         "age": age,
@@ -434,12 +440,10 @@ def _any_age(*, given_key, fathers_key, family_key, numbers) -> set[int]:
     """The ids of the people in the person's blocks, each read up to ``BLOCK_LIMIT``, when the person's
     age is not known."""
     people = Member.objects.filter(household__withdrawn_at__isnull=True, anonymised_at__isnull=True).order_by()
-    blocks = []
-    if given_key and fathers_key:
-        blocks.append(people.filter(given_key=given_key, fathers_key=fathers_key))
-        blocks.append(people.filter(given_key=fathers_key, fathers_key=given_key))
-    elif given_key and family_key:
-        blocks.append(people.filter(given_key=given_key, family_key=family_key))
+    blocks = [
+        people.filter(given_key=first, **{_BLOCK_COLUMNS[column]: second})
+        for column, first, second in _blocks(given_key=given_key, fathers_key=fathers_key, family_key=family_key)
+    ]
     if numbers:
         blocks.append(
             people.filter(pk__in=MemberDocument.objects.filter(number_normal__in=numbers).values("member_id"))
