@@ -22,6 +22,7 @@ cut off half-way continues with ``updated_since=<updated_at of the last line rec
 
 import datetime
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -235,20 +236,52 @@ class SyncLines:
     def batches(self, *, size: int = BATCH) -> Iterator[list[tuple[str, str]]]:
         """The (public id, line) rows, ``size`` at a time, oldest change first. Each batch is a query of
         its own (keyset: after the last row's updated_at and id), so no transaction stays open while
-        the client reads: a household changed meanwhile comes again, later in the stream."""
+        the client reads: a household changed meanwhile comes again, later in the stream.
+
+        The next batch is written by PostgreSQL while this one is logged and sent (``_ahead``): the
+        database and the sending each keep a core busy instead of waiting on the other."""
         if self.sql is None:
             return
         after = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
         database = router.db_for_read(Household)  # the replica, inside agencies.replica.replica_reads
-        while True:
-            with transaction.atomic(using=database), connections[database].cursor() as cursor:
-                # No JIT: compiling a plan the size of this one takes over a second, more than the batch.
-                cursor.execute("SELECT set_config('jit', 'off', true)")
-                cursor.execute(self.sql, (*self.params, *after, size))
-                rows = cursor.fetchall()
-            if not rows:
-                return
+        if connections[database].in_atomic_block:
+            # Inside a transaction (a test's), another connection would not see its rows: one at a time.
+            batches = _one_by_one(self._read, database, size, after)
+        else:
+            batches = _ahead(self._read, database, size, after)
+        for rows in batches:
             yield [(public_id, line) for public_id, line, _updated_at, _id in rows]
+
+    def _read(self, database: str, size: int, after: tuple) -> list[tuple]:
+        with transaction.atomic(using=database), connections[database].cursor() as cursor:
+            # No JIT: compiling a plan the size of this one takes over a second, more than the batch.
+            cursor.execute("SELECT set_config('jit', 'off', true)")
+            cursor.execute(self.sql, (*self.params, *after, size))
+            return cursor.fetchall()
+
+
+def _one_by_one(read, database: str, size: int, after: tuple) -> Iterator[list[tuple]]:
+    while rows := read(database, size, after):
+        yield rows
+        if len(rows) < size:
+            return
+        after = rows[-1][2], rows[-1][3]
+
+
+def _ahead(read, database: str, size: int, after: tuple) -> Iterator[list[tuple]]:
+    """``_one_by_one``, each batch read by a thread with a connection of its own while the caller
+    handles the batch before."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-sync")
+    try:
+        pending = pool.submit(read, database, size, after)
+        while rows := pending.result():
             if len(rows) < size:
+                yield rows
                 return
-            after = rows[-1][2], rows[-1][3]
+            pending = pool.submit(read, database, size, (rows[-1][2], rows[-1][3]))
+            yield rows
+    finally:
+        # The thread's connection is closed by its last task, after any read still running (a stream
+        # the client cut off half-way included).
+        pool.submit(lambda: connections[database].close()).result()
+        pool.shutdown(wait=True)

@@ -4,6 +4,7 @@ oldest change first, logged as an export, with the watermark to continue from.""
 
 import datetime
 import json
+import threading
 from io import StringIO
 
 import pytest
@@ -188,3 +189,41 @@ def test_a_field_the_module_does_not_know_is_refused_loudly():
 
     with pytest.raises(UnknownField, match=r"household\.member_count"):
         household_line_sql(Extended())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_the_next_batch_is_read_ahead_on_a_connection_closed_at_the_end(registry, monkeypatch):
+    # Given a registry committed (as in production: the stream runs outside any transaction), read in
+    # batches of 4 by a thread of its own while the batch before is sent
+    admin = User.objects.create(username="admin.ahead", role=User.Role.ADMIN)
+    original = views.SyncLines.batches
+    monkeypatch.setattr(views.SyncLines, "batches", lambda self: original(self, size=4))
+    read_by = []
+    read = views.SyncLines._read
+
+    def read_noting_the_thread(self, *args):
+        read_by.append(threading.current_thread().name)
+        return read(self, *args)
+
+    monkeypatch.setattr(views.SyncLines, "_read", read_noting_the_thread)
+    client = APIClient()
+    client.force_authenticate(admin)
+    before = backends()
+
+    # When the whole registry is exported
+    lines = lines_of(client.get(URL))
+
+    # Then every household comes once, in order, each batch read by the one thread ahead of the sending,
+    # and the thread's connection is closed
+    assert lines == expected_lines(admin)
+    assert len(lines) == 30
+    assert len(read_by) == 8 and all(name.startswith("bulk-sync") for name in read_by)
+    assert len(set(read_by)) == 1
+    assert backends() == before
+
+
+def backends() -> int:
+    """The connections to the test database, this one included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
