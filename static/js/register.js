@@ -379,7 +379,9 @@
           return;
         }
         const { suggestion } = await response.json();
-        if (suggestion && (!pair.other.value.trim() || pair.other.dataset.suggested !== undefined)) {
+        // Never into the box the officer is typing in: the suggestion would land under their cursor.
+        const typingThere = document.activeElement === pair.other;
+        if (suggestion && !typingThere && (!pair.other.value.trim() || pair.other.dataset.suggested !== undefined)) {
           pair.other.value = suggestion;
           pair.other.dataset.suggested = "";
         }

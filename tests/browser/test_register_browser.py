@@ -188,3 +188,49 @@ def test_a_future_arrival_date_is_shown_beside_the_field_and_typed_names_are_kep
     assert page.locator("[data-member-list] > [data-member]").count() == 3
     page.screenshot(path=SCREENSHOTS / "register-rtl.png", full_page=True)
     assert page.console_errors == []
+
+
+def test_a_latin_name_suggests_its_dari_spelling_but_never_into_the_box_being_typed_in(
+    page, live_server, unhcr_officer
+):
+    # Given an officer on the registration page, whose spelling suggestions the test holds back
+    log_in(page, live_server, "unhcr.officer.t")
+    held = []
+    page.route("**/households/register/transliterate/", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/households/register/")
+    head = member_row(page, 0)
+    given, given_local = head.locator("input[name$='-given_name']"), head.locator("input[name$='-given_name_local']")
+    fathers, fathers_local = (
+        head.locator("input[name$='-fathers_name']"),
+        head.locator("input[name$='-fathers_name_local']"),
+    )
+
+    # When a given name is typed and the officer moves on, its suggestion arrives while they are elsewhere
+    given.fill("Gul")
+    fathers.focus()
+    expect_held(page, held, 1).continue_()
+
+    # Then the Dari spelling is suggested in its empty box
+    page.wait_for_function("box => box.value !== ''", arg=given_local.element_handle())
+    assert given_local.input_value() == "گل"
+    assert given_local.get_attribute("data-suggested") == ""
+
+    # When the father's name is typed, and the officer is already in its Dari box when the suggestion comes
+    fathers.fill("Rahim")
+    fathers_local.focus()
+    expect_held(page, held, 2).continue_()
+    page.wait_for_timeout(500)  # the suggestion's answer handled by the page
+    page.keyboard.type("رحیم")
+
+    # Then what the officer typed is all there is: nothing was put under their cursor
+    assert fathers_local.input_value() == "رحیم"
+    assert fathers_local.get_attribute("data-suggested") is None
+
+
+def expect_held(page, held: list, count: int):
+    """The ``count``-th request held by the route, once the page has sent it."""
+    for _attempt in range(50):
+        if len(held) >= count:
+            return held[count - 1]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the page sent {len(held)} suggestion requests, not {count}")
