@@ -95,6 +95,8 @@ def test_a_manager_finds_who_opened_a_household_in_the_access_log(page, live_ser
     page.fill("input[name=record]", str(registered.public_id))
     page.fill("input[name=endpoint]", "household-detail")
     page.click("button[type=submit]:has-text('Search')")
+    # The rows are counted once the search's page has come (counting does not wait for it).
+    page.wait_for_url(f"**/accounts/access-log/?record={registered.public_id}*")
 
     # Then one entry shows the officer reading it through the household page (the lists that showed
     # it, the officer's and the manager's own, are left out by the endpoint asked for)
