@@ -3,9 +3,10 @@
 The paged list (``HouseholdListCreateView``) serves 100 households a request and builds each answer
 in Python; a partner mirroring millions waits on that (about 4,800 households/s). Here one query
 writes each household as a line of JSON (``json_build_object``, the members, their documents and
-specific needs aggregated beside it) and the view streams the lines as the database produces them,
-through a server-side cursor: the server never holds more than a batch, and Python never touches a
-field.
+specific needs aggregated beside it) and the view streams the lines a batch at a time, as the
+bytes PostgreSQL sent: Python never touches a field. Two batches are written at once, each by a
+thread on a connection of its own, while the one before is sent (``SyncLines._in_parallel``): the
+server holds at most three batches.
 
 The lines are the list's objects: the same keys, in the same order, with the same values (times in
 Kabul time with their offset, as DRF writes them). The keys are taken from the serializer after
@@ -21,10 +22,12 @@ cut off half-way continues with ``updated_since=<updated_at of the last line rec
 """
 
 import datetime
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import psycopg2.extensions
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, router, transaction
@@ -36,7 +39,9 @@ from returns.models import Household, Member, MemberDocument, NeedCode
 NDJSON = "application/x-ndjson"
 
 # Households read a query at a time, and so written to the access log together.
-BATCH = 2000
+BATCH = 5000
+# Batches written by PostgreSQL at once (a connection each), while the one before is sent.
+READERS = 2
 
 
 class StreamNegotiation(DefaultContentNegotiation):
@@ -213,75 +218,113 @@ def household_line_sql(serializer) -> str:
 
 @dataclass(frozen=True)
 class SyncLines:
-    """The statement that writes the lines of ``queryset``'s households, a batch at a time."""
+    """The statements that write the lines of ``queryset``'s households, a batch at a time."""
 
     sql: str | None  # None: the caller may see no household at all
     params: tuple
+    # The same households' keys alone: where each batch ends, found before its lines are written.
+    keys_sql: str | None = None
+    keys_params: tuple = ()
 
     @classmethod
     def of(cls, queryset: QuerySet, serializer) -> "SyncLines":
         try:
             inner, params = queryset.order_by().values(*HOUSEHOLD_COLUMNS, **RELATED_COLUMNS).query.sql_with_params()
+            keys, keys_params = queryset.order_by().values("updated_at", "id").query.sql_with_params()
         except EmptyResultSet:  # the gate's ``none()``: nothing to ask the database
             return cls(sql=None, params=())
         line = household_line_sql(serializer)
         # The ORM's query is a plain join: PostgreSQL pulls it up, so the condition on (updated_at, id)
-        # and the order read the index household_updated, a batch at a time.
+        # and the order read the index of updated_at, a batch at a time. A batch is either the next
+        # ``size`` households (``%s`` the limit) or those up to a key found first (the limit NULL).
         sql = (
             f"SELECT q.public_id, {line}::text, q.updated_at, q.id FROM ({inner}) q "  # noqa: S608 - the ORM's SQL, identifiers
-            "WHERE (q.updated_at, q.id) > (%s, %s) ORDER BY q.updated_at, q.id LIMIT %s"
+            "WHERE (q.updated_at, q.id) > (%s, %s) AND (%s::timestamptz IS NULL OR (q.updated_at, q.id) <= (%s, %s)) "
+            "ORDER BY q.updated_at, q.id LIMIT %s"
         )
-        return cls(sql=sql, params=tuple(params))
+        keys_sql = (
+            f"SELECT q.updated_at, q.id FROM ({keys}) q WHERE (q.updated_at, q.id) > (%s, %s) "  # noqa: S608 - the ORM's SQL
+            "ORDER BY q.updated_at, q.id OFFSET %s LIMIT 1"
+        )
+        return cls(sql=sql, params=tuple(params), keys_sql=keys_sql, keys_params=tuple(keys_params))
 
-    def batches(self, *, size: int = BATCH) -> Iterator[list[tuple[str, str]]]:
-        """The (public id, line) rows, ``size`` at a time, oldest change first. Each batch is a query of
+    def batches(self, *, size: int = BATCH) -> Iterator[list[tuple[str, bytes]]]:
+        """The (public id, line as UTF-8) rows, ``size`` at a time, oldest change first. Each batch is a query of
         its own (keyset: after the last row's updated_at and id), so no transaction stays open while
         the client reads: a household changed meanwhile comes again, later in the stream.
 
-        The next batch is written by PostgreSQL while this one is logged and sent (``_ahead``): the
-        database and the sending each keep a core busy instead of waiting on the other."""
+        Two batches are written by PostgreSQL at once, each on a connection of its own, while the one
+        before is logged and sent (``_in_parallel``): the database uses both cores instead of one."""
         if self.sql is None:
             return
         after = (datetime.datetime.min.replace(tzinfo=datetime.UTC), 0)
         database = router.db_for_read(Household)  # the replica, inside agencies.replica.replica_reads
         if connections[database].in_atomic_block:
             # Inside a transaction (a test's), another connection would not see its rows: one at a time.
-            batches = _one_by_one(self._read, database, size, after)
+            batches = self._one_by_one(database, size, after)
         else:
-            batches = _ahead(self._read, database, size, after)
+            batches = self._in_parallel(database, size, after)
         for rows in batches:
             yield [(public_id, line) for public_id, line, _updated_at, _id in rows]
 
-    def _read(self, database: str, size: int, after: tuple) -> list[tuple]:
+    def _read(self, database: str, after: tuple, until: tuple | None, size: int | None) -> list[tuple]:
+        """The lines after the key ``after``: up to the key ``until`` (a batch whose end was found), or the
+        next ``size``."""
+        until_at, until_id = until or (None, None)
         with transaction.atomic(using=database), connections[database].cursor() as cursor:
             # No JIT: compiling a plan the size of this one takes over a second, more than the batch.
             cursor.execute("SELECT set_config('jit', 'off', true)")
-            cursor.execute(self.sql, (*self.params, *after, size))
+            # The lines as the bytes PostgreSQL sent, not decoded here to be encoded again for sending.
+            psycopg2.extensions.register_type(psycopg2.extensions.BYTES, cursor.cursor)
+            cursor.execute(self.sql, (*self.params, *after, until_at, until_at, until_id, size))
             return cursor.fetchall()
 
+    def _end_of_batch(self, database: str, after: tuple, size: int) -> tuple | None:
+        """The key of the ``size``-th household after ``after`` (None: fewer are left)."""
+        with connections[database].cursor() as cursor:
+            cursor.execute(self.keys_sql, (*self.keys_params, *after, size - 1))
+            row = cursor.fetchone()
+        return tuple(row) if row else None
 
-def _one_by_one(read, database: str, size: int, after: tuple) -> Iterator[list[tuple]]:
-    while rows := read(database, size, after):
-        yield rows
-        if len(rows) < size:
-            return
-        after = rows[-1][2], rows[-1][3]
-
-
-def _ahead(read, database: str, size: int, after: tuple) -> Iterator[list[tuple]]:
-    """``_one_by_one``, each batch read by a thread with a connection of its own while the caller
-    handles the batch before."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-sync")
-    try:
-        pending = pool.submit(read, database, size, after)
-        while rows := pending.result():
-            if len(rows) < size:
-                yield rows
-                return
-            pending = pool.submit(read, database, size, (rows[-1][2], rows[-1][3]))
+    def _one_by_one(self, database: str, size: int, after: tuple) -> Iterator[list[tuple]]:
+        while rows := self._read(database, after, None, size):
             yield rows
-    finally:
-        # The thread's connection is closed by its last task, after any read still running (a stream
-        # the client cut off half-way included).
-        pool.submit(lambda: connections[database].close()).result()
-        pool.shutdown(wait=True)
+            if len(rows) < size:
+                return
+            after = rows[-1][2], rows[-1][3]
+
+    def _in_parallel(self, database: str, size: int, after: tuple) -> Iterator[list[tuple]]:
+        """``_one_by_one``, with the batches' ends found first (a cheap read of keys), so that two
+        batches are written at once by threads, each reading through a connection it closes after."""
+
+        def read(after: tuple, until: tuple | None) -> list[tuple]:
+            try:
+                return self._read(database, after, until, None if until else size)
+            finally:
+                connections[database].close()
+
+        pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="bulk-sync")
+        pending: deque = deque()  # (future, whether it is the open-ended last batch)
+        ended = False
+        try:
+            while True:
+                while not ended and len(pending) < READERS:
+                    until = self._end_of_batch(database, after, size)
+                    pending.append((pool.submit(read, after, until), until is None))
+                    if until is None:
+                        ended = True  # the rest: fewer than a batch, unless households changed meanwhile
+                    else:
+                        after = until
+                if not pending:
+                    return
+                future, last = pending.popleft()
+                rows = future.result()
+                if rows:
+                    yield rows
+                if last and len(rows) == size:
+                    # Households changed while the stream ran: read on after the last one sent.
+                    after, ended = (rows[-1][2], rows[-1][3]), False
+        finally:
+            for future, _last in pending:
+                future.cancel()
+            pool.shutdown(wait=True)

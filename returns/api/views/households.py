@@ -250,7 +250,7 @@ def _export_batches(request, lines: SyncLines):
             action=Action.EXPORT,
             status=200,
         )
-        yield "".join(f"{line}\n" for _public_id, line in batch).encode()
+        yield b"\n".join(line for _public_id, line in batch) + b"\n"
 
 
 def _household_answer(view, request, public_id) -> dict:
