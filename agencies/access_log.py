@@ -22,6 +22,7 @@ from functools import wraps
 
 from django.conf import settings
 
+from agencies.bulk import rows_insert
 from agencies.client_address import client_address
 from agencies.models import AccessLogEntry, ApiKey
 
@@ -93,7 +94,7 @@ def access_log_flush(request, response) -> list[AccessLogEntry]:
         for (kind, action), ids in notes.items()
         if (record_ids := _unique_uuids(ids))
     ]
-    return AccessLogEntry.objects.bulk_create(rows)
+    return rows_insert(rows)
 
 
 def access_log_stream_write(request, *, kind: str, ids: Iterable, action: str, status: int) -> AccessLogEntry | None:

@@ -368,6 +368,8 @@ def registration_run(*, host, port, server, clients, warmup, duration) -> list[L
         say(f"    machine: {result.machine_note}")
         if result.sample_error:
             say(f"    first error: {result.sample_error}")
+        if result.exhausted:
+            say(f"    every one of the {len(requests):,} bodies was sent before the end: the rate above is too low")
     if not has_api:
         say("  /api/v1/households/ is not routed yet: only the bare endpoint was measured.")
     return results

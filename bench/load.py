@@ -6,7 +6,6 @@ the first byte written to the last byte read.
 """
 
 import asyncio
-import itertools
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ class LoadResult:
     sample_error: str = ""
     cpu_busy: float = 0.0  # share of the machine's CPU time in use during the measured seconds
     machine_note: str = ""
+    exhausted: bool = False  # every request was sent before the measured seconds ended: the rate is too low
 
     @property
     def ok(self) -> int:
@@ -73,9 +73,11 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, bytes
     return status, keep_alive, body
 
 
-async def _client(host, port, requests, start, warm_until, stop_at, result: LoadResult) -> None:
+async def _client(host, port, requests, warm_until, stop_at, result: LoadResult) -> None:
+    """Send the next request of the shared ``requests`` until ``stop_at``: each one is sent once, by
+    whichever client is free (a client on a less busy server process sends more than the others)."""
     reader = writer = None
-    for request in itertools.islice(itertools.cycle(requests), start, None):
+    for request in requests:
         if time.perf_counter() >= stop_at:
             break
         if writer is None:
@@ -131,7 +133,7 @@ def load_run(
         now = time.perf_counter()
         warm_until, stop_at = now + warmup, now + warmup + duration
         result = LoadResult(label=label, seconds=duration)
-        spacing = max(len(requests) // clients, 1)
+        pending = iter(requests)
 
         async def sample_cpu() -> None:
             await asyncio.sleep(max(warm_until - time.perf_counter(), 0))
@@ -142,8 +144,9 @@ def load_run(
 
         await asyncio.gather(
             sample_cpu(),
-            *(_client(host, port, requests, index * spacing, warm_until, stop_at, result) for index in range(clients)),
+            *(_client(host, port, pending, warm_until, stop_at, result) for _index in range(clients)),
         )
+        result.exhausted = next(pending, None) is None
         return result
 
     return asyncio.run(run())

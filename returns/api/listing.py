@@ -15,13 +15,16 @@ in the serializer can never be answered wrongly here, only more slowly until it 
 ``tests/api/test_household_listing.py`` compares both answers.
 """
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 
 from django.db import connection, models
 from django.utils import timezone
 from rest_framework import serializers
 
+from agencies.api.access import agreement_field_names
 from agencies.api.fields import CalendarDateField
 from returns.models import Member, MemberDocument, NeedCode
 
@@ -167,6 +170,27 @@ def _nested(field, name: str, *, many: bool, source: str) -> serializers.Seriali
     return serializer
 
 
+def _attribute(instance, column: str, conversion, zone):
+    """The value ``column`` names (``office__code``: the office's code) on an instance, as the answer gives it."""
+    value = instance
+    for name in column.split("__"):
+        value = getattr(value, name)
+        if value is None:
+            return None
+    if isinstance(value, uuid.UUID):  # the members' and documents' come from the database as text
+        return str(value)
+    if conversion is None:
+        return value
+    if conversion == "datetime":
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return conversion(value)
+
+
+# HouseholdListing.for_request's, by (serializer class, the agreement's fields or None for staff).
+_BUILT: dict = {}
+
+
 class HouseholdListing:
     """What to read and how to shape it, for one request's ``HouseholdSerializer(many=True)``."""
 
@@ -200,6 +224,16 @@ class HouseholdListing:
                 return None
             listing.order.append(name)
         return listing
+
+    @classmethod
+    def for_request(cls, serializer_class, request) -> "HouseholdListing | None":
+        """``of`` for ``serializer_class(many=True)`` as ``request`` receives it, built once per process
+        and data-sharing agreement: building a serializer's fields copies every one of them, nested
+        members included, which one registration's answer would otherwise pay each time."""
+        key = (serializer_class, agreement_field_names(request))
+        if key not in _BUILT:
+            _BUILT[key] = cls.of(serializer_class(many=True, context={"request": request}))
+        return _BUILT[key]
 
     @staticmethod
     def _keys(fields, specs) -> list | None:
@@ -272,6 +306,50 @@ class HouseholdListing:
                     item[name] = plain[name]
             answer.append(item)
         return answer
+
+    def item(self, household) -> dict:
+        """The answer for one household instance whose related rows are attached (as ``households_register``
+        hands back what it wrote, ``_attach_written_rows``): what ``HouseholdSerializer(household).data``
+        gives, without a query."""
+        zone = timezone.get_current_timezone()
+        answer = {}
+        for name in self.order:
+            if name == "routing":
+                answer[name] = {
+                    key: _attribute(household, column, conversion, zone)
+                    for key, column, conversion in self.routing_keys
+                }
+            elif name == "members":
+                answer[name] = [self._member_item(member, zone) for member in household.members.all()]
+            else:
+                answer[name] = _attribute(household, *self._plain[0][name], zone)
+        return answer
+
+    def _member_item(self, member, zone) -> dict:
+        item = {}
+        for name in self.member_order:
+            if name == "documents":
+                item[name] = [
+                    {
+                        key: _attribute(document, column, conversion, zone)
+                        for key, column, conversion in self.document_keys
+                    }
+                    for document in member.documents.all()
+                ]
+            elif name == "specific_needs":
+                item[name] = [need.code for need in member.specific_needs.all()]
+            else:
+                item[name] = _attribute(member, *self._plain[1][name], zone)
+        return item
+
+    @cached_property
+    def _plain(self) -> tuple[dict, dict]:
+        """{name: (column, conversion)} of the household's plain keys, and of a member's."""
+        household, member = (
+            {name: (column, conversion) for name, column, conversion in keys or ()}
+            for keys in (self.household_keys, self.member_keys)
+        )
+        return household, member
 
     def _members_of(self, household_ids: list[int]) -> dict[int, list[dict]]:
         # Plain SQL, the ids as one array parameter: the ORM's ``__in`` prepares each of a page's

@@ -21,6 +21,7 @@ from returns.api.serializers.households import HouseholdSerializer
 from returns.api.views.households import shared_loading
 from returns.models import Household, Member, NeedCode
 from returns.selectors.households import household_for_answer
+from tests.api.payloads import household_json, member_json, por_card_json
 from tests.partner_infra.keys import agreement, issue, key_client
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,32 @@ def test_a_field_it_does_not_know_falls_back_to_the_serializer(registry):
     for serializer_class in (Extended, Renamed):
         assert HouseholdListing.of(serializer_class(many=True, context={"request": request})) is None
     assert HouseholdListing.of(HouseholdSerializer(many=True, context={"request": request})) is not None
+
+
+def test_a_registrations_answer_is_what_a_read_of_the_household_gives(unhcr_client, unhcr_officer):
+    """POST answers from what it wrote (``HouseholdListing.item``): the serializer's answer for the household
+    read back, specific needs in the codes' order whatever order was sent."""
+    body = household_json(
+        destination_district="AF0601",
+        phone="+93 700 123 456",
+        members=[
+            member_json(documents=[por_card_json()], specific_needs=["SM-CI", "FU-TR", "DS-PM"]),
+            member_json(
+                relationship="daughter", given_name="Laila", sex="female", age=None, date_of_birth="2015-03-04"
+            ),
+        ],
+    )
+    response = unhcr_client.post(URL, body, format="json")
+    assert response.status_code == 201, response.content
+    household = household_for_answer(Household.objects.filter(public_id=response.json()["id"])).get()
+    expected = HouseholdSerializer(household).data
+
+    answer = response.json()
+    assert answer == json.loads(json.dumps(expected))
+    # The keys in the serializer's order too (but the routing facts', which PostgreSQL's jsonb reorders).
+    assert list(answer) == list(expected)
+    assert list(answer["routing"]) == list(expected["routing"])
+    assert [list(member) for member in answer["members"]] == [list(member) for member in expected["members"]]
+    assert list(answer["members"][0]["documents"][0]) == list(expected["members"][0]["documents"][0])
+    assert response.json()["members"][0]["specific_needs"] == ["DS-PM", "FU-TR", "SM-CI"]
+    assert response.json()["members"][0]["documents"][0]["document_type"] == "por_card"

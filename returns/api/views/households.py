@@ -177,9 +177,11 @@ class HouseholdListCreateView(ApiView):
         serializer = HouseholdRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         household = household_register(registered_by=request.user, registration=serializer.validated_data)
-        # The service hands back the household with its members, documents and needs attached.
+        # The service hands back the household with its members, documents and needs attached: the answer
+        # is built from them (returns.api.listing, the serializer's fields read once per agreement).
+        listing = HouseholdListing.for_request(self.get_serializer_class(), request)
         return Response(
-            self.get_serializer(household).data,
+            listing.item(household) if listing is not None else self.get_serializer(household).data,
             status=status.HTTP_201_CREATED,
             headers={"Location": reverse("api:household-detail", kwargs={"id": household.public_id})},
         )
