@@ -27,8 +27,12 @@ from agencies.models import ApiKey, StaffToken, staff_token_hash
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # A token or key with its user, the user's agency and office (a key: its partner), in one query.
-STAFF_TOKEN = JoinedLookup(StaffToken, unique_field="key_hash", related=("user", "user__agency", "user__office"))
-API_KEY = JoinedLookup(ApiKey, unique_field="prefix", related=("user", "user__agency", "partner"))
+STAFF_TOKEN = JoinedLookup(
+    StaffToken, unique_field="key_hash", related=("user", "user__agency", "user__office"), name="agencies_staff_token"
+)
+API_KEY = JoinedLookup(
+    ApiKey, unique_field="prefix", related=("user", "user__agency", "partner"), name="agencies_api_key"
+)
 
 
 def _failure_key(request) -> str:

@@ -12,6 +12,8 @@ from functools import cached_property
 
 from django.db import connection, models
 
+from agencies.prepared import PreparedQuery
+
 
 class JoinedLookup:
     """``model.objects.select_related(*related).get(<unique_field>=value)``, None when there is no such row.
@@ -19,18 +21,19 @@ class JoinedLookup:
     ``related`` are forward foreign keys, each path given whole (``"user"``, ``"user__agency"``).
     """
 
-    def __init__(self, model: type[models.Model], *, unique_field: str, related: tuple[str, ...]):
+    def __init__(self, model: type[models.Model], *, unique_field: str, related: tuple[str, ...], name: str):
         if not model._meta.get_field(unique_field).unique:
             raise ValueError(f"{model.__name__}.{unique_field} is not unique")
         self.model, self.unique_field, self.related = model, unique_field, related
+        # Planned once per connection too (``agencies.prepared``): planning the join took longer than running it.
+        self.query = PreparedQuery(name, lambda: self._plan[0])
 
     def get(self, value) -> models.Model | None:
-        sql, parts = self._plan
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [value])
-            row = cursor.fetchone()
-        if row is None:
+        _sql, parts = self._plan
+        rows = self.query.fetchall([value])
+        if not rows:
             return None
+        [row] = rows
         instances: dict[str, models.Model | None] = {}
         for path, model, fields, converters, start, link in parts:
             values = list(row[start : start + len(fields)])

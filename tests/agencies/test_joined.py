@@ -50,7 +50,7 @@ def test_an_absent_row_is_none_and_so_is_a_user_without_office(iom):
 
 def test_only_a_unique_column_can_be_looked_up():
     with pytest.raises(ValueError, match="not unique"):
-        JoinedLookup(StaffToken, unique_field="name", related=("user",))
+        JoinedLookup(StaffToken, unique_field="name", related=("user",), name="test_not_unique")
 
 
 def test_a_one_to_one_link_is_cached_both_ways():

@@ -1,10 +1,12 @@
 """Every refused registration answers 400 with each problem's path, code and message, and saves nothing."""
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.utils import timezone
 
+from returns.api.serializers.households import HouseholdRegistrationSerializer
 from returns.models import Household, Member
 from tests.api.payloads import household_json, member_json, por_card_json
 from tests.problems import problem_of
@@ -236,3 +238,30 @@ def test_malformed_json_is_refused_in_the_same_shape(unhcr_client):
     assert body["code"] == "parse_error"
     assert [(error["path"], error["code"]) for error in body["errors"]] == [("", "parse_error")]
     assert body["fields"] == {"non_field_errors": [body["errors"][0]["message"]]}
+
+
+def test_registrations_share_their_fields_but_not_what_they_found():
+    """The input serializers' fields are built once (``FieldsBuiltOnceMixin``): two registrations read
+    one after the other, or at once in two threads, keep their own values and problems."""
+    wrong = household_json(members=[member_json(given_name="x" * 101, documents=[{"number": "1"}], nickname="N")])
+    right = household_json(members=[member_json(given_name="Laila", sex="female")])
+
+    def read(body):
+        serializer = HouseholdRegistrationSerializer(data=body)
+        return serializer.is_valid(), serializer
+
+    first, second = HouseholdRegistrationSerializer(), HouseholdRegistrationSerializer()
+    assert first.fields is second.fields
+    assert first.fields["members"].child.fields is HouseholdRegistrationSerializer().fields["members"].child.fields
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(read, [wrong, right] * 20))
+    for (valid, serializer), body in zip(results, [wrong, right] * 20, strict=True):
+        if body is right:
+            assert valid is True
+            assert serializer.validated_data.members[0].given_name == "Laila"
+        else:
+            assert valid is False
+            member_errors = serializer.errors["members"][0]
+            assert set(member_errors) == {"given_name", "documents", "nickname"}
+            assert [error.code for error in member_errors["given_name"]] == ["max_length"]
+            assert set(member_errors["documents"][0]) == {"document_type", "issuing_country"}

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from agencies.api.access import MinimisedFieldsMixin
 from agencies.api.fields import CalendarDateField
-from agencies.api.serializers import UnknownFieldsRefusedMixin
+from agencies.api.serializers import FieldsBuiltOnceMixin, UnknownFieldsRefusedMixin
 from returns.models import Category, DeletedRecord, Member
 from returns.registration import (
     MAX_CANDIDATES_SEEN,
@@ -54,7 +54,7 @@ def _name_field(**kwargs) -> serializers.CharField:
 # ---------------------------------------------------------------------------------------------
 
 
-class DocumentRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
+class DocumentRegistrationSerializer(FieldsBuiltOnceMixin, UnknownFieldsRefusedMixin, serializers.Serializer):
     document_type = serializers.CharField(help_text=_("Document type code, e.g. por_card, amayesh_card, vrf, acc."))
     number = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     issuing_country = serializers.CharField(help_text=_("ISO 3166 alpha-2 code of the issuing country, e.g. PK."))
@@ -74,7 +74,7 @@ class DocumentRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Seri
         return DocumentRegistration(**super().to_internal_value(data))
 
 
-class NewPersonSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
+class NewPersonSerializer(FieldsBuiltOnceMixin, UnknownFieldsRefusedMixin, serializers.Serializer):
     candidates_seen = serializers.ListField(
         child=serializers.CharField(),
         max_length=MAX_CANDIDATES_SEEN,
@@ -84,7 +84,7 @@ class NewPersonSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
     )
 
 
-class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
+class MemberRegistrationSerializer(FieldsBuiltOnceMixin, UnknownFieldsRefusedMixin, serializers.Serializer):
     given_name = _name_field()
     fathers_name = _name_field()
     family_name = _name_field(required=False, default="")
@@ -145,7 +145,7 @@ class MemberRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serial
         )
 
 
-class HouseholdRegistrationSerializer(UnknownFieldsRefusedMixin, serializers.Serializer):
+class HouseholdRegistrationSerializer(FieldsBuiltOnceMixin, UnknownFieldsRefusedMixin, serializers.Serializer):
     """A household arriving in Afghanistan, with every member, their documents and specific needs.
 
     ``validated_data`` is a ``returns.registration.HouseholdRegistration``, ready for
