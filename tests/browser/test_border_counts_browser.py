@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from returns.models import BorderCount
 from tests.browser.test_register_browser import log_in
@@ -50,14 +51,15 @@ def test_an_iom_officer_enters_a_days_counts_fixes_a_breakdown_and_sees_them_in_
     page.select_option("select[name=country]", "PK")
     for name, value in {**COUNTS, "deported": 170}.items():
         page.fill(f"input[name={name}]", str(value))
-    page.click("button[type=submit]:has-text('Save the counts')")
+    with page.expect_navigation():
+        page.click("button[type=submit]:has-text('Save the counts')")
 
     # Then the page says which breakdown does not add up, beside it, and nothing is saved
     group = page.locator("fieldset[data-breakdown=return_type]")
-    assert group.get_by_text(
-        "Deported and spontaneous add up to 240, not to the 250 arrivals: correct them or the total."
-    ).is_visible()
-    assert page.get_by_text("Nothing was saved.").is_visible()
+    expect(
+        group.get_by_text("Deported and spontaneous add up to 240, not to the 250 arrivals: correct them or the total.")
+    ).to_be_visible()
+    expect(page.get_by_text("Nothing was saved.")).to_be_visible()
     assert not BorderCount.objects.exists()
     assert page.input_value("input[name=male_18_59]") == "65"  # what was typed is kept
     page.screenshot(path=SCREENSHOTS / "counts-entry.png", full_page=True)
@@ -68,21 +70,23 @@ def test_an_iom_officer_enters_a_days_counts_fixes_a_breakdown_and_sees_them_in_
 
     # Then they land on Torkham's grid for the month, with the day's figures and the month's totals
     page.wait_for_url(f"{live_server.url}/counts/?crossing=TKM&month={today:%Y-%m}")
-    assert page.get_by_text(
-        f"Counts for Torkham border crossing on {today.isoformat()} saved (version 1)."
-    ).is_visible()
+    expect(
+        page.get_by_text(f"Counts for Torkham border crossing on {today.isoformat()} saved (version 1).")
+    ).to_be_visible()
     row = page.locator(f"tr[data-day='{today.isoformat()}'] td")
     assert row.all_inner_texts() == [str(value) for value in COUNTS.values()]
-    assert page.locator("tr[data-totals] td[data-measure=total]").inner_text() == "250"
+    expect(page.locator("tr[data-totals] td[data-measure=total]")).to_have_text("250")
     page.screenshot(path=SCREENSHOTS / "counts-grid.png", full_page=True)
     # Correcting the day starts from the current figures and shows what it replaces
     page.locator(f"tr[data-day='{today.isoformat()}'] a:has-text('correct')").click()
-    assert page.get_by_text("This day already has counts (version 1)").is_visible()
+    page.wait_for_url(f"{live_server.url}/counts/record/?*")
+    expect(page.get_by_text("This day already has counts (version 1)")).to_be_visible()
     assert page.input_value("input[name=total]") == "250"
     page.screenshot(path=SCREENSHOTS / "counts-correction.png", full_page=True)
     page.go_back()
     # In Dari the grid reads right to left
-    page.select_option("#language-select", "fa")
+    with page.expect_navigation():
+        page.select_option("#language-select", "fa")
     page.wait_for_function("document.documentElement.dir === 'rtl'")
     page.screenshot(path=SCREENSHOTS / "counts-grid-rtl.png", full_page=True)
     count = BorderCount.objects.get()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agencies.models import User
 from returns.models import Assistance, Case, Household, MonitoringInterview, MonitoringPlan
@@ -51,13 +52,23 @@ def log_in_as(browser, live_server):
         context.close()
 
 
-def success_message(page) -> str:
-    return page.locator(".message--success").inner_text()
+def expect_success(page, text: str) -> None:
+    """The page's success message is exactly this text: retried until the page that says it has come
+    (the page a click left may still show, or say something else)."""
+    expect(page.locator(".message--success")).to_have_text(text)
+
+
+def submit(page, button) -> None:
+    """Press a form's submit button and wait for the page the server answers with (the same address
+    as the form's, often): assertions made before it has come would read the page it replaces."""
+    with page.expect_navigation():
+        button.click()
 
 
 def open_case(page, live_server, number: str) -> None:
     """Find a case by its registration number, from "My cases"."""
     page.click("nav >> text=My cases")
+    page.wait_for_url(f"{live_server.url}/cases/mine/")
     page.fill("input[name=q]", number)
     page.click("form.find-case button[type=submit]")
     page.wait_for_url(f"{live_server.url}/cases/*/")
@@ -68,8 +79,7 @@ def do_action(page, code: str) -> None:
     action = page.locator(f"[data-action={code}]")
     if action.evaluate("element => element.tagName") == "DETAILS" and not action.get_attribute("open"):
         action.locator("summary").click()
-    action.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, action.locator("button[type=submit]"))
 
 
 def open_action(page, code: str):
@@ -129,6 +139,7 @@ def test_a_unhcr_household_goes_from_registration_to_the_return_supplement(
     # UNHCR assists PoR holders at the border)
     officer = log_in_as("unhcr.officer.b")
     officer.click("nav >> text=Register a household")
+    officer.wait_for_url(f"{live_server.url}/households/register/")
     officer.fill("input[name=arrival_date]", arrival.isoformat())
     officer.select_option("select[name=country_of_departure]", "PK")
     officer.select_option("select[name=return_type]", "voluntary_repatriation")
@@ -154,45 +165,50 @@ def test_a_unhcr_household_goes_from_registration_to_the_return_supplement(
     spouse.locator("input[name$='-document_0_expiry_date']").fill("2030-12-31")
     officer.click("button[type=submit]:has-text('Save and route')")
     officer.wait_for_url("**/routed/")
-    assert officer.locator("[data-routed-agency]").inner_text() == "UNHCR"
+    expect(officer.locator("[data-routed-agency]")).to_have_text("UNHCR")
     registered = Household.objects.get(members__given_name="Gul")
     case = Case.objects.get(household=registered)
 
     # A UNHCR manager assigns the case to a case worker on the caseload page
     manager = log_in_as("unhcr.manager.t")
     manager.click("nav >> text=Caseload")
+    manager.wait_for_url(f"{live_server.url}/cases/caseload/")
     manager.fill("input[name=q]", registered.registration_number)
-    manager.click("form.filters button[type=submit]")
+    submit(manager, manager.locator("form.filters button[type=submit]"))
     manager.locator(f"input[name=cases][value='{case.public_id}']").check()
     manager.select_option("#bulk-assign select[name=assignee]", "unhcr.worker.b")
-    manager.click("#bulk-assign button[type=submit]")
-    assert success_message(manager) == "1 case(s) assigned to Farida Noori."
+    submit(manager, manager.locator("#bulk-assign button[type=submit]"))
+    expect_success(manager, "1 case(s) assigned to Farida Noori.")
     manager.click("text=Clear")
-    assert manager.locator("svg[role=img]").count() == 2
+    manager.wait_for_url(f"{live_server.url}/cases/caseload/")
+    expect(manager.locator("svg[role=img]")).to_have_count(2)
     manager.screenshot(path=SCREENSHOTS / "caseload.png", full_page=True)
     # In Dari the page and its charts read right to left
-    manager.select_option("#language-select", "fa")
+    with manager.expect_navigation():  # the page in Dari, whole (its <html> comes before its charts)
+        manager.select_option("#language-select", "fa")
     manager.wait_for_function("document.documentElement.dir === 'rtl'")
-    assert manager.locator("svg text[direction=rtl]").count() > 0
+    expect(manager.locator("svg text[direction=rtl]")).not_to_have_count(0)
     manager.screenshot(path=SCREENSHOTS / "caseload-rtl.png", full_page=True)
-    manager.select_option("#language-select", "en")
+    with manager.expect_navigation():
+        manager.select_option("#language-select", "en")
     manager.wait_for_function("document.documentElement.dir === 'ltr'")
 
     # The case worker finds it in "My cases" and verifies documents and iris, member by member
     case_worker = log_in_as("unhcr.worker.b")
     case_worker.click("nav >> text=My cases")
+    case_worker.wait_for_url(f"{live_server.url}/cases/mine/")
     case_worker.click(f"a:has-text('{case.case_number}')")
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Document and iris verification"
+    case_worker.wait_for_url(f"{live_server.url}{case.get_absolute_url()}")
+    expect(case_worker.locator("[data-current-stage]")).to_have_text("Document and iris verification")
     verify = open_action(case_worker, "verify")
     case_worker.screenshot(path=SCREENSHOTS / "case-verification.png", full_page=True)
     verify.locator("input[name=documents_checked]").check()
     iris = verify.locator("select[name^=iris_]")
-    assert iris.count() == 2
+    expect(iris).to_have_count(2)
     for index in range(2):
         iris.nth(index).select_option("clear")
-    verify.locator("button[type=submit]").click()
-    case_worker.wait_for_load_state()
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Encashment (cash grant)"
+    submit(case_worker, verify.locator("button[type=submit]"))
+    expect(case_worker.locator("[data-current-stage]")).to_have_text("Encashment (cash grant)")
     assert case_worker.locator("[data-verification]").all_inner_texts() == [
         "Verified, not assisted before",
         "Verified, not assisted before",
@@ -203,45 +219,42 @@ def test_a_unhcr_household_goes_from_registration_to_the_return_supplement(
     # 2 eligible members × USD 375
     assert "750.00 USD for 2 " in case_worker.locator("[data-grant-hint]").inner_text()
     case_worker.select_option("#id_assistance_assistance_type", "cash_grant")
-    case_worker.click("[data-record-assistance] button[type=submit]")
-    assert success_message(case_worker) == (
-        "Repatriation cash grant recorded: 750.00 USD, waiting for a second person's approval."
-    )
-    assert case_worker.locator("[data-decision]").count() == 0  # no approving one's own cash
+    submit(case_worker, case_worker.locator("[data-record-assistance] button[type=submit]"))
+    expect_success(case_worker, "Repatriation cash grant recorded: 750.00 USD, waiting for a second person's approval.")
+    expect(case_worker.locator("[data-decision]")).to_have_count(0)  # no approving one's own cash
 
     # A second case worker approves it
     checker = log_in_as("unhcr.checker.b")
     checker.goto(f"{live_server.url}{case.get_absolute_url()}")
-    checker.click("[data-decision] button:has-text('Approve')")
-    assert success_message(checker) == "Repatriation cash grant approved."
+    submit(checker, checker.locator("[data-decision] button:has-text('Approve')"))
+    expect_success(checker, "Repatriation cash grant approved.")
     assert Assistance.objects.get(case=case).approved_by.username == "unhcr.checker.b"
 
     # The case worker marks the grant paid and completes the services: the case waits for the return supplement
     case_worker.reload()
     do_action(case_worker, "pay_grant")
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Services at the encashment centre"
+    expect(case_worker.locator("[data-current-stage]")).to_have_text("Services at the encashment centre")
     services = open_action(case_worker, "complete_services")
     services.locator("input[name=health_screening]").check()
     services.locator("input[name=mine_risk_awareness]").check()
-    services.locator("button[type=submit]").click()
-    case_worker.wait_for_load_state()
+    submit(case_worker, services.locator("button[type=submit]"))
 
     supplement_stage = "Return supplement (about three months after arrival)"
-    assert success_message(case_worker) == (
-        f"Services done: on to the return supplement — done. The case is now at “{supplement_stage}”."
+    expect_success(
+        case_worker, f"Services done: on to the return supplement — done. The case is now at “{supplement_stage}”."
     )
-    assert case_worker.locator("[data-current-stage]").inner_text() == supplement_stage
+    expect(case_worker.locator("[data-current-stage]")).to_have_text(supplement_stage)
     assert [
         element.get_attribute("data-entitlement") for element in case_worker.locator("[data-entitlement]").all()
     ] == ["eligible", "eligible"]
 
     # Closing is refused while the family's supplement (2 eligible members: USD 700) is owed and not yet due
     do_action(case_worker, "close_after_supplement")
-    assert case_worker.locator("[data-action=close_after_supplement] .form-errors").inner_text() == (
+    expect(case_worker.locator("[data-action=close_after_supplement] .form-errors")).to_have_text(
         f"Pay the return supplement of 700.00 USD (due on {supplement_due.isoformat()}) and have a second "
         "person approve it first."
     )
-    assert case_worker.locator("[data-current-stage]").inner_text() == supplement_stage
+    expect(case_worker.locator("[data-current-stage]")).to_have_text(supplement_stage)
 
     # The case waits at the supplement stage, and its whole history is on the page
     assert timeline(case_worker) == [
@@ -268,7 +281,9 @@ def test_a_unhcr_household_goes_from_registration_to_the_return_supplement(
     monitoring_sample_draw(today=TODAY)
     assert MonitoringInterview.objects.filter(household=case.household, status="pending").exists()
     case_worker.click("nav >> text=Monitoring")
+    case_worker.wait_for_url(f"{live_server.url}/monitoring/")
     case_worker.click(f"[data-monitoring-queue] >> text={case.household.registration_number}")
+    case_worker.wait_for_url(f"{live_server.url}/monitoring/*/")
     questionnaire = case_worker.locator("[data-questionnaire]")
     questionnaire.locator("input[name=status][value=completed]").check()
     questionnaire.locator("select[name=method]").select_option("phone")
@@ -278,9 +293,8 @@ def test_a_unhcr_household_goes_from_registration_to_the_return_supplement(
     questionnaire.locator("select[name=work]").select_option("daily_labour")
     questionnaire.locator("select[name=intends_to_stay]").select_option("yes")
     questionnaire.locator("input[name=needs][value=livelihood]").check()
-    questionnaire.locator("button[type=submit]").click()
-    case_worker.wait_for_load_state()
-    assert success_message(case_worker) == f"Interview of {case.household.registration_number} recorded: Interviewed."
+    submit(case_worker, questionnaire.locator("button[type=submit]"))
+    expect_success(case_worker, f"Interview of {case.household.registration_number} recorded: Interviewed.")
     interview = MonitoringInterview.objects.get(household=case.household)
     assert (interview.status, interview.consent, interview.shelter, interview.needs) == (
         "completed",
@@ -309,6 +323,7 @@ def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_provin
     # An IOM field officer registers an undocumented household deported from Pakistan, going to Nangarhar
     officer = log_in_as("iom.officer.b")
     officer.click("nav >> text=Register a household")
+    officer.wait_for_url(f"{live_server.url}/households/register/")
     officer.select_option("select[name=country_of_departure]", "PK")
     officer.select_option("select[name=return_type]", "deportation")
     officer.select_option("select[name=destination_province]", "AF06")
@@ -326,14 +341,14 @@ def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_provin
     brother.locator("input[name$='-estimated_age']").fill("19")
     officer.click("button[type=submit]:has-text('Save and route')")
     officer.wait_for_url("**/routed/")
-    assert officer.locator("[data-routed-agency]").inner_text() == "IOM"
+    expect(officer.locator("[data-routed-agency]")).to_have_text("IOM")
     registered = Household.objects.get(members__given_name="Nazir")
     case = Case.objects.get(household=registered)
 
     # The case opens at screening (no reception click), which is a case worker's job
     open_case(officer, live_server, registered.registration_number)
-    assert officer.locator("[data-current-stage]").inner_text() == "Vulnerability screening"
-    assert officer.locator("[data-action]").count() == 0
+    expect(officer.locator("[data-current-stage]")).to_have_text("Vulnerability screening")
+    expect(officer.locator("[data-action]")).to_have_count(0)
 
     # An IOM case worker screens each member against the IOM vulnerability codes: DF alone is refused
     case_worker = log_in_as("iom.worker.b")
@@ -343,15 +358,14 @@ def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_provin
         "screen_not_eligible",
     ]
     screening = open_action(case_worker, "screen_eligible")
-    assert screening.locator("fieldset").count() == 2
-    assert screening.locator("input[type=checkbox]").count() == 24
+    expect(screening.locator("fieldset")).to_have_count(2)
+    expect(screening.locator("input[type=checkbox]")).to_have_count(24)
     nazir, farid = screening.locator("fieldset").nth(0), screening.locator("fieldset").nth(1)
     nazir.locator("input[value=DF]").check()
-    screening.locator("button[type=submit]").click()
-    case_worker.wait_for_load_state()
+    submit(case_worker, screening.locator("button[type=submit]"))
     refused = case_worker.locator("details[data-action=screen_eligible]")
     assert "Being a deported family (DF) does not by itself make a family eligible" in refused.inner_text()
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Vulnerability screening"
+    expect(case_worker.locator("[data-current-stage]")).to_have_text("Vulnerability screening")
 
     # ... Farid needs medical care: with MC the household is eligible
     screening = open_action(case_worker, "screen_eligible")
@@ -361,25 +375,23 @@ def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_provin
     farid.locator("input[value=MC]").check()
     case_worker.screenshot(path=SCREENSHOTS / "case-screening.png", full_page=True)
     screening.locator("textarea[name=note]").fill("Farid needs treatment for a chronic condition.")
-    screening.locator("button[type=submit]").click()
-    case_worker.wait_for_load_state()
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Post-arrival assistance"
+    submit(case_worker, screening.locator("button[type=submit]"))
+    expect(case_worker.locator("[data-current-stage]")).to_have_text("Post-arrival assistance")
 
     # ... records the post-arrival assistance: meals and an NFI kit
     for code, quantity in (("meals", "4"), ("nfi_kit", "1")):
         case_worker.locator("[data-record-assistance] summary").click()
         case_worker.select_option("#id_assistance_assistance_type", code)
         case_worker.fill("#id_assistance_quantity", quantity)
-        case_worker.click("[data-record-assistance] button[type=submit]")
-        case_worker.wait_for_load_state()
+        submit(case_worker, case_worker.locator("[data-record-assistance] button[type=submit]"))
     assert case_worker.locator("[data-assistance-row]").all_inner_texts()[0].split("\t")[:3] == [
         "Meals",
         "Whole household",
         "4 meal",
     ]
-    assert case_worker.locator("[data-assistance-row=nfi_kit] [data-approval]").inner_text() == "No approval needed"
+    expect(case_worker.locator("[data-assistance-row=nfi_kit] [data-approval]")).to_have_text("No approval needed")
     do_action(case_worker, "complete_assistance")
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Onward transport"
+    expect(case_worker.locator("[data-current-stage]")).to_have_text("Onward transport")
 
     # The field officer puts the household on onward transport, and hands the case to the Nangarhar team
     officer.reload()
@@ -388,7 +400,7 @@ def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_provin
         "close_after_transport",
     ]
     do_action(officer, "complete_transport")
-    assert officer.locator("[data-current-stage]").inner_text() == "Reintegration and protection"
+    expect(officer.locator("[data-current-stage]")).to_have_text("Reintegration and protection")
     case.refresh_from_db()
     assert (case.stage, case.office.code, case.is_vulnerable) == ("reintegration", "ING", True)
 
@@ -396,10 +408,9 @@ def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_provin
     case_worker.reload()
     reintegration = open_action(case_worker, "close_reintegration")
     reintegration.locator("textarea[name=note]").fill("Assessed in Jalalabad; referred to a health partner.")
-    reintegration.locator("button[type=submit]").click()
-    case_worker.wait_for_load_state()
-    assert case_worker.locator("[data-current-stage]").inner_text() == "Closed"
-    assert case_worker.locator("[data-outcome]").inner_text() == "Reintegration completed"
+    submit(case_worker, reintegration.locator("button[type=submit]"))
+    expect(case_worker.locator("[data-current-stage]")).to_have_text("Closed")
+    expect(case_worker.locator("[data-outcome]")).to_have_text("Reintegration completed")
     assert timeline(case_worker) == [
         "Opened · Vulnerability screening",
         "Eligible: go to assistance · Vulnerability screening → Post-arrival assistance",
@@ -410,7 +421,7 @@ def test_an_undocumented_household_is_screened_assisted_and_handed_to_its_provin
         "Transported: hand over for reintegration · Onward transport → Reintegration and protection",
         "Reintegration done: close · Reintegration and protection → Closed",
     ]
-    assert case_worker.locator("[data-vulnerabilities]").inner_text() == (
+    expect(case_worker.locator("[data-vulnerabilities]")).to_have_text(
         "Vulnerabilities: Nazir Habib: DF; Farid Habib: MC"
     )
     assert (

@@ -9,6 +9,7 @@ from pprint import pformat
 import jdatetime
 import pytest
 from django.utils import timezone, translation
+from playwright.sync_api import expect
 
 from agencies import calendars
 from agencies.models import User
@@ -76,7 +77,7 @@ def test_a_dari_speaking_officer_registers_a_household_with_solar_hijri_dates(pa
     log_in(page, live_server, "unhcr.officer.t")
     page.goto(f"{live_server.url}/households/register/")
     assert html_language(page) == ["fa", "rtl"]
-    assert page.locator("main h1").inner_text() == "ثبت خانوار"
+    expect(page.locator("main h1")).to_have_text("ثبت خانوار")
 
     # The arrival date starts as today in the Solar Hijri calendar, which is named beside the box
     arrival_box = page.locator(".date-field", has=page.locator("input[name=arrival_date]"))
@@ -88,8 +89,8 @@ def test_a_dari_speaking_officer_registers_a_household_with_solar_hijri_dates(pa
             f"{calendars.date_long(timezone.localdate())} = "
             f"{calendars.date_long(timezone.localdate(), calendars.GREGORIAN)}"
         )
-    assert arrival_box.locator(".date-field__calendar").inner_text() == solar_hijri_hint
-    assert arrival_box.locator(".date-field__other").inner_text() == today_in_both
+    expect(arrival_box.locator(".date-field__calendar")).to_have_text(solar_hijri_hint)
+    expect(arrival_box.locator(".date-field__other")).to_have_text(today_in_both)
 
     # When they type the arrival date, the head's date of birth (in Persian digits, as a Dari keyboard
     # types them) and the PoR card's expiry in the Solar Hijri calendar, and save
@@ -129,8 +130,8 @@ def test_a_dari_speaking_officer_registers_a_household_with_solar_hijri_dates(pa
     ]
     # ... and the routing page reads in Dari, right to left
     assert html_language(page) == ["fa", "rtl"]
-    assert page.locator("[data-routed-agency]").inner_text() == "UNHCR"
-    assert page.locator(".routed__number").inner_text() == saved.registration_number
+    expect(page.locator("[data-routed-agency]")).to_have_text("UNHCR")
+    expect(page.locator(".routed__number")).to_have_text(saved.registration_number)
     with translation.override("fa"):
         reason_in_dari = routing_reason(saved)
     assert page.locator("[data-routed-reason]").inner_text() == reason_in_dari
@@ -182,14 +183,15 @@ def test_switching_to_pashto_in_the_middle_of_a_registration_keeps_everything_ty
     assert ["members-1-specific_needs", "SM-CI", True] in typed
 
     # When they choose Pashto in the header
-    page.select_option("#language-select", "ps")
+    with page.expect_navigation():
+        page.select_option("#language-select", "ps")
     page.wait_for_function("document.documentElement.lang === 'ps'")
     page.wait_for_load_state("load")
 
     # Then the page is in Pashto, both members are back with everything typed, and the choice is theirs
     assert html_language(page) == ["ps", "rtl"]
-    assert page.locator("main h1").inner_text() == "د کورنۍ ثبت"
-    assert page.locator("[data-member-list] > [data-member]").count() == 2
+    expect(page.locator("main h1")).to_have_text("د کورنۍ ثبت")
+    expect(page.locator("[data-member-list] > [data-member]")).to_have_count(2)
     assert page.input_value("input[name=members-TOTAL_FORMS]") == "2"
     assert page.evaluate(FORM_STATE) == typed
     assert page.input_value("input[name=arrival_date]") == arrival
@@ -197,7 +199,7 @@ def test_switching_to_pashto_in_the_middle_of_a_registration_keeps_everything_ty
     assert page.input_value("input[name=members-1-given_name_local]") == "فرید"
     assert page.input_value("select[name=members-1-relationship]") == "sibling"
     assert page.input_value("input[name=members-1-estimated_age]") == "19"
-    assert page.locator("input[name=members-1-specific_needs][value='SM-CI']").is_checked()
+    expect(page.locator("input[name=members-1-specific_needs][value='SM-CI']")).to_be_checked()
     assert page.input_value("select[name=destination_district]") == "AF0617"
     assert page.input_value("select[name=members-0-document_0_issuing_country]") == "PK"
     # ... and nothing of the household waits in the tab once it is back on the page
@@ -239,7 +241,7 @@ def test_every_pashto_and_dari_letter_is_drawn_in_the_served_vazirmatn(page, liv
     log_in(page, live_server, "unhcr.officer.t")
     page.goto(f"{live_server.url}/households/register/")
     assert html_language(page) == ["ps", "rtl"]
-    assert page.locator("main h1").inner_text() == "د کورنۍ ثبت"
+    expect(page.locator("main h1")).to_have_text("د کورنۍ ثبت")
 
     # When every letter and digit is on it: once as words (no space between) and once letter by letter
     page.evaluate(

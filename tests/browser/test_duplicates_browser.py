@@ -4,6 +4,7 @@ keyboard, and un-merging from the decisions list."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from agencies.models import User
 from returns.models import IdentityEvent, MatchPair, Member
@@ -50,7 +51,7 @@ def test_a_reviewer_merges_a_pair_with_the_keyboard_and_un_merges_it_from_the_de
     page.click("nav >> text=Possible duplicates")
     page.wait_for_url(f"{live_server.url}/duplicates/")
     rows = page.locator("[data-pair-row]")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)
     assert "Mohammad Abdul Rahman" in rows.nth(0).inner_text()
     assert "Keyboard:" in page.locator("[data-keyboard-hint]").inner_text()
 
@@ -63,7 +64,7 @@ def test_a_reviewer_merges_a_pair_with_the_keyboard_and_un_merges_it_from_the_de
     given = page.locator("tr[data-compare-row]", has_text="Given name").first
     assert given.get_attribute("data-compare-row") == "variant"
     assert "Mohammad" in given.inner_text() and "Muhammad" in given.inner_text()
-    assert page.locator("tr[data-compare-row='differs']", has_text="Documents").count() == 1
+    expect(page.locator("tr[data-compare-row='differs']", has_text="Documents")).to_have_count(1)
     assert "same given name" in page.locator(".pair-reasons").inner_text()
 
     # When they press s: the same person, and the next pair waiting opens
@@ -81,21 +82,22 @@ def test_a_reviewer_merges_a_pair_with_the_keyboard_and_un_merges_it_from_the_de
     brothers.refresh_from_db()
     assert brothers.status == MatchPair.Status.DIFFERENT
     assert IdentityEvent.objects.get(pair=brothers).note == "Brothers: two tazkiras."
-    assert page.locator("[data-pair-row]").count() == 0
+    expect(page.locator("[data-pair-row]")).to_have_count(0)
 
     # When they open the decisions and un-merge the first pair
     page.click("text=Decisions")
     page.wait_for_url(f"{live_server.url}/duplicates/decided/")
-    assert page.locator("[data-decision-row]").count() == 2
-    page.click(f"button[data-unmerge='{best.pk}']")
-    page.wait_for_url(f"{live_server.url}/duplicates/decided/")
+    expect(page.locator("[data-decision-row]")).to_have_count(2)
+    # The page comes back at the same address: waiting for the address alone would not wait for it.
+    with page.expect_navigation(url=f"{live_server.url}/duplicates/decided/"):
+        page.click(f"button[data-unmerge='{best.pk}']")
 
     # Then the merge is reversed and recorded, and the pair waits in the queue again
     best.refresh_from_db()
     assert (best.status, best.decided_by_id) == (MatchPair.Status.PENDING, None)
     assert Member.objects.get(pk=muhammad.pk).same_person_as_id is None
     assert list(IdentityEvent.objects.filter(pair=best).values_list("kind", flat=True)) == ["merged", "unmerged"]
-    assert page.locator("button[data-unmerge]").count() == 0
+    expect(page.locator("button[data-unmerge]")).to_have_count(0)
     page.goto(f"{live_server.url}/duplicates/")
-    assert page.locator("[data-pair-row]").count() == 1
+    expect(page.locator("[data-pair-row]")).to_have_count(1)
     assert page.console_errors == []

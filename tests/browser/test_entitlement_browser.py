@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agencies.models import User
 from returns.models import Assistance, Case, MemberEntitlement, Referral
@@ -65,14 +66,14 @@ def test_a_case_worker_refuses_one_member_and_pays_the_rest(browser, live_server
     verify.locator("summary").click()
     verify.locator("input[name=documents_checked]").check()
     iris = verify.locator("select[name^=iris_]")
-    assert iris.count() == 3, "Nasir is not on the VRF: no iris check, no grant question"
+    expect(iris, "Nasir is not on the VRF: no iris check, no grant question").to_have_count(3)
     for index in range(3):
         iris.nth(index).select_option("clear")
     wali = registered.members.get(given_name="Wali")
     verify.locator(f"input[name=refuse_{wali.public_id}]").fill("Not on the PoR family record; VRF to be corrected.")
-    verify.locator("button[type=submit]").click()
-    worker.wait_for_load_state()
-    assert worker.locator("[data-current-stage]").inner_text() == "Encashment (cash grant)"
+    with worker.expect_navigation():
+        verify.locator("button[type=submit]").click()
+    expect(worker.locator("[data-current-stage]")).to_have_text("Encashment (cash grant)")
     assert [cell.strip() for cell in worker.locator("[data-entitlement]").all_inner_texts()] == [
         "Eligible for the VolRep grant",
         "Eligible for the VolRep grant",
@@ -80,31 +81,33 @@ def test_a_case_worker_refuses_one_member_and_pays_the_rest(browser, live_server
         "Undocumented",
     ]
     referral_row = worker.locator("[data-referral-row]")
-    assert referral_row.count() == 1
-    assert referral_row.locator("td").nth(0).inner_text() == "UNHCR → IOM"
-    assert referral_row.locator("td").nth(1).inner_text() == "IOM vulnerability screening"
-    assert referral_row.locator("td").nth(2).inner_text() == "Nasir Rahim"
+    expect(referral_row).to_have_count(1)
+    expect(referral_row.locator("td").nth(0)).to_have_text("UNHCR → IOM")
+    expect(referral_row.locator("td").nth(1)).to_have_text("IOM vulnerability screening")
+    expect(referral_row.locator("td").nth(2)).to_have_text("Nasir Rahim")
 
     # The grant is the rate of the arrival date for the two eligible members
     worker.locator("[data-record-assistance] summary").click()
     assert "750.00 USD for 2 eligible members" in worker.locator("[data-grant-hint]").inner_text()
     worker.select_option("#id_assistance_assistance_type", "cash_grant")
-    worker.click("[data-record-assistance] button[type=submit]")
-    assert worker.locator(".message--success").inner_text() == (
+    with worker.expect_navigation():
+        worker.click("[data-record-assistance] button[type=submit]")
+    expect(worker.locator(".message--success")).to_have_text(
         "Repatriation cash grant recorded: 750.00 USD, waiting for a second person's approval."
     )
 
     checker = log_in(browser, live_server, "unhcr.checker.mixed")
     checker.goto(f"{live_server.url}{case.get_absolute_url()}")
-    checker.click("[data-decision] button:has-text('Approve')")
-    assert checker.locator(".message--success").inner_text() == "Repatriation cash grant approved."
+    with checker.expect_navigation():
+        checker.click("[data-decision] button:has-text('Approve')")
+    expect(checker.locator(".message--success")).to_have_text("Repatriation cash grant approved.")
 
     worker.reload()
-    worker.locator("details[data-action=pay_grant], [data-action=pay_grant]").first.locator(
-        "button[type=submit]"
-    ).click()
-    worker.wait_for_load_state()
-    assert worker.locator("[data-current-stage]").inner_text() == "Services at the encashment centre"
+    with worker.expect_navigation():
+        worker.locator("details[data-action=pay_grant], [data-action=pay_grant]").first.locator(
+            "button[type=submit]"
+        ).click()
+    expect(worker.locator("[data-current-stage]")).to_have_text("Services at the encashment centre")
 
     grant = Assistance.objects.get(case=case)
     assert (grant.value, grant.currency, grant.approval) == (750, "USD", Assistance.Approval.APPROVED)

@@ -1,6 +1,7 @@
 """The household list, its detail page and a manager's re-route, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from returns.models import Household, HouseholdEvent
 from returns.services.households import household_register
@@ -20,17 +21,22 @@ def test_a_manager_finds_a_household_and_reroutes_it_with_a_justification(page, 
     # When the manager searches the list by name and opens the household
     log_in(page, live_server, "iom.manager.b")
     page.fill("input[name=q]", "Zarmina")
-    page.click("button[type=submit]:has-text('Search')")
+    with page.expect_navigation():
+        page.click("button[type=submit]:has-text('Search')")
+    assert "q=Zarmina" in page.url
     page.click(f"text={registered.registration_number}")
     page.wait_for_url(f"{live_server.url}/households/{registered.public_id}/")
 
     # And first sends the re-route without a justification
     page.select_option("#reroute select[name=agency]", "UNHCR")
     page.select_option("#reroute select[name=category]", "registered_refugee")
-    page.click("#reroute button[type=submit]")
+    with page.expect_navigation():
+        page.click("#reroute button[type=submit]")
 
     # Then the page says what is missing, and nothing changed
-    assert page.locator("#reroute").get_by_text("Explain in a sentence why the household is re-routed.").is_visible()
+    expect(
+        page.locator("#reroute").get_by_text("Explain in a sentence why the household is re-routed.")
+    ).to_be_visible()
     assert Household.objects.get(pk=registered.pk).routed_agency == iom
 
     # When the manager writes why and re-routes
@@ -39,7 +45,7 @@ def test_a_manager_finds_a_household_and_reroutes_it_with_a_justification(page, 
 
     # Then the household goes to UNHCR, out of the manager's sight, with the reason in its history
     page.wait_for_url(f"{live_server.url}/households/")
-    assert page.get_by_text(f"Household {registered.registration_number} re-routed to UNHCR.").is_visible()
+    expect(page.get_by_text(f"Household {registered.registration_number} re-routed to UNHCR.")).to_be_visible()
     assert Household.objects.get(pk=registered.pk).routed_agency == unhcr
     assert list(HouseholdEvent.objects.filter(household=registered).values_list("kind", "note"))[-1] == (
         "rerouted",

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from reports.models import Report
 from reports.services import report_compute
@@ -35,22 +36,23 @@ def test_a_coordinator_generates_the_2017_report_both_managers_sign_it_off_and_t
     # When the coordinator opens the home page and generates the 2017 report
     log_in(page, live_server, "coordinator.t")
     page.goto(f"{live_server.url}/")
-    assert page.locator("h1").inner_text() == "Joint annual report on returns"
+    expect(page.locator("h1")).to_have_text("Joint annual report on returns")
     page.fill("input[name=year]", "2017")
     page.check("input[name=reference_date][value=arrival]")
     page.click("button[type=submit]:has-text('Generate the report')")
 
     # Then they land on the report, whose progress bar has reached the end: a draft awaiting sign-off
+    page.wait_for_url(f"{live_server.url}/reports/*/")  # the report is in the database once its page comes
     report = Report.objects.get()
     page.wait_for_url(f"{live_server.url}/reports/{report.public_id}/")
     progress = page.locator("progress#report-progress")
-    assert progress.get_attribute("value") == "100"
-    assert page.locator("[data-progress-step]").inner_text() == "Done"
-    assert page.locator("[data-report-status]").inner_text() == "Draft, awaiting sign-off"
+    expect(progress).to_have_attribute("value", "100")
+    expect(page.locator("[data-progress-step]")).to_have_text("Done")
+    expect(page.locator("[data-report-status]")).to_have_text("Draft, awaiting sign-off")
     assert page.locator("h1").inner_text().startswith("Joint UNHCR-IOM report on returns, 2017")
-    assert page.get_by_text("Sign off for").count() == 0  # a coordinator does not sign off
+    expect(page.get_by_text("Sign off for")).to_have_count(0)  # a coordinator does not sign off
     report.refresh_from_db()
-    assert page.locator("code.report-checksum").inner_text() == report.checksum
+    expect(page.locator("code.report-checksum")).to_have_text(report.checksum)
     page.screenshot(path=SCREENSHOTS / "joint-report-draft.png", full_page=True)
     log_out(page)
 
@@ -58,19 +60,21 @@ def test_a_coordinator_generates_the_2017_report_both_managers_sign_it_off_and_t
     log_in(page, live_server, "unhcr.manager.t")
     page.goto(f"{live_server.url}/reports/{report.public_id}/")
     page.fill("textarea[name=note]", "Checked against the registry.")
-    page.click("button:has-text('Sign off for UNHCR')")
-    assert page.get_by_text("Signed off for UNHCR: the other agency's manager signs next.").is_visible()
+    with page.expect_navigation():
+        page.click("button:has-text('Sign off for UNHCR')")
+    expect(page.get_by_text("Signed off for UNHCR: the other agency's manager signs next.")).to_be_visible()
     assert page.locator("li[data-agency=IOM]").inner_text().endswith("Awaiting sign-off")
     log_out(page)
 
     # And IOM's manager signs it off
     log_in(page, live_server, "iom.manager.t")
     page.goto(f"{live_server.url}/reports/{report.public_id}/")
-    page.click("button:has-text('Sign off for IOM')")
+    with page.expect_navigation():
+        page.click("button:has-text('Sign off for IOM')")
 
     # Then the report is final
-    assert page.get_by_text("Signed off for IOM: the report is final.").is_visible()
-    assert page.locator("[data-report-status]").inner_text() == "Final"
+    expect(page.get_by_text("Signed off for IOM: the report is final.")).to_be_visible()
+    expect(page.locator("[data-report-status]")).to_have_text("Final")
     report.refresh_from_db()
     assert report.status == Report.Status.FINAL
     log_out(page)
@@ -79,8 +83,8 @@ def test_a_coordinator_generates_the_2017_report_both_managers_sign_it_off_and_t
     log_in(page, live_server, "coordinator.t")
     page.goto(f"{live_server.url}/")
     row = page.locator(f"tr[data-report='{report.public_id}']")
-    assert row.locator(".report-status").inner_text() == "Final"
-    assert row.locator("a[data-edition=internal]").count() == 0  # the public edition only
+    expect(row.locator(".report-status")).to_have_text("Final")
+    expect(row.locator("a[data-edition=internal]")).to_have_count(0)  # the public edition only
     page.screenshot(path=SCREENSHOTS / "joint-report-home.png", full_page=True)
     with page.expect_download() as downloading:
         row.locator("a[data-edition=public]:has-text('XLSX')").click()
@@ -110,14 +114,14 @@ def test_the_progress_bar_follows_a_computation_and_the_page_reloads_when_it_is_
     )
     log_in(page, live_server, "coordinator.t")
     page.goto(f"{live_server.url}/reports/{report.public_id}/")
-    assert page.locator("progress#report-progress").get_attribute("value") == "0"
-    assert page.locator("[data-report-status]").inner_text() == "Queued"
+    expect(page.locator("progress#report-progress")).to_have_attribute("value", "0")
+    expect(page.locator("[data-report-status]")).to_have_text("Queued")
 
     # When the worker computes it
     report_compute(report_id=report.pk, progress_every=0)
 
     # Then the page, polling, reloads itself and shows the draft with its bar full
     page.locator("[data-report-status=draft]").wait_for(timeout=10_000)
-    assert page.locator("progress#report-progress").get_attribute("value") == "100"
-    assert page.locator("[data-report-status]").inner_text() == "Draft, awaiting sign-off"
+    expect(page.locator("progress#report-progress")).to_have_attribute("value", "100")
+    expect(page.locator("[data-report-status]")).to_have_text("Draft, awaiting sign-off")
     assert page.console_errors == []

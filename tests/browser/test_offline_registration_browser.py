@@ -45,8 +45,10 @@ def fill_household(page, given: str, father: str, family: str, *, arrival_date: 
 
 
 def save(page) -> None:
-    page.click("button[type=submit]:has-text('Save and route')")
-    page.wait_for_load_state()
+    """Save the form, and wait for the page that comes back: from the server, or from the device offline
+    (the service worker keeps the household and sends the registration page again)."""
+    with page.expect_navigation():
+        page.click("button[type=submit]:has-text('Save and route')")
 
 
 def queue_offline(page, heads, **fields) -> None:
@@ -229,7 +231,7 @@ def test_a_household_typed_offline_that_the_server_refuses_is_marked_and_opens_a
     expect(queued.locator("[data-slot=problem]")).to_contain_text(problem)
     expect(queued.locator("[data-open-queued]")).to_be_visible()
     expect(page.locator("[data-queue-count]")).to_be_hidden()
-    assert queued.locator("[data-slot=head]").inner_text() == "Nazir Ahmadi"
+    expect(queued.locator("[data-slot=head]")).to_have_text("Nazir Ahmadi")
     assert Household.objects.count() == 0
     assert IdempotencyRecord.objects.count() == 0
 
@@ -473,7 +475,7 @@ def test_the_officers_recent_registrations_are_kept_to_look_up_offline_with_thei
     # Then the same list is there, from the device, with the time it was listed
     recent.locator("summary").click()
     expect(rows).to_have_count(2)
-    assert recent.locator("[data-recent-as-of]").inner_text() == as_of
+    expect(recent.locator("[data-recent-as-of]")).to_have_text(as_of)
 
     # When the officer looks up "nazir"
     recent.locator("[data-recent-filter]").fill("nazir")

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from agencies.models import User
 from returns.models import Case
@@ -58,19 +59,20 @@ def test_a_case_worker_goes_from_the_household_to_its_case_and_back(page, live_s
         suffix = "" if direction == "ltr" else "-rtl"
         page.goto(f"{live_server.url}{household_path}")
         if language != "en":
-            page.select_option("#language-select", language)
+            with page.expect_navigation():  # the whole page in the language, not only its <html>
+                page.select_option("#language-select", language)
             page.wait_for_function(f"document.documentElement.dir === '{direction}'")
 
         # On the household page: Households › its registration number, and its case listed
         assert trail_links(page) == ["/households/", None]
         assert current_item(page) == registered.registration_number
-        assert page.locator("[data-household-case]").count() == 1
+        expect(page.locator("[data-household-case]")).to_have_count(1)
         page.screenshot(path=SCREENSHOTS / f"links-household{suffix}.png", full_page=True)
 
         # ... follows the link to the case
         page.click(f"[data-household-cases] a:has-text('{case.case_number}')")
         page.wait_for_url(f"{live_server.url}{case_path}")
-        assert page.locator("html").get_attribute("dir") == direction
+        expect(page.locator("html")).to_have_attribute("dir", direction)
         assert trail_links(page) == ["/households/", household_path, None]
         assert case.case_number in current_item(page)
         page.screenshot(path=SCREENSHOTS / f"links-case{suffix}.png", full_page=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from returns.models import Household, Member
 from tests.factories import DEMO_PASSWORD
@@ -99,9 +100,9 @@ def test_an_officer_registers_a_three_member_household_and_sees_it_routed_to_unh
     member_row(page, 1).locator("button[data-remove-member]").click()
     member_row(page, 2).locator("button[data-remove-member]").click()
     assert names_in_rows(page) == [("Gul", "members-0-given_name"), ("Wali", "members-1-given_name")]
-    assert member_row(page, 1).locator("[data-member-number]").inner_text() == "2"
-    assert member_row(page, 1).locator("input[name='members-1-sex'][value=male]").is_checked()
-    assert member_row(page, 1).locator("input[name='members-1-specific_needs'][value='SM-CI']").is_checked()
+    expect(member_row(page, 1).locator("[data-member-number]")).to_have_text("2")
+    expect(member_row(page, 1).locator("input[name='members-1-sex'][value=male]")).to_be_checked()
+    expect(member_row(page, 1).locator("input[name='members-1-specific_needs'][value='SM-CI']")).to_be_checked()
     assert member_row(page, 1).locator("input[name='members-1-estimated_age']").input_value() == "3"
     assert head.locator("input[name='members-0-document_0_number']").input_value() == "PK-778899"
     spouse = add_member(page)
@@ -118,8 +119,8 @@ def test_an_officer_registers_a_three_member_household_and_sees_it_routed_to_unh
     # Then the routing page says UNHCR, with the reason
     page.wait_for_url("**/routed/")
     saved = Household.objects.get()
-    assert page.locator("[data-routed-agency]").inner_text() == "UNHCR"
-    assert page.locator(".routed__number").inner_text() == saved.registration_number
+    expect(page.locator("[data-routed-agency]")).to_have_text("UNHCR")
+    expect(page.locator(".routed__number")).to_have_text(saved.registration_number)
     # A PoR holder without a VRF, arriving under v3 (from 20 August 2025)
     assert (
         "From 20 August 2025 a PoR-card holder may return without a VRF"
@@ -161,12 +162,12 @@ def test_a_future_arrival_date_is_shown_beside_the_field_and_typed_names_are_kep
     brother.locator("input[name$='-estimated_age']").fill("19")
 
     # When they save
-    page.click("button[type=submit]:has-text('Save and route')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]:has-text('Save and route')")
 
     # Then the message is beside the arrival date, nothing was saved, and every name is still there
     arrival_field = page.locator(".field--invalid", has=page.locator("input[name=arrival_date]"))
-    assert arrival_field.locator(".field__error").inner_text() == (
+    expect(arrival_field.locator(".field__error")).to_have_text(
         f"The arrival date {tomorrow} is in the future. Enter the day the household crossed."
     )
     assert page.input_value("input[name=arrival_date]") == tomorrow
@@ -178,14 +179,15 @@ def test_a_future_arrival_date_is_shown_beside_the_field_and_typed_names_are_kep
     page.screenshot(path=SCREENSHOTS / "register.png", full_page=True)
 
     # And in Dari the same page reads right to left, keeps what was typed, and still adds members
-    page.select_option("#language-select", "fa")
+    with page.expect_navigation():
+        page.select_option("#language-select", "fa")
     page.wait_for_function("document.documentElement.dir === 'rtl'")
-    assert page.locator("html").get_attribute("lang") == "fa"
+    expect(page.locator("html")).to_have_attribute("lang", "fa")
     page.wait_for_function("document.querySelectorAll('[data-member-list] > [data-member]').length === 2")
     assert [name for name, _field in names_in_rows(page)] == ["Nazir", "Farid"]
     assert page.input_value("input[name=members-0-family_name_local]") == "احمدی"
     add_member(page)
-    assert page.locator("[data-member-list] > [data-member]").count() == 3
+    expect(page.locator("[data-member-list] > [data-member]")).to_have_count(3)
     page.screenshot(path=SCREENSHOTS / "register-rtl.png", full_page=True)
     assert page.console_errors == []
 

@@ -4,6 +4,7 @@ links the person or keeps "A new person", and the decision is recorded with the 
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
+from playwright.sync_api import expect
 
 from returns.models import Household, IdentityEvent, MatchPair, Member
 from returns.services.households import household_register
@@ -69,13 +70,13 @@ def test_an_officer_sees_both_agencies_matches_while_typing_and_links_the_other_
 
     # Then both matches appear beside him: UNHCR's with its household, IOM's by agency and day only
     matches = matches_settled(head)
-    assert matches.count() == 2
+    expect(matches).to_have_count(2)
     assert by_unhcr.household.registration_number in matches.nth(0).inner_text()
     iom_day = date_format(timezone.localtime(by_iom.household.created_at).date(), "j F Y")
     assert f"A possible match registered by IOM on {iom_day}" in matches.nth(1).inner_text()
     assert by_iom.household.registration_number not in head.inner_text()
     assert "Muhammad" not in head.inner_text()
-    assert head.locator("input[data-new-person]").is_checked()
+    expect(head.locator("input[data-new-person]")).to_be_checked()
 
     # When they say he is IOM's person and save
     matches.nth(1).locator("input[type=radio]").check()
@@ -132,7 +133,7 @@ def test_an_officer_who_keeps_a_new_person_has_that_recorded(page, live_server, 
     fill_household(page)
     head = member_row(page, 0)
     type_mohammad(head)
-    assert matches_settled(head).count() == 2
+    expect(matches_settled(head)).to_have_count(2)
 
     # "A new person" is chosen already: they save
     page.click("button[type=submit]:has-text('Save and route')")

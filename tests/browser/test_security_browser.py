@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
+from playwright.sync_api import expect
 
 from agencies.models import AccessLogEntry
 from returns.services.households import household_register
@@ -38,12 +39,13 @@ def test_a_manager_enrols_a_phone_then_logs_in_with_a_recovery_code(page, live_s
     # When they log in with their password, they are sent to set up an authenticator
     _password_step(page, live_server, "unhcr.manager.2fa")
     page.wait_for_url("**/accounts/two-factor/setup/**")
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
 
     # And a wrong code is refused
     page.fill("input[name=code]", "000000" if _code_for(page.inner_text("code.secret")) != "000000" else "111111")
-    page.click("button[type=submit]:has-text('Confirm')")
-    assert page.locator(".field__error").is_visible()
+    with page.expect_navigation():
+        page.click("button[type=submit]:has-text('Confirm')")
+    expect(page.locator(".field__error")).to_be_visible()
     # (django-otp throttles a device for a second after a wrong code)
     page.wait_for_timeout(1500)
 
@@ -53,11 +55,12 @@ def test_a_manager_enrols_a_phone_then_logs_in_with_a_recovery_code(page, live_s
 
     # Then they see ten recovery codes, once, and continue to the households list
     page.wait_for_url("**/accounts/two-factor/recovery-codes/**")
+    expect(page.locator(".recovery-codes code")).to_have_count(10)
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10
     page.click("text=I have kept them: continue")
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("link", name="Access log").is_visible()
+    expect(page.get_by_role("link", name="Access log")).to_be_visible()
 
     # When they log out and in again, the password alone is not enough
     page.click("button:has-text('Log out')")
@@ -71,7 +74,7 @@ def test_a_manager_enrols_a_phone_then_logs_in_with_a_recovery_code(page, live_s
     page.fill("input[name=code]", codes[0])
     page.click("button[type=submit]:has-text('Confirm')")
     page.wait_for_url(f"{live_server.url}/households/")
-    assert page.get_by_role("heading", name="Households").is_visible()
+    expect(page.get_by_role("heading", name="Households")).to_be_visible()
     # and the code is used up: nine are left
     assert StaticToken.objects.filter(device__user__username="unhcr.manager.2fa").count() == 9
     assert page.console_errors == []
@@ -85,13 +88,14 @@ def test_a_manager_finds_who_opened_a_household_in_the_access_log(page, live_ser
     UserFactory(username="unhcr.manager.log", agency=unhcr, office=None, role="manager")
     log_in(page, live_server, unhcr_officer.username)
     page.goto(f"{live_server.url}/households/{registered.public_id}/")
-    assert page.get_by_text(registered.registration_number).first.is_visible()
+    expect(page.get_by_text(registered.registration_number).first).to_be_visible()
     page.click("button:has-text('Log out')")
     page.wait_for_url("**/accounts/login/")  # once the device's offline copies are emptied (app.js)
 
     # When the manager opens the access log and searches by the household's id
     log_in(page, live_server, "unhcr.manager.log")
     page.click("text=Access log")
+    page.wait_for_url(f"{live_server.url}/accounts/access-log/")
     page.fill("input[name=record]", str(registered.public_id))
     page.fill("input[name=endpoint]", "household-detail")
     page.click("button[type=submit]:has-text('Search')")
@@ -101,7 +105,7 @@ def test_a_manager_finds_who_opened_a_household_in_the_access_log(page, live_ser
     # Then one entry shows the officer reading it through the household page (the lists that showed
     # it, the officer's and the manager's own, are left out by the endpoint asked for)
     rows = page.locator("table tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert unhcr_officer.username in rows.first.inner_text()
     assert "returns:household-detail" in rows.first.inner_text()
     assert "1 record: Household" in rows.first.inner_text()
