@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import datetime
 import re
+from functools import lru_cache
 
 import jdatetime
 from django.conf import settings
@@ -146,11 +147,19 @@ def date_read(text: str) -> datetime.date:
     in Latin, Persian or Arabic-Indic digits. Raises ValueError with a sentence that says how to
     write it.
     """
-    cleaned = str(text).strip().translate(DIGITS)
+    found = _date_parsed(str(text).strip())
+    if found is None:
+        raise ValueError(_("Write the date as 2025-03-21 (or 1404/01/01 in the Solar Hijri calendar)."))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _date_parsed(text: str) -> datetime.date | None:
+    """``date_read``'s date, or None. Kept for the dates seen last: a file repeats its arrival and expiry dates."""
+    cleaned = text.translate(DIGITS)
     match = YEAR_FIRST.fullmatch(cleaned) or YEAR_LAST.fullmatch(cleaned)
-    message = _("Write the date as 2025-03-21 (or 1404/01/01 in the Solar Hijri calendar).")
     if match is None:
-        raise ValueError(message)
+        return None
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
     try:
         if year in SOLAR_HIJRI_YEARS:
@@ -159,7 +168,7 @@ def date_read(text: str) -> datetime.date:
             return datetime.date(year, month, day)
     except ValueError:
         pass  # an impossible day or month: the same advice as for any other unreadable date
-    raise ValueError(message)
+    return None
 
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -173,19 +173,20 @@ def phone_digits(phone: str) -> str:
     return digits.lstrip("0")
 
 
-def _forms(text: str) -> list[str]:
+@lru_cache(maxsize=NAMES_CACHED)
+def _forms(text: str) -> tuple[str, ...]:
     """What the search text holds of one name: its folded form, its Latin form when it is in another
     script, and the key of the whole name and of each of its words (`` bdrhmn bdl rhmn ``)."""
     folded = name_fold(text)
     if not folded:
-        return []
+        return ()
     forms = [folded]
     latin = name_latin(text)
     if latin and latin != folded:
         forms.append(latin)
     words = folded.split(" ")
     keys = {name_key(text), *(name_key(word) for word in words if len(words) > 1)}
-    return forms + sorted(key for key in keys if key)
+    return (*forms, *sorted(key for key in keys if key))
 
 
 def name_index(*, given: tuple[str, str], fathers: tuple[str, str], family: tuple[str, str]) -> tuple:

@@ -40,6 +40,7 @@ NAME_FIELDS = (
     "fathers_name_local",
     "family_name_local",
 )
+NAME_MAX_LENGTHS = {name_field: Member._meta.get_field(name_field).max_length for name_field in NAME_FIELDS}
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 NUMBERED_CLASSES = {"refugee_card", "repatriation_form", "citizen_card"}
 
@@ -303,7 +304,7 @@ def _name_problems(problems: _Problems, path: str, name: str, *, name_field: str
     if not name:
         return  # required names are reported above; the others may be empty
     hidden = name_hidden_characters(name)
-    max_length = Member._meta.get_field(name_field).max_length
+    max_length = NAME_MAX_LENGTHS[name_field]
     if hidden:
         problems.add(
             path,

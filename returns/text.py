@@ -43,6 +43,9 @@ def codepoint(character: str) -> str:
 
 def name_hidden_characters(text: str) -> list[str]:
     """The characters a name may not carry, each once, in the order they appear."""
+    if text.isprintable():
+        # Python's printable characters are those of no category "C" or "Z" (but the space): none hidden.
+        return []
     return list(
         dict.fromkeys(
             character
@@ -54,7 +57,7 @@ def name_hidden_characters(text: str) -> list[str]:
 
 def has_letter(text: str) -> bool:
     """At least one letter of any script (Unicode category L*): not only digits, marks or punctuation."""
-    return any(unicodedata.category(character).startswith("L") for character in text)
+    return any(map(str.isalpha, text))  # str.isalpha: exactly the categories L*
 
 
 def note_hidden_characters(text: str) -> list[str]:

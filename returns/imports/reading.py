@@ -34,6 +34,10 @@ HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 FORMULA_STARTS = ("=", "@", "\t", "\r", "＝", "＠")
 SIGN_STARTS = ("+", "-", "＋", "－")
 SIGNED_NUMBER = re.compile(r" ?\d")  # any script's digits: a number, not a formula
+# What a formula-like cell starts with: most cells start with none of these (one look, not two).
+FORMULA_FIRST = frozenset(FORMULA_STARTS + SIGN_STARTS)
+# The Persian and Arabic-Indic digits that ``DIGITS`` writes as ASCII: most files have none.
+LOCAL_DIGITS = re.compile("[۰-۹٠-٩]")
 
 
 class FileRefused(Exception):
@@ -49,7 +53,7 @@ class FileRefused(Exception):
 class Sheet:
     columns: list[str]
     extra_columns: list[str]
-    rows: list[tuple[int, dict[str, str]]]
+    rows: list[tuple[int, dict[str, str]]]  # (row number, its written cells by column: empty ones left out)
     # A KoboToolbox export with a repeat group (``_kobo_sheet_build``): the rows above are the repeat
     # sheet's, each with its parent's columns; these say where the parent's columns were.
     kobo: "KoboLayout | None" = None
@@ -100,13 +104,17 @@ def sheet_read(
             )
         cells_by_row = _xlsx_cells(workbook.worksheets[0], workbook)
     else:
+        # The digits are made ASCII in the whole text at once: each cell then only needs stripping.
         cells_by_row = _csv_rows(content)
+        return _sheet_build(cells_by_row, columns=columns, required=required, max_rows=max_rows, clean=str.strip)
     return _sheet_build(cells_by_row, columns=columns, required=required, max_rows=max_rows)
 
 
 def formula_like(text: str) -> bool:
     """Whether a spreadsheet would run this cell as a formula when the officer opens an export.
     A sign before a number (a phone such as +93 700 123 456, or -5) is a value, not a formula."""
+    if text[:1] not in FORMULA_FIRST:
+        return False
     if text.startswith(FORMULA_STARTS):
         return True
     if text.startswith(SIGN_STARTS):
@@ -196,12 +204,12 @@ def _kobo_sheet_build(main, repeat, workbook, *, columns, required, max_rows, re
             % {"columns": ", ".join(missing)},
         )
     parent_columns = set(submissions.columns) - {KOBO_INDEX}
-    parents = {cells[KOBO_INDEX]: (row, cells) for row, cells in submissions.rows}
+    parents = {cells.get(KOBO_INDEX, ""): (row, cells) for row, cells in submissions.rows}
     layout = KoboLayout(main_sheet=main.title, repeat_sheet=repeat.title, parent_columns=parent_columns, parent_rows={})
     rows = []
     with_members = set()
     for row, cells in repetitions.rows:
-        index = cells.pop(KOBO_PARENT_INDEX)
+        index = cells.pop(KOBO_PARENT_INDEX, "")
         parent_row, parent = parents.get(index, (None, {}))
         merged = {column: text for column, text in parent.items() if column in parent_columns}
         merged.update({column: text for column, text in cells.items() if text or column not in merged})
@@ -260,13 +268,15 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
                 "and upload it again."
             ),
         ) from error
+    if LOCAL_DIGITS.search(text):
+        text = text.translate(DIGITS)
     return _csv_cells(text, delimiter=_delimiter(text))
 
 
 def _delimiter(text: str) -> str:
     """The separator that splits the header line into the most fields (comma when in doubt): Excel
     writes semicolons where the comma is the decimal mark, and tabs in its "Unicode text"."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = next((line for line in io.StringIO(text) if line.strip()), "")
     return max(DELIMITERS, key=lambda delimiter: len(next(csv.reader([header], delimiter=delimiter), [])))
 
 
@@ -277,17 +287,21 @@ def _csv_cells(text: str, *, delimiter: str) -> Iterator[list[str]]:
         raise _unreadable() from error
 
 
-def _sheet_build(cells_by_row: Iterable[list[str]], *, columns: list[str], required: list[str], max_rows: int) -> Sheet:
+def _sheet_build(
+    cells_by_row: Iterable[list[str]], *, columns: list[str], required: list[str], max_rows: int, clean=None
+) -> Sheet:
+    """The rows as read; ``clean`` makes a cell's text what the checks read (``_cell_clean``)."""
+    clean = clean or _cell_clean
     numbered = enumerate(cells_by_row, start=1)
     # The header is the first row with anything in it; the numbering still counts the rows above it.
-    header = next((cells for _number, cells in numbered if any(_cell_clean(cell) for cell in cells)), None)
+    header = next((cells for _number, cells in numbered if any(clean(cell) for cell in cells)), None)
     if header is None:
         raise FileRefused("empty", _("The file is empty. Its first row should hold the column names."))
 
     known = set(columns)
     column_at: dict[int, str] = {}
     extra_columns = []
-    for position, written in enumerate(_cell_clean(cell) for cell in header):
+    for position, written in enumerate(clean(cell) for cell in header):
         if not written:
             continue  # a blank header cell (often trailing) is no column at all
         column = _header_normal(written)
@@ -310,7 +324,7 @@ def _sheet_build(cells_by_row: Iterable[list[str]], *, columns: list[str], requi
 
     rows = []
     for number, cells in numbered:
-        texts = [_cell_clean(cell) for cell in cells]
+        texts = list(map(clean, cells))
         if not any(texts):
             continue
         if len(rows) == max_rows:
@@ -319,7 +333,9 @@ def _sheet_build(cells_by_row: Iterable[list[str]], *, columns: list[str], requi
                 _("The file has more than %(limit)s rows. Split it into files of at most %(limit)s rows each.")
                 % {"limit": max_rows},
             )
-        rows.append((number, {column: texts[at] if at < len(texts) else "" for at, column in column_at.items()}))
+        # Only the cells written (read with ``cells.get(column, "")``): most of a wide template's are empty,
+        # and a 100,000-row file's cells are most of an import's memory.
+        rows.append((number, {column: texts[at] for at, column in column_at.items() if at < len(texts) and texts[at]}))
     return Sheet(columns=list(column_at.values()), extra_columns=extra_columns, rows=rows)
 
 
@@ -329,7 +345,8 @@ def _header_normal(written: str) -> str:
 
 
 def _cell_clean(cell: str) -> str:
-    return cell.strip().translate(DIGITS)  # str.strip() also takes the no-break space (U+00A0)
+    cell = cell.strip()  # str.strip() also takes the no-break space (U+00A0)
+    return cell.translate(DIGITS) if LOCAL_DIGITS.search(cell) else cell
 
 
 def _unreadable() -> FileRefused:

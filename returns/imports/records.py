@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from agencies.calendars import date_read
-from returns.imports.reading import formula_like
+from returns.imports.reading import FORMULA_FIRST, formula_like
 
 
 @dataclass
@@ -42,7 +42,7 @@ def formula_problems(rows: list[tuple[int, dict[str, str]]]) -> list[dict]:
         problem(row, column, _("This cell starts like a spreadsheet formula (=, +, -, @): write the value without it."))
         for row, cells in rows
         for column, text in cells.items()
-        if formula_like(text)
+        if text[:1] in FORMULA_FIRST and formula_like(text)
     ]
 
 

@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.bulk import InsertBatch, copy_insert, rows_insert
+from agencies.bulk import CopyStream, InsertBatch, rows_insert, unsaved
 from agencies.models import Agency, Office, User
 from agencies.problems import Problem, Refused
 from returns import policy
@@ -143,11 +143,12 @@ def _case_fields(household: Household, agency: Agency, *, workflow, due, referra
 
 
 def cases_open_registered(
-    *, households: list[Household], opened_by: User, many: bool = False, batch: InsertBatch | None = None
+    *, households: list[Household], opened_by: User, batch: InsertBatch | CopyStream | None = None
 ) -> list[Case | None]:
     """``case_open(just_registered=True)`` for households just registered, each at the agency routing
-    chose (None where that agency runs no workflow): their cases and events in two inserts (two COPYs
-    when ``many``: an import's; added to the registration's ``batch`` when given: ``agencies.bulk``)."""
+    chose (None where that agency runs no workflow): their cases and events in two inserts, or added to
+    the registration's ``batch`` when given (``agencies.bulk``: one registration's inserts, or an
+    import's COPYs)."""
     today = timezone.localdate()
     cases: list[Case | None] = []
     for household in households:
@@ -156,17 +157,15 @@ def cases_open_registered(
             cases.append(None)
             continue
         due = workflow.initial_stage.due_date(entered_on=today, arrival_date=household.arrival_date)
-        cases.append(Case(**_case_fields(household, household.routed_agency, workflow=workflow, due=due)))
+        cases.append(unsaved(Case, **_case_fields(household, household.routed_agency, workflow=workflow, due=due)))
     opened = [case for case in cases if case is not None]
     events = [
-        CaseEvent(case=case, kind=CaseEvent.Kind.OPENED, actor=opened_by, to_stage=case.stage, details={})
+        unsaved(CaseEvent, case=case, kind=CaseEvent.Kind.OPENED, actor=opened_by, to_stage=case.stage, details={})
         for case in opened
     ]
-    for rows in (opened, events):  # the events after their cases: copy_insert needs the cases' keys
+    for rows in (opened, events):  # the events after their cases: they are written with the cases' keys
         if batch is not None:
             batch.add(rows)
-        elif many:
-            copy_insert(rows)
         else:
             rows_insert(rows)
     return cases

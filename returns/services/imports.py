@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.bulk import collection_paused
 from agencies.models import User
 from agencies.problems import Refused
 from agencies.queueing import task_send_on_commit
@@ -65,11 +66,12 @@ def import_upload(
     for a file that cannot be read at all (too large, unreadable, required columns missing)."""
     policy.require_import(uploaded_by, kind)
     spec = KINDS[kind]
-    try:
-        records, sheet = _records_read(spec, content, file_name=file_name)
-    except FileRefused as refused:
-        raise Refused.one("file", refused.code, refused.message) from refused
-    spec.check(records, user=uploaded_by, registry=True)
+    with collection_paused():
+        try:
+            records, sheet = _records_read(spec, content, file_name=file_name)
+        except FileRefused as refused:
+            raise Refused.one("file", refused.code, refused.message) from refused
+        spec.check(records, user=uploaded_by, registry=True)
     problems = [
         problem(1, column, _("This column is not one of the template's: it was left out."))
         for column in sheet.extra_columns
@@ -111,6 +113,11 @@ def import_start(*, batch: ImportBatch, started_by: User) -> ImportBatch:
 def import_run(batch_id: int) -> ImportBatch:
     """Save the import's valid records, continuing after those already saved (a job that ran before,
     interrupted, or a task delivered twice saves none twice)."""
+    with collection_paused():
+        return _import_run(batch_id)
+
+
+def _import_run(batch_id: int) -> ImportBatch:
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status not in (ImportBatch.Status.QUEUED, ImportBatch.Status.IMPORTING):

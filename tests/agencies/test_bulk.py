@@ -1,13 +1,15 @@
 """``agencies.bulk``: ``rows_insert`` writes the rows ``bulk_create`` would, in one statement built once;
-``InsertBatch`` writes rows of several models in two round trips."""
+``InsertBatch`` writes rows of several models in two round trips; ``copy_insert`` writes them with COPY,
+``CopyStream`` on a thread of its own; ``unsaved`` builds them as the constructor does."""
 
+import gc
 import uuid
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from agencies.bulk import InsertBatch, rows_insert
+from agencies.bulk import CopyStream, InsertBatch, collection_paused, copy_insert, rows_insert, unsaved
 from agencies.models import AccessLogEntry, User
 from returns.models import Household, HouseholdEvent
 
@@ -107,3 +109,119 @@ def test_a_refused_batch_writes_nothing(iom_officer):
         batch.write()
     assert AccessLogEntry.objects.count() == 0
     assert User.objects.filter(username=iom_officer.username).count() == 1
+
+
+def test_copy_writes_the_rows_bulk_create_writes(iom_officer):
+    ids = [uuid.uuid4(), uuid.uuid4()]
+
+    def entries():
+        # A UUID array and an address (adapted by their fields), an empty number, a quote and a comma.
+        rows = [_entry(user=iom_officer, ids=ids[:count]) for count in (1, 2)]
+        rows[1].address, rows[1].status, rows[1].path = "10.0.0.7", None, '/a "b", c\nd'
+        return rows
+
+    by_orm = AccessLogEntry.objects.bulk_create(entries())
+    ours = copy_insert(entries())
+
+    assert [row.pk for row in ours] == [by_orm[-1].pk + 1, by_orm[-1].pk + 2]
+    assert all(not row._state.adding and row._state.db == "default" for row in ours)
+    read = {row.pk: row for row in AccessLogEntry.objects.filter(pk__in=[row.pk for row in by_orm + ours])}
+    for orm_row, our_row in zip(by_orm, ours, strict=True):
+        expected, actual = _columns(read[orm_row.pk]), _columns(read[our_row.pk])
+        assert actual.pop("at") >= expected.pop("at")
+        assert {**actual, "id": None} == {**expected, "id": None}
+    assert (read[ours[1].pk].address, read[ours[1].pk].status, read[ours[1].pk].path) == (
+        "10.0.0.7",
+        None,
+        '/a "b", c\nd',
+    )
+
+
+def test_copy_writes_booleans_empty_strings_and_nulls_as_they_are(iom):
+    def users(prefix):
+        return [
+            User(username=f"{prefix}.one", role=User.Role.MANAGER, agency=iom, is_active=False, is_staff=True),
+            User(username=f"{prefix}.two", role=User.Role.ADMIN, agency=None, first_name='O\'Neil, "Jr"'),
+        ]
+
+    by_orm = User.objects.bulk_create(users("orm"))
+    ours = copy_insert(users("copy"))
+
+    read = {row.pk: row for row in User.objects.filter(pk__in=[row.pk for row in by_orm + ours])}
+    for orm_row, our_row in zip(by_orm, ours, strict=True):
+        expected, actual = _columns(read[orm_row.pk]), _columns(read[our_row.pk])
+        assert actual.pop("date_joined") >= expected.pop("date_joined")
+        assert actual.pop("username").removeprefix("copy") == expected.pop("username").removeprefix("orm")
+        assert {**actual, "id": None, "public_id": None} == {**expected, "id": None, "public_id": None}
+    one, two = read[ours[0].pk], read[ours[1].pk]
+    assert (one.is_active, one.is_staff, one.first_name, one.agency_id) == (False, True, "", iom.pk)
+    assert (two.is_active, two.is_staff, two.first_name, two.agency_id) == (True, False, 'O\'Neil, "Jr"', None)
+
+
+def test_an_unsaved_row_is_what_the_constructor_builds(iom_officer):
+    values = {
+        "kind": "household",
+        "action": "read",
+        "record_ids": [uuid.uuid4()],
+        "user": iom_officer,
+        "agency_id": iom_officer.agency_id,
+        "actor": iom_officer.username,
+        "channel": "api",
+        "endpoint": "api:households",
+    }
+
+    built, ours = AccessLogEntry(**values), unsaved(AccessLogEntry, **values)
+
+    expected, actual = _columns(built), _columns(ours)
+    assert actual.pop("at") >= expected.pop("at")
+    assert actual == expected
+    assert (ours._state.adding, ours._state.db) == (True, None)
+    with CaptureQueriesContext(connection) as queries:
+        assert ours.user is iom_officer  # the related row cached, as assigning it does
+    assert queries.captured_queries == []
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        unsaved(AccessLogEntry, colour="red")
+
+
+def test_a_copy_stream_writes_rows_in_the_order_sent_each_with_its_related_rows_key():
+    user = unsaved(User, username="stream.user", role=User.Role.ADMIN)
+    entries = [_entry(user=user, ids=[uuid.uuid4()]) for _count in range(3)]  # before the user has a key
+
+    with CopyStream() as stream:
+        assert stream.add([user]) == [user]
+        stream.add(entries)
+        stream.add([])
+
+    assert user.pk == User.objects.get(username="stream.user").pk
+    stored = list(AccessLogEntry.objects.filter(user=user).order_by("pk").values_list("pk", "record_ids"))
+    assert stored == [(entry.pk, entry.record_ids) for entry in entries]
+    assert all(entry.user_id == user.pk and not entry._state.adding for entry in entries)
+
+
+def test_a_refused_copy_in_a_stream_is_raised_and_nothing_is_written(iom_officer):
+    entries = [_entry(user=iom_officer, ids=[uuid.uuid4()])]
+
+    with pytest.raises(IntegrityError), transaction.atomic(), CopyStream() as stream:
+        stream.add([unsaved(User, username=iom_officer.username, role=User.Role.ADMIN)])  # taken: refused
+        stream.add(entries)  # not run: the transaction was aborted
+
+    assert AccessLogEntry.objects.count() == 0
+    assert User.objects.filter(username=iom_officer.username).count() == 1
+    assert entries[0].pk is None
+
+
+def test_the_collector_is_paused_inside_and_as_it_was_after():
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collection_paused():
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collection_paused():
+            pass
+        assert not gc.isenabled()  # left off, as the caller had it
+    finally:
+        gc.enable()

@@ -142,6 +142,22 @@ def test_the_advice_is_in_the_officers_language(language, advice):
     assert str(refusal.value) == advice
 
 
+def test_a_date_read_again_gives_the_same_answer_and_the_advice_each_time_in_the_language_of_then():
+    # Dates read before are remembered (a file repeats its dates): what is remembered is the date, not the words
+    advice = []
+    for language in ("en", "fa", "en"):
+        with translation.override(language), pytest.raises(ValueError) as refusal:
+            calendars.date_read("1404/13/02")
+        advice.append(str(refusal.value))
+        assert calendars.date_read(" ۱۴۰۴/۰۱/۰۱ ") == NOWRUZ_1404
+
+    assert advice == [
+        ADVICE,
+        "تاریخ را به شکل \u20662025-03-21\u2069 بنویسید (یا \u20661404/01/01\u2069 به تقویم هجری شمسی).",
+        ADVICE,
+    ]
+
+
 def test_every_day_shown_in_either_calendar_and_digits_reads_back_as_itself():
     # Given every day of 2024 to 2026 (two Nowruz, a Gregorian and a Solar Hijri leap year)
     days = [datetime.date(2024, 1, 1) + datetime.timedelta(days=offset) for offset in range(1096)]

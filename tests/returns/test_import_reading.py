@@ -161,12 +161,13 @@ def test_empty_rows_are_skipped_and_row_numbers_stay_those_of_the_spreadsheet():
     ]
 
 
-def test_a_short_row_gets_empty_cells_and_cells_beyond_the_header_are_ignored():
-    sheet = read(b"household,given_name,arrival_date,phone\n1,Navid\n2,Zalmai,2025-03-22,0700,surplus\n")
+def test_a_short_row_holds_only_its_written_cells_and_cells_beyond_the_header_are_ignored():
+    sheet = read(b"household,given_name,arrival_date,phone\n1,Navid,,\n2,Zalmai,2025-03-22,0700,surplus\n3,Gul\n")
 
     assert sheet.rows == [
-        (2, {"household": "1", "given_name": "Navid", "arrival_date": "", "phone": ""}),
+        (2, {"household": "1", "given_name": "Navid"}),
         (3, {"household": "2", "given_name": "Zalmai", "arrival_date": "2025-03-22", "phone": "0700"}),
+        (4, {"household": "3", "given_name": "Gul"}),
     ]
 
 
