@@ -117,6 +117,10 @@ class CopyStream:
     ``wait`` (or the end of the ``with``), the rows sent may not have their keys yet, and the caller
     must not use the connection: the ``with`` block only builds rows and sends them. The first COPY
     that fails is raised by ``wait``; those sent after it are not run (the transaction is aborted).
+
+    The foreign keys (deferred to the commit, as Django makes them) are checked by each COPY while the
+    stream runs, so that PostgreSQL checks them while Python builds rows, not all at the end; they
+    are deferred again once it ends.
     """
 
     def __init__(self, using: str | None = None):
@@ -127,6 +131,8 @@ class CopyStream:
 
     def __enter__(self) -> "CopyStream":
         self.database.ensure_connection()
+        with self.database.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.database.inc_thread_sharing()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-stream")
         return self
@@ -161,6 +167,9 @@ class CopyStream:
         finally:
             self.executor.shutdown(wait=True)
             self.database.dec_thread_sharing()
+        if exc_type is None and not self.failed:
+            with self.database.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @dataclass(frozen=True)

@@ -225,3 +225,26 @@ def test_the_collector_is_paused_inside_and_as_it_was_after():
         assert not gc.isenabled()  # left off, as the caller had it
     finally:
         gc.enable()
+
+
+def test_a_stream_checks_foreign_keys_as_it_writes_then_leaves_them_deferred_again(iom_officer):
+    missing = User.objects.order_by("-pk").first().pk + 1000
+    dangling = _entry(user=iom_officer, ids=[uuid.uuid4()])
+    dangling.user_id = missing
+
+    # Refused by the COPY itself (checked while the next rows are built), not later at the commit
+    with pytest.raises(IntegrityError, match="user_id"), transaction.atomic(), CopyStream() as stream:
+        stream.add([dangling])
+        stream.wait()
+    assert AccessLogEntry.objects.count() == 0
+
+    # After a stream, a row may again point at one written later in the transaction
+    with transaction.atomic():
+        with CopyStream() as stream:
+            stream.add([_entry(user=iom_officer, ids=[uuid.uuid4()])])
+        later = _entry(user=iom_officer, ids=[uuid.uuid4()])
+        later.user_id = missing
+        rows_insert([later])
+        User.objects.create(pk=missing, username="written.later", role=User.Role.ADMIN)
+    assert AccessLogEntry.objects.filter(user_id=missing).count() == 1
+    assert AccessLogEntry.objects.count() == 2
