@@ -16,6 +16,7 @@ import datetime
 import gc
 import io
 import operator
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -55,8 +56,10 @@ def copy_insert(objects: Sequence[Model], *, database=None) -> Sequence[Model]:
     meta = model._meta
     plan = _copy_plan(model)
     with database.cursor() as cursor:
+        # The sequence found once, not for each key (that lookup took nine times as long as the keys).
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            "WITH found AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS sequence) "
+            "SELECT nextval(found.sequence) FROM found, generate_series(1, %s)",
             [meta.db_table, meta.pk.column, len(objects)],
         )
         keys = [pk for (pk,) in cursor.fetchall()]
@@ -95,10 +98,15 @@ def copy_insert(objects: Sequence[Model], *, database=None) -> Sequence[Model]:
         )
     else:
         writer.writerows(map(plan.read, objects))
+    length = buffer.tell()
     buffer.seek(0)
     # Refused as an INSERT is, as Django's errors (IntegrityError...): the cursor wraps its queries', not COPY's.
     with database.cursor() as cursor, database.wrap_database_errors:
-        cursor.copy_expert(f"COPY {plan.table} ({plan.columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+        # Read in one piece: psycopg2 reads 8 kB at a time otherwise, each read waiting for Python's lock
+        # while the caller builds rows on the other thread (``CopyStream``).
+        cursor.copy_expert(
+            f"COPY {plan.table} ({plan.columns}) FROM STDIN WITH (FORMAT csv)", buffer, max(length, 8192)
+        )
     alias = database.alias
     for instance in objects:
         state = instance._state
@@ -114,9 +122,11 @@ class CopyStream:
 
     The COPYs run one after another, in the order sent, so a row's related row sent before it has its
     key when the row is written (``copy_insert`` reads a related row's key at that moment). Until
-    ``wait`` (or the end of the ``with``), the rows sent may not have their keys yet, and the caller
-    must not use the connection: the ``with`` block only builds rows and sends them. The first COPY
-    that fails is raised by ``wait``; those sent after it are not run (the transaction is aborted).
+    ``wait`` (or the end of the ``with``), the rows sent may not have their keys yet. A query the
+    caller sends meanwhile first waits for them (one connection runs one thing at a time); read a
+    row's key only after ``wait``. The first COPY that fails is raised by ``wait`` (or that query);
+    those sent after it are not run (the transaction is aborted). Commit or roll back only after the
+    ``with``: put it inside the transaction's ``atomic``.
 
     The foreign keys (deferred to the commit, as Django makes them) are checked by each COPY while the
     stream runs, so that PostgreSQL checks them while Python builds rows, not all at the end; they
@@ -135,7 +145,15 @@ class CopyStream:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.database.inc_thread_sharing()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-stream")
+        self.owner = threading.get_ident()
+        self.database.execute_wrappers.append(self._guard)
         return self
+
+    def _guard(self, execute, sql, params, many, context):
+        """A query the caller sends while COPYs are pending waits for them: one connection, one query at once."""
+        if self.pending and threading.get_ident() == self.owner:
+            self.wait()
+        return execute(sql, params, many, context)
 
     def add(self, objects: Sequence[Model]) -> Sequence[Model]:
         """Send these unsaved instances of one model to be COPYed; returns them (keyed by ``wait``)."""
@@ -167,6 +185,7 @@ class CopyStream:
         finally:
             self.executor.shutdown(wait=True)
             self.database.dec_thread_sharing()
+            self.database.execute_wrappers.remove(self._guard)
         if exc_type is None and not self.failed:
             with self.database.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -248,3 +248,12 @@ def test_a_stream_checks_foreign_keys_as_it_writes_then_leaves_them_deferred_aga
         User.objects.create(pk=missing, username="written.later", role=User.Role.ADMIN)
     assert AccessLogEntry.objects.filter(user_id=missing).count() == 1
     assert AccessLogEntry.objects.count() == 2
+
+
+def test_a_query_sent_while_a_stream_writes_waits_for_its_rows():
+    with transaction.atomic(), CopyStream() as stream:
+        users = stream.add([unsaved(User, username=f"queued.{index}", role=User.Role.ADMIN) for index in range(50)])
+        assert User.objects.filter(username__startswith="queued.").count() == 50
+        assert sorted(user.pk for user in users) == list(
+            User.objects.filter(username__startswith="queued.").order_by("pk").values_list("pk", flat=True)
+        )

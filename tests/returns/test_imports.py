@@ -11,9 +11,10 @@ from agencies.models import Agency, Office, User
 from agencies.problems import Refused
 from returns.models import Household, ImportBatch, ImportedHousehold, Member
 from returns.services import household_imports, imports
-from returns.services.households import households_register
+from returns.services import households as households_service
+from returns.services.households import household_register, households_register
 from returns.services.imports import COLUMNS, import_run, import_start, import_upload
-from tests.factories import UserFactory
+from tests.factories import UserFactory, household, member, por_card
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +210,80 @@ def test_a_job_killed_half_way_continues_after_what_it_registered(officer, monke
         "Zarmina",
     ]
     assert Household.objects.count() == 2
+
+
+def five_families(prefix: str) -> bytes:
+    """Five households of two, each head with a card of their own."""
+    return csv_of(
+        *[
+            cells
+            for index in range(5)
+            for cells in (
+                row(
+                    household=f"{prefix}{index}",
+                    given_name=f"Head{prefix}{index}",
+                    document_type="por_card",
+                    document_number=f"PK-{prefix}-{index}",
+                    document_country="PK",
+                    document_expiry="2030-12-31",
+                ),
+                row(household=f"{prefix}{index}", given_name="Wali", relationship="son", estimated_age="9"),
+            )
+        ]
+    )
+
+
+def test_an_all_or_nothing_import_in_many_chunks_registers_every_household_in_the_files_order(officer, monkeypatch):
+    # Chunks of two, in one transaction: each chunk's rows written with COPY on a thread of their own
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(households_service, "COPY_FROM", 1)
+    batch = import_upload(uploaded_by=officer, file_name="a.csv", content=five_families("A"), mode="all_or_nothing")
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED)
+
+    done = import_run(batch.pk)
+
+    assert (done.status, done.households_done, Household.objects.count(), Member.objects.count()) == (
+        ImportBatch.Status.DONE,
+        5,
+        5,
+        10,
+    )
+    imported = list(ImportedHousehold.objects.filter(batch=batch).order_by("position"))
+    assert [(item.position, item.household.members.get(relationship="head").given_name) for item in imported] == [
+        (0, "HeadA0"),
+        (1, "HeadA1"),
+        (2, "HeadA2"),
+        (3, "HeadA3"),
+        (4, "HeadA4"),
+    ]
+    for item in imported:
+        household = item.household
+        assert [case.stage for case in household.cases.all()] == ["verification"]
+        assert [event.kind for event in household.events.all()] == ["registered"]
+        head = household.members.get(relationship="head")
+        assert [(d.document_type_id, d.number) for d in head.documents.all()] == [("por_card", f"PK-A-{item.position}")]
+
+
+def test_an_all_or_nothing_import_refused_in_its_last_chunk_registers_nothing(officer, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(households_service, "COPY_FROM", 1)
+    batch = import_upload(uploaded_by=officer, file_name="b.csv", content=five_families("B"), mode="all_or_nothing")
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED)
+    # The last household's card is registered at the border while the import waits in the queue
+    meanwhile = household_register(
+        registered_by=officer, registration=household(members=[member(documents=[por_card(number="PK-B-4")])])
+    )
+
+    failed = import_run(batch.pk)
+
+    assert failed.status == ImportBatch.Status.FAILED
+    assert failed.households_done == 0
+    assert failed.error == (
+        "Row 10 was refused when it was registered (This number is already registered for a person of household "
+        f"{meanwhile.registration_number}.): nothing was imported."
+    )
+    assert list(Household.objects.all()) == [meanwhile]
+    assert ImportedHousehold.objects.count() == 0
 
 
 def test_a_file_that_cannot_be_read_is_refused_with_the_reason(officer):
