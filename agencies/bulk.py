@@ -16,6 +16,7 @@ import datetime
 import gc
 import io
 import operator
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,17 +53,27 @@ def copy_insert(objects: Sequence[Model], *, database=None) -> Sequence[Model]:
     if not objects:
         return objects
     database = database or connections[connection.alias]  # the connection itself, not its per-thread proxy
-    model = type(objects[0])
-    meta = model._meta
-    plan = _copy_plan(model)
+    meta = type(objects[0])._meta
     with database.cursor() as cursor:
-        # The sequence found once, not for each key (that lookup took nine times as long as the keys).
-        cursor.execute(
-            "WITH found AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS sequence) "
-            "SELECT nextval(found.sequence) FROM found, generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objects)],
-        )
-        keys = [pk for (pk,) in cursor.fetchall()]
+        _keys_give(objects, _keys_taken(cursor, meta, len(objects)))
+    plan, text = _copy_text(objects, database)
+    _copy_send(database, plan, text)
+    return objects
+
+
+def _keys_taken(cursor, meta, count: int) -> list[int]:
+    """``count`` keys from the table's sequence, in one query."""
+    # The sequence found once, not for each key (that lookup took nine times as long as the keys).
+    cursor.execute(
+        "WITH found AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS sequence) "
+        "SELECT nextval(found.sequence) FROM found, generate_series(1, %s)",
+        [meta.db_table, meta.pk.column, count],
+    )
+    return [pk for (pk,) in cursor.fetchall()]
+
+
+def _keys_give(objects: Sequence[Model], keys: Sequence[int]) -> None:
+    meta = type(objects[0])._meta
     if meta.parents:  # a child of a concrete model: the key is its parent's too
         for instance, pk in zip(objects, keys, strict=True):
             instance.pk = pk
@@ -70,6 +81,12 @@ def copy_insert(objects: Sequence[Model], *, database=None) -> Sequence[Model]:
         pk_attname = meta.pk.attname
         for instance, pk in zip(objects, keys, strict=True):
             instance.__dict__[pk_attname] = pk
+
+
+def _copy_text(objects: Sequence[Model], database) -> tuple["_CopyPlan", str]:
+    """The rows of these instances (keyed, their related rows keyed) as COPY's CSV, each instance marked
+    saved on ``database``."""
+    plan = _copy_plan(type(objects[0]))
     # Written on save: the same moment for every row of the call, as one INSERT of them all would have it.
     now = timezone.now()
     for attname in plan.stamped:
@@ -98,94 +115,162 @@ def copy_insert(objects: Sequence[Model], *, database=None) -> Sequence[Model]:
         )
     else:
         writer.writerows(map(plan.read, objects))
-    length = buffer.tell()
-    buffer.seek(0)
-    # Refused as an INSERT is, as Django's errors (IntegrityError...): the cursor wraps its queries', not COPY's.
-    with database.cursor() as cursor, database.wrap_database_errors:
-        # Read in one piece: psycopg2 reads 8 kB at a time otherwise, each read waiting for Python's lock
-        # while the caller builds rows on the other thread (``CopyStream``).
-        cursor.copy_expert(
-            f"COPY {plan.table} ({plan.columns}) FROM STDIN WITH (FORMAT csv)", buffer, max(length, 8192)
-        )
     alias = database.alias
     for instance in objects:
         state = instance._state
         state.adding = False
         state.db = alias
-    return objects
+    return plan, buffer.getvalue()
+
+
+def _copy_send(database, plan: "_CopyPlan", text: str) -> None:
+    # Refused as an INSERT is, as Django's errors (IntegrityError...): the cursor wraps its queries', not COPY's.
+    with database.cursor() as cursor, database.wrap_database_errors:
+        # Read in one piece: psycopg2 reads 8 kB at a time otherwise, each read waiting for Python's lock
+        # while the caller builds rows on the other thread (``CopyStream``).
+        cursor.copy_expert(
+            f"COPY {plan.table} ({plan.columns}) FROM STDIN WITH (FORMAT csv)", io.StringIO(text), max(len(text), 8192)
+        )
+
+
+# Seconds a thread holds Python's lock while another waits for it, while a ``CopyStream`` runs.
+SWITCH_INTERVAL = 0.0001
+# Django's savepoint statements (``DatabaseOperations.savepoint_create_sql``, ``savepoint_commit_sql``).
+SAVEPOINT_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ")
 
 
 class CopyStream:
-    """``copy_insert`` on a thread of its own, on the caller's connection and in its transaction: the
-    caller goes on building the next table's rows while PostgreSQL writes these (fills the indexes,
-    checks the constraints). An import spent as long waiting for PostgreSQL as building its rows.
+    """Rows COPYed on a thread of their own, on the caller's connection and in its transaction: the
+    caller goes on building the next rows while PostgreSQL writes these (fills the indexes, checks the
+    constraints). An import spent as long waiting for PostgreSQL as building its rows.
 
-    The COPYs run one after another, in the order sent, so a row's related row sent before it has its
-    key when the row is written (``copy_insert`` reads a related row's key at that moment). Until
-    ``wait`` (or the end of the ``with``), the rows sent may not have their keys yet. A query the
-    caller sends meanwhile first waits for them (one connection runs one thing at a time); read a
-    row's key only after ``wait``. The first COPY that fails is raised by ``wait`` (or that query);
-    those sent after it are not run (the transaction is aborted). Commit or roll back only after the
-    ``with``: put it inside the transaction's ``atomic``.
+    ``add`` gives the rows their keys and writes them as COPY's text at once, in the caller's thread
+    (the keys come from the tables' sequences, taken a block at a time on a connection of the
+    stream's own, so that taking them never waits for the COPYs); the thread only sends the text. The
+    COPYs run one after another, in the order sent, so a row's related row is written before it when
+    sent before it. A query the caller sends meanwhile first waits for them (one connection runs one
+    thing at a time). The first COPY that fails is raised by ``wait`` (or that query, or the end of
+    the ``with``); those sent after it are not run (the transaction is aborted). Commit or roll back
+    only after the ``with``: put it inside the transaction's ``atomic``.
+
+    A stream opened while another is open on the same connection and thread joins it: its rows go to
+    the outer stream, and its end waits for nothing. An import opens one around all its households, so
+    that PostgreSQL writes one chunk's rows while the next chunk is checked.
 
     The foreign keys (deferred to the commit, as Django makes them) are checked by each COPY while the
     stream runs, so that PostgreSQL checks them while Python builds rows, not all at the end; they
     are deferred again once it ends.
     """
 
+    # Keys taken from a sequence at once: at least this many (the rest are used by the next rows).
+    KEYS_BLOCK = 4096
+
     def __init__(self, using: str | None = None):
         self.database = connections[using or connection.alias]
         self.pending: list[Future] = []
         self.failed = False
         self.executor: ThreadPoolExecutor | None = None
+        self.outer: CopyStream | None = None
+        self.keys: dict[type[Model], list[int]] = {}
+        self.keys_connection = None
 
     def __enter__(self) -> "CopyStream":
+        outer = getattr(self.database, "copy_stream", None)
+        if outer is not None and outer.owner == threading.get_ident():
+            self.outer = outer
+            return self
         self.database.ensure_connection()
         with self.database.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # The thread wants Python's lock back after each COPY (psycopg2 lets go of it while PostgreSQL
+        # works); by default it waits up to 5 ms for the caller, busy building rows, to hand it over:
+        # PostgreSQL sat idle for a third of an import. Handed over sooner while the stream runs.
+        self.switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.database.inc_thread_sharing()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-stream")
         self.owner = threading.get_ident()
         self.database.execute_wrappers.append(self._guard)
+        self.database.copy_stream = self
         return self
 
     def _guard(self, execute, sql, params, many, context):
-        """A query the caller sends while COPYs are pending waits for them: one connection, one query at once."""
+        """A query the caller sends while COPYs are pending waits for them: one connection, one query at once.
+        A savepoint made or released (an ``atomic`` inside the stream's) has no answer to wait for: it is
+        sent after them, in turn, and the caller goes on."""
         if self.pending and threading.get_ident() == self.owner:
+            if params is None and sql.startswith(SAVEPOINT_STATEMENTS):
+                self.pending.append(self.executor.submit(self._execute, sql))
+                return None
             self.wait()
         return execute(sql, params, many, context)
 
+    def _execute(self, sql: str) -> None:
+        self._in_turn(self._statement_run, sql)
+
+    def _statement_run(self, sql: str) -> None:
+        with self.database.cursor() as cursor:
+            cursor.execute(sql)
+
     def add(self, objects: Sequence[Model]) -> Sequence[Model]:
-        """Send these unsaved instances of one model to be COPYed; returns them (keyed by ``wait``)."""
+        """Key these unsaved instances of one model and send them to be COPYed; returns them."""
+        if self.outer is not None:
+            return self.outer.add(objects)
         if objects:
-            self.pending.append(self.executor.submit(self._insert, objects))
+            _keys_give(objects, self._keys_taken(type(objects[0]), len(objects)))
+            plan, text = _copy_text(objects, self.database)
+            self.pending.append(self.executor.submit(self._send, plan, text))
         return objects
 
-    def _insert(self, objects: Sequence[Model]) -> None:
+    def _keys_taken(self, model: type[Model], count: int) -> list[int]:
+        keys = self.keys.setdefault(model, [])
+        if len(keys) < count:
+            if self.keys_connection is None:
+                # Sequences are outside transactions: keys taken on another connection are as good.
+                self.keys_connection = connections.create_connection(self.database.alias)
+            with self.keys_connection.cursor() as cursor:
+                keys += _keys_taken(cursor, model._meta, max(count - len(keys), self.KEYS_BLOCK))
+        taken = keys[:count]
+        del keys[:count]
+        return taken
+
+    def _send(self, plan: "_CopyPlan", text: str) -> None:
+        self._in_turn(_copy_send, self.database, plan, text)
+
+    def _in_turn(self, run, *args) -> None:
+        """On the stream's thread: one thing sent, unless one sent before it failed."""
         if self.failed:
             return
         try:
-            copy_insert(objects, database=self.database)
+            run(*args)
         except BaseException:
             self.failed = True
             raise
 
     def wait(self) -> None:
         """Every COPY sent so far written; raises the first that failed."""
+        if self.outer is not None:
+            return self.outer.wait()
         pending, self.pending = self.pending, []
         for future in pending:
             future.result()
 
     def __exit__(self, exc_type, exc, traceback) -> None:
+        if self.outer is not None:
+            return
         try:
             if exc_type is None:
                 self.wait()
             else:
                 futures_wait(self.pending)  # the error being raised is the one to report
         finally:
+            sys.setswitchinterval(self.switch_interval)
+            self.database.copy_stream = None
             self.executor.shutdown(wait=True)
             self.database.dec_thread_sharing()
             self.database.execute_wrappers.remove(self._guard)
+            if self.keys_connection is not None:
+                self.keys_connection.close()
         if exc_type is None and not self.failed:
             with self.database.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -30,6 +30,9 @@ class ImportedRecord:
     problems: list[dict] = field(default_factory=list)
     # Where the kind placed parts of ``value`` in the file (a person's second document's columns...).
     places: dict = field(default_factory=dict)
+    # The rows' cells (row, cells) of a record read but not yet built (an import builds each chunk's
+    # records as it saves them); None once built.
+    cells: list | None = None
 
 
 def problem(row: int, column: str, message: str) -> dict:

@@ -69,8 +69,10 @@ class Case(models.Model):
         WITHDRAWN = "withdrawn", _("Household withdrawn: registered in error or a duplicate")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case_number = models.CharField(_("case number"), max_length=32, unique=True)
-    household = models.ForeignKey("returns.Household", on_delete=models.PROTECT, related_name="cases")
+    # Unique by a constraint of Meta's: a plain index, without the pattern index ``unique=True`` adds.
+    case_number = models.CharField(_("case number"), max_length=32)
+    # Found through ``case_one_per_household_and_agency``, whose first column it is.
+    household = models.ForeignKey("returns.Household", on_delete=models.PROTECT, related_name="cases", db_index=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="cases")
     office = models.ForeignKey(
         Office,
@@ -84,7 +86,12 @@ class Case(models.Model):
     workflow = models.CharField(_("workflow"), max_length=32)
     stage = models.CharField(_("stage"), max_length=32)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        db_index=False,  # Meta's index: only the cases assigned
     )
     stage_due_date = models.DateField(_("current stage due"), null=True, blank=True)
     overdue_since = models.DateField(_("marked overdue on"), null=True, blank=True)
@@ -93,7 +100,7 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
     opened_by_referral = models.ForeignKey(
-        "Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Raised by every change, so that a stale edit is refused, never applied.")
@@ -108,6 +115,7 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         constraints = [
             models.UniqueConstraint(fields=["household", "agency"], name="case_one_per_household_and_agency"),
+            models.UniqueConstraint(fields=["case_number"], name="case_number_unique"),
             models.CheckConstraint(
                 condition=(Q(closed_at__isnull=True) & Q(outcome="")) | (Q(closed_at__isnull=False) & ~Q(outcome="")),
                 name="case_closed_with_outcome",
@@ -124,6 +132,13 @@ class Case(models.Model):
             ),
             models.Index(
                 fields=["agency", "stage_due_date"], condition=Q(closed_at__isnull=True), name="case_open_by_due_date"
+            ),
+            # Keys most cases leave empty (an import's are not yet assigned): only the cases that have one.
+            models.Index(fields=["assigned_to"], condition=Q(assigned_to__isnull=False), name="case_assigned_to"),
+            models.Index(
+                fields=["opened_by_referral"],
+                condition=Q(opened_by_referral__isnull=False),
+                name="case_opened_by_referral",
             ),
         ]
 

@@ -332,19 +332,26 @@ class Household(models.Model):
         REROUTED = "rerouted", _("Re-routed by a manager")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    registration_number = models.CharField(_("registration number"), max_length=20, unique=True, editable=False)
+    # Unique by a constraint of Meta's: a plain index, without the pattern index ``unique=True`` adds.
+    registration_number = models.CharField(_("registration number"), max_length=20, editable=False)
     arrival_date = models.DateField(_("arrival date"))
+    # The keys' indexes are Meta's (``indexes``): one per column that needs one, no pattern index for
+    # the code keys (nothing searches a code by its beginning). Each index is written by every import.
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, related_name="households", verbose_name=_("crossing point or office")
+        Office,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("crossing point or office"),
+        db_index=False,
     )
     country_of_departure = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of departure")
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country of departure"), db_index=False
     )
     return_type = models.ForeignKey(
-        ReturnType, on_delete=models.PROTECT, related_name="+", verbose_name=_("return type")
+        ReturnType, on_delete=models.PROTECT, related_name="+", verbose_name=_("return type"), db_index=False
     )
     destination_province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province of destination")
+        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province of destination"), db_index=False
     )
     destination_district = models.ForeignKey(
         District,
@@ -353,13 +360,14 @@ class Household(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("district of destination"),
+        db_index=False,
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # The phone's national digits (``returns.names.phone_digits``): what a search by phone compares.
     phone_digits = models.CharField(max_length=20, blank=True, editable=False)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     routed_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="households", verbose_name=_("agency")
+        Agency, on_delete=models.PROTECT, related_name="households", verbose_name=_("agency"), db_index=False
     )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     routing_rule = models.ForeignKey(RoutingRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -379,6 +387,7 @@ class Household(models.Model):
         related_name="households",
         verbose_name=_("family"),
         help_text=_("The other parts of a family that returns in parts."),
+        db_index=False,
     )
     flags = ArrayField(models.SlugField(max_length=48), default=list, blank=True, verbose_name=_("flags"))
     member_count = models.PositiveSmallIntegerField(_("members"))
@@ -394,6 +403,7 @@ class Household(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("withdrawn by"),
+        db_index=False,
     )
     # A database default too: the demo loader and the benchmark COPY households without this column.
     withdrawal_reason = models.TextField(_("why withdrawn"), blank=True, default="", db_default="")
@@ -405,6 +415,7 @@ class Household(models.Model):
         related_name="merged_duplicates",
         verbose_name=_("merged into"),
         help_text=_("The household this duplicate was merged into."),
+        db_index=False,
     )
 
     # Anonymised: names, birth dates, phone, document numbers and free text replaced
@@ -435,6 +446,7 @@ class Household(models.Model):
                 condition=Q(merged_into__isnull=True) | (Q(withdrawn_at__isnull=False) & ~Q(merged_into=F("id"))),
                 name="household_merged_is_withdrawn",
             ),
+            models.UniqueConstraint(fields=["registration_number"], name="household_registration_number_unique"),
         ]
         indexes = [
             models.Index(fields=["routed_agency", "-arrival_date", "-id"], name="household_agency_arrival"),
@@ -449,8 +461,18 @@ class Household(models.Model):
                 condition=Q(withdrawn_at__isnull=True),
                 name="household_gate",
             ),
+            # Also the office's key's index (``office``: ``db_index=False``), as the two above are the agency's.
             models.Index(fields=["office", "-arrival_date"], name="household_office_arrival"),
-            models.Index(fields=["registered_by"], name="household_registered_by"),
+            models.Index(fields=["country_of_departure"], name="household_departure_country"),
+            models.Index(fields=["return_type"], name="household_return_type"),
+            models.Index(fields=["destination_province"], name="household_province"),
+            models.Index(fields=["destination_district"], name="household_district"),
+            # Keys most households leave empty: only the households that have one are indexed.
+            models.Index(fields=["family"], condition=Q(family__isnull=False), name="household_family"),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="household_merged_into"),
+            models.Index(
+                fields=["withdrawn_by"], condition=Q(withdrawn_by__isnull=False), name="household_withdrawn_by"
+            ),
             # The few withdrawn households: what the gates of cases, referrals and interviews anti-join.
             models.Index(fields=["id"], condition=Q(withdrawn_at__isnull=False), name="household_withdrawn"),
             models.Index(fields=["phone_digits"], condition=~Q(phone_digits=""), name="household_phone_digits"),
@@ -603,7 +625,13 @@ class Member(models.Model):
     name_search = models.TextField(blank=True, editable=False)
     # A duplicate record of a person points at the person's first record (``returns.models.identity``).
     same_person_as = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", editable=False
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        editable=False,
+        db_index=False,  # Meta's index: only the few duplicate records
     )
 
     class Meta:
@@ -618,6 +646,9 @@ class Member(models.Model):
             ),
             models.Index(
                 fields=["given_key", "family_key", "estimated_age", "date_of_birth"], name="member_given_family_age"
+            ),
+            models.Index(
+                fields=["same_person_as"], condition=Q(same_person_as__isnull=False), name="member_same_person_as"
             ),
         ]
         constraints = [
@@ -664,10 +695,13 @@ class Member(models.Model):
 
 class MemberDocument(models.Model):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="documents")
-    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
+    # The code keys' indexes are Meta's: without the pattern index ``db_index`` adds to a text key.
+    document_type = models.ForeignKey(
+        DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type"), db_index=False
+    )
     number = models.CharField(_("number"), max_length=40, blank=True)
     issuing_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuing country")
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuing country"), db_index=False
     )
     expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
     # The number as it is compared (``returns.names.document_number_normal``): found by search and
@@ -678,7 +712,11 @@ class MemberDocument(models.Model):
         ordering = ["member", "id"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
-        indexes = [models.Index(fields=["number_normal"], name="document_number_normal")]
+        indexes = [
+            models.Index(fields=["number_normal"], name="document_number_normal"),
+            models.Index(fields=["document_type"], name="document_type"),
+            models.Index(fields=["issuing_country"], name="document_issuing_country"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document_type_id} {self.number}".strip()

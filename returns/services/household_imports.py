@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agencies.bulk import CopyStream, InsertBatch, unsaved
 from agencies.models import User
 from agencies.problems import Problem
 from returns.imports.records import ImportedRecord, date_cell, problem
@@ -27,7 +28,7 @@ from returns.registration import (
     MemberRegistration,
     registration_problems,
 )
-from returns.services.households import documents_registered, households_register
+from returns.services.households import COPY_FROM, documents_registered, households_register
 
 HOUSEHOLD_COLUMNS = [
     "household",
@@ -258,10 +259,14 @@ def _families_save(batch: ImportBatch, families: list[tuple[int, ImportedRecord]
     households = households_register(
         registered_by=batch.uploaded_by, registrations=[family.value for _position, family in families]
     )
-    ImportedHousehold.objects.bulk_create(
-        ImportedHousehold(batch=batch, position=position, household=household)
-        for (position, _family), household in zip(families, households, strict=True)
-    )
+    # Into the import's stream of COPYs when it has one (``CopyStream`` joins it), else one INSERT.
+    with CopyStream() if len(households) >= COPY_FROM else InsertBatch() as rows:
+        rows.add(
+            [
+                unsaved(ImportedHousehold, batch=batch, position=position, household=household)
+                for (position, _family), household in zip(families, households, strict=True)
+            ]
+        )
 
 
 def _families_saved(batch: ImportBatch) -> set[int]:

@@ -77,6 +77,10 @@ def households_register(*, registered_by: User, registrations: list[HouseholdReg
         if problems or identity_problems:
             raise _refused_at(position, {**problems, **identity_problems})
         identities.append((links, new_people))
+    # Routed before the registry is asked (no query): in an import, PostgreSQL is still writing the
+    # chunk before meanwhile (``CopyStream``), and a query would wait for it.
+    decisions = [routing_decide(registration, reference=reference) for registration in registrations]
+    vrf_numbers = [_vrf_family_number(registration, reference) for registration in registrations]
     for position, problems in enumerate(documents_registered(registrations, reference=reference, user=registered_by)):
         if problems:
             raise _refused_at(position, problems)
@@ -86,8 +90,6 @@ def households_register(*, registered_by: User, registrations: list[HouseholdReg
             linked.append(_people_linked(links))
         except RegistrationInvalid as invalid:
             raise _refused_at(position, invalid.problems) from invalid
-    decisions = [routing_decide(registration, reference=reference) for registration in registrations]
-    vrf_numbers = [_vrf_family_number(registration, reference) for registration in registrations]
 
     many = len(registrations) >= COPY_FROM
     with transaction.atomic():

@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agencies.bulk import collection_paused
+from agencies.bulk import CopyStream, collection_paused
 from agencies.models import User
 from agencies.problems import Refused
 from agencies.queueing import task_send_on_commit
@@ -126,7 +126,10 @@ def _import_run(batch_id: int) -> ImportBatch:
         batch.started_at = batch.started_at or timezone.now()
         batch.save(update_fields=["status", "started_at"])
     spec = KINDS[batch.kind]
-    records, _sheet = _records_read(spec, bytes(batch.content), file_name=batch.file_name)
+    # Each chunk's records are built as it is saved: meanwhile PostgreSQL writes the chunk before.
+    records, _sheet = _records_read(
+        spec, bytes(batch.content), file_name=batch.file_name, built=batch.valid_records is None
+    )
     if batch.valid_records is not None:
         # The records the upload's check found right (the service checks each again as it saves).
         valid = [records[index] for index in batch.valid_records]
@@ -138,13 +141,16 @@ def _import_run(batch_id: int) -> ImportBatch:
     chunks = [pending[start : start + CHUNK] for start in range(0, len(pending), CHUNK)]
     try:
         if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
-            with transaction.atomic():
+            # One stream of COPYs for every chunk (``CopyStream``): PostgreSQL writes one chunk's rows
+            # while the next is checked. The count done is written once, with the rows.
+            with transaction.atomic(), CopyStream():
                 for chunk in chunks:
-                    _chunk_save(spec, batch, chunk)
+                    _chunk_save(spec, batch, chunk, counted=False)
+                ImportBatch.objects.filter(pk=batch.pk).update(households_done=batch.households_done)
         else:
             for chunk in chunks:
                 try:
-                    with transaction.atomic():
+                    with transaction.atomic(), CopyStream():
                         _chunk_save(spec, batch, chunk)
                 except Refused:
                     # One record of the chunk refused (its document registered since the check): the
@@ -213,9 +219,13 @@ def _placed_in_sheets(problems: list[dict], sheet: Sheet) -> list[dict]:
     return [unique[key] for key in sorted(unique, key=lambda key: key[:2])]
 
 
-def _chunk_save(spec: ImportKind, batch: ImportBatch, chunk: list[tuple[int, ImportedRecord]]) -> None:
-    """Save these records (in bulk where the kind can) and count them done. A refusal says which
-    record it was (``Refused.record``)."""
+def _chunk_save(
+    spec: ImportKind, batch: ImportBatch, chunk: list[tuple[int, ImportedRecord]], *, counted: bool = True
+) -> None:
+    """Save these records (in bulk where the kind can) and count them done (in the import's row too
+    when ``counted``). A refusal says which record it was (``Refused.record``)."""
+    for _position, record in chunk:
+        _record_built(spec, record)
     try:
         if spec.save_many is not None:
             spec.save_many(batch, chunk)
@@ -229,7 +239,8 @@ def _chunk_save(spec: ImportKind, batch: ImportBatch, chunk: list[tuple[int, Imp
     except Refused as invalid:
         invalid.record = chunk[getattr(invalid, "position", 0)][1]
         raise
-    ImportBatch.objects.filter(pk=batch.pk).update(households_done=F("households_done") + len(chunk))
+    if counted:
+        ImportBatch.objects.filter(pk=batch.pk).update(households_done=F("households_done") + len(chunk))
     batch.households_done += len(chunk)
     # Inside an all-or-nothing transaction the count above is not seen until the end: the page reads this.
     cache.set(_progress_key(batch.pk), batch.households_done, PROGRESS_SECONDS)
@@ -261,11 +272,11 @@ def _first_message(invalid: Refused) -> str:
 
 
 def _records_read(
-    spec: ImportKind, content: bytes, *, file_name: str, keep_rows: bool = False
+    spec: ImportKind, content: bytes, *, file_name: str, keep_rows: bool = False, built: bool = True
 ) -> tuple[list[ImportedRecord], Sheet]:
     """The file's records: rows grouped by the kind's grouping column (or one record a row), each built
-    by the kind, with the formula-like cells found first. The rows as read are let go once built (a
-    100,000-row file's cells weigh more than its records), unless ``keep_rows``."""
+    by the kind (``_record_built``), or left to be built (``built=False``). The rows as read are let go
+    once built (a 100,000-row file's cells weigh more than its records), unless ``keep_rows``."""
     sheet = sheet_read(
         content,
         filename=file_name,
@@ -283,10 +294,19 @@ def _records_read(
         sheet.rows = []  # each group's cells are let go once its record is built
     records = []
     for reference, rows in grouped.items():
-        record = ImportedRecord(reference=reference, rows=[row for row, _cells in rows])
-        record.problems.extend(formula_problems(rows))
-        spec.build(record, rows)
+        record = ImportedRecord(reference=reference, rows=[row for row, _cells in rows], cells=rows)
+        if built:
+            _record_built(spec, record, keep_rows=keep_rows)
         records.append(record)
-        if not keep_rows:
-            rows.clear()
     return records, sheet
+
+
+def _record_built(spec: ImportKind, record: ImportedRecord, *, keep_rows: bool = False) -> ImportedRecord:
+    """The record built from its cells by the kind, the formula-like cells found first (once)."""
+    if record.cells is not None:
+        record.problems.extend(formula_problems(record.cells))
+        spec.build(record, record.cells)
+        if not keep_rows:
+            record.cells.clear()
+        record.cells = None
+    return record

@@ -3,6 +3,7 @@
 ``CopyStream`` on a thread of its own; ``unsaved`` builds them as the constructor does."""
 
 import gc
+import sys
 import uuid
 
 import pytest
@@ -207,7 +208,7 @@ def test_a_refused_copy_in_a_stream_is_raised_and_nothing_is_written(iom_officer
 
     assert AccessLogEntry.objects.count() == 0
     assert User.objects.filter(username=iom_officer.username).count() == 1
-    assert entries[0].pk is None
+    assert not AccessLogEntry.objects.filter(pk=entries[0].pk).exists()  # keyed when sent, never written
 
 
 def test_the_collector_is_paused_inside_and_as_it_was_after():
@@ -257,3 +258,57 @@ def test_a_query_sent_while_a_stream_writes_waits_for_its_rows():
         assert sorted(user.pk for user in users) == list(
             User.objects.filter(username__startswith="queued.").order_by("pk").values_list("pk", flat=True)
         )
+
+
+def test_rows_sent_to_a_stream_are_keyed_at_once_from_the_tables_sequences():
+    users = [unsaved(User, username=f"keyed.{index}", role=User.Role.ADMIN) for index in range(3)]
+    with transaction.atomic(), CopyStream() as stream:
+        stream.add(users)
+        keys = [user.pk for user in users]  # before any wait
+        assert None not in keys and len(set(keys)) == 3
+        entries = stream.add([_entry(user=user, ids=[uuid.uuid4()]) for user in users])
+        assert [entry.user_id for entry in entries] == keys
+    assert (
+        list(User.objects.filter(username__startswith="keyed.").order_by("username").values_list("pk", flat=True))
+        == keys
+    )
+    # The next rows of the table are keyed after them, whether from a stream or not
+    later = User.objects.create(username="keyed.later", role=User.Role.ADMIN)
+    assert later.pk > max(keys)
+
+
+def test_a_stream_opened_inside_another_joins_it_and_its_end_waits_for_nothing(iom_officer):
+    with transaction.atomic(), CopyStream() as outer:
+        with CopyStream() as inner:
+            entries = inner.add([_entry(user=iom_officer, ids=[uuid.uuid4()]) for _count in range(2)])
+        assert inner.pending == [] and len(outer.pending) == 1  # still the outer's to write
+        # An atomic inside the stream: its savepoint is made and released in turn, without waiting
+        with transaction.atomic():
+            more = outer.add([_entry(user=iom_officer, ids=[uuid.uuid4()])])
+        assert len(outer.pending) == 4  # the COPY, the savepoint, the COPY, its release
+        assert AccessLogEntry.objects.count() == 3  # a query waits for all of them
+        assert outer.pending == []
+    assert sorted(AccessLogEntry.objects.values_list("pk", flat=True)) == sorted(
+        entry.pk for entry in [*entries, *more]
+    )
+
+
+def test_a_copy_refused_inside_a_joined_stream_is_raised_by_the_outer_and_nothing_is_written(iom_officer):
+    with pytest.raises(IntegrityError), transaction.atomic(), CopyStream():
+        with CopyStream() as inner:
+            inner.add([_entry(user=iom_officer, ids=[uuid.uuid4()])])
+            inner.add([unsaved(User, username=iom_officer.username, role=User.Role.ADMIN)])  # taken: refused
+        with transaction.atomic():
+            inner.add([_entry(user=iom_officer, ids=[uuid.uuid4()])])  # not run: the transaction was aborted
+    assert AccessLogEntry.objects.count() == 0
+    assert User.objects.filter(username=iom_officer.username).count() == 1
+
+
+def test_a_stream_hands_pythons_lock_over_sooner_while_it_runs_and_as_before_after():
+    before = sys.getswitchinterval()
+    with transaction.atomic(), CopyStream():
+        assert sys.getswitchinterval() == pytest.approx(0.0001)
+        with CopyStream():
+            pass
+        assert sys.getswitchinterval() == pytest.approx(0.0001)
+    assert sys.getswitchinterval() == before
