@@ -322,6 +322,8 @@ def _sheet_build(
             % {"columns": ", ".join(missing)},
         )
 
+    # Each position's column (None: a column left out), as long as the longest row may be.
+    names = [column_at.get(at) for at in range(max(column_at, default=-1) + 1)]
     rows = []
     for number, cells in numbered:
         texts = list(map(clean, cells))
@@ -335,7 +337,7 @@ def _sheet_build(
             )
         # Only the cells written (read with ``cells.get(column, "")``): most of a wide template's are empty,
         # and a 100,000-row file's cells are most of an import's memory.
-        rows.append((number, {column: texts[at] for at, column in column_at.items() if at < len(texts) and texts[at]}))
+        rows.append((number, {column: text for column, text in zip(names, texts, strict=False) if text and column}))
     return Sheet(columns=list(column_at.values()), extra_columns=extra_columns, rows=rows)
 
 
