@@ -222,13 +222,47 @@ class CopyStream:
             self.pending.append(self.executor.submit(self._send, plan, text))
         return objects
 
+    def query(self, sql: str, params: Sequence) -> Callable[[], list[tuple]]:
+        """Run this query after what was sent before it, on the stream's thread, while the caller goes on
+        (a check whose answer is needed only before the rows sent meanwhile are kept). Returns the
+        function that gives its rows: it waits for them, and raises the first failure of what was
+        sent before the query."""
+        if self.outer is not None:
+            return self.outer.query(sql, params)
+        before = list(self.pending)
+        future = self.executor.submit(self._in_turn, self._rows_fetched, sql, params)
+        self.pending.append(future)
+
+        def rows() -> list[tuple]:
+            for earlier in before:
+                earlier.result()
+            return future.result()
+
+        return rows
+
+    def _rows_fetched(self, sql: str, params: Sequence) -> list[tuple]:
+        with self.database.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def sequence_values(self, sequence: str, count: int) -> list[int]:
+        """The next ``count`` values of a sequence, taken on the stream's own connection: at once."""
+        if self.outer is not None:
+            return self.outer.sequence_values(sequence, count)
+        with self._own_connection().cursor() as cursor:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+            return [value for (value,) in cursor.fetchall()]
+
+    def _own_connection(self):
+        if self.keys_connection is None:
+            # Sequences are outside transactions: values taken on another connection are as good.
+            self.keys_connection = connections.create_connection(self.database.alias)
+        return self.keys_connection
+
     def _keys_taken(self, model: type[Model], count: int) -> list[int]:
         keys = self.keys.setdefault(model, [])
         if len(keys) < count:
-            if self.keys_connection is None:
-                # Sequences are outside transactions: keys taken on another connection are as good.
-                self.keys_connection = connections.create_connection(self.database.alias)
-            with self.keys_connection.cursor() as cursor:
+            with self._own_connection().cursor() as cursor:
                 keys += _keys_taken(cursor, model._meta, max(count - len(keys), self.KEYS_BLOCK))
         taken = keys[:count]
         del keys[:count]
@@ -237,12 +271,12 @@ class CopyStream:
     def _send(self, plan: "_CopyPlan", text: str) -> None:
         self._in_turn(_copy_send, self.database, plan, text)
 
-    def _in_turn(self, run, *args) -> None:
+    def _in_turn(self, run, *args):
         """On the stream's thread: one thing sent, unless one sent before it failed."""
         if self.failed:
-            return
+            return None
         try:
-            run(*args)
+            return run(*args)
         except BaseException:
             self.failed = True
             raise

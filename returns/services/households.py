@@ -1,5 +1,6 @@
 """Every change to the registry goes through one of these functions; who may make it is ``returns.policy``'s answer."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 
@@ -77,13 +78,15 @@ def households_register(*, registered_by: User, registrations: list[HouseholdReg
         if problems or identity_problems:
             raise _refused_at(position, {**problems, **identity_problems})
         identities.append((links, new_people))
-    # Routed before the registry is asked (no query): in an import, PostgreSQL is still writing the
-    # chunk before meanwhile (``CopyStream``), and a query would wait for it.
     decisions = [routing_decide(registration, reference=reference) for registration in registrations]
     vrf_numbers = [_vrf_family_number(registration, reference) for registration in registrations]
-    for position, problems in enumerate(documents_registered(registrations, reference=reference, user=registered_by)):
-        if problems:
-            raise _refused_at(position, problems)
+    many = len(registrations) >= COPY_FROM
+    if not many:
+        for position, problems in enumerate(
+            documents_registered(registrations, reference=reference, user=registered_by)
+        ):
+            if problems:
+                raise _refused_at(position, problems)
     linked = []
     for position, (links, _new_people) in enumerate(identities):
         try:
@@ -91,15 +94,23 @@ def households_register(*, registered_by: User, registrations: list[HouseholdReg
         except RegistrationInvalid as invalid:
             raise _refused_at(position, invalid.problems) from invalid
 
-    many = len(registrations) >= COPY_FROM
     with transaction.atomic():
-        families = _families_for_vrfs({number for number in vrf_numbers if number})
-        serials = _registration_serials(len(registrations))
-        year = timezone.localdate().year
         # One registration's rows go in one batch (two round trips, ``InsertBatch``); an import's are
         # COPYed on a thread of their own while the next table's rows are built (``CopyStream``). Either
-        # way every row has its key once the block ends, and the block itself sends no query.
+        # way every row has its key once the block ends.
         with CopyStream() if many else InsertBatch() as batch:
+            if many:
+                # The registry asked after the rows the stream is writing (an import's chunk before),
+                # without waiting for them; the answer is read once these rows are sent, and a
+                # household refused then undoes them all (this ``atomic``).
+                registered_later = _documents_registered_later(
+                    registrations, reference=reference, user=registered_by, stream=batch
+                )
+                serials = batch.sequence_values(REGISTRATION_NUMBER_SEQUENCE, len(registrations))
+            else:
+                serials = _registration_serials(len(registrations))
+            families = _families_for_vrfs({number for number in vrf_numbers if number})
+            year = timezone.localdate().year
             households = batch.add(
                 [
                     unsaved(
@@ -188,6 +199,10 @@ def households_register(*, registered_by: User, registrations: list[HouseholdReg
                 ],
             )
             cases = cases_open_registered(households=households, opened_by=registered_by, batch=batch)
+            if many:
+                for position, problems in enumerate(registered_later()):
+                    if problems:
+                        raise _refused_at(position, problems)
         members_by_household = _split(members, [len(registration.members) for registration in registrations])
         for household, case in zip(households, cases, strict=True):
             if household.flags:
@@ -338,6 +353,36 @@ def documents_registered(
     ``between_households`` is false: an import says that by its rows): the problems keyed by field
     path, in one query for all of them. The officer sees the other household's
     number only when they may see that household; otherwise which agency registered it, and when."""
+    wanted, problems = _documents_wanted(registrations, reference=reference, between_households=between_households)
+    if not wanted:
+        return problems
+    numbers = sorted({number for _type, number in wanted})
+    if len(numbers) <= PREPARED_UP_TO:
+        registered = REGISTERED_DOCUMENTS.fetchall([numbers])
+    else:  # an import's thousands: planned for their number (a plan made for a few reads them 8 times slower)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_registered_documents_sql(many=True), [numbers])
+            registered = cursor.fetchall()
+    return _documents_found(wanted, problems, registered, user=user)
+
+
+def _documents_registered_later(
+    registrations: list[HouseholdRegistration], *, reference, user: User, stream: CopyStream
+) -> Callable[[], list[dict[str, list[RegistrationProblem]]]]:
+    """``documents_registered`` asked of the registry after what ``stream`` writes before it, on its
+    thread: returns the function that gives the answer (waiting for it)."""
+    wanted, problems = _documents_wanted(registrations, reference=reference, between_households=True)
+    if not wanted:
+        return lambda: problems
+    rows = stream.query(_registered_documents_sql(many=True), [sorted({number for _type, number in wanted})])
+    return lambda: _documents_found(wanted, problems, rows(), user=user)
+
+
+def _documents_wanted(
+    registrations: list[HouseholdRegistration], *, reference, between_households: bool
+) -> tuple[dict[tuple[str, str], list[tuple[int, str]]], list[dict[str, list[RegistrationProblem]]]]:
+    """The documents to look for in the registry (type and number: where they are given), and the
+    problems of numbers given twice."""
     wanted: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for position, registration in enumerate(registrations):
         for member_index, member in enumerate(registration.members):
@@ -347,8 +392,6 @@ def documents_registered(
                     path = f"members.{member_index}.documents.{document_index}.number"
                     wanted.setdefault((document.document_type, number), []).append((position, path))
     problems: list[dict[str, list[RegistrationProblem]]] = [{} for _registration in registrations]
-    if not wanted:
-        return problems
     for places in wanted.values():
         first_position = places[0][0]
         for position, path in places[1:]:
@@ -360,16 +403,14 @@ def documents_registered(
                 else _("This number is already given in another household of this import.")
             )
             problems[position].setdefault(path, []).append(RegistrationProblem("document_repeated", message))
-    numbers = sorted({number for _type, number in wanted})
-    if len(numbers) <= PREPARED_UP_TO:
-        registered = REGISTERED_DOCUMENTS.fetchall([numbers])
-    else:  # an import's thousands: planned for their number (a plan made for a few reads them 8 times slower)
-        with transaction.atomic(), connection.cursor() as cursor:
-            # No JIT: a registry without statistics yet (a new one) makes the plan look costly enough
-            # to compile, which took longer (0.3 s) than the lookups.
-            cursor.execute("SELECT set_config('jit', 'off', true)")
-            cursor.execute(_registered_documents_sql(many=True), [numbers])
-            registered = cursor.fetchall()
+    return wanted, problems
+
+
+def _documents_found(
+    wanted: dict, problems: list[dict[str, list[RegistrationProblem]]], registered: list[tuple], *, user: User
+) -> list[dict[str, list[RegistrationProblem]]]:
+    """``problems`` with the documents found in the registry (``registered``: rows of
+    ``_registered_documents_sql``), said as the user may see them."""
     found = {}
     for type_code, number, household_id, registration_number, agency_code, created_at in registered:
         found.setdefault((type_code, number), (household_id, registration_number, agency_code, created_at))
@@ -429,8 +470,11 @@ def _registered_documents_sql(*, many: bool = False) -> str:
         f"WHERE h.{column(Household, 'withdrawn_at')} IS NULL AND d.{column(MemberDocument, 'number_normal')} "
     )
     if many:
+        # No JIT (for the transaction): a registry without statistics yet (a new one) makes the plan look
+        # costly enough to compile, which took longer (0.3 s) than the lookups.
         return (
-            f"SELECT found.* FROM unnest(%s::text[]) AS wanted(number) "  # noqa: S608 - names from the models
+            "SELECT set_config('jit', 'off', true); "  # noqa: S608 - names from the models
+            f"SELECT found.* FROM unnest(%s::text[]) AS wanted(number) "
             f"CROSS JOIN LATERAL ({found} = wanted.number OFFSET 0) AS found ORDER BY 3"
         )
     return f"{found} = ANY(%s) ORDER BY h.{column(Household, 'id')}"

@@ -312,3 +312,23 @@ def test_a_stream_hands_pythons_lock_over_sooner_while_it_runs_and_as_before_aft
             pass
         assert sys.getswitchinterval() == pytest.approx(0.0001)
     assert sys.getswitchinterval() == before
+
+
+def test_a_query_sent_in_a_stream_runs_after_the_rows_sent_before_it_while_the_caller_goes_on():
+    with transaction.atomic(), CopyStream() as stream:
+        stream.add([unsaved(User, username=f"asked.{index}", role=User.Role.ADMIN) for index in range(3)])
+        rows = stream.query("SELECT count(*) FROM agencies_user WHERE username LIKE %s", ["asked.%"])
+        stream.add([unsaved(User, username="asked.after", role=User.Role.ADMIN)])
+        assert len(stream.pending) == 3  # nothing waited for: the COPY, the query, the COPY
+        assert rows() == [(3,)]  # the rows sent before it, not the one after
+        serials = stream.sequence_values("returns_household_number_seq", 2)
+    assert serials[1] == serials[0] + 1
+    assert User.objects.filter(username__startswith="asked.").count() == 4
+
+
+def test_a_query_after_a_refused_copy_raises_the_copys_error(iom_officer):
+    with pytest.raises(IntegrityError), transaction.atomic(), CopyStream() as stream:
+        stream.add([unsaved(User, username=iom_officer.username, role=User.Role.ADMIN)])  # taken: refused
+        rows = stream.query("SELECT 1", [])
+        rows()
+    assert User.objects.filter(username=iom_officer.username).count() == 1

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, Office, User
 from agencies.problems import Refused
-from returns.models import Household, ImportBatch, ImportedHousehold, Member
+from returns.models import Household, ImportBatch, ImportedHousehold, Member, MemberDocument
 from returns.services import household_imports, imports
 from returns.services import households as households_service
 from returns.services.households import household_register, households_register
@@ -284,6 +284,34 @@ def test_an_all_or_nothing_import_refused_in_its_last_chunk_registers_nothing(of
     )
     assert list(Household.objects.all()) == [meanwhile]
     assert ImportedHousehold.objects.count() == 0
+
+
+def test_a_valid_rows_import_refused_in_a_chunk_undoes_that_chunk_and_saves_the_others_one_by_one(officer, monkeypatch):
+    # Chunks of two, each COPYed in a transaction of its own while the registry is asked (``CopyStream``)
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(households_service, "COPY_FROM", 1)
+    batch = import_upload(uploaded_by=officer, file_name="c.csv", content=five_families("C"), mode="valid_rows")
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED)
+    # The second household's card is registered at the border while the import waits in the queue
+    meanwhile = household_register(
+        registered_by=officer, registration=household(members=[member(documents=[por_card(number="PK-C-1")])])
+    )
+
+    done = import_run(batch.pk)
+
+    assert (done.status, done.households_done, done.households_valid) == (ImportBatch.Status.DONE, 4, 4)
+    assert [(found["row"], found["column"], found["message"]) for found in done.problems] == [
+        (
+            4,
+            "document_number",
+            f"This number is already registered for a person of household {meanwhile.registration_number}.",
+        )
+    ]
+    imported = ImportedHousehold.objects.filter(batch=batch).order_by("position")
+    assert [item.position for item in imported] == [0, 2, 3, 4]
+    assert Household.objects.count() == 5  # the four and the one registered meanwhile, nothing of the refused
+    assert Member.objects.count() == 9
+    assert MemberDocument.objects.filter(number="PK-C-1").count() == 1
 
 
 def test_a_file_that_cannot_be_read_is_refused_with_the_reason(officer):
