@@ -17,7 +17,6 @@ benchmark database that is already loaded (migrating it) instead of re-creating 
 
 import datetime
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from bench.load import LoadResult, http_post_requests, load_run
 from bench.matching import matching_run
 from bench.offline import offline_run
 from bench.partner import PartnerResult, partner_run, partner_summary
+from bench.probe import cpu_probe, machine_line
 from bench.search import search_run, search_summary
 from bench.server import gunicorn
 
@@ -155,6 +155,7 @@ def main() -> int:
         say(seeded["output"].split("\n\nDemo logins")[0])
 
     manage("collectstatic", "--noinput", env=env)  # the pages need the static files' manifest
+    probe = cpu_probe()
 
     import django
 
@@ -228,6 +229,7 @@ def main() -> int:
     import_lines, _import_missed = ([], False) if only else import_run(url, say=say)
     offline_lines, _offline_missed = ([], False) if only else offline_run(url, say=say)
     summary = summary_table(
+        probe=probe,
         started=started,
         seeded=seeded,
         results=results,
@@ -294,11 +296,12 @@ def report_part(url: str, *, started: datetime.datetime) -> tuple[list[str], boo
 def report_only(url: str) -> int:
     """``BENCH_ONLY=report``: the report part alone; its summary printed and saved like the others'."""
     started = datetime.datetime.now()
+    probe = cpu_probe()
     lines, failed = report_part(url, started=started)
     summary = "\n".join(
         [
             f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
-            f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {sys.platform}",
+            machine_line(probe),
             "",
             *lines,
         ]
@@ -321,11 +324,12 @@ def matching_only(url: str) -> int:
 def part_alone(url: str, *, run, suffix: str) -> int:
     """A part that runs in a database of its own (``matching``, ``import``), printed and saved like the others'."""
     started = datetime.datetime.now()
+    probe = cpu_probe()
     lines, failed = run(url, say=say)
     summary = "\n".join(
         [
             f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
-            f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {sys.platform}",
+            machine_line(probe),
             "",
             *lines,
         ]
@@ -375,13 +379,13 @@ def registration_run(*, host, port, server, clients, warmup, duration) -> list[L
     return results
 
 
-def summary_table(*, started, seeded, results, cases, partner, counts, server, clients, warmup, duration) -> str:
+def summary_table(*, started, probe, seeded, results, cases, partner, counts, server, clients, warmup, duration) -> str:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
     lines = [
         f"Returns benchmark, {started:%Y-%m-%d %H:%M:%S}",
-        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {sys.platform}",
+        machine_line(probe),
         "",
     ]
     if seeded:
