@@ -42,7 +42,7 @@ from bench.load import LoadResult, http_post_requests, load_run
 from bench.matching import matching_run
 from bench.offline import offline_run
 from bench.partner import PartnerResult, partner_run, partner_summary
-from bench.probe import cpu_probe, machine_line
+from bench.probe import machine_line, machine_probes
 from bench.search import search_run, search_summary
 from bench.server import gunicorn
 
@@ -155,7 +155,7 @@ def main() -> int:
         say(seeded["output"].split("\n\nDemo logins")[0])
 
     manage("collectstatic", "--noinput", env=env)  # the pages need the static files' manifest
-    probe = cpu_probe()
+    probe = machine_probes()
 
     import django
 
@@ -296,7 +296,7 @@ def report_part(url: str, *, started: datetime.datetime) -> tuple[list[str], boo
 def report_only(url: str) -> int:
     """``BENCH_ONLY=report``: the report part alone; its summary printed and saved like the others'."""
     started = datetime.datetime.now()
-    probe = cpu_probe()
+    probe = machine_probes()
     lines, failed = report_part(url, started=started)
     summary = "\n".join(
         [
@@ -324,7 +324,7 @@ def matching_only(url: str) -> int:
 def part_alone(url: str, *, run, suffix: str) -> int:
     """A part that runs in a database of its own (``matching``, ``import``), printed and saved like the others'."""
     started = datetime.datetime.now()
-    probe = cpu_probe()
+    probe = machine_probes()
     lines, failed = run(url, say=say)
     summary = "\n".join(
         [
