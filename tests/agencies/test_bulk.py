@@ -268,6 +268,7 @@ def test_rows_sent_to_a_stream_are_keyed_at_once_from_the_tables_sequences():
         assert None not in keys and len(set(keys)) == 3
         entries = stream.add([_entry(user=user, ids=[uuid.uuid4()]) for user in users])
         assert [entry.user_id for entry in entries] == keys
+    assert stream.keys_connection.connection is None  # the stream's own connection, closed at its end
     assert (
         list(User.objects.filter(username__startswith="keyed.").order_by("username").values_list("pk", flat=True))
         == keys
