@@ -17,8 +17,10 @@ import gc
 import io
 import json
 import operator
+import os
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
@@ -186,8 +188,11 @@ class CopyStream:
     are deferred again once it ends.
     """
 
-    # Keys taken from a sequence at once: at least this many (the rest are used by the next rows).
-    KEYS_BLOCK = 4096
+    # Keys taken from a sequence at once: at least this many (the rest are used by the next rows), twice as
+    # many each time a table's run out, up to the most (an import's tables take keys a few times, not
+    # dozens; a chunk of a few rows leaves few unused).
+    KEYS_BLOCK = 2048
+    KEYS_BLOCK_MOST = 32768
 
     def __init__(self, using: str | None = None):
         self.database = connections[using or connection.alias]
@@ -196,6 +201,7 @@ class CopyStream:
         self.executor: ThreadPoolExecutor | None = None
         self.outer: CopyStream | None = None
         self.keys: dict[type[Model], list[int]] = {}
+        self.blocks: dict[type[Model], int] = {}
         self.keys_connection = None
 
     def __enter__(self) -> "CopyStream":
@@ -286,8 +292,10 @@ class CopyStream:
     def _keys_taken(self, model: type[Model], count: int) -> list[int]:
         keys = self.keys.setdefault(model, [])
         if len(keys) < count:
+            block = self.blocks.get(model, self.KEYS_BLOCK)
+            self.blocks[model] = min(block * 2, self.KEYS_BLOCK_MOST)
             with self._own_connection().cursor() as cursor:
-                keys += _keys_taken(cursor, model._meta, max(count - len(keys), self.KEYS_BLOCK))
+                keys += _keys_taken(cursor, model._meta, max(count - len(keys), block))
         taken = keys[:count]
         del keys[:count]
         return taken
@@ -436,7 +444,7 @@ def _unsaved_plan(model) -> _UnsavedPlan:
         if getattr(field, "generated", False):
             continue
         if field.has_default() and callable(field.default):
-            made.append((field.attname, field.default))
+            made.append((field.attname, _uuid4 if field.default is uuid.uuid4 else field.default))
         else:
             constants[field.attname] = field.get_default()
         attnames[field.attname] = field.attname
@@ -445,6 +453,48 @@ def _unsaved_plan(model) -> _UnsavedPlan:
         else:
             attnames[field.name] = field.attname
     return _UnsavedPlan(constants=constants, made=made, attnames=attnames, foreign=foreign)
+
+
+def _uuid4() -> uuid.UUID:
+    """The value ``uuid.uuid4()`` gives (16 bytes of the system's randomness, version 4 and the RFC 4122
+    variant set in them), made as the ``uuid`` module makes a UUID it knows valid, without the checks of
+    ``UUID.__init__``, and from randomness read a block at a time (``_Randomness``): a public key for each
+    of an import's hundred thousand people took a twentieth of its Python time."""
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", int.from_bytes(_randomness.take(16)) & _UUID4_KEPT | _UUID4_SET)
+    object.__setattr__(made, "is_safe", uuid.SafeUUID.unknown)
+    return made
+
+
+# The bits of a random UUID that version 4 sets (its version and variant), as ``UUID(version=4)`` does.
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
+_UUID4_KEPT = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+
+
+class _Randomness(threading.local):
+    """The system's randomness (``os.urandom``) read 4 kB at a time: each read is a system call, which took
+    as long as making the UUID. Each byte is given out once; each thread reads its own, and a process
+    forked (a worker) starts afresh, never giving out its parent's bytes again."""
+
+    BLOCK = 4096
+    block = b""
+    at = 0
+
+    def take(self, size: int) -> bytes:
+        if self.at + size > len(self.block):
+            self.block = os.urandom(self.BLOCK)
+            self.at = 0
+        start = self.at
+        self.at = start + size
+        return self.block[start : self.at]
+
+    def forget(self) -> None:
+        self.block = b""
+        self.at = 0
+
+
+_randomness = _Randomness()
+os.register_at_fork(after_in_child=_randomness.forget)
 
 
 def rows_insert(objects: Sequence[Model]) -> Sequence[Model]:

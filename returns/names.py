@@ -159,7 +159,14 @@ DOCUMENT_SEPARATORS = re.compile(r"[\s\-_./\\]+")
 def document_number_normal(number: str) -> str:
     """A card, VRF or tazkira number as it is compared: digits as ASCII, letters in upper case, no
     spaces, dashes, dots or slashes (``PK-1234 567`` and ``pk1234567`` are one number)."""
-    folded = unicodedata.normalize("NFKC", number or "").translate(DIGITS)
+    number = number or ""
+    if number.isascii():  # most numbers: nothing to fold, no digits to make ASCII (``_number_folded``)
+        return DOCUMENT_SEPARATORS.sub("", number).upper()
+    return _number_folded(number)
+
+
+def _number_folded(number: str) -> str:
+    folded = unicodedata.normalize("NFKC", number).translate(DIGITS)
     return unicodedata.normalize("NFKC", DOCUMENT_SEPARATORS.sub("", folded)).translate(DIGITS).upper()
 
 

@@ -231,7 +231,9 @@ def _member_problems(problems: _Problems, path: str, member: MemberRegistration,
     if not member.fathers_name.strip():
         problems.add(f"{path}.fathers_name", "required", _("Enter the father's name."))
     for name_field in NAME_FIELDS:
-        _name_problems(problems, f"{path}.{name_field}", getattr(member, name_field).strip(), name_field=name_field)
+        name = getattr(member, name_field).strip()
+        if name:  # required names are reported above; the others may be empty
+            _name_problems(problems, f"{path}.{name_field}", name, name_field=name_field)
     if member.sex not in SEXES:
         problems.add(f"{path}.sex", "invalid_choice", _("Choose female or male."))
     if member.relationship not in RELATIONSHIPS:

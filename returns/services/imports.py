@@ -66,12 +66,27 @@ def import_upload(
     for a file that cannot be read at all (too large, unreadable, required columns missing)."""
     policy.require_import(uploaded_by, kind)
     spec = KINDS[kind]
+    # The records are let go inside the pause: once it ends, the collector would go through them all.
     with collection_paused():
-        try:
-            records, sheet = _records_read(spec, content, file_name=file_name)
-        except FileRefused as refused:
-            raise Refused.one("file", refused.code, refused.message) from refused
-        spec.check(records, user=uploaded_by, registry=True)
+        checked = _upload_checked(spec, content, file_name=file_name, user=uploaded_by, mode=mode)
+    return ImportBatch.objects.create(
+        kind=kind,
+        mode=mode,
+        file_name=file_name[:255],
+        content=content,
+        uploaded_by=uploaded_by,
+        agency_id=uploaded_by.agency_id,
+        **checked,
+    )
+
+
+def _upload_checked(spec: ImportKind, content: bytes, *, file_name: str, user: User, mode: str) -> dict:
+    """The file's records read and checked: what the import keeps of them (its status, counts, problems)."""
+    try:
+        records, sheet = _records_read(spec, content, file_name=file_name)
+    except FileRefused as refused:
+        raise Refused.one("file", refused.code, refused.message) from refused
+    spec.check(records, user=user, registry=True)
     problems = [
         problem(1, column, _("This column is not one of the template's: it was left out."))
         for column in sheet.extra_columns
@@ -80,20 +95,14 @@ def import_upload(
     sheet_problems = sheet.kobo.problems if sheet.kobo else []
     valid = sum(1 for record in records if not record.problems)
     importable = valid and (mode == ImportBatch.Mode.VALID_ROWS or (valid == len(records) and not sheet_problems))
-    return ImportBatch.objects.create(
-        kind=kind,
-        mode=mode,
-        status=ImportBatch.Status.VALIDATED if importable else ImportBatch.Status.INVALID,
-        file_name=file_name[:255],
-        content=content,
-        uploaded_by=uploaded_by,
-        agency_id=uploaded_by.agency_id,
-        rows_total=sum(len(record.rows) for record in records),
-        households_total=len(records),
-        households_valid=valid,
-        valid_records=[index for index, record in enumerate(records) if not record.problems],
-        problems=_placed_in_sheets(problems_sorted(problems, spec.columns), sheet) + sheet_problems,
-    )
+    return {
+        "status": ImportBatch.Status.VALIDATED if importable else ImportBatch.Status.INVALID,
+        "rows_total": sum(len(record.rows) for record in records),
+        "households_total": len(records),
+        "households_valid": valid,
+        "valid_records": [index for index, record in enumerate(records) if not record.problems],
+        "problems": _placed_in_sheets(problems_sorted(problems, spec.columns), sheet) + sheet_problems,
+    }
 
 
 def import_start(*, batch: ImportBatch, started_by: User) -> ImportBatch:
@@ -225,7 +234,7 @@ def _chunk_save(
     """Save these records (in bulk where the kind can) and count them done (in the import's row too
     when ``counted``). A refusal says which record it was (``Refused.record``)."""
     for _position, record in chunk:
-        _record_built(spec, record)
+        _record_built(spec, record, checked=True)
     try:
         if spec.save_many is not None:
             spec.save_many(batch, chunk)
@@ -301,10 +310,14 @@ def _records_read(
     return records, sheet
 
 
-def _record_built(spec: ImportKind, record: ImportedRecord, *, keep_rows: bool = False) -> ImportedRecord:
-    """The record built from its cells by the kind, the formula-like cells found first (once)."""
+def _record_built(
+    spec: ImportKind, record: ImportedRecord, *, keep_rows: bool = False, checked: bool = False
+) -> ImportedRecord:
+    """The record built from its cells by the kind, the formula-like cells found first (once; not again
+    when ``checked``: the upload's check found none in a record it let through)."""
     if record.cells is not None:
-        record.problems.extend(formula_problems(record.cells))
+        if not checked:
+            record.problems.extend(formula_problems(record.cells))
         spec.build(record, record.cells)
         if not keep_rows:
             record.cells.clear()

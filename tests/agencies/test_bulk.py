@@ -3,14 +3,26 @@
 ``CopyStream`` on a thread of its own; ``unsaved`` builds them as the constructor does."""
 
 import gc
+import os
 import sys
 import uuid
+import warnings
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from agencies.bulk import CopyStream, InsertBatch, collection_paused, copy_insert, rows_insert, unsaved
+from agencies.bulk import (
+    _UUID4_KEPT,
+    CopyStream,
+    InsertBatch,
+    _randomness,
+    _uuid4,
+    collection_paused,
+    copy_insert,
+    rows_insert,
+    unsaved,
+)
 from agencies.models import AccessLogEntry, User
 from returns.models import Household, HouseholdEvent
 
@@ -333,3 +345,55 @@ def test_a_query_after_a_refused_copy_raises_the_copys_error(iom_officer):
         rows = stream.query("SELECT 1", [])
         rows()
     assert User.objects.filter(username=iom_officer.username).count() == 1
+
+
+def test_an_unsaved_rows_random_uuid_is_what_uuid4_gives():
+    made = [unsaved(Household).public_id for _ in range(1000)] + [_uuid4() for _ in range(1000)]
+
+    assert len(set(made)) == 2000
+    for value in made:
+        assert type(value) is uuid.UUID
+        assert (value.version, value.variant, value.is_safe) == (4, uuid.RFC_4122, uuid.SafeUUID.unknown)
+        assert uuid.UUID(str(value)) == value and hash(uuid.UUID(str(value))) == hash(value)
+    # Every bit but the six of the version and variant comes from the randomness: each is seen both ways.
+    seen_set = seen_clear = 0
+    for value in made:
+        seen_set |= value.int
+        seen_clear |= ~value.int
+    assert seen_set & _UUID4_KEPT == _UUID4_KEPT
+    assert seen_clear & _UUID4_KEPT == _UUID4_KEPT
+
+
+def test_a_forked_process_never_gives_out_the_random_bytes_its_parent_read():
+    _randomness.take(16)  # a block read, most of it still to give out
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads
+        child = os.fork()
+    if child == 0:  # the child: its next bytes, to the parent
+        try:
+            os.write(write, _randomness.take(16))
+        finally:
+            os._exit(0)
+    os.close(write)
+    childs = os.read(read, 16)
+    os.close(read)
+    os.waitpid(child, 0)
+
+    assert len(childs) == 16
+    assert childs != _randomness.take(16)
+
+
+def test_a_stream_takes_twice_as_many_keys_each_time_a_table_runs_out_up_to_the_most(monkeypatch):
+    monkeypatch.setattr(CopyStream, "KEYS_BLOCK_MOST", 4096)
+    block = CopyStream.KEYS_BLOCK
+    with transaction.atomic(), CopyStream() as stream:
+        left = []
+        for sent, count in enumerate([1, block, 2 * block, 2 * block]):
+            stream.add(
+                [unsaved(User, username=f"block.{sent}.{index}", role=User.Role.ADMIN) for index in range(count)]
+            )
+            left.append(len(stream.keys[User]))
+    # 1 row: a block taken; a block's rows: one more key needed, twice the block taken; then up to the most.
+    assert left == [block - 1, 2 * block - 1, 4096 - 1, 4096 - 1]
+    assert User.objects.filter(username__startswith="block.").count() == 1 + 5 * block

@@ -10,6 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from returns.names import (
+    _number_folded,
     document_number_normal,
     name_fold,
     name_index,
@@ -229,6 +230,14 @@ def test_document_number_normal_is_idempotent(text):
     normal = document_number_normal(text)
 
     assert document_number_normal(normal) == normal
+
+
+@PROPERTIES
+@given(text=st.text(alphabet=st.characters(max_codepoint=127)))
+@example(text="pk-12\x1c34 \t5/6")  # the information separators are whitespace to Python's \s
+def test_an_ascii_number_is_normalised_as_any_other_is(text):
+    # The ASCII numbers skip the folding (nothing to fold): the same result as going through it.
+    assert document_number_normal(text) == _number_folded(text)
 
 
 @PROPERTIES
