@@ -109,9 +109,9 @@ def _copy_text(objects: Sequence[Model], database) -> tuple["_CopyPlan", str]:
     if plan.computed:
         read = plan.read
         adapted = [_adapted(field, database) for field in plan.computed]
-        writer.writerows((*read(instance), *[write(instance) for write in adapted]) for instance in objects)
+        writer.writerows((*read(vars(instance)), *[write(instance) for write in adapted]) for instance in objects)
     else:
-        writer.writerows(map(plan.read, objects))
+        writer.writerows(map(plan.read, map(vars, objects)))
     alias = database.alias
     for instance in objects:
         state = instance._state
@@ -346,7 +346,7 @@ class CopyStream:
 class _CopyPlan:
     table: str
     columns: str  # the COPY's column list: the fields written as they are, then the computed ones
-    read: Callable[[Model], tuple]  # the values written as they are, as a tuple
+    read: Callable[[dict], tuple]  # the values written as they are, as a tuple, from an instance's __dict__
     computed: list[models.Field]  # the fields whose value Django adapts (JSON, arrays...)
     stamped: list[str]  # the attnames given the moment of the save (auto_now, auto_now_add)
     foreign: list[models.ForeignKey]
@@ -368,11 +368,13 @@ def _copy_plan(model) -> _CopyPlan:
             plain.append(field)
         else:
             computed.append(field)
-    getter = operator.attrgetter(*[field.attname for field in plain])
+    # Read from the instance's attributes themselves: a key's attribute (``household_id``) is a descriptor
+    # that Python calls on each read, for every key of every row.
+    getter = operator.itemgetter(*[field.attname for field in plain])
     return _CopyPlan(
         table=quote(meta.db_table),
         columns=", ".join(quote(field.column) for field in plain + computed),
-        read=getter if len(plain) > 1 else lambda instance: (getter(instance),),
+        read=getter if len(plain) > 1 else lambda attributes: (getter(attributes),),
         computed=computed,
         stamped=stamped,
         foreign=[field for field in plain if isinstance(field, models.ForeignKey)],
@@ -408,22 +410,23 @@ def unsaved(model: type[Model], /, **values) -> Model:
     ``values`` by field name: a related row by its field's name (cached, as assigning it does), or its
     key by the field's attname. No ``pre_init`` or ``post_init`` signal (nothing here listens to them)."""
     plan = _unsaved_plan(model)
+    if not values.keys() <= plan.known:
+        unknown = next(name for name in values if name not in plan.known)
+        raise TypeError(f"{model.__name__}() got an unexpected keyword argument {unknown!r}")
     instance = object.__new__(model)
-    instance._state = ModelState()
+    instance._state = state = ModelState()
     attributes = instance.__dict__
     attributes.update(plan.constants)
     for attname, default in plan.made:
         attributes[attname] = default()
-    for name, value in values.items():
-        field = plan.foreign.get(name)
-        if field is None:
-            try:
-                attributes[plan.attnames[name]] = value
-            except KeyError:
-                raise TypeError(f"{model.__name__}() got an unexpected keyword argument {name!r}") from None
+    # At once: a field's name is its attname, but for a related row's field, set apart below.
+    attributes.update(values)
+    for name, field in plan.foreign:
+        if name not in values:
             continue
+        value = attributes.pop(name)
         attributes[field.attname] = None if value is None else value.pk
-        field.set_cached_value(instance, value)
+        state.fields_cache[field.cache_name] = value  # cached, as assigning it does
         if value is not None and not field.remote_field.multiple:
             field.remote_field.set_cached_value(value, instance)  # one-to-one: the other way too
     return instance
@@ -433,13 +436,13 @@ def unsaved(model: type[Model], /, **values) -> Model:
 class _UnsavedPlan:
     constants: dict  # attname -> a default that is a value
     made: list  # (attname, the callable that makes its default)
-    attnames: dict  # name or attname -> attname, of the fields set by value
-    foreign: dict  # name -> the foreign key set by its related row
+    known: frozenset  # the names a value may be given by: each field's attname, and a relation's name
+    foreign: tuple  # (name, field) of each relation, set by its related row
 
 
 @cache
 def _unsaved_plan(model) -> _UnsavedPlan:
-    constants, made, attnames, foreign = {}, [], {}, {}
+    constants, made, known, foreign = {}, [], set(), []
     for field in model._meta.concrete_fields:
         if getattr(field, "generated", False):
             continue
@@ -447,12 +450,11 @@ def _unsaved_plan(model) -> _UnsavedPlan:
             made.append((field.attname, _uuid4 if field.default is uuid.uuid4 else field.default))
         else:
             constants[field.attname] = field.get_default()
-        attnames[field.attname] = field.attname
+        known.add(field.attname)
         if field.is_relation:
-            foreign[field.name] = field
-        else:
-            attnames[field.name] = field.attname
-    return _UnsavedPlan(constants=constants, made=made, attnames=attnames, foreign=foreign)
+            known.add(field.name)
+            foreign.append((field.name, field))
+    return _UnsavedPlan(constants=constants, made=made, known=frozenset(known), foreign=tuple(foreign))
 
 
 def _uuid4() -> uuid.UUID:
