@@ -11,6 +11,7 @@ and the access gates are the same. After the import, the hourly search for dupli
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +29,7 @@ from returns.registration import (
     MemberRegistration,
     registration_problems,
 )
-from returns.services.households import COPY_FROM, documents_registered, households_register
+from returns.services.households import COPY_FROM, documents_registered_later, households_register
 
 HOUSEHOLD_COLUMNS = [
     "household",
@@ -195,17 +196,10 @@ def _families_check(families: list[ImportedRecord], *, user: User, registry: boo
     reference = reference_data()
     today = timezone.localdate()
     seen_documents: dict[str, int] = {}
-    checked = [registration_problems(family.value, reference=reference, today=today) for family in families]
     if registry:
-        # Documents against the registry, in one query a chunk, for the households otherwise right.
-        clean = [index for index, family in enumerate(families) if not checked[index] and not family.problems]
-        for start in range(0, len(clean), REGISTRY_CHUNK):
-            indexes = clean[start : start + REGISTRY_CHUNK]
-            found = documents_registered(
-                [families[index].value for index in indexes], reference=reference, user=user, between_households=False
-            )
-            for index, problems in zip(indexes, found, strict=True):
-                checked[index] = problems
+        checked = _families_checked_in_registry(families, reference=reference, today=today, user=user)
+    else:
+        checked = [registration_problems(family.value, reference=reference, today=today) for family in families]
     for family, problems in zip(families, checked, strict=True):
         registration = family.value
         # A cell that could not be read (a date, an age) is said once, in the cell's own words.
@@ -228,6 +222,33 @@ def _families_check(families: list[ImportedRecord], *, user: User, registry: boo
                         )
                     )
                 seen_documents.setdefault(key, family.rows[index])
+
+
+def _families_checked_in_registry(families: list[ImportedRecord], *, reference, today, user: User) -> list[dict]:
+    """Each family's registration problems; for the families otherwise right, their documents already in
+    the registry instead. The registry is asked a part of the file at a time, in one query a part, on a
+    thread of its own (``CopyStream.query``) while the next part is checked."""
+    checked: list[dict] = []
+    answers = []
+    with transaction.atomic(), CopyStream() as stream:
+        for start in range(0, len(families), REGISTRY_CHUNK):
+            part = families[start : start + REGISTRY_CHUNK]
+            checked += [registration_problems(family.value, reference=reference, today=today) for family in part]
+            clean = [index for index in range(start, start + len(part)) if not checked[index]]
+            clean = [index for index in clean if not families[index].problems]
+            if clean:
+                answer = documents_registered_later(
+                    [families[index].value for index in clean],
+                    reference=reference,
+                    user=user,
+                    stream=stream,
+                    between_households=False,
+                )
+                answers.append((clean, answer))
+        for clean, answer in answers:
+            for index, problems in zip(clean, answer(), strict=True):
+                checked[index] = problems
+    return checked
 
 
 def _problems_placed(family: ImportedRecord, problems: dict[str, list[Problem]]) -> list[dict]:

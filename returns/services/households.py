@@ -103,7 +103,7 @@ def households_register(*, registered_by: User, registrations: list[HouseholdReg
                 # The registry asked after the rows the stream is writing (an import's chunk before),
                 # without waiting for them; the answer is read once these rows are sent, and a
                 # household refused then undoes them all (this ``atomic``).
-                registered_later = _documents_registered_later(
+                registered_later = documents_registered_later(
                     registrations, reference=reference, user=registered_by, stream=batch
                 )
                 serials = batch.sequence_values(REGISTRATION_NUMBER_SEQUENCE, len(registrations))
@@ -366,12 +366,17 @@ def documents_registered(
     return _documents_found(wanted, problems, registered, user=user)
 
 
-def _documents_registered_later(
-    registrations: list[HouseholdRegistration], *, reference, user: User, stream: CopyStream
+def documents_registered_later(
+    registrations: list[HouseholdRegistration],
+    *,
+    reference,
+    user: User,
+    stream: CopyStream,
+    between_households: bool = True,
 ) -> Callable[[], list[dict[str, list[RegistrationProblem]]]]:
-    """``documents_registered`` asked of the registry after what ``stream`` writes before it, on its
-    thread: returns the function that gives the answer (waiting for it)."""
-    wanted, problems = _documents_wanted(registrations, reference=reference, between_households=True)
+    """``documents_registered`` asked of the registry after what ``stream`` sends before it, on its
+    thread, while the caller goes on: returns the function that gives the answer (waiting for it)."""
+    wanted, problems = _documents_wanted(registrations, reference=reference, between_households=between_households)
     if not wanted:
         return lambda: problems
     rows = stream.query(_registered_documents_sql(many=True), [sorted({number for _type, number in wanted})])

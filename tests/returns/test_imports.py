@@ -233,6 +233,34 @@ def five_families(prefix: str) -> bytes:
     )
 
 
+def test_the_upload_finds_cards_already_registered_in_every_part_of_the_file_it_asks_the_registry_about(
+    officer, monkeypatch
+):
+    # The registry asked two households at a time, each part while the next is checked (``CopyStream.query``)
+    monkeypatch.setattr(household_imports, "REGISTRY_CHUNK", 2)
+    registered = [
+        household_register(
+            registered_by=officer, registration=household(members=[member(documents=[por_card(number=number)])])
+        )
+        for number in ("PK-R-1", "PK-R-3")
+    ]
+
+    batch = import_upload(uploaded_by=officer, file_name="r.csv", content=five_families("R"), mode="all_or_nothing")
+
+    assert batch.status == ImportBatch.Status.INVALID
+    assert [(found["row"], found["column"], found["message"]) for found in batch.problems] == [
+        (
+            row_number,
+            "document_number",
+            f"This number is already registered for a person of household {earlier.registration_number}.",
+        )
+        for row_number, earlier in zip((4, 8), registered, strict=True)
+    ]
+    assert (batch.households_total, batch.households_valid, batch.valid_records) == (5, 3, [0, 2, 4])
+    assert Household.objects.count() == 2
+    assert MemberDocument.objects.count() == 2
+
+
 def test_an_all_or_nothing_import_in_many_chunks_registers_every_household_in_the_files_order(officer, monkeypatch):
     # Chunks of two, in one transaction: each chunk's rows written with COPY on a thread of their own
     monkeypatch.setattr(imports, "CHUNK", 2)
