@@ -172,21 +172,27 @@ def _object(keys: list[str], sql: dict[str, str], extra: dict[str, str], where: 
     return f"json_build_object({', '.join(parts)})"
 
 
+def _when_any(rows: str, array: str) -> str:
+    """``array`` (a ``json_agg`` of ``rows``), or ``[]`` when ``rows`` has none: asking first whether there
+    is any is a look in an index, where the aggregate and its sort are set up for each member; most
+    members have no specific needs, a third no document (a fifth of a line's time)."""
+    return f"CASE WHEN EXISTS (SELECT FROM {rows}) THEN ({array}) ELSE '[]' END"
+
+
 def _documents(keys: list[str]) -> str:
     document = _object(keys, DOCUMENT_SQL, {}, "documents")
-    return (
-        f"(SELECT coalesce(json_agg({document} ORDER BY d.{_quote('id')}), '[]') "  # noqa: S608 - identifiers only
-        f"FROM {_table(MemberDocument)} d WHERE d.{_column(MemberDocument, 'member')} = m.{_quote('id')})"
-    )
+    rows = f"{_table(MemberDocument)} d WHERE d.{_column(MemberDocument, 'member')} = m.{_quote('id')}"
+    return _when_any(rows, f"SELECT json_agg({document} ORDER BY d.{_quote('id')}) FROM {rows}")  # noqa: S608
 
 
 def _needs() -> str:
     through = Member.specific_needs.through
-    return (
-        f"(SELECT coalesce(json_agg(n.{_quote('code')} ORDER BY n.{_quote('scheme')}, n.{_quote('code')}), '[]') "  # noqa: S608
+    owned = f"WHERE s.{_column(through, 'member')} = m.{_quote('id')}"
+    return _when_any(
+        f"{_quote(through._meta.db_table)} s {owned}",
+        f"SELECT json_agg(n.{_quote('code')} ORDER BY n.{_quote('scheme')}, n.{_quote('code')}) "  # noqa: S608
         f"FROM {_quote(through._meta.db_table)} s JOIN {_table(NeedCode)} n "
-        f"ON n.{_quote('id')} = s.{_column(through, 'needcode')} "
-        f"WHERE s.{_column(through, 'member')} = m.{_quote('id')})"
+        f"ON n.{_quote('id')} = s.{_column(through, 'needcode')} {owned}",
     )
 
 
