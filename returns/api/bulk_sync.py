@@ -22,6 +22,7 @@ cut off half-way continues with ``updated_since=<updated_at of the last line rec
 """
 
 import datetime
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,8 @@ NDJSON = "application/x-ndjson"
 BATCH = 5000
 # Batches written by PostgreSQL at once (a connection each), while the one before is sent.
 READERS = 2
+# How long a reader's thread waits for the other to close their connections at the end of a stream.
+CLOSE_WAIT_SECONDS = 60
 
 
 class StreamNegotiation(DefaultContentNegotiation):
@@ -301,11 +304,17 @@ class SyncLines:
 
     def _in_parallel(self, database: str, size: int, after: tuple) -> Iterator[list[tuple]]:
         """``_one_by_one``, with the batches' ends found first (a cheap read of keys), so that two
-        batches are written at once by threads, each reading through a connection it closes after."""
+        batches are written at once by threads, each reading through a connection of its own, kept from
+        batch to batch and closed at the end."""
 
         def read(after: tuple, until: tuple | None) -> list[tuple]:
+            return self._read(database, after, until, None if until else size)
+
+        def close(together: threading.Barrier) -> None:
+            # Run once on each reader's thread (each waits for the other): the connection the thread kept
+            # from batch to batch (a new one for each took a new backend its catalog and plans to set up).
             try:
-                return self._read(database, after, until, None if until else size)
+                together.wait(timeout=CLOSE_WAIT_SECONDS)
             finally:
                 connections[database].close()
 
@@ -333,4 +342,7 @@ class SyncLines:
         finally:
             for future, _last in pending:
                 future.cancel()
+            together = threading.Barrier(READERS)
+            for _reader in range(READERS):
+                pool.submit(close, together)
             pool.shutdown(wait=True)

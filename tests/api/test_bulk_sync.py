@@ -203,8 +203,9 @@ def test_outside_a_transaction_batches_are_written_two_at_a_time_on_connections_
     read = views.SyncLines._read
 
     def read_noting_the_thread(self, *args):
-        read_by.append(threading.current_thread().name)
-        return read(self, *args)
+        rows = read(self, *args)
+        read_by.append((threading.current_thread().name, connection.connection.info.backend_pid))
+        return rows
 
     monkeypatch.setattr(views.SyncLines, "_read", read_noting_the_thread)
     client = APIClient()
@@ -215,11 +216,14 @@ def test_outside_a_transaction_batches_are_written_two_at_a_time_on_connections_
     lines = lines_of(client.get(URL))
 
     # Then every household comes once, in order (seven batches up to a key found first, then the rest),
-    # each read by one of the two threads, and their connections are closed
+    # each read by one of the two threads, each thread on one connection from batch to batch, closed at
+    # the end
     assert lines == expected_lines(admin)
     assert len(lines) == 30
-    assert len(read_by) == 8 and all(name.startswith("bulk-sync") for name in read_by)
-    assert len(set(read_by)) <= bulk_sync.READERS == 2
+    threads = {name for name, _backend in read_by}
+    assert len(read_by) == 8 and all(name.startswith("bulk-sync") for name in threads)
+    assert len(threads) <= bulk_sync.READERS == 2
+    assert len({backend for _name, backend in read_by}) == len(threads)
     assert backends() == before
 
 
