@@ -19,7 +19,7 @@ django.setup()
 from django.db import connection  # noqa: E402 - after django.setup()
 
 from agencies.models import Agency, Office, User  # noqa: E402
-from returns.models import Household, ImportBatch  # noqa: E402
+from returns.models import Household, ImportBatch, Referral  # noqa: E402
 from returns.services.imports import COLUMNS, import_run, import_upload  # noqa: E402
 
 GIVEN = ["Naveed", "Gul", "Ahmad", "Zarmina", "Farid", "Shabnam", "Wali", "Nazia", "Omar", "Laila"]
@@ -28,20 +28,23 @@ FATHERS = ["Rahim", "Aziz", "Karim", "Hamid", "Jawad", "Sami"]
 
 def file_written(rows: int) -> bytes:
     """An officer's file of ``rows`` people, in households of five (the first row the head's, with a
-    card of their own when the family returned with cards)."""
+    card of their own when the family returned with cards). One household in ten was deported with its
+    PoR cards: routing flags it for protection follow-up, and its case refers it to NRC (a referral and
+    its event written with the household's rows)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     for index in range(rows):
         household, position = divmod(index, 5)
         carded = household % 2 == 0
+        deported = household % 10 == 4
         writer.writerow(
             {
                 "household": f"H{household}",
                 "arrival_date": "2025-11-01",
                 "office": "TKM",
                 "country_of_departure": "PK",
-                "return_type": "voluntary_repatriation" if carded else "spontaneous",
+                "return_type": "deportation" if deported else ("voluntary_repatriation" if carded else "spontaneous"),
                 "destination_province": "AF06",
                 "given_name": GIVEN[index % len(GIVEN)],
                 "fathers_name": FATHERS[household % len(FATHERS)],
@@ -91,10 +94,11 @@ def main() -> None:
     registered = time.perf_counter() - began
     copied = copy_seconds(content)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    referred = Referral.objects.filter(follow_up__isnull=False).count()
     print(
         f"rows={rows} households={done.households_done} status={done.status} problems={len(batch.problems)} "
         f"check_s={checked:.2f} register_s={registered:.2f} copy_s={copied:.3f} peak_mb={peak_mb:.0f} "
-        f"registry={Household.objects.count()} bytes={len(content)}"
+        f"registry={Household.objects.count()} referred={referred} bytes={len(content)}"
     )
 
 

@@ -48,7 +48,8 @@ def import_run(url: str, *, say) -> tuple[list[str], bool]:
         f"    checked (every row, documents against the registry) {float(figures['check_s']):.1f} s; registered "
         f"{figures['households']} households through households_register (chunks of 500, COPY) "
         f"{float(figures['register_s']):.1f} s "
-        f"({figures['status']}, {figures['problems']} problems)",
+        f"({figures['status']}, {figures['problems']} problems; {figures.get('referred', '?')} deported households "
+        "referred to NRC by their flag's follow-up)",
         f"    {per_second:,.0f} rows/s (target >= {TARGET_ROWS_PER_SECOND:,}): "
         f"{'ok' if per_second >= TARGET_ROWS_PER_SECOND else 'MISSED'}; peak memory {peak:.0f} MB "
         f"(target <= {TARGET_PEAK_MB}): {'ok' if peak <= TARGET_PEAK_MB else 'MISSED'}",

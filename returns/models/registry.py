@@ -537,7 +537,7 @@ class FlagFollowUp(models.Model):
     household is registered (or re-routed) with a flag, the active row for that flag and the
     agency whose case carries it (the agency the household is routed to) makes one referral from
     that case to ``to_agency`` for ``service``, due ``answer_days`` after that day
-    (``returns.services.follow_ups.follow_ups_open``). A flag with no active row creates no work.
+    (``returns.services.follow_ups``). A flag with no active row creates no work.
 
     Data, not code, so that an agency changes who follows up a flag, or how fast, in the admin.
     Deactivating a row stops new referrals; the ones already made stay (they name the row, so a

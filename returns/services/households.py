@@ -41,7 +41,7 @@ from returns.registration import (
 )
 from returns.routing import routing_decide
 from returns.services.cases import case_close_for_reroute, case_close_for_withdrawal, case_open, cases_open_registered
-from returns.services.follow_ups import follow_ups_open
+from returns.services.follow_ups import follow_ups_open, follow_ups_open_registered
 from returns.text import note_characters_problem
 
 REGISTRATION_NUMBER_SEQUENCE = "returns_household_number_seq"
@@ -199,14 +199,12 @@ def households_register(*, registered_by: User, registrations: list[HouseholdReg
                 ],
             )
             cases = cases_open_registered(households=households, opened_by=registered_by, batch=batch)
+            follow_ups_open_registered(households=households, cases=cases, made_by=registered_by, batch=batch)
             if many:
                 for position, problems in enumerate(registered_later()):
                     if problems:
                         raise _refused_at(position, problems)
         members_by_household = _split(members, [len(registration.members) for registration in registrations])
-        for household, case in zip(households, cases, strict=True):
-            if household.flags:
-                follow_ups_open(household=household, case=case, made_by=registered_by, just_registered=True)
         # The officer's decisions on the likely matches shown while typing (none searched here: fast).
         confirmed_new = []
         for household_members, (links, new_people), found in zip(members_by_household, identities, linked, strict=True):

@@ -2,14 +2,18 @@
 then the households registered by the job through the one registration service, resumably."""
 
 import csv
+import datetime
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import Agency, Office, User
 from agencies.problems import Refused
-from returns.models import Household, ImportBatch, ImportedHousehold, Member, MemberDocument
+from returns.models import CaseEvent, Household, ImportBatch, ImportedHousehold, Member, MemberDocument, Referral
 from returns.services import household_imports, imports
 from returns.services import households as households_service
 from returns.services.households import household_register, households_register
@@ -436,3 +440,94 @@ def test_a_person_may_carry_two_documents_and_each_is_checked_in_its_own_columns
         ("por_card", "PK-TWO-1"),
         ("tazkira", "TZ-TWO-1"),
     ]
+
+
+def deported_families(count: int, *, deported: bool = True) -> bytes:
+    """``count`` pairs of households of two with PoR cards: in each, one deported (flagged for protection
+    follow-up: a referral to NRC; voluntary too when not ``deported``), then one that returned voluntarily
+    (no flag that makes work)."""
+    prefix = "D" if deported else "C"
+    return csv_of(
+        *[
+            cells
+            for index in range(count)
+            for flagged in (True, False)
+            for reference in [f"{prefix if flagged else 'V'}{index}"]
+            for cells in (
+                row(
+                    household=reference,
+                    given_name=f"Head{reference}",
+                    return_type="deportation" if flagged and deported else "voluntary_repatriation",
+                    document_type="por_card",
+                    document_number=f"PK-{reference}",
+                    document_country="PK",
+                    document_expiry="2030-12-31",
+                ),
+                row(household=reference, given_name="Wali", relationship="son", estimated_age="9"),
+            )
+        ]
+    )
+
+
+def test_an_import_refers_its_flagged_households_as_one_registration_does_without_a_query_each(
+    officer, monkeypatch, django_assert_num_queries
+):
+    # Chunks of four households written with COPY (the stream), six flagged for a follow-up among twelve
+    monkeypatch.setattr(imports, "CHUNK", 4)
+    monkeypatch.setattr(households_service, "COPY_FROM", 1)
+    batch = import_upload(uploaded_by=officer, file_name="d.csv", content=deported_families(6), mode="all_or_nothing")
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED)
+    # The queries of a run do not grow with its flagged households (compared with the same file without flags)
+    with CaptureQueriesContext(connection) as flagged_run:
+        done = import_run(batch.pk)
+    content = deported_families(6, deported=False).replace(b"PK-V", b"PK-W").replace(b",V", b",W")
+    calm = import_upload(uploaded_by=officer, file_name="c.csv", content=content, mode="all_or_nothing")
+    ImportBatch.objects.filter(pk=calm.pk).update(status=ImportBatch.Status.QUEUED)
+    with CaptureQueriesContext(connection) as calm_run:
+        calm_done = import_run(calm.pk)
+
+    assert calm_done.status == ImportBatch.Status.DONE
+    assert (done.status, done.households_done) == (ImportBatch.Status.DONE, 12)
+    # Three chunks: each COPYs its referrals and their events (one statement each), whatever their number
+    copied = [query["sql"].split(" (")[0] for query in flagged_run.captured_queries if query["sql"].startswith("COPY")]
+    assert copied.count('COPY "returns_referral"') == 3
+    assert len(flagged_run.captured_queries) == len(calm_run.captured_queries) + 2 * 3
+    assert not [
+        query for query in flagged_run.captured_queries if query["sql"].startswith('INSERT INTO "returns_referral"')
+    ]
+    today = timezone.localdate()
+    imported = [item.household for item in ImportedHousehold.objects.filter(batch=batch).order_by("position")]
+    for saved in imported:
+        head = saved.members.get(relationship="head")
+        case = saved.cases.get()
+        referrals = list(Referral.objects.filter(case=case).order_by("pk"))
+        if head.given_name.startswith("HeadD"):
+            assert saved.flags == ["mixed_status", "protection_follow_up", "unhcr_verification"]
+            assert [
+                (r.from_agency.code, r.to_agency.code, r.service, r.status, r.due_date, r.created_by_id, r.member_id)
+                for r in referrals
+            ] == [("UNHCR", "NRC", "legal_aid", "pending", today + datetime.timedelta(days=3), officer.pk, None)]
+            referral = referrals[0]
+            assert referral.reason == (
+                f"Flag: Protection follow-up: refugee-card holder deported. Routing: {saved.routing_reason}"
+            )
+            assert list(case.events.order_by("id").values_list("kind", "actor", "note", "details")) == [
+                ("opened", officer.pk, "", {}),
+                (
+                    "referral_made",
+                    officer.pk,
+                    referral.reason,
+                    {
+                        "referral": str(referral.public_id),
+                        "to": "NRC",
+                        "service": "legal_aid",
+                        "flag": "protection_follow_up",
+                    },
+                ),
+            ]
+        else:
+            # No follow-up for these flags on a UNHCR case (UNHCR verifies at its own verification stage)
+            assert (saved.flags, referrals) == (["mixed_status", "unhcr_verification"], [])
+            assert list(case.events.values_list("kind", flat=True)) == ["opened"]
+    assert Referral.objects.count() == 6
+    assert CaseEvent.objects.filter(kind=CaseEvent.Kind.REFERRAL_MADE).count() == 6
