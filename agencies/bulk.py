@@ -161,6 +161,33 @@ def _copy_send(database, plan: "_CopyPlan", text: str) -> None:
 
 # Seconds a thread holds Python's lock while another waits for it, while a ``CopyStream`` runs.
 SWITCH_INTERVAL = 0.0001
+
+
+class _QuickSwitching:
+    """``sys.setswitchinterval(SWITCH_INTERVAL)`` while any stream of the process runs, the interval found
+    before the first restored when the last ends: the interval is the process's, and two streams on
+    different threads may begin and end in any order."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = 0
+        self.before = sys.getswitchinterval()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            if not self.running:
+                self.before = sys.getswitchinterval()
+                sys.setswitchinterval(SWITCH_INTERVAL)
+            self.running += 1
+
+    def __exit__(self, *_exc) -> None:
+        with self.lock:
+            self.running -= 1
+            if not self.running:
+                sys.setswitchinterval(self.before)
+
+
+_quick_switching = _QuickSwitching()
 # Django's savepoint statements (``DatabaseOperations.savepoint_create_sql``, ``savepoint_commit_sql``).
 SAVEPOINT_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ")
 
@@ -215,8 +242,7 @@ class CopyStream:
         # The thread wants Python's lock back after each COPY (psycopg2 lets go of it while PostgreSQL
         # works); by default it waits up to 5 ms for the caller, busy building rows, to hand it over:
         # PostgreSQL sat idle for a third of an import. Handed over sooner while the stream runs.
-        self.switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        _quick_switching.__enter__()
         self.database.inc_thread_sharing()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-stream")
         self.owner = threading.get_ident()
@@ -330,7 +356,7 @@ class CopyStream:
             else:
                 futures_wait(self.pending)  # the error being raised is the one to report
         finally:
-            sys.setswitchinterval(self.switch_interval)
+            _quick_switching.__exit__()
             self.database.copy_stream = None
             self.executor.shutdown(wait=True)
             self.database.dec_thread_sharing()

@@ -5,6 +5,7 @@
 import gc
 import os
 import sys
+import threading
 import uuid
 import warnings
 
@@ -324,6 +325,42 @@ def test_a_stream_hands_pythons_lock_over_sooner_while_it_runs_and_as_before_aft
         with CopyStream():
             pass
         assert sys.getswitchinterval() == pytest.approx(0.0001)
+    assert sys.getswitchinterval() == before
+
+
+def test_two_streams_on_two_threads_keep_the_quick_hand_over_until_the_last_ends_then_restore_it():
+    # Stream A begins, then B; A ends while B still runs (two imports in one process's threads)
+    before = sys.getswitchinterval()
+    a_began, b_began, a_ended = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def stream_a():
+        try:
+            with transaction.atomic(), CopyStream():
+                a_began.set()
+                assert b_began.wait(10)
+            a_ended.set()
+        finally:
+            connection.close()
+
+    def stream_b():
+        try:
+            assert a_began.wait(10)
+            with transaction.atomic(), CopyStream():
+                b_began.set()
+                assert a_ended.wait(10)
+                seen["b after a ended"] = sys.getswitchinterval()
+            seen["b ended"] = sys.getswitchinterval()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=stream_a), threading.Thread(target=stream_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert seen == {"b after a ended": pytest.approx(0.0001), "b ended": before}
     assert sys.getswitchinterval() == before
 
 
