@@ -193,23 +193,56 @@ def _problems_placed(record: ImportedRecord, problems: dict[str, list[Problem]])
     return [problem(record.rows[0], path, found.message) for path, founds in problems.items() for found in founds]
 
 
-def _manifest_save(batch: ImportBatch, position: int, record: ImportedRecord) -> None:
-    manifest = record.value
+def _manifests_save(batch: ImportBatch, chunk: list[tuple[int, ImportedRecord]]) -> None:
+    """A chunk's manifests in one insert, then their people in one. A VRF another import loaded since the
+    check fails the insert: the chunk's manifests are then saved one by one, which says which record it
+    was (``_manifest_save``)."""
     try:
         with transaction.atomic():
-            saved = VrfManifest.objects.create(
-                vrf_number=manifest.vrf_number,
-                vrf_number_normal=document_number_normal(manifest.vrf_number),
-                repatriation_centre=manifest.repatriation_centre,
-                country_id=manifest.country,
-                departure_date=manifest.departure_date,
-                batch=batch,
-                position=position,
+            manifests = VrfManifest.objects.bulk_create(
+                [_manifest_row(batch, position, record) for position, record in chunk]
             )
+    except IntegrityError:
+        for index, (position, record) in enumerate(chunk):
+            try:
+                _manifest_save(batch, position, record)
+            except Refused as invalid:
+                invalid.position = index
+                raise
+        return
+    ManifestMember.objects.bulk_create(
+        member
+        for manifest, (_position, record) in zip(manifests, chunk, strict=True)
+        for member in _people(manifest, record)
+    )
+
+
+def _manifest_save(batch: ImportBatch, position: int, record: ImportedRecord) -> None:
+    try:
+        with transaction.atomic():
+            saved = _manifest_row(batch, position, record)
+            saved.save(force_insert=True)
     except IntegrityError as error:
         # Another import loaded this VRF since the check.
         raise Refused.one("vrf_number", "already_on_manifest", _already_loaded(timezone.now())) from error
-    ManifestMember.objects.bulk_create(
+    ManifestMember.objects.bulk_create(_people(saved, record))
+
+
+def _manifest_row(batch: ImportBatch, position: int, record: ImportedRecord) -> VrfManifest:
+    manifest = record.value
+    return VrfManifest(
+        vrf_number=manifest.vrf_number,
+        vrf_number_normal=document_number_normal(manifest.vrf_number),
+        repatriation_centre=manifest.repatriation_centre,
+        country_id=manifest.country,
+        departure_date=manifest.departure_date,
+        batch=batch,
+        position=position,
+    )
+
+
+def _people(saved: VrfManifest, record: ImportedRecord) -> list[ManifestMember]:
+    return [
         ManifestMember(
             manifest=saved,
             given_name=person["given_name"],
@@ -219,8 +252,8 @@ def _manifest_save(batch: ImportBatch, position: int, record: ImportedRecord) ->
             age=person["age"],
             card_number=person["card_number"],
         )
-        for person in manifest.members
-    )
+        for person in record.value.members
+    ]
 
 
 def _manifests_saved(batch: ImportBatch) -> set[int]:
@@ -239,5 +272,6 @@ KIND = ImportKind(
     check=_manifests_check,
     place=_problems_placed,
     save=_manifest_save,
+    save_many=_manifests_save,
     saved=_manifests_saved,
 )

@@ -9,6 +9,8 @@ import jdatetime
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -441,6 +443,46 @@ def test_a_vrf_loaded_by_another_import_meanwhile_is_left_out_and_said(unhcr_off
     ]
     assert list(VrfManifest.objects.filter(batch=batch).values_list("vrf_number", flat=True)) == ["VRF-PK-2026-000101"]
     assert ManifestMember.objects.filter(manifest__batch=batch).count() == 3
+
+
+def vrfs_csv(count: int) -> bytes:
+    """``count`` VRFs of two people each (a mother and her son)."""
+    return csv_of(
+        *[
+            cells
+            for index in range(count)
+            for cells in (
+                row(vrf_number=f"VRF-PK-2026-{index + 500:06d}", given_name="Zarghona", sex="female", age="35"),
+                continued(vrf_number=f"VRF-PK-2026-{index + 500:06d}", given_name="Wali", age="3"),
+            )
+        ]
+    )
+
+
+def test_a_jobs_queries_do_not_grow_with_its_manifests(unhcr_officer):
+    # Two VRFs, then twenty: each job saves its manifests in one insert and their people in one
+    def run_queries(content: bytes) -> list[str]:
+        batch = import_upload(
+            uploaded_by=unhcr_officer, file_name="m.csv", content=content, mode="all_or_nothing", kind=MANIFESTS
+        )
+        import_start(batch=batch, started_by=unhcr_officer)
+        with CaptureQueriesContext(connection) as run:
+            done = import_run(batch.pk)
+        assert (done.status, done.households_done) == (ImportBatch.Status.DONE, done.households_total)
+        return [query["sql"] for query in run.captured_queries]
+
+    few = run_queries(two_vrfs_csv())
+    many = run_queries(vrfs_csv(20))
+
+    assert len(many) == len(few)
+    assert sum(query.startswith('INSERT INTO "returns_vrfmanifest"') for query in many) == 1
+    assert sum(query.startswith('INSERT INTO "returns_manifestmember"') for query in many) == 1
+    assert VrfManifest.objects.count() == 22
+    assert list(
+        ManifestMember.objects.filter(manifest__vrf_number="VRF-PK-2026-000519")
+        .order_by("id")
+        .values_list("given_name", "fathers_name", "sex", "age", "manifest__position")
+    ) == [("Zarghona", "Rahim", "female", 35, 19), ("Wali", "Rahim", "male", 3, 19)]
 
 
 # ---------------------------------------------------------------------------------------------
