@@ -70,9 +70,12 @@ def follow_ups_open_registered(
     made_by: User,
     batch: InsertBatch | CopyStream,
 ) -> list[Referral]:
-    """``follow_ups_open(just_registered=True)`` for households just registered with their cases
-    (``cases_open_registered``): the referrals and their events added to the registration's ``batch``,
-    after the cases. Returns the referrals made."""
+    """Refer the flags of households just registered, each from the case just opened for it
+    (``cases_open_registered``; None where its agency runs no workflow): one referral per flag with an
+    active follow-up for the case's agency, made by ``made_by``, its reason naming the flag and the
+    routing reason, and its ``referral_made`` event, all added to the registration's ``batch`` after
+    the cases (no query of their own). Nothing is open for them yet, so nothing is looked for. Returns
+    the referrals made."""
     due = [
         (household, case, wanted)
         for household, case in zip(households, cases, strict=True)
