@@ -2,8 +2,8 @@
 
 The paged list (``HouseholdListCreateView``) serves 100 households a request and builds each answer
 in Python; a partner mirroring millions waits on that (about 4,800 households/s). Here one query
-writes each household as a line of JSON (``json_build_object``, the members, their documents and
-specific needs aggregated beside it) and the view streams the lines a batch at a time, as the
+writes each household as a line of JSON (``row_to_json`` of a row of its fields, the members, their
+documents and specific needs aggregated beside it) and the view streams the lines a batch at a time, as the
 bytes PostgreSQL sent: Python never touches a field. Two batches are written at once, each by a
 thread on a connection of its own, while the one before is sent (``SyncLines._in_parallel``): the
 server holds at most three batches.
@@ -165,14 +165,18 @@ DOCUMENT_SQL = {
 }
 
 
-def _object(keys: list[str], sql: dict[str, str], extra: dict[str, str], where: str) -> str:
+def _fields(keys: list[str], sql: dict[str, str], extra: dict[str, str], where: str) -> str:
+    """The select list of an object with ``keys``, each the SQL that writes its value named by the key:
+    PostgreSQL writes the row as the object (``row_to_json``), in the list's order, the keys from the
+    row's column names. (``json_build_object`` takes each key as an argument, converted to text and
+    escaped at every call: an eighth of a line's time more.)"""
     parts = []
     for key in keys:
         expression = extra.get(key) or sql.get(key)
         if expression is None:
             raise UnknownField(f"{where}.{key}")
-        parts.append(f"'{key}', {expression}")
-    return f"json_build_object({', '.join(parts)})"
+        parts.append(f"{expression} AS {_quote(key)}")
+    return ", ".join(parts)
 
 
 def _when_any(rows: str, array: str) -> str:
@@ -182,10 +186,24 @@ def _when_any(rows: str, array: str) -> str:
     return f"CASE WHEN EXISTS (SELECT FROM {rows}) THEN ({array}) ELSE '[]' END"
 
 
+def _row(keys: list[str], sql: dict[str, str], extra: dict[str, str], where: str, alias: str) -> str:
+    """The object as a row ``alias`` of one ``LATERAL`` select: ``row_to_json({alias})`` writes it."""
+    return f"CROSS JOIN LATERAL (SELECT {_fields(keys, sql, extra, where)}) {alias}"
+
+
+def _object(keys: list[str], sql: dict[str, str], extra: dict[str, str], where: str) -> str:
+    """A single object of the row being read (the household's routing, the household itself)."""
+    return f"(SELECT row_to_json(o) FROM (SELECT {_fields(keys, sql, extra, where)}) o)"  # noqa: S608 - identifiers only
+
+
 def _documents(keys: list[str]) -> str:
-    document = _object(keys, DOCUMENT_SQL, {}, "documents")
-    rows = f"{_table(MemberDocument)} d WHERE d.{_column(MemberDocument, 'member')} = m.{_quote('id')}"
-    return _when_any(rows, f"SELECT json_agg({document} ORDER BY d.{_quote('id')}) FROM {rows}")  # noqa: S608
+    document = _row(keys, DOCUMENT_SQL, {}, "documents", "dr")
+    owned = f"WHERE d.{_column(MemberDocument, 'member')} = m.{_quote('id')}"
+    return _when_any(
+        f"{_table(MemberDocument)} d {owned}",
+        f"SELECT json_agg(row_to_json(dr) ORDER BY d.{_quote('id')}) "  # noqa: S608 - identifiers only
+        f"FROM {_table(MemberDocument)} d {document} {owned}",
+    )
 
 
 def _needs() -> str:
@@ -206,16 +224,16 @@ def _members(fields) -> str:
         nested["documents"] = _documents(list(fields["documents"].child.fields))
     if "specific_needs" in fields:
         nested["specific_needs"] = _needs()
-    member = _object(keys, MEMBER_SQL, nested, "members")
+    member = _row(keys, MEMBER_SQL, nested, "members", "mr")
     return (
-        f"(SELECT coalesce(json_agg({member} ORDER BY m.{_quote('id')}), '[]') "  # noqa: S608 - identifiers only
-        f"FROM {_table(Member)} m WHERE m.{_column(Member, 'household')} = q.{_quote('id')})"
+        f"(SELECT coalesce(json_agg(row_to_json(mr) ORDER BY m.{_quote('id')}), '[]') "  # noqa: S608 - identifiers only
+        f"FROM {_table(Member)} m {member} WHERE m.{_column(Member, 'household')} = q.{_quote('id')})"
     )
 
 
 def household_line_sql(serializer) -> str:
-    """The ``json_build_object`` of a household (``q``) with the keys ``serializer`` (a
-    ``HouseholdSerializer``, minimised for its request) gives, in its order."""
+    """The JSON of a household (``q``) with the keys ``serializer`` (a ``HouseholdSerializer``,
+    minimised for its request) gives, in its order."""
     fields = serializer.fields
     nested = {}
     if "routing" in fields:
