@@ -16,6 +16,7 @@ import datetime
 import gc
 import io
 import json
+import logging
 import operator
 import os
 import sys
@@ -26,12 +27,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
-from django.db import connection, connections, models
+from django.db import DatabaseError, connection, connections, models, transaction
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -189,6 +192,9 @@ class _QuickSwitching:
 
 _quick_switching = _QuickSwitching()
 # Django's savepoint statements (``DatabaseOperations.savepoint_create_sql``, ``savepoint_commit_sql``).
+# A GIN index's pending list, while a stream's transaction runs: an import of 100,000 people fills about 33 MB.
+GIN_PENDING_WHILE_STREAMING = "64MB"
+
 SAVEPOINT_STATEMENTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ")
 
 
@@ -239,6 +245,9 @@ class CopyStream:
         self.database.ensure_connection()
         with self.database.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # Until the transaction ends: the GIN indexes' new entries wait in their pending lists, merged
+            # all at once after the commit (``gin_pending_merge``), not 4 MB at a time by the COPYs.
+            cursor.execute(f"SET LOCAL gin_pending_list_limit = '{GIN_PENDING_WHILE_STREAMING}'")
         # The thread wants Python's lock back after each COPY (psycopg2 lets go of it while PostgreSQL
         # works); by default it waits up to 5 ms for the caller, busy building rows, to hand it over:
         # PostgreSQL sat idle for a third of an import. Handed over sooner while the stream runs.
@@ -366,6 +375,38 @@ class CopyStream:
         if exc_type is None and not self.failed:
             with self.database.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            written = [model._meta.db_table for model in self.keys]
+            transaction.on_commit(
+                partial(gin_pending_merge, written, using=self.database.alias), using=self.database.alias
+            )
+
+
+def gin_pending_merge(tables: Sequence[str], *, using: str | None = None) -> None:
+    """Merge the entries waiting in the pending lists of these tables' GIN indexes (the members' name
+    search, the access log's records) into the indexes, in one pass (``gin_clean_pending_list``).
+
+    A GIN index takes new entries into a pending list, and the writer whose entry takes the list past
+    ``gin_pending_list_limit`` (4 MB) merges it; a stream raises the limit for its transaction, so its
+    COPYs only append, and this merges everything once it has committed: for an import of 100,000
+    people, 0.1 s instead of half a second of merges 4 MB at a time inside the import. A search reads
+    the pending list in full, so it is merged at once rather than left to autovacuum.
+
+    Only the indexes' owner may merge: for another role the error is logged, and the entries wait for
+    autovacuum or the next writer past the limit (searches stay right, a little slower meanwhile)."""
+    if not tables:
+        return
+    using = using or connection.alias
+    try:
+        # In a savepoint of its own when called inside a transaction: a refusal leaves that transaction usable.
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            cursor.execute(
+                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "WHERE a.amname = 'gin' AND i.indrelid = ANY(%s::regclass[])",
+                [list(tables)],
+            )
+    except DatabaseError:
+        logger.warning("The GIN indexes of %s could not be merged after a bulk write", ", ".join(tables), exc_info=True)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from agencies.bulk import (
     _uuid4,
     collection_paused,
     copy_insert,
+    gin_pending_merge,
     rows_insert,
     unsaved,
 )
@@ -434,3 +435,65 @@ def test_a_stream_takes_twice_as_many_keys_each_time_a_table_runs_out_up_to_the_
     # 1 row: a block taken; a block's rows: one more key needed, twice the block taken; then up to the most.
     assert left == [block - 1, 2 * block - 1, 4096 - 1, 4096 - 1]
     assert User.objects.filter(username__startswith="block.").count() == 1 + 5 * block
+
+
+def _pending_pages_merged(index: str) -> int:
+    """Merges ``index``'s pending list now; how many pages it held."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+        return cursor.fetchone()[0]
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)", [name])
+        return cursor.fetchone()[0]
+
+
+def test_rows_written_without_a_stream_leave_their_gin_entries_pending(iom_officer):
+    # What the stream changes: a GIN index (the access log's records) takes new entries into its pending list.
+    _pending_pages_merged("accesslog_records")
+    with transaction.atomic():
+        copy_insert([_entry(user=iom_officer, ids=[uuid.uuid4()]) for _count in range(3)])
+
+    assert _pending_pages_merged("accesslog_records") == 1
+
+
+def test_a_streams_gin_entries_wait_in_the_pending_list_until_its_commit_then_are_merged_at_once(
+    iom_officer, django_capture_on_commit_callbacks
+):
+    _pending_pages_merged("accesslog_records")
+    assert _setting("gin_pending_list_limit") == "4MB"
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        with CopyStream() as stream:
+            stream.add([_entry(user=iom_officer, ids=[uuid.uuid4()]) for _count in range(3)])
+            assert _setting("gin_pending_list_limit") == "64MB"  # no merge while the stream writes
+        assert _setting("gin_pending_list_limit") == "64MB"  # nor by what the transaction writes after it
+
+    assert len(callbacks) == 1
+    assert _pending_pages_merged("accesslog_records") == 0  # merged by the commit's callback
+    assert AccessLogEntry.objects.filter(user=iom_officer).count() == 3
+
+
+def test_a_stream_rolled_back_merges_nothing(iom_officer, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        CopyStream() as stream,
+    ):
+        stream.add([unsaved(User, username=iom_officer.username, role=User.Role.ADMIN)])  # taken: refused
+
+    assert callbacks == []
+    assert User.objects.filter(username=iom_officer.username).count() == 1
+
+
+def test_a_merge_the_database_refuses_is_logged_and_the_writes_stand(iom_officer, caplog):
+    with transaction.atomic():
+        entries = copy_insert([_entry(user=iom_officer, ids=[uuid.uuid4()])])
+        gin_pending_merge(["no_such_table"])  # the transaction goes on
+        assert AccessLogEntry.objects.filter(pk=entries[0].pk).exists()
+
+    assert "could not be merged" in caplog.text
+    assert AccessLogEntry.objects.filter(pk=entries[0].pk).exists()
