@@ -10,6 +10,7 @@ from agencies.models import Agency, Office, StaffToken, User
 from agencies.staff_tokens import staff_token_issue
 from returns.models import Member, MemberEntitlement
 from returns.registration import DocumentRegistration, HouseholdRegistration, MemberRegistration
+from returns.routing import WINTER_PAUSE_MONTHS
 
 DEMO_PASSWORD = "correct-horse-battery"
 
@@ -105,6 +106,16 @@ def acc(*, number=None) -> DocumentRegistration:
     return DocumentRegistration(
         document_type="acc", issuing_country="PK", number=number or f"ACC-{next(DOCUMENT_SERIALS)}"
     )
+
+
+def arrival_outside_winter_pause() -> datetime.date:
+    """Yesterday, or the last day before the VolRep winter pause while yesterday is in it (December to
+    February): a VRF holder from Pakistan arriving in the pause is flagged ``winter_pause``, which a
+    test of the other flags must not find, whatever day it runs."""
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    while day.month in WINTER_PAUSE_MONTHS:
+        day = day.replace(day=1) - datetime.timedelta(days=1)
+    return day
 
 
 def household(

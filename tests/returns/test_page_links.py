@@ -18,7 +18,7 @@ from returns.reference import reference_data
 from returns.services.cases import referral_answer, referral_make
 from returns.services.households import household_register, household_reroute
 from tests.access_log_support import LOG_ROW
-from tests.factories import UserFactory, household, member, por_card, vrf
+from tests.factories import UserFactory, arrival_outside_winter_pause, household, member, por_card, vrf
 
 pytestmark = pytest.mark.django_db
 
@@ -294,7 +294,10 @@ def test_a_case_whose_household_was_rerouted_away_does_not_link_to_it(
     # With a VRF, so no flag: once IOM has it, no follow-up asks UNHCR to verify it (which would open it to UNHCR).
     registered = household_register(
         registered_by=unhcr_officer,
-        registration=household(members=[member(given_name="Gul", documents=[por_card(), vrf()])]),
+        registration=household(
+            members=[member(given_name="Gul", documents=[por_card(), vrf()])],
+            arrival_date=arrival_outside_winter_pause(),
+        ),
     )
     assert registered.flags == []
     unhcr_case = case_of(registered, "UNHCR")

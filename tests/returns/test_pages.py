@@ -12,7 +12,7 @@ from returns.models import Household, HouseholdEvent, Member, MemberDocument
 from returns.reference import reference_data
 from returns.services.households import household_register
 from tests.access_log_support import LOG_ROW
-from tests.factories import UserFactory, household, member, por_card, vrf
+from tests.factories import UserFactory, arrival_outside_winter_pause, household, member, por_card, vrf
 
 pytestmark = pytest.mark.django_db
 
@@ -587,7 +587,10 @@ def reroute_url(registered: Household) -> str:
 
 def test_a_manager_reroutes_a_household_with_a_justification(client, unhcr_officer, unhcr_manager, unhcr, iom):
     # With a VRF: no unhcr_verification flag, so no follow-up asks UNHCR to verify once IOM has the household.
-    registered = register(unhcr_officer, household(members=[member(documents=[por_card(), vrf()])]))
+    registered = register(
+        unhcr_officer,
+        household(members=[member(documents=[por_card(), vrf()])], arrival_date=arrival_outside_winter_pause()),
+    )
     client.force_login(unhcr_manager)
     detail = client.get(registered.get_absolute_url())
 

@@ -16,7 +16,16 @@ from returns.models import Case, CaseEvent, FlagFollowUp, Household, Referral
 from returns.scheduled import ReferralNotificationSummary, referrals_mark_overdue, referrals_overdue_notify
 from returns.services.cases import referral_answer
 from returns.services.households import household_register, household_reroute
-from tests.factories import UserFactory, amayesh_card, api_token_for, household, member, por_card, vrf
+from tests.factories import (
+    UserFactory,
+    amayesh_card,
+    api_token_for,
+    arrival_outside_winter_pause,
+    household,
+    member,
+    por_card,
+    vrf,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -136,7 +145,10 @@ def test_an_expired_card_asks_unhcr_to_verify_within_seven_days(iom_officer):
 
 def test_no_flags_make_no_referrals(unhcr_officer, iom_officer):
     with_vrf = household_register(
-        registered_by=unhcr_officer, registration=household(members=[member(documents=[por_card(), vrf()])])
+        registered_by=unhcr_officer,
+        registration=household(
+            members=[member(documents=[por_card(), vrf()])], arrival_date=arrival_outside_winter_pause()
+        ),
     )
     without_papers = undocumented(iom_officer)
 
@@ -151,7 +163,8 @@ def test_a_flag_without_a_follow_up_makes_no_referral(unhcr_officer):
     registered = household_register(
         registered_by=unhcr_officer,
         registration=household(
-            members=[member(documents=[por_card(), vrf()]), member(relationship="spouse", sex="female")]
+            members=[member(documents=[por_card(), vrf()]), member(relationship="spouse", sex="female")],
+            arrival_date=arrival_outside_winter_pause(),
         ),
     )
 
