@@ -1,9 +1,10 @@
 """Importing daily border counts: one row per crossing, day and country of departure.
 
 Each row is checked as the counts page checks one (``border_count_problems``: the breakdowns add up
-to the total, the day has come, the office is a crossing) and recorded by ``border_count_record`` as
-the next version of that crossing's day. A row for a day already counted replaces it only with a
-note saying why, as on the page; the same crossing, day and country twice in the file is a problem.
+to the total, the day has come, the office is a crossing) and recorded by ``border_counts_record``, a
+chunk in one insert, as the next version of that crossing's day. A row for a day already counted
+replaces it only with a note saying why, as on the page; the same crossing, day and country twice in
+the file is a problem.
 """
 
 import datetime
@@ -19,7 +20,7 @@ from returns.imports.spec import ImportKind
 from returns.models import BorderCount, ImportBatch
 from returns.models.counts import BREAKDOWNS, MEASURES
 from returns.reference import reference_data
-from returns.services.counts import border_count_problems, border_count_record
+from returns.services.counts import CountEntry, border_count_problems, border_counts_record
 
 COLUMNS = ["crossing", "day", "country_of_departure", *MEASURES, "note"]
 REQUIRED = ["crossing", "day", "country_of_departure", *MEASURES]
@@ -145,18 +146,29 @@ def _problems_placed(record: ImportedRecord, problems: dict[str, list[Problem]])
     ]
 
 
-def _count_save(batch: ImportBatch, position: int, record: ImportedRecord) -> None:
+def _entry(position: int, record: ImportedRecord, reference) -> CountEntry:
     count = record.value
-    reference = reference_data()
-    border_count_record(
-        recorded_by=batch.uploaded_by,
+    return CountEntry(
         crossing=reference.offices[count.crossing],
         day=count.day,
         country=reference.countries[count.country],
         counts=count.counts,
         note=count.note,
-        import_batch=batch,
         import_position=position,
+    )
+
+
+def _count_save(batch: ImportBatch, position: int, record: ImportedRecord) -> None:
+    _counts_save(batch, [(position, record)])
+
+
+def _counts_save(batch: ImportBatch, chunk: list[tuple[int, ImportedRecord]]) -> None:
+    """A chunk's counts in one insert (``border_counts_record``); a refusal says which (``Refused.position``)."""
+    reference = reference_data()
+    border_counts_record(
+        recorded_by=batch.uploaded_by,
+        entries=[_entry(position, record, reference) for position, record in chunk],
+        import_batch=batch,
     )
 
 
@@ -176,5 +188,6 @@ KIND = ImportKind(
     check=_counts_check,
     place=_problems_placed,
     save=_count_save,
+    save_many=_counts_save,
     saved=_counts_saved,
 )

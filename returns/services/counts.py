@@ -1,12 +1,14 @@
 """Every write to the border arrival counts.
 
 A count is never changed: ``border_count_record`` adds the next version for its crossing, day and
-country of departure, under a lock, and a correction must say why. Whoever may record is
+country of departure, under a lock, and a correction must say why; ``border_counts_record`` adds many
+(an import's chunk) in one insert. Whoever may record is
 ``returns.policy``'s answer; what makes the numbers possible is this module's.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
@@ -69,7 +71,18 @@ def border_count_problems(*, crossing: Office, day: datetime.date, counts: Mappi
     return problems
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class CountEntry:
+    """One crossing's counts of a day from one country, to record (``border_counts_record``)."""
+
+    crossing: Office
+    day: datetime.date
+    country: Country
+    counts: Mapping[str, int]
+    note: str = ""
+    import_position: int | None = None
+
+
 def border_count_record(
     *,
     recorded_by: User,
@@ -87,32 +100,67 @@ def border_count_record(
     ``Refused`` (problems keyed by field, nothing saved) or ``PermissionDenied`` (role). An import
     (``returns.services.count_imports``) gives its batch and the row's position among its counts.
     """
+    entry = CountEntry(crossing, day, country, counts, note, import_position)
+    return border_counts_record(recorded_by=recorded_by, entries=[entry], import_batch=import_batch)[0]
+
+
+@transaction.atomic
+def border_counts_record(*, recorded_by: User, entries: Sequence[CountEntry], import_batch=None) -> list[BorderCount]:
+    """``border_count_record`` for many counts at once (an import's chunk), in one insert: all are
+    recorded or none. A refusal says which entry it was (``Refused.position``, its index); the same
+    crossing, day and country twice makes the second the next version of the first."""
     policy.require_record_border_counts(recorded_by)
-    problems = border_count_problems(crossing=crossing, day=day, counts=counts)
-    if problems:
-        raise Refused(problems)
-    # Serialises the versions of one crossing's counts. FOR NO KEY UPDATE does not block the
-    # registrations that reference the office meanwhile (they take only a key-share lock).
-    list(Office.objects.select_for_update(no_key=True).filter(pk=crossing.pk).values_list("pk", flat=True))
-    latest = BorderCount.objects.filter(crossing=crossing, day=day, country=country).aggregate(latest=Max("version"))[
-        "latest"
-    ]
-    note = note.strip()
-    if latest is not None and not note:
-        raise Refused.one(
-            "note",
-            "correction_without_note",
-            _("These counts replace version %(version)s: say why you are correcting them.") % {"version": latest},
+    for index, entry in enumerate(entries):
+        problems = border_count_problems(crossing=entry.crossing, day=entry.day, counts=entry.counts)
+        if problems:
+            refused = Refused(problems)
+            refused.position = index
+            raise refused
+    if not entries:
+        return []
+    # Serialises the versions of each crossing's counts, the crossings in one order (no two imports
+    # wait for each other). FOR NO KEY UPDATE does not block the registrations that reference the
+    # offices meanwhile (they take only a key-share lock).
+    crossings = sorted({entry.crossing.pk for entry in entries})
+    list(Office.objects.select_for_update(no_key=True).filter(pk__in=crossings).order_by("pk").values_list("pk"))
+    latest = {
+        (crossing, day, country): version
+        for crossing, day, country, version in BorderCount.objects.filter(
+            crossing_id__in=crossings,
+            day__in={entry.day for entry in entries},
+            country_id__in={entry.country.pk for entry in entries},
         )
-    return BorderCount.objects.create(
-        crossing=crossing,
-        day=day,
-        country=country,
-        version=(latest or 0) + 1,
-        note=note,
-        recorded_by=recorded_by,
-        recorded_at=timezone.now(),
-        import_batch=import_batch,
-        import_position=import_position,
-        **{name: counts[name] for name in MEASURES},
-    )
+        .values("crossing_id", "day", "country_id")
+        .annotate(latest=Max("version"))
+        .values_list("crossing_id", "day", "country_id", "latest")
+    }
+    recorded_at = timezone.now()
+    rows = []
+    for index, entry in enumerate(entries):
+        key = (entry.crossing.pk, entry.day, entry.country.pk)
+        note = entry.note.strip()
+        if key in latest and not note:
+            refused = Refused.one(
+                "note",
+                "correction_without_note",
+                _("These counts replace version %(version)s: say why you are correcting them.")
+                % {"version": latest[key]},
+            )
+            refused.position = index
+            raise refused
+        latest[key] = latest.get(key, 0) + 1
+        rows.append(
+            BorderCount(
+                crossing=entry.crossing,
+                day=entry.day,
+                country=entry.country,
+                version=latest[key],
+                note=note,
+                recorded_by=recorded_by,
+                recorded_at=recorded_at,
+                import_batch=import_batch,
+                import_position=entry.import_position,
+                **{name: entry.counts[name] for name in MEASURES},
+            )
+        )
+    return BorderCount.objects.bulk_create(rows)

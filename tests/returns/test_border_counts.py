@@ -17,7 +17,7 @@ from returns import policy
 from returns.models import BorderCount
 from returns.models.counts import MEASURES
 from returns.selectors.counts import border_count_grid, border_count_reconciliation
-from returns.services.counts import border_count_record
+from returns.services.counts import CountEntry, border_count_record, border_counts_record
 from returns.services.households import household_register
 from tests.factories import UserFactory, api_token_for, household, member
 
@@ -203,6 +203,53 @@ def test_a_correction_without_a_note_is_refused_and_the_first_version_stays(iom_
             )
         ]
     }
+    assert stored() == before
+
+
+def test_many_counts_at_once_the_same_day_twice_are_its_first_two_versions(iom_officer, torkham, pakistan, iran):
+    entries = [
+        CountEntry(torkham, MONDAY, pakistan, figures(), import_position=0),
+        CountEntry(torkham, MONDAY, iran, figures(total=100), import_position=1),
+        CountEntry(torkham, MONDAY, pakistan, figures(), note=f"  {NOTE} ", import_position=2),
+    ]
+
+    recorded = border_counts_record(recorded_by=iom_officer, entries=entries)
+
+    assert [(count.country_id, count.version, count.note, count.import_position) for count in recorded] == [
+        ("PK", 1, "", 0),
+        ("IR", 1, "", 1),
+        ("PK", 2, NOTE, 2),
+    ]
+    assert stored() == [
+        (torkham.pk, MONDAY, "IR", 1, 100, ""),
+        (torkham.pk, MONDAY, "PK", 1, 100, ""),
+        (torkham.pk, MONDAY, "PK", 2, 100, NOTE),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("third", "path", "code"),
+    [
+        ({"note": ""}, "note", "correction_without_note"),  # the same day again, without a note
+        ({"counts": figures(total=-1)}, "total", "negative"),
+    ],
+)
+def test_one_refused_count_among_many_is_named_and_none_is_recorded(
+    iom_officer, torkham, pakistan, iran, third, path, code
+):
+    record(iom_officer, torkham, country=iran)
+    before = stored()
+    entries = [
+        CountEntry(torkham, MONDAY + datetime.timedelta(days=1), pakistan, figures()),
+        CountEntry(torkham, MONDAY, pakistan, figures()),
+        CountEntry(**{"crossing": torkham, "day": MONDAY, "country": pakistan, "counts": figures(), **third}),
+    ]
+
+    with pytest.raises(Refused) as excinfo:
+        border_counts_record(recorded_by=iom_officer, entries=entries)
+
+    assert excinfo.value.position == 2
+    assert [found[0] for found in refusal(excinfo)[path]] == [code]
     assert stored() == before
 
 

@@ -7,6 +7,8 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -142,6 +144,30 @@ def test_a_clean_file_records_each_row_as_version_one_by_the_uploader(iom_office
         figures(total=101, spontaneous=41, individuals=31, male_60_plus=4),
     ]
     assert all(count.recorded_at.utcoffset() == datetime.timedelta(0) for count in counts)
+
+
+def _run_queries(user, content: bytes) -> list[str]:
+    batch = uploaded(user, content)
+    import_start(batch=batch, started_by=user)
+    with CaptureQueriesContext(connection) as queries:
+        assert import_run(batch.pk).status == ImportBatch.Status.DONE
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_an_import_records_its_counts_in_one_insert_whatever_their_number(iom_officer, torkham, islam_qala):
+    few = _run_queries(iom_officer, csv_of(row(), row(country="IR")))
+    BorderCount.objects.all().delete()  # the test's own rows, for the second file
+    days = [MONDAY - datetime.timedelta(days=back) for back in range(20)]
+    many = _run_queries(
+        iom_officer,
+        csv_of(*(row(crossing=crossing, day=day) for crossing in ("TKM", "IQL") for day in days)),
+    )
+
+    assert len(many) == len(few)
+    inserts = [sql for sql in many if sql.startswith('INSERT INTO "returns_bordercount"')]
+    assert len(inserts) == 1
+    assert BorderCount.objects.count() == 40
+    assert sorted(BorderCount.objects.values_list("import_position", flat=True)) == list(range(40))
 
 
 def test_an_imported_count_is_what_the_counts_page_would_record(iom_officer, torkham, pakistan):
